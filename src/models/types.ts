@@ -1,0 +1,101 @@
+/**
+ * The model contracts every provider implements and every method builds on.
+ * Providers: OpenAI-compatible HTTP (OpenAI, vLLM, llama.cpp server, Ollama `/v1`, LM Studio)
+ * and local model folders (ONNX). Each implementation runs the shared contract suites in
+ * `test/models/*-contract.ts`. A capability an endpoint lacks raises `CapabilityError`
+ * (from `core/errors`), never a silent fallback; callers check `capabilities` first.
+ */
+import type { TokenUsage } from '../core/types.js';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** One generated token with its log-probability (natural log) and, when asked, the top alternatives. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** Up to `topLogprobs` alternatives at this position, best first (includes the chosen token when the endpoint does). */
+  top?: Array<{ token: string; logprob: number }>;
+}
+
+export interface GenerateOptions {
+  /** Sampling temperature ≥ 0; 0 = greedy. Default 0. */
+  temperature?: number;
+  /** Upper bound on generated tokens. */
+  maxTokens?: number;
+  /** Generation stops before any of these strings; the stop string is not included in `text`. */
+  stop?: string[];
+  /** Number of independent samples (n ≥ 1). Default 1. */
+  n?: number;
+  seed?: number;
+  /** Return per-token log-probabilities; 0..20 alternatives per position. Needs `capabilities.logprobs`. */
+  logprobs?: boolean;
+  topLogprobs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Generation {
+  text: string;
+  /** Why generation ended: 'stop' (EOS or a stop string), 'length' (maxTokens), or provider-specific. */
+  finishReason: string;
+  /** Present when `logprobs` was requested and the endpoint returned them. */
+  logprobs?: TokenLogprob[];
+}
+
+export interface GenerateResult {
+  /** One entry per sample (`n`). */
+  generations: Generation[];
+  usage: TokenUsage;
+  model: string;
+  latencyMs: number;
+}
+
+/** Log-likelihood of a given continuation under the model, token by token. */
+export interface ContinuationScore {
+  /** Σ log p(token_i | prompt, tokens_<i), natural log. */
+  logprob: number;
+  tokens: TokenLogprob[];
+}
+
+export interface LanguageModelCapabilities {
+  chat: boolean;
+  streaming: boolean;
+  /** Token log-probabilities of generated tokens (with top-k alternatives). */
+  logprobs: boolean;
+  /** `scoreContinuation` works (completions endpoint with `echo` + `logprobs`). */
+  echoScoring: boolean;
+}
+
+export interface LanguageModel {
+  /** Provider-qualified model id, e.g. "openai-compatible:qwen2.5:7b". */
+  readonly id: string;
+  readonly capabilities: LanguageModelCapabilities;
+  /** Chat completion. */
+  generate(messages: ChatMessage[], options?: GenerateOptions): Promise<GenerateResult>;
+  /** Streaming chat completion: yields text deltas, returns the full result. */
+  stream(messages: ChatMessage[], options?: GenerateOptions): AsyncGenerator<string, GenerateResult, void>;
+  /**
+   * log p(continuation | prompt) for a raw text prompt (no chat template), via the
+   * completions endpoint with `echo: true, logprobs: 1, max_tokens: 0`. Throws
+   * `CapabilityError` when `capabilities.echoScoring` is false.
+   */
+  scoreContinuation(prompt: string, continuation: string, options?: { signal?: AbortSignal }): Promise<ContinuationScore>;
+}
+
+export interface EmbedOptions {
+  /** 'query' or 'passage': models with asymmetric prefixes (e5: "query: ", "passage: ") need it. */
+  kind: 'query' | 'passage';
+  signal?: AbortSignal;
+}
+
+export interface Embedder {
+  readonly id: string;
+  /** Output dimension; known after `load()` for local models, after the first call for remote ones. */
+  dimension(): Promise<number>;
+  /** Whether vectors come back L2-normalised (cosine = dot). */
+  readonly normalized: boolean;
+  /** Embeds texts in batches; returns one Float32Array per text, in order. */
+  embed(texts: string[], options: EmbedOptions): Promise<Float32Array[]>;
+}
