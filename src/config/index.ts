@@ -1,0 +1,3 @@
+/** Configuration: the shared schema and the layered resolver (defaults ← file ← env ← flags). */
+export * from './schema.js';
+export * from './resolve.js';

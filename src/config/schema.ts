@@ -1,0 +1,156 @@
+/**
+ * The one configuration schema shared by the library, the CLI and the HTTP server.
+ *
+ * Shape of `openbook.config.json` (every field optional; defaults shown):
+ * ```json
+ * {
+ *   "index": ".openbook",
+ *   "llm":   { "baseUrl": null, "model": null, "apiKey": null, "timeoutMs": 60000, "maxRetries": 3, "maxConcurrency": 4 },
+ *   "embed": { "baseUrl": null, "model": null, "apiKey": null, "modelDir": null, "pooling": "auto",
+ *              "queryPrefix": "", "passagePrefix": "", "normalize": true, "batchSize": 32 },
+ *   "cache": { "enabled": true, "dir": null, "redisUrl": null },
+ *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 1.2, "b": 0.75,
+ *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "minmax", "alpha": 0.5 },
+ *   "prompts": { "answer-with-citations": "…template text…" },
+ *   "server": { "host": "127.0.0.1", "port": 7700, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
+ *               "rateLimitPerMinute": 60, "roots": [] }
+ * }
+ * ```
+ * Unknown keys are rejected (a typo such as `"topk"` is an error, not a silently ignored
+ * field). Paths (`index`, `embed.modelDir`, `cache.dir`, `server.roots`) are resolved to
+ * absolute paths by `resolveConfig`: relative to the config file's folder when they come from
+ * the file, relative to the working directory otherwise.
+ */
+import { z } from 'zod';
+
+/** Positive integer helper. */
+const posInt = () => z.number().int().positive();
+
+export const LlmConfig = z.strictObject({
+  /** OpenAI-compatible base URL including `/v1`, e.g. `http://127.0.0.1:11434/v1`. Absent = no LLM (offline answers). */
+  baseUrl: z.url().optional(),
+  /** Model name as the endpoint knows it, e.g. `qwen2.5:7b`, `gpt-4o-mini`. */
+  model: z.string().min(1).optional(),
+  /** Bearer token. Secret: masked by `maskSecrets`. */
+  apiKey: z.string().optional(),
+  /** Per-request timeout in milliseconds (each attempt). */
+  timeoutMs: posInt().default(60_000),
+  /** Retries after the first attempt on 429, 5xx and connection errors (0 = no retry). */
+  maxRetries: z.number().int().min(0).max(20).default(3),
+  /** Requests in flight at once per model client. */
+  maxConcurrency: posInt().default(4),
+});
+
+export const EmbedConfig = z.strictObject({
+  /** OpenAI-compatible embeddings base URL; when absent and `modelDir` is set the local model is used. */
+  baseUrl: z.url().optional(),
+  model: z.string().min(1).optional(),
+  /** Bearer token for the embeddings endpoint; `OPENAI_API_KEY` sets it too. Secret. */
+  apiKey: z.string().optional(),
+  /** Folder of a local sentence-embedding model (ONNX + tokenizer). */
+  modelDir: z.string().min(1).optional(),
+  /** Pooling of token vectors: `auto` follows the model folder's pooling config. */
+  pooling: z.enum(['auto', 'mean', 'cls']).default('auto'),
+  /** Prepended to queries (e5: `"query: "`). */
+  queryPrefix: z.string().default(''),
+  /** Prepended to passages (e5: `"passage: "`). */
+  passagePrefix: z.string().default(''),
+  /** L2-normalise vectors (cosine = dot). */
+  normalize: z.boolean().default(true),
+  /** Texts per embedding request / forward pass. */
+  batchSize: posInt().max(4096).default(32),
+});
+
+export const CacheConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Disk cache folder; default `<index>/cache`. */
+  dir: z.string().min(1).optional(),
+  /** `redis://…`; when set the Redis backend is used instead of disk. Secret (password masked). */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+});
+
+export const RetrievalConfig = z.strictObject({
+  retriever: z.enum(['bm25', 'dense', 'hybrid']).default('bm25'),
+  /** Hits returned (≥ 1). */
+  topK: posInt().max(10_000).default(10),
+  /** Sparse similarity name, looked up in the sparse index's similarity table (e.g. `bm25`). */
+  similarity: z.string().min(1).default('bm25'),
+  /** BM25 term-frequency saturation k1 ≥ 0 (Robertson & Zaragoza 2009; Lucene default 1.2). */
+  k1: z.number().min(0).default(1.2),
+  /** BM25 length normalisation b ∈ [0, 1] (Lucene default 0.75). */
+  b: z.number().min(0).max(1).default(0.75),
+  /** Vector similarity of the dense index. */
+  denseMetric: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
+  /** Reciprocal Rank Fusion constant: score = Σ 1 / (rrfK + rank) (Cormack et al., SIGIR 2009; 60 there). Not top-k. */
+  rrfK: z.number().min(0).default(60),
+  fusion: z.enum(['rrf', 'linear']).default('rrf'),
+  /** Score normaliser of linear fusion. */
+  normalization: z.enum(['minmax', 'zscore']).default('minmax'),
+  /** Linear fusion weight of the dense list: α·dense + (1 − α)·sparse, α ∈ [0, 1]. */
+  alpha: z.number().min(0).max(1).default(0.5),
+});
+
+export const ServerConfig = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(7700),
+  /** When set, requests need `Authorization: Bearer <apiKey>`. Secret. */
+  apiKey: z.string().min(1).optional(),
+  corsOrigins: z.array(z.string()).default([]),
+  maxBodyBytes: posInt().default(1_048_576),
+  rateLimitPerMinute: z.number().int().min(0).default(60),
+  /** Folders the server may index/read; empty = the working directory only. */
+  roots: z.array(z.string().min(1)).default([]),
+});
+
+export const OpenbookConfig = z.strictObject({
+  /** Index folder. */
+  index: z.string().min(1).default('.openbook'),
+  llm: LlmConfig.prefault({}),
+  embed: EmbedConfig.prefault({}),
+  cache: CacheConfig.prefault({}),
+  retrieval: RetrievalConfig.prefault({}),
+  /** Named prompt-template overrides, e.g. `{ "answer-with-citations": "…{{passages}}…{{question}}" }`. */
+  prompts: z.record(z.string().min(1), z.string().min(1)).default({}),
+  server: ServerConfig.prefault({}),
+});
+
+/** The resolved configuration (all defaults filled in). */
+export type OpenbookConfig = z.output<typeof OpenbookConfig>;
+/** What a user may write: every field optional. */
+export type OpenbookConfigInput = z.input<typeof OpenbookConfig>;
+export type LlmConfig = z.output<typeof LlmConfig>;
+export type EmbedConfig = z.output<typeof EmbedConfig>;
+export type CacheConfig = z.output<typeof CacheConfig>;
+export type RetrievalConfig = z.output<typeof RetrievalConfig>;
+export type ServerConfig = z.output<typeof ServerConfig>;
+
+/** Dotted paths of secret values; `maskSecrets` hides them. */
+export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl'] as const;
+
+/**
+ * Masks one secret for display: keeps the last 4 characters of keys longer than 12
+ * (`sk-…wxyz` → `****wxyz`), else `****`; for URLs only the password is replaced
+ * (`redis://:pw@host:6379` → `redis://:****@host:6379`).
+ */
+export function maskSecret(value: string): string {
+  const url = /^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@(.*)$/i.exec(value);
+  if (url) {
+    const [, scheme, userinfo, rest] = url;
+    const colon = userinfo.indexOf(':');
+    const masked = colon >= 0 ? `${userinfo.slice(0, colon)}:****` : '****';
+    return `${scheme}${masked}@${rest}`;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  return value.length > 12 ? `****${value.slice(-4)}` : '****';
+}
+
+/** A deep copy of `config` with every secret in `SECRET_PATHS` masked (absent secrets stay absent). */
+export function maskSecrets(config: OpenbookConfig): OpenbookConfig {
+  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const p of SECRET_PATHS) {
+    const [section, key] = p.split('.');
+    const v = copy[section]?.[key];
+    if (typeof v === 'string') copy[section][key] = maskSecret(v);
+  }
+  return copy as unknown as OpenbookConfig;
+}
