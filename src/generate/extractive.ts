@@ -1,0 +1,198 @@
+/**
+ * The offline answerer: picks the sentences of the retrieved passages that best answer the
+ * question and cites each one. No model is involved, so every quote is a verbatim substring
+ * of its chunk — checked here in code, not assumed.
+ *
+ * Sentence score (a sentence-level BM25 against the question, weighted by the passage's
+ * retrieval score):
+ *
+ *   s(q, sent) = Σ_{t ∈ q ∩ sent} idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))   (k1 = 1.2, b = 0.75)
+ *   score      = s(q, sent) · (0.5 + 0.5 · hitScore / maxHitScore)
+ *
+ * idf(t) comes from the index statistics (`ln(1 + (N − df + 0.5)/(df + 0.5))`, Lucene's BM25
+ * idf) when given, else from the candidate sentences themselves. Question words ("what",
+ * "how", "어떻게", "무엇" …) are dropped before scoring; they say what kind of answer is wanted,
+ * not where it is. A sentence is kept only when it covers at least `minCoverage` of the
+ * question's idf mass; when none does, the answer says nothing relevant was found.
+ */
+import type { Analyzer } from '../analysis/analyzer.js';
+import { splitSentences } from '../analysis/sentences.js';
+import type { Citation, Hit } from '../core/types.js';
+
+/** Index statistics the answerer uses for idf; `docFreq` of an analysed term. */
+export interface TermStatistics {
+  numDocs: number;
+  docFreq(term: string): number;
+}
+
+export interface ExtractiveOptions {
+  /** Sentences in the answer, ≥ 1. Default 3. */
+  maxSentences?: number;
+  /** Minimum share of the question's idf mass a sentence must cover, in [0, 1]. Default 0.3. */
+  minCoverage?: number;
+  /** A further sentence is added only if its score is ≥ this fraction of the best one's. Default 0.4. */
+  relativeCutoff?: number;
+}
+
+/** One candidate sentence and how it scored (exposed for traces and tests). */
+export interface ScoredSentence {
+  hitIndex: number;
+  start: number;
+  end: number;
+  text: string;
+  score: number;
+  coverage: number;
+  matched: string[];
+}
+
+export interface ExtractiveAnswer {
+  /** Sentences each followed by its marker `[n]`, or the "nothing found" message. */
+  answer: string;
+  citations: Citation[];
+  /** False when no sentence was relevant enough. */
+  found: boolean;
+  /** Every candidate, best first. */
+  candidates: ScoredSentence[];
+}
+
+/** Words that ask rather than inform, in English and Korean (surface forms; analysed with the index's analyzer). */
+const QUESTION_WORDS =
+  'what which who whom whose when where why how does do did is are was were can could should would will ' +
+  'explain describe tell me please 무엇 무엇인가요 무엇인가 뭐 뭔가요 어떻게 어떤 왜 언제 어디 어디서 누가 누구 몇 ' +
+  '설명해 설명해줘 설명해주세요 알려줘 알려주세요 하나요 인가요 되나요 있나요 합니까 입니까';
+
+const K1 = 1.2;
+const B = 0.75;
+
+/** The message when nothing relevant was found, in the question's language. */
+export function notFoundMessage(question: string): string {
+  return /[\uac00-\ud7a3]/.test(question)
+    ? '색인된 문서에서 이 질문에 답하는 내용을 찾지 못했습니다.'
+    : 'No passage in the index answers this question.';
+}
+
+/**
+ * Builds a cited extractive answer from ranked hits.
+ * @param question the user's question, any language
+ * @param hits ranked passages, best first (their `text` is the chunk text)
+ * @param analyzer the index's analyzer, so question and sentences are analysed alike
+ * @param stats index statistics for idf; optional
+ * @throws Error if a produced quote is not a verbatim substring of its chunk (a bug, never expected)
+ */
+export function extractiveAnswer(
+  question: string,
+  hits: Hit[],
+  analyzer: Analyzer,
+  stats?: TermStatistics,
+  options: ExtractiveOptions = {},
+): ExtractiveAnswer {
+  const maxSentences = options.maxSentences ?? 3;
+  const minCoverage = options.minCoverage ?? 0.3;
+  const relativeCutoff = options.relativeCutoff ?? 0.4;
+
+  const stop = new Set(analyzer.analyze(QUESTION_WORDS));
+  let qTerms = [...new Set(analyzer.analyze(question))].filter((t) => !stop.has(t));
+  if (qTerms.length === 0) qTerms = [...new Set(analyzer.analyze(question))];
+
+  // Candidate sentences with their analysed terms.
+  interface Cand { hitIndex: number; start: number; end: number; terms: Map<string, number>; len: number }
+  const cands: Cand[] = [];
+  hits.forEach((hit, hitIndex) => {
+    for (const span of splitSentences(hit.text)) {
+      const terms = new Map<string, number>();
+      const analysed = analyzer.analyze(hit.text.slice(span.start, span.end));
+      for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
+      if (analysed.length > 0) cands.push({ hitIndex, start: span.start, end: span.end, terms, len: analysed.length });
+    }
+  });
+  if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };
+
+  const idf = new Map<string, number>();
+  for (const t of qTerms) {
+    let n: number;
+    let df: number;
+    if (stats && stats.numDocs > 0) {
+      n = stats.numDocs;
+      df = stats.docFreq(t);
+    } else {
+      n = cands.length;
+      df = cands.reduce((acc, c) => acc + (c.terms.has(t) ? 1 : 0), 0);
+    }
+    idf.set(t, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  }
+  const idfMass = qTerms.reduce((acc, t) => acc + idf.get(t)!, 0);
+  const avgLen = cands.reduce((acc, c) => acc + c.len, 0) / cands.length;
+  const maxHitScore = Math.max(...hits.map((h) => h.score), Number.MIN_VALUE);
+
+  const scored: ScoredSentence[] = cands.map((c) => {
+    let s = 0;
+    let covered = 0;
+    const matched: string[] = [];
+    for (const t of qTerms) {
+      const tf = c.terms.get(t);
+      if (!tf) continue;
+      const w = idf.get(t)!;
+      s += (w * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * c.len) / avgLen));
+      covered += w;
+      matched.push(t);
+    }
+    const hit = hits[c.hitIndex];
+    const prior = 0.5 + 0.5 * (hit.score > 0 ? hit.score / maxHitScore : 0);
+    return {
+      hitIndex: c.hitIndex,
+      start: c.start,
+      end: c.end,
+      text: hit.text.slice(c.start, c.end),
+      score: s * prior,
+      coverage: idfMass > 0 ? covered / idfMass : 0,
+      matched,
+    };
+  });
+  scored.sort((a, b) => b.score - a.score || a.hitIndex - b.hitIndex || a.start - b.start);
+
+  const chosen: ScoredSentence[] = [];
+  const seenText = new Set<string>();
+  for (const s of scored) {
+    if (chosen.length >= maxSentences) break;
+    if (s.coverage < minCoverage || s.score <= 0) continue;
+    if (chosen.length > 0 && s.score < relativeCutoff * chosen[0].score) break;
+    const key = s.text.replace(/\s+/g, ' ').toLowerCase();
+    if (seenText.has(key)) continue; // the same sentence from an overlapping chunk
+    seenText.add(key);
+    chosen.push(s);
+  }
+  if (chosen.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: scored };
+
+  const citations: Citation[] = [];
+  const numberOf = new Map<number, number>();
+  const parts: string[] = [];
+  for (const s of chosen) {
+    const hit = hits[s.hitIndex];
+    if (hit.text.slice(s.start, s.end) !== s.text) throw new Error(`extractive quote is not verbatim in chunk ${hit.chunkId}`);
+    let n = numberOf.get(s.hitIndex);
+    if (n === undefined) {
+      n = numberOf.size + 1;
+      numberOf.set(s.hitIndex, n);
+    }
+    citations.push({
+      n,
+      chunkId: hit.chunkId,
+      docId: hit.docId,
+      source: hit.source,
+      title: hit.title,
+      startLine: hit.startLine + countNewlines(hit.text, 0, s.start),
+      endLine: hit.startLine + countNewlines(hit.text, 0, s.end),
+      ...(hit.page !== undefined ? { page: hit.page } : {}),
+      quote: s.text,
+      quoteStart: s.start,
+    });
+    parts.push(`${s.text.replace(/\s*\n\s*/g, ' ')} [${n}]`);
+  }
+  return { answer: parts.join(' '), citations, found: true, candidates: scored };
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
