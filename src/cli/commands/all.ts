@@ -1,0 +1,15 @@
+/**
+ * The list of subcommands. A command module exports `register(program)`; add new ones here.
+ */
+import type { Command } from 'commander';
+import * as ask from './ask.js';
+import * as index from './index-cmd.js';
+import * as search from './search.js';
+import * as status from './status.js';
+
+const modules: Array<{ register(program: Command): void }> = [index, search, ask, status];
+
+/** Registers every subcommand, including optional ones whose modules exist. */
+export function registerCommands(program: Command): void {
+  for (const m of modules) m.register(program);
+}

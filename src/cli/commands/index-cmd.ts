@@ -1,0 +1,116 @@
+/**
+ * `openbook index <path|glob>...` — read documents, chunk them, and commit them to the index.
+ */
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
+import { action, colors, intFlag, printJson, resolveIndexDir, useColor } from '../shared.js';
+
+interface Flags {
+  index?: string;
+  include?: string[];
+  exclude?: string[];
+  analyzer?: string;
+  chunkSize?: string;
+  chunkOverlap?: string;
+  chunk: boolean;
+  luceneNorms: boolean;
+  strict?: boolean;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => prev.concat(v);
+
+export function register(program: Command): void {
+  program
+    .command('index')
+    .description('index files, folders or globs (.txt .md .html .pdf .docx .jsonl); re-running updates only what changed')
+    .argument('<paths...>', 'files, folders or globs')
+    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
+    .option('--analyzer <name>', 'analyzer for a new index: auto, english, korean, cjk, standard', 'auto')
+    .option('--chunk-size <tokens>', 'target chunk size in tokens', '256')
+    .option('--chunk-overlap <tokens>', 'overlap between consecutive chunks in tokens', '32')
+    .option('--no-chunk', 'keep each document whole (BEIR corpora)')
+    .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
+    .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(async (paths: string[], flags: Flags) => {
+        const indexDir = resolveIndexDir(flags.index);
+        const tty = Boolean(process.stderr.isTTY) && !flags.json;
+        const c = colors(useColor(process.stderr));
+        const bar = tty
+          ? new cliProgress.SingleBar(
+              { format: ' {bar} {percentage}% | {value}/{total} files | {chunks} chunks | {rate} chunks/s | ETA {eta_formatted} | {file}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+        const started = Date.now();
+        let lastLog = 0;
+        let barStarted = false;
+        const onProgress = (p: IndexProgress) => {
+          const rate = Math.round(p.chunks / Math.max(0.001, (Date.now() - started) / 1000));
+          if (bar) {
+            if (p.phase !== 'index') return;
+            if (!barStarted) {
+              bar.start(p.filesTotal, 0, { chunks: 0, rate: 0, file: '' });
+              barStarted = true;
+            }
+            bar.update(p.filesDone, { chunks: p.chunks, rate, file: (p.current ?? '').slice(-40) });
+          } else if (!flags.json && Date.now() - lastLog > 2000) {
+            lastLog = Date.now();
+            process.stderr.write(`${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${p.chunks} chunks, ${rate} chunks/s\n`);
+          }
+        };
+        const warnings: string[] = [];
+        const onWarning = (m: string) => {
+          warnings.push(m);
+          if (bar && barStarted) bar.stop();
+          process.stderr.write(`${c.yellow('warning:')} skipped ${m}\n`);
+          if (bar && barStarted) barStarted = false;
+        };
+        let summary: IndexSummary;
+        try {
+          summary = await indexPaths({
+            indexDir,
+            paths,
+            include: flags.include,
+            exclude: flags.exclude,
+            analyzer: flags.analyzer,
+            chunkSize: intFlag('--chunk-size', flags.chunkSize, 256),
+            chunkOverlap: intFlag('--chunk-overlap', flags.chunkOverlap, 32, 0),
+            noChunk: !flags.chunk,
+            luceneNorms: flags.luceneNorms,
+            strict: flags.strict,
+            cwd: process.cwd(),
+            now: Date.now,
+            onProgress,
+            onWarning,
+          });
+        } finally {
+          if (bar && barStarted) bar.stop();
+        }
+        if (flags.json) {
+          printJson({ indexDir, ...summary, warnings });
+          return;
+        }
+        printSummary(summary, indexDir, c);
+      }),
+    );
+}
+
+function printSummary(s: IndexSummary, indexDir: string, c: ReturnType<typeof colors>): void {
+  const out = process.stdout;
+  if (!s.committed) {
+    out.write(`${c.green('✓')} no changes: ${s.unchanged} documents up to date in ${indexDir} (${s.seconds.toFixed(2)} s)\n`);
+    if (s.skipped) out.write(`  ${c.yellow(`${s.skipped} skipped`)} (see warnings above)\n`);
+    return;
+  }
+  out.write(`${c.green('✓')} indexed ${s.files} files into ${indexDir} in ${s.seconds.toFixed(2)} s (commit ${s.generation})\n`);
+  out.write(
+    `  added ${s.added}, updated ${s.updated}, removed ${s.removed}, unchanged ${s.unchanged}, ` +
+      `${s.skipped ? c.yellow(`skipped ${s.skipped}`) : 'skipped 0'}; ${s.chunksWritten} chunks written\n`,
+  );
+}

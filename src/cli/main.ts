@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * The `openbook` command. Each subcommand lives in `commands/<name>.ts` and registers
+ * itself on the program; this file only wires them together and sets the error policy.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { handleError } from './shared.js';
+import { registerCommands } from './commands/all.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+const program = new Command();
+program
+  .name('openbook')
+  .description('Retrieval-augmented generation over your documents: index, search, ask with citations, evaluate.')
+  .version(version)
+  .option('--debug', 'show stack traces on errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; usage errors (unknown flag, missing argument) exit 2.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  handleError(err);
+}

@@ -1,0 +1,170 @@
+/**
+ * The indexing pipeline: walk paths → load documents → chunk → add to the index → one atomic
+ * commit. Incremental: a file whose content hash is unchanged is not re-analysed; documents
+ * whose source file is gone (within the paths being indexed) are removed; a run with no
+ * change commits nothing and says so.
+ *
+ * Everything the pipeline needs from outside (clock, progress and warning sinks) arrives
+ * as arguments; it never reads the environment.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { getAnalyzer } from '../analysis/registry.js';
+import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
+import type { Document } from '../core/types.js';
+import { IndexWriter, type IndexConfig } from '../index/index.js';
+import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+
+export interface IndexOptions {
+  /** Index folder (created when absent). */
+  indexDir: string;
+  /** Files, folders or globs. */
+  paths: string[];
+  include?: string[];
+  exclude?: string[];
+  /** Analyzer name for a new index (default `auto`); an existing index keeps its own. */
+  analyzer?: string;
+  /** Target chunk size in tokens (default 256) and overlap (default 32). */
+  chunkSize?: number;
+  chunkOverlap?: number;
+  /** Keep each document whole (BEIR corpora). */
+  noChunk?: boolean;
+  /** Lucene's one-byte length norms (default true, for parity with Lucene/Anserini). */
+  luceneNorms?: boolean;
+  /** Treat malformed JSONL lines as errors instead of skipping them. */
+  strict?: boolean;
+  cwd: string;
+  now: () => number;
+  onProgress?: (p: IndexProgress) => void;
+  /** One line per skipped file or line: "<file>[:line]: reason". */
+  onWarning?: (message: string) => void;
+}
+
+export interface IndexProgress {
+  phase: 'scan' | 'index' | 'commit';
+  filesDone: number;
+  filesTotal: number;
+  chunks: number;
+  /** The file being read. */
+  current?: string;
+}
+
+export interface IndexSummary {
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Files (or JSONL lines) that could not be read, each reported through onWarning. */
+  skipped: number;
+  /** Chunks written in this run (added + updated documents). */
+  chunksWritten: number;
+  files: number;
+  committed: boolean;
+  generation?: number;
+  seconds: number;
+}
+
+/** Indexes `paths` into `indexDir`; see the module comment for the incremental rules. */
+export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
+  const started = opts.now();
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNKING.chunkSize;
+  const chunkOverlap = opts.chunkOverlap ?? DEFAULT_CHUNKING.chunkOverlap;
+  const config: IndexConfig = {
+    analyzer: opts.analyzer ?? 'auto',
+    chunkSize,
+    chunkOverlap,
+    noChunk: opts.noChunk ?? false,
+    luceneNorms: opts.luceneNorms ?? true,
+  };
+  getAnalyzer(config.analyzer); // validates the name before taking the lock
+  if (opts.paths.length === 0) throw new InvalidParameterError('index needs at least one path');
+
+  const warn = opts.onWarning ?? (() => {});
+  const progress = opts.onProgress ?? (() => {});
+  const entries: WalkEntry[] = [];
+  for await (const e of walkPaths(opts.paths, { include: opts.include, exclude: opts.exclude, cwd: opts.cwd })) {
+    entries.push(e);
+    if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0 });
+  }
+
+  const writer = await IndexWriter.open(opts.indexDir, config, { now: opts.now });
+  try {
+    const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
+    const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: 0, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
+    const seenDocs = new Set<string>();
+    const walkedSources = new Set<string>();
+    let filesDone = 0;
+
+    const put = (doc: Document) => {
+      seenDocs.add(doc.id);
+      const old = writer.getDocument(doc.id);
+      if (old && old.contentHash === doc.contentHash && old.source === doc.source) {
+        summary.unchanged++;
+        return;
+      }
+      const chunks = chunkDocument(doc, chunking);
+      writer.addDocument(doc, chunks);
+      summary.chunksWritten += chunks.length;
+      if (old) summary.updated++;
+      else summary.added++;
+    };
+
+    for (const entry of entries) {
+      walkedSources.add(entry.relPath);
+      progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: entry.relPath });
+      try {
+        if (entry.format !== 'jsonl') {
+          // One document per file, id = relPath: skip parsing when its bytes are unchanged.
+          const old = writer.getDocument(entry.relPath);
+          if (old) {
+            const hash = createHash('sha256').update(await readFile(entry.absPath)).digest('hex');
+            if (hash === old.contentHash) {
+              seenDocs.add(old.id);
+              summary.unchanged++;
+              filesDone++;
+              continue;
+            }
+          }
+        }
+        for await (const doc of loadFile(entry, { strict: opts.strict, onWarning: (m: string) => { summary.skipped++; warn(m); } })) {
+          if (seenDocs.has(doc.id)) {
+            summary.skipped++;
+            warn(`${doc.source}: duplicate document id ${JSON.stringify(doc.id)}; keeping the first`);
+            continue;
+          }
+          put(doc);
+        }
+      } catch (err) {
+        if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
+        summary.skipped++;
+        warn(err.message);
+      }
+      filesDone++;
+    }
+
+    // Remove documents whose source lies under the walked paths but was not seen this run.
+    const roots = opts.paths.map((p) => toPosix(path.relative(opts.cwd, path.resolve(opts.cwd, p))));
+    for (const id of [...writer.documentIds()]) {
+      if (seenDocs.has(id)) continue;
+      const rec = writer.getDocument(id)!;
+      const underRoot = walkedSources.has(rec.source) || roots.some((r) => r === '' || rec.source === r || rec.source.startsWith(r + '/'));
+      if (underRoot && writer.removeDocument(id)) summary.removed++;
+    }
+
+    progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten });
+    if (writer.dirty) {
+      const info = await writer.commit();
+      summary.committed = true;
+      summary.generation = info.generation;
+    }
+    summary.seconds = (opts.now() - started) / 1000;
+    return summary;
+  } finally {
+    await writer.close();
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
