@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { getAnalyzer } from '../../src/analysis/registry.js';
+import type { Hit } from '../../src/core/types.js';
+import { extractiveAnswer } from '../../src/generate/extractive.js';
+
+function hit(rank: number, text: string, score: number, startLine = 1): Hit {
+  return { rank, score, docId: `d${rank}`, chunkId: `d${rank}#0`, source: `doc${rank}.md`, title: `Doc ${rank}`, text, startLine, endLine: startLine + text.split('\n').length - 1 };
+}
+
+describe('extractiveAnswer', () => {
+  const analyzer = getAnalyzer('auto');
+
+  it('picks the sentence that answers the question, not the first sentence of rank 1', () => {
+    const hits = [
+      hit(1, 'HyDE is a retrieval method from 2023.\nBefore it retrieves, HyDE asks a language model to write a hypothetical document that answers the question.', 10, 40),
+      hit(2, 'BM25 normalises document length with b.', 5),
+    ];
+    const a = extractiveAnswer('What does HyDE generate before it retrieves?', hits, analyzer);
+    expect(a.found).toBe(true);
+    expect(a.citations[0].quote).toBe('Before it retrieves, HyDE asks a language model to write a hypothetical document that answers the question.');
+    expect(a.citations[0].n).toBe(1);
+    // The quote starts on the chunk's second line: 40 + 1.
+    expect(a.citations[0].startLine).toBe(41);
+    expect(a.answer.startsWith('Before it retrieves')).toBe(true);
+    expect(a.answer).toContain('[1]');
+  });
+
+  it('every quote is a verbatim substring of its chunk at quoteStart', () => {
+    const hits = [
+      hit(1, 'BM25는 문서 길이를 보정합니다. 문서가 평균보다 길면 점수가 낮아집니다.\n- avgdl은 평균 문서 길이입니다.', 3),
+      hit(2, '검색기는 질문과 관련된 문서를 찾습니다. BM25의 k1은 포화를 조절합니다.', 2),
+    ];
+    const a = extractiveAnswer('BM25에서 문서 길이는 어떻게 보정하나요?', hits, analyzer);
+    expect(a.found).toBe(true);
+    for (const c of a.citations) {
+      const chunk = hits.find((h) => h.chunkId === c.chunkId)!;
+      expect(chunk.text.slice(c.quoteStart, c.quoteStart + c.quote.length)).toBe(c.quote);
+    }
+    expect(a.citations[0].quote).toContain('길이');
+  });
+
+  it('says so when nothing relevant is found', () => {
+    const hits = [hit(1, 'Porter stemming removes suffixes from English words.', 1)];
+    const en = extractiveAnswer('Who won the football world cup?', hits, analyzer);
+    expect(en.found).toBe(false);
+    expect(en.citations).toEqual([]);
+    expect(en.answer).toBe('No passage in the index answers this question.');
+    const ko = extractiveAnswer('월드컵 우승팀은 어디인가요?', [], analyzer);
+    expect(ko.found).toBe(false);
+    expect(ko.answer).toContain('찾지 못했습니다');
+  });
+
+  it('numbers sources in order of first use and does not repeat a sentence from overlapping chunks', () => {
+    const s = 'Reciprocal rank fusion adds 1/(rrfK + rank) over the rankings.';
+    const hits = [hit(1, `Intro text. ${s}`, 4), hit(2, `${s} More text about fusion weights.`, 3)];
+    const a = extractiveAnswer('How does reciprocal rank fusion combine rankings?', hits, analyzer);
+    expect(a.citations.filter((c) => c.quote === s)).toHaveLength(1);
+    expect(a.citations.map((c) => c.n)).toEqual([...a.citations.map((c) => c.n)].sort((x, y) => x - y));
+  });
+});
