@@ -1,0 +1,5 @@
+/** Models: the LanguageModel/Embedder contracts, the OpenAI-compatible providers, retries and the response cache. */
+export * from './types.js';
+export * from './retry.js';
+export * from './openai-compatible.js';
+export * from './openai-embedder.js';

@@ -1,0 +1,421 @@
+/**
+ * `LanguageModel` over any OpenAI-compatible HTTP endpoint (OpenAI, vLLM, llama.cpp server,
+ * Ollama `/v1`, LM Studio) through the official `openai` SDK with a configurable `baseURL`.
+ *
+ * - Chat: `POST {baseUrl}/chat/completions`, streamed (SSE) or not, with stop, temperature,
+ *   max_tokens, n, seed, logprobs/top_logprobs.
+ * - Continuation scoring: `POST {baseUrl}/completions` with `echo: true, logprobs: 1,
+ *   max_tokens: 1` on `prompt + continuation`; the continuation's tokens are picked by
+ *   `text_offset`. `max_tokens` is 1, not 0, because vLLM rejects 0 (SamplingParams requires
+ *   max_tokens ≥ 1; vllm-project/vllm#9336) and lm-evaluation-harness sends 1 to local servers
+ *   for the same reason; the one generated token lies past the continuation and is ignored.
+ *   llama.cpp's server rejects `echo` ("Only no echo is supported"): `probeCapabilities()`
+ *   reports `echoScoring: false` there and `scoreContinuation` raises `CapabilityError`.
+ * - Retries (429/5xx/timeouts, honouring Retry-After) and the concurrency limit: `./retry.ts`.
+ * - Token usage: each result carries its own; `totalUsage()` sums every call of this instance.
+ *
+ * Capabilities start as assumed (all true unless given) and become measured after
+ * `probeCapabilities()`. A call that needs a capability marked false throws `CapabilityError`
+ * before any request; an endpoint that silently omits logprobs also yields `CapabilityError`.
+ */
+import OpenAI, { APIError } from 'openai';
+import { CapabilityError, InvalidParameterError, ModelError } from '../core/errors.js';
+import type { TokenUsage } from '../core/types.js';
+import { ConcurrencyLimiter, abortReason, toModelError, withRetry, type RetryPolicy, type Sleep } from './retry.js';
+import type {
+  ChatMessage,
+  ContinuationScore,
+  GenerateOptions,
+  GenerateResult,
+  Generation,
+  LanguageModel,
+  LanguageModelCapabilities,
+  TokenLogprob,
+} from './types.js';
+
+export interface OpenAICompatibleOptions {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:11434/v1`. */
+  baseUrl: string;
+  /** Model name as the endpoint knows it. */
+  model: string;
+  /** Bearer token; local servers accept any (default "not-needed"). */
+  apiKey?: string;
+  /** Per-attempt timeout in ms. Default 60 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 3. */
+  maxRetries?: number;
+  /** First backoff delay in ms. Default 500. */
+  baseDelayMs?: number;
+  /** Longest single wait in ms (also the most of a Retry-After that is honoured). Default 30 000. */
+  maxDelayMs?: number;
+  /** Requests in flight at once. Default 4. */
+  maxConcurrency?: number;
+  /** Known capabilities (e.g. from a previous probe); unspecified ones are assumed true. */
+  capabilities?: Partial<LanguageModelCapabilities>;
+  /** Injected for tests: the backoff sleep. */
+  sleep?: Sleep;
+  /** Clock in ms for latency and HTTP-date Retry-After. Default `performance.now`-based wall clock. */
+  now?: () => number;
+  /** Called before each retry wait. */
+  onRetry?: (attempt: number, delayMs: number, err: unknown) => void;
+}
+
+/** One probe's outcome. */
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  /** Why it failed or what was missing. */
+  error?: string;
+}
+
+export interface CapabilityReport {
+  model: string;
+  baseUrl: string;
+  capabilities: LanguageModelCapabilities;
+  /** Per capability: did it work, how long it took, and why not. */
+  probes: Record<keyof LanguageModelCapabilities, ProbeResult>;
+  /** Model ids the endpoint lists (`GET /models`), or undefined when it does not answer. */
+  models?: string[];
+}
+
+/** Accumulated token usage plus the number of successful requests. */
+export interface UsageTotals extends TokenUsage {
+  requests: number;
+}
+
+export class OpenAICompatibleModel implements LanguageModel {
+  readonly id: string;
+  readonly model: string;
+  readonly baseUrl: string;
+  private caps: LanguageModelCapabilities;
+  private readonly client: OpenAI;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly policy: RetryPolicy;
+  private readonly options: OpenAICompatibleOptions;
+  private readonly now: () => number;
+  private readonly totals: UsageTotals = { promptTokens: 0, completionTokens: 0, requests: 0 };
+
+  constructor(options: OpenAICompatibleOptions) {
+    if (!options.model) throw new InvalidParameterError('llm.model is required for an OpenAI-compatible model (set OPENBOOK_LLM_MODEL)');
+    this.options = options;
+    this.model = options.model;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.id = `openai-compatible:${options.model}`;
+    this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true, ...options.capabilities };
+    this.client = new OpenAI({
+      baseURL: this.baseUrl,
+      apiKey: options.apiKey || 'not-needed',
+      timeout: options.timeoutMs ?? 60_000,
+      maxRetries: 0,
+    });
+    this.limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 4);
+    this.policy = { maxRetries: options.maxRetries ?? 3, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs };
+    this.now = options.now ?? (() => performance.timeOrigin + performance.now());
+  }
+
+  get capabilities(): LanguageModelCapabilities {
+    return { ...this.caps };
+  }
+
+  /** Sum of token usage over every successful call of this instance. */
+  totalUsage(): UsageTotals {
+    return { ...this.totals };
+  }
+
+  /** Requests currently in flight (≤ maxConcurrency). */
+  get inFlight(): number {
+    return this.limiter.inFlight;
+  }
+
+  async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<GenerateResult> {
+    this.require('chat', 'chat completions');
+    if (options.logprobs) this.require('logprobs', 'token log-probabilities');
+    const started = this.now();
+    const what = `POST ${this.baseUrl}/chat/completions (model ${this.model})`;
+    const res = await this.limiter.run(
+      () =>
+        withRetry(
+          () => this.client.chat.completions.create({ ...this.chatParams(messages, options), stream: false }, { signal: options.signal }),
+          this.retryContext(what, options.signal),
+        ),
+      options.signal,
+    );
+    const generations: Generation[] = res.choices
+      .slice()
+      .sort((a, b) => a.index - b.index)
+      .map((c) => {
+        const g: Generation = { text: c.message?.content ?? '', finishReason: c.finish_reason ?? 'unknown' };
+        if (options.logprobs) g.logprobs = this.readChatLogprobs(c.logprobs?.content, what);
+        return g;
+      });
+    const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
+    this.account(usage);
+    return { generations, usage, model: res.model || this.model, latencyMs: this.now() - started };
+  }
+
+  async *stream(messages: ChatMessage[], options: GenerateOptions = {}): AsyncGenerator<string, GenerateResult, void> {
+    this.require('chat', 'chat completions');
+    this.require('streaming', 'streaming');
+    if (options.logprobs) this.require('logprobs', 'token log-probabilities');
+    const started = this.now();
+    const what = `POST ${this.baseUrl}/chat/completions stream (model ${this.model})`;
+    await this.limiter.acquire(options.signal);
+    try {
+      // Retries cover opening the stream; once tokens have been yielded a failure is final.
+      const stream = await withRetry(
+        () =>
+          this.client.chat.completions.create(
+            { ...this.chatParams(messages, options), stream: true, stream_options: { include_usage: true } },
+            { signal: options.signal },
+          ),
+        this.retryContext(what, options.signal),
+      );
+      const texts: string[] = [];
+      const finish: string[] = [];
+      const logprobs: TokenLogprob[][] = [];
+      let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+      let model = this.model;
+      try {
+        for await (const chunk of stream) {
+          if (chunk.model) model = chunk.model;
+          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+          for (const choice of chunk.choices ?? []) {
+            const i = choice.index ?? 0;
+            const delta = choice.delta?.content ?? '';
+            texts[i] = (texts[i] ?? '') + delta;
+            if (choice.finish_reason) finish[i] = choice.finish_reason;
+            if (choice.logprobs?.content) (logprobs[i] ??= []).push(...this.readChatLogprobs(choice.logprobs.content, what));
+            if (i === 0 && delta) yield delta;
+          }
+        }
+      } catch (err) {
+        if (options.signal?.aborted) throw abortReason(options.signal);
+        throw toModelError(err, what, 1);
+      }
+      const n = Math.max(texts.length, 1);
+      const generations: Generation[] = [];
+      for (let i = 0; i < n; i++) {
+        const g: Generation = { text: texts[i] ?? '', finishReason: finish[i] ?? 'unknown' };
+        if (options.logprobs) {
+          if (!logprobs[i] || logprobs[i].length === 0) throw this.missingLogprobs(what);
+          g.logprobs = logprobs[i];
+        }
+        generations.push(g);
+      }
+      this.account(usage);
+      return { generations, usage, model, latencyMs: this.now() - started };
+    } finally {
+      this.limiter.release();
+    }
+  }
+
+  async scoreContinuation(prompt: string, continuation: string, options: { signal?: AbortSignal } = {}): Promise<ContinuationScore> {
+    this.require('echoScoring', 'continuation scoring (completions with echo + logprobs)');
+    return this.scoreUnchecked(prompt, continuation, options.signal);
+  }
+
+  private async scoreUnchecked(prompt: string, continuation: string, signal?: AbortSignal): Promise<ContinuationScore> {
+    if (prompt.length === 0) {
+      throw new InvalidParameterError('scoreContinuation: prompt must be non-empty (the first token of an echoed prompt has no log-probability)');
+    }
+    if (continuation.length === 0) return { logprob: 0, tokens: [] };
+    const what = `POST ${this.baseUrl}/completions echo+logprobs (model ${this.model})`;
+    let res: OpenAI.Completions.Completion;
+    try {
+      res = await this.limiter.run(
+        () =>
+          withRetry(
+            () =>
+              this.client.completions.create(
+                { model: this.model, prompt: prompt + continuation, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 },
+                { signal },
+              ),
+            this.retryContext(what, signal),
+          ),
+        signal,
+      );
+    } catch (err) {
+      const cause = err instanceof ModelError ? err.cause : err;
+      if (cause instanceof APIError && (cause.status === 400 || cause.status === 404 || cause.status === 422 || cause.status === 501)) {
+        throw new CapabilityError(
+          `${this.baseUrl} cannot score continuations for model ${this.model}: the completions endpoint refused echo + logprobs (HTTP ${cause.status}: ${cause.message})`,
+        );
+      }
+      throw err;
+    }
+    const lp = res.choices[0]?.logprobs;
+    if (!lp?.tokens || !lp.token_logprobs) {
+      throw new CapabilityError(`${this.baseUrl} returned no prompt log-probabilities for model ${this.model} (echo + logprobs unsupported)`);
+    }
+    const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
+    this.account(usage);
+    return pickContinuation(prompt, continuation, lp.tokens, lp.token_logprobs, lp.text_offset, lp.top_logprobs, this.baseUrl);
+  }
+
+  /** Model ids from `GET {baseUrl}/models`. */
+  async listModels(signal?: AbortSignal): Promise<string[]> {
+    const what = `GET ${this.baseUrl}/models`;
+    const page = await withRetry(() => this.client.models.list({ signal }), this.retryContext(what, signal));
+    return page.data.map((m) => m.id);
+  }
+
+  /**
+   * Measures what the endpoint can do with four small calls (chat with max_tokens 1, a stream,
+   * chat with logprobs + top_logprobs 2, and one continuation score) and updates
+   * `capabilities` accordingly. Never throws for a missing capability; aborts rethrow.
+   */
+  async probeCapabilities(signal?: AbortSignal): Promise<CapabilityReport> {
+    const msgs: ChatMessage[] = [{ role: 'user', content: 'Reply with the single word OK.' }];
+    const run = async (fn: () => Promise<boolean | string>): Promise<ProbeResult> => {
+      const t0 = this.now();
+      try {
+        const r = await fn();
+        const latencyMs = this.now() - t0;
+        return r === true ? { ok: true, latencyMs } : { ok: false, latencyMs, error: typeof r === 'string' ? r : 'not supported' };
+      } catch (err) {
+        if (signal?.aborted) throw abortReason(signal);
+        return { ok: false, latencyMs: this.now() - t0, error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+    const saved = this.caps;
+    this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true };
+    try {
+      let models: string[] | undefined;
+      try {
+        models = await this.listModels(signal);
+      } catch (err) {
+        if (signal?.aborted) throw abortReason(signal);
+        models = undefined;
+      }
+      const chat = await run(async () => (await this.generate(msgs, { maxTokens: 1, signal })).generations.length > 0 || 'no choices returned');
+      const streaming = await run(async () => {
+        const it = this.stream(msgs, { maxTokens: 1, signal });
+        let r = await it.next();
+        while (!r.done) r = await it.next();
+        return r.value.generations.length > 0 || 'stream ended without a choice';
+      });
+      const logprobs = await run(async () => {
+        const r = await this.generate(msgs, { maxTokens: 1, logprobs: true, topLogprobs: 2, signal });
+        return (r.generations[0]?.logprobs?.length ?? 0) > 0 || 'no logprobs in the response';
+      });
+      const echoScoring = await run(async () => {
+        const s = await this.scoreUnchecked('The sky is', ' blue', signal);
+        return (s.tokens.length > 0 && Number.isFinite(s.logprob)) || 'no continuation tokens in the echoed logprobs';
+      });
+      this.caps = { chat: chat.ok, streaming: streaming.ok, logprobs: logprobs.ok, echoScoring: echoScoring.ok };
+      return {
+        model: this.model,
+        baseUrl: this.baseUrl,
+        capabilities: this.capabilities,
+        probes: { chat, streaming, logprobs, echoScoring },
+        ...(models ? { models } : {}),
+      };
+    } catch (err) {
+      this.caps = saved;
+      throw err;
+    }
+  }
+
+  private chatParams(messages: ChatMessage[], options: GenerateOptions) {
+    const n = options.n ?? 1;
+    if (!Number.isInteger(n) || n < 1) throw new InvalidParameterError(`n must be an integer ≥ 1, got ${n}`);
+    const temperature = options.temperature ?? 0;
+    if (!(temperature >= 0)) throw new InvalidParameterError(`temperature must be ≥ 0, got ${temperature}`);
+    const top = options.topLogprobs;
+    if (top !== undefined && (!Number.isInteger(top) || top < 0 || top > 20)) {
+      throw new InvalidParameterError(`topLogprobs must be an integer in [0, 20], got ${top}`);
+    }
+    return {
+      model: this.model,
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      temperature,
+      ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
+      ...(options.stop && options.stop.length > 0 ? { stop: options.stop } : {}),
+      ...(n !== 1 ? { n } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.logprobs ? { logprobs: true, ...(top !== undefined ? { top_logprobs: top } : {}) } : {}),
+    };
+  }
+
+  private readChatLogprobs(
+    content: Array<{ token: string; logprob: number; top_logprobs?: Array<{ token: string; logprob: number }> }> | null | undefined,
+    what: string,
+  ): TokenLogprob[] {
+    if (!content) throw this.missingLogprobs(what);
+    return content.map((t) => {
+      const out: TokenLogprob = { token: t.token, logprob: t.logprob };
+      if (t.top_logprobs && t.top_logprobs.length > 0) out.top = t.top_logprobs.map((x) => ({ token: x.token, logprob: x.logprob }));
+      return out;
+    });
+  }
+
+  private missingLogprobs(what: string): CapabilityError {
+    return new CapabilityError(`${what} returned no logprobs although they were requested; this endpoint does not offer token log-probabilities`);
+  }
+
+  private require(cap: keyof LanguageModelCapabilities, label: string): void {
+    if (!this.caps[cap]) {
+      throw new CapabilityError(`${this.baseUrl} (model ${this.model}) does not offer ${label}; run \`openbook doctor\` to see what it supports`);
+    }
+  }
+
+  private retryContext(what: string, signal?: AbortSignal) {
+    return { policy: this.policy, sleep: this.options.sleep, now: this.options.now, signal, what, onRetry: this.options.onRetry };
+  }
+
+  private account(usage: TokenUsage): void {
+    this.totals.promptTokens += usage.promptTokens;
+    this.totals.completionTokens += usage.completionTokens;
+    this.totals.requests += 1;
+  }
+}
+
+/**
+ * Picks the continuation's tokens out of an echoed `prompt + continuation`: every token that
+ * overlaps the character range [|prompt|, |prompt + continuation|), measured in Unicode code
+ * points as `text_offset` is (OpenAI legacy completions, vLLM). A token straddling the
+ * boundary counts as continuation. Without `text_offset`, offsets are the running sum of
+ * token lengths. Source of the method: lm-evaluation-harness `loglikelihood` over
+ * OpenAI-compatible completions (sum of the continuation's token log-probabilities).
+ */
+export function pickContinuation(
+  prompt: string,
+  continuation: string,
+  tokens: string[],
+  tokenLogprobs: Array<number | null>,
+  textOffset: number[] | undefined,
+  topLogprobs: Array<Record<string, number> | null> | undefined,
+  where: string,
+): ContinuationScore {
+  const start = [...prompt].length;
+  const end = start + [...continuation].length;
+  const offsets = textOffset && textOffset.length === tokens.length ? textOffset : runningOffsets(tokens);
+  const picked: TokenLogprob[] = [];
+  let sum = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const tokStart = offsets[i];
+    const tokEnd = i + 1 < tokens.length ? Math.max(offsets[i + 1], tokStart + 1) : tokStart + Math.max(1, [...tokens[i]].length);
+    if (tokStart >= end || tokEnd <= start) continue;
+    const lp = tokenLogprobs[i];
+    if (lp === null || lp === undefined || !Number.isFinite(lp)) {
+      throw new ModelError(`${where}: token ${i} (${JSON.stringify(tokens[i])}) of the continuation has no log-probability`);
+    }
+    const t: TokenLogprob = { token: tokens[i], logprob: lp };
+    const top = topLogprobs?.[i];
+    if (top) t.top = Object.entries(top).map(([token, logprob]) => ({ token, logprob })).sort((a, b) => b.logprob - a.logprob);
+    picked.push(t);
+    sum += lp;
+  }
+  if (picked.length === 0) throw new ModelError(`${where}: the echoed tokens do not cover the continuation ${JSON.stringify(continuation)}`);
+  return { logprob: sum, tokens: picked };
+}
+
+function runningOffsets(tokens: string[]): number[] {
+  const out: number[] = [];
+  let cp = 0;
+  for (const t of tokens) {
+    out.push(cp);
+    cp += [...t].length;
+  }
+  return out;
+}

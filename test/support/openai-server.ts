@@ -1,0 +1,374 @@
+/**
+ * A real HTTP server on 127.0.0.1 that speaks enough of the OpenAI API to stand in for a model
+ * in tests. It runs the real `openai` SDK code path end to end (HTTP, JSON, SSE streaming,
+ * retries) with no network. Test names that use it should say the server stands in for a model.
+ *
+ * ```ts
+ * const server = await startOpenAIServer({ chat: (req) => `you said: ${req.messages.at(-1)!.content}` });
+ * const llm = new OpenAICompatibleModel({ baseUrl: server.url, model: 'test-model' });
+ * server.enqueueChat({ content: 'scripted [1]' });   // next chat reply (queue beats `chat`)
+ * server.failNext(2, { status: 429, retryAfter: '0' }); // the next 2 requests fail, then normal replies
+ * expect(server.requests.at(-1)!.body).toMatchObject({ model: 'test-model' });
+ * await server.close();
+ * ```
+ *
+ * Endpoints (base URL `server.url` already ends in `/v1`):
+ * - `GET /v1/models` → the `models` option's ids.
+ * - `POST /v1/chat/completions` — non-stream and `stream: true` (SSE chunks, one per token, a
+ *   usage chunk when `stream_options.include_usage`, then `[DONE]`); honours `stop` (cut before
+ *   the first stop string, finish_reason "stop"), `max_tokens` (finish_reason "length"), `n`,
+ *   and `logprobs` / `top_logprobs` unless the server was started with `logprobs: false`
+ *   (then `logprobs` is always `null`, like endpoints that lack the feature).
+ * - `POST /v1/completions` — with `echo: true` and `logprobs: k` returns the prompt's tokens
+ *   with `token_logprobs` (first `null`), `top_logprobs`, `text_offset` (Unicode code points, as
+ *   Python servers count), followed by `max_tokens` generated tokens of `completionText`.
+ *   With `echo: false` in the options, echo requests get 400 (as llama.cpp's server answers).
+ * - `POST /v1/embeddings` — `hashEmbedding(text, embeddingDim)` per input; `encoding_format:
+ *   "base64"` gets base64 float32 unless `ignoreEncodingFormat` (then always float arrays).
+ *
+ * Determinism: the toy tokenizer is `tokenize()` below (runs of whitespace + one word or one
+ * punctuation mark); each token's log-probability is `tokenLogprob()` = −0.1 × its trimmed
+ * length (" Paris" → −0.5), so tests can work numbers out by hand. Top alternatives are the
+ * chosen token, then `"<alt1>"`, `"<alt2>"`, … each 1.0 lower.
+ *
+ * Failure injection: `failNext(count, { status, retryAfter?, retryAfterMs?, path? })` makes the
+ * next `count` requests (optionally only those whose path contains `path`) fail with that
+ * status and headers; `delayMs` in a scripted reply holds the response that long (timeouts).
+ * Every request is appended to `requests` (method, path, headers, parsed body).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ChatRequest {
+  model: string;
+  messages: Array<{ role: string; content: string }>;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  stop?: string | string[];
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  n?: number;
+  temperature?: number;
+  seed?: number;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  [key: string]: unknown;
+}
+
+/** A scripted chat reply: plain text, or text per sample with options. */
+export type ChatReply =
+  | string
+  | {
+      /** One string for all samples, or one per sample (index i of `n`). */
+      content: string | string[];
+      /** Overrides the computed finish_reason. */
+      finishReason?: string;
+      /** Holds the response this long before answering (for timeout/abort tests). */
+      delayMs?: number;
+    };
+
+export interface FailureSpec {
+  status: number;
+  /** `Retry-After` header value (seconds or an HTTP date). */
+  retryAfter?: string;
+  /** `retry-after-ms` header value. */
+  retryAfterMs?: string;
+  /** Only requests whose path contains this string fail (default: any). */
+  path?: string;
+  /** Error message in the JSON body. */
+  message?: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Record<string, unknown> | undefined;
+  /** HTTP status the server answered with. */
+  status?: number;
+}
+
+export interface OpenAIServerOptions {
+  /** Model ids listed by /v1/models; default `['test-model']`. */
+  models?: string[];
+  /** Reply function used when the queue is empty; default echoes `echo: <last user message>`. */
+  chat?: (req: ChatRequest, sampleIndex: number) => ChatReply | Promise<ChatReply>;
+  /** Chat endpoint returns logprobs when asked (default true). */
+  logprobs?: boolean;
+  /** Chat endpoint accepts `stream: true` (default true; false → 400). */
+  streaming?: boolean;
+  /** /v1/completions accepts `echo: true` (default true; false → 400 like llama.cpp). */
+  echo?: boolean;
+  /** Text the completions endpoint generates after the prompt, token by token (default " ok ."). */
+  completionText?: string;
+  /** Serve /v1/embeddings (default true; false → 404). */
+  embeddings?: boolean;
+  /** Embedding dimension (default 8). */
+  embeddingDim?: number;
+  /** Answer base64 requests with float arrays anyway (the trap the SDK's default falls into). */
+  ignoreEncodingFormat?: boolean;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401). */
+  apiKey?: string;
+}
+
+export interface OpenAIServer {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
+  url: string;
+  port: number;
+  /** Every request received, in order. */
+  requests: LoggedRequest[];
+  /** Queues chat replies, consumed one per chat request (before `options.chat`). */
+  enqueueChat(...replies: ChatReply[]): void;
+  /** The next `count` matching requests fail as described. */
+  failNext(count: number, failure: FailureSpec): void;
+  /** Requests to a path (substring match), e.g. `count('/chat/completions')`. */
+  count(pathPart: string): number;
+  close(): Promise<void>;
+}
+
+/** Toy tokenizer: a run of whitespace plus one word (letters/digits/marks) or one other character. */
+export function tokenize(text: string): string[] {
+  return text.match(/\s*(?:[\p{L}\p{N}\p{M}_]+|[^\s\p{L}\p{N}\p{M}_])|\s+$/gu) ?? [];
+}
+
+/** Log-probability of a token in this fake model: −0.1 × trimmed length (" Paris" → −0.5; "." → −0.1). */
+export function tokenLogprob(token: string): number {
+  return -0.1 * Math.max(1, token.trim().length);
+}
+
+/**
+ * Deterministic embedding: feature hashing of lower-cased words (FNV-1a 32-bit, index = hash mod
+ * dim, +1 per occurrence), then L2-normalised; the zero vector for text without words.
+ */
+export function hashEmbedding(text: string, dim: number): number[] {
+  const v = new Array<number>(dim).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) {
+      h ^= word.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    v[h % dim] += 1;
+  }
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  return norm === 0 ? v : v.map((x) => x / norm);
+}
+
+function topFor(token: string, k: number): Array<{ token: string; logprob: number }> {
+  const lp = tokenLogprob(token);
+  const out = [{ token, logprob: lp }];
+  for (let i = 1; i < k; i++) out.push({ token: `<alt${i}>`, logprob: lp - i });
+  return out;
+}
+
+function countTokens(messages: Array<{ content: string }>): number {
+  return messages.reduce((s, m) => s + tokenize(String(m.content ?? '')).length, 0);
+}
+
+/** Applies stop strings and max_tokens to a full reply. */
+function shape(content: string, stop: string[], maxTokens: number | undefined): { text: string; tokens: string[]; finish: string } {
+  let text = content;
+  let finish = 'stop';
+  let cut = -1;
+  for (const s of stop) {
+    const i = text.indexOf(s);
+    if (s.length > 0 && i >= 0 && (cut < 0 || i < cut)) cut = i;
+  }
+  if (cut >= 0) text = text.slice(0, cut);
+  let tokens = tokenize(text);
+  if (maxTokens !== undefined && tokens.length > maxTokens) {
+    tokens = tokens.slice(0, maxTokens);
+    text = tokens.join('');
+    finish = 'length';
+  }
+  return { text, tokens, finish };
+}
+
+/** Starts the server on 127.0.0.1 with a free port. */
+export async function startOpenAIServer(options: OpenAIServerOptions = {}): Promise<OpenAIServer> {
+  const models = options.models ?? ['test-model'];
+  const dim = options.embeddingDim ?? 8;
+  const requests: LoggedRequest[] = [];
+  const queue: ChatReply[] = [];
+  const failures: Array<FailureSpec & { remaining: number }> = [];
+  let created = 1_700_000_000;
+
+  const send = (res: http.ServerResponse, log: LoggedRequest, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    log.status = status;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const error = (res: http.ServerResponse, log: LoggedRequest, status: number, message: string, headers: Record<string, string> = {}) =>
+    send(res, log, status, { error: { message, type: status === 429 ? 'rate_limit_error' : 'invalid_request_error', code: null } }, headers);
+
+  async function chatReply(req: ChatRequest, i: number): Promise<ChatReply> {
+    if (i === 0 && queue.length > 0) return queue.shift()!;
+    if (options.chat) return options.chat(req, i);
+    const last = [...req.messages].reverse().find((m) => m.role === 'user');
+    return `echo: ${last?.content ?? ''}`;
+  }
+
+  async function handleChat(req: ChatRequest, res: http.ServerResponse, log: LoggedRequest) {
+    if (req.stream && options.streaming === false) return error(res, log, 400, 'streaming is not supported by this server');
+    const n = req.n ?? 1;
+    const stop = req.stop === undefined ? [] : Array.isArray(req.stop) ? req.stop : [req.stop];
+    const maxTokens = req.max_completion_tokens ?? req.max_tokens;
+    const wantLogprobs = Boolean(req.logprobs) && options.logprobs !== false;
+    const topK = req.top_logprobs ?? 0;
+    const samples: Array<{ text: string; tokens: string[]; finish: string }> = [];
+    let delayMs = 0;
+    const first = await chatReply(req, 0);
+    for (let i = 0; i < n; i++) {
+      const reply = i === 0 ? first : typeof first === 'object' && Array.isArray(first.content) ? first : await chatReply(req, i);
+      const content = typeof reply === 'string' ? reply : Array.isArray(reply.content) ? reply.content[i % reply.content.length] : reply.content;
+      const shaped = shape(content, stop, maxTokens);
+      if (typeof reply === 'object' && reply.finishReason) shaped.finish = reply.finishReason;
+      if (typeof reply === 'object' && reply.delayMs) delayMs = Math.max(delayMs, reply.delayMs);
+      samples.push(shaped);
+    }
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    if (res.destroyed) return;
+    const usage = {
+      prompt_tokens: countTokens(req.messages),
+      completion_tokens: samples.reduce((s, x) => s + x.tokens.length, 0),
+      total_tokens: 0,
+    };
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const lpContent = (tokens: string[]) =>
+      tokens.map((t) => ({ token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) }));
+    const id = `chatcmpl-${++created}`;
+    if (!req.stream) {
+      return send(res, log, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: req.model,
+        choices: samples.map((s, index) => ({
+          index,
+          message: { role: 'assistant', content: s.text },
+          finish_reason: s.finish,
+          logprobs: wantLogprobs ? { content: lpContent(s.tokens) } : null,
+        })),
+        usage,
+      });
+    }
+    log.status = 200;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: req.model, choices, ...extra })}\n\n`);
+    for (let index = 0; index < samples.length; index++) {
+      chunk([{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }]);
+      for (const t of samples[index].tokens) {
+        chunk([{ index, delta: { content: t }, finish_reason: null, logprobs: wantLogprobs ? { content: lpContent([t]) } : null }]);
+      }
+      chunk([{ index, delta: {}, finish_reason: samples[index].finish, logprobs: null }]);
+    }
+    if (req.stream_options?.include_usage) chunk([], { usage });
+    res.write('data: [DONE]\n\n');
+    res.end();
+  }
+
+  function handleCompletions(req: Record<string, unknown>, res: http.ServerResponse, log: LoggedRequest) {
+    const prompt = String(req.prompt ?? '');
+    const echo = Boolean(req.echo);
+    if (echo && options.echo === false) return error(res, log, 400, 'Only no echo is supported');
+    const maxTokens = typeof req.max_tokens === 'number' ? req.max_tokens : 16;
+    const k = typeof req.logprobs === 'number' ? req.logprobs : undefined;
+    const promptTokens = tokenize(prompt);
+    const generated = tokenize(options.completionText ?? ' ok .').slice(0, maxTokens);
+    const shown = echo ? [...promptTokens, ...generated] : generated;
+    const text = shown.join('');
+    let logprobs: unknown = null;
+    if (k !== undefined) {
+      const offsets: number[] = [];
+      let cp = 0;
+      for (const t of shown) {
+        offsets.push(cp);
+        cp += [...t].length;
+      }
+      logprobs = {
+        tokens: shown,
+        token_logprobs: shown.map((t, i) => (echo && i === 0 ? null : tokenLogprob(t))),
+        top_logprobs: shown.map((t, i) => (echo && i === 0 ? null : Object.fromEntries(topFor(t, Math.max(1, k)).map((x) => [x.token, x.logprob])))),
+        text_offset: offsets,
+      };
+    }
+    send(res, log, 200, {
+      id: `cmpl-${++created}`,
+      object: 'text_completion',
+      created,
+      model: req.model,
+      choices: [{ index: 0, text, logprobs, finish_reason: 'length' }],
+      usage: { prompt_tokens: promptTokens.length, completion_tokens: generated.length, total_tokens: promptTokens.length + generated.length },
+    });
+  }
+
+  function handleEmbeddings(req: Record<string, unknown>, res: http.ServerResponse, log: LoggedRequest) {
+    if (options.embeddings === false) return error(res, log, 404, 'embeddings are not served here');
+    const inputs = Array.isArray(req.input) ? req.input.map(String) : [String(req.input ?? '')];
+    const base64 = req.encoding_format === 'base64' && !options.ignoreEncodingFormat;
+    const data = inputs.map((text, index) => {
+      const v = hashEmbedding(text, dim);
+      const embedding = base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+      return { object: 'embedding', index, embedding };
+    });
+    const tokens = inputs.reduce((s, t) => s + tokenize(t).length, 0);
+    send(res, log, 200, { object: 'list', data, model: req.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: Record<string, unknown> | undefined;
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const log: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname, headers: req.headers, body };
+      requests.push(log);
+      void (async () => {
+        if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+          return error(res, log, 401, 'invalid api key');
+        }
+        const failure = failures.find((f) => f.remaining > 0 && (f.path === undefined || url.pathname.includes(f.path)));
+        if (failure) {
+          failure.remaining--;
+          const headers: Record<string, string> = {};
+          if (failure.retryAfter !== undefined) headers['retry-after'] = failure.retryAfter;
+          if (failure.retryAfterMs !== undefined) headers['retry-after-ms'] = failure.retryAfterMs;
+          return error(res, log, failure.status, failure.message ?? `injected failure ${failure.status}`, headers);
+        }
+        if (req.method === 'GET' && url.pathname === '/v1/models') {
+          return send(res, log, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'test' })) });
+        }
+        if (req.method !== 'POST' || body === undefined) return error(res, log, 404, `no route ${req.method} ${url.pathname}`);
+        if (url.pathname === '/v1/chat/completions') return handleChat(body as ChatRequest, res, log);
+        if (url.pathname === '/v1/completions') return handleCompletions(body, res, log);
+        if (url.pathname === '/v1/embeddings') return handleEmbeddings(body, res, log);
+        return error(res, log, 404, `no route POST ${url.pathname}`);
+      })().catch((err: unknown) => {
+        if (!res.headersSent) error(res, log, 500, `test server bug: ${(err as Error).message}`);
+        else res.end();
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    enqueueChat: (...replies) => queue.push(...replies),
+    failNext: (count, failure) => failures.push({ ...failure, remaining: count }),
+    count: (part) => requests.filter((r) => r.path.includes(part)).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
