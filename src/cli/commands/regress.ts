@@ -1,0 +1,53 @@
+/**
+ * `openbook regress`: runs every pinned regression in `bench/regressions/*.yaml` against the
+ * datasets in `../shared/datasets` (relative to the repository root; `--datasets DIR` or
+ * `$OPENBOOK_DATASETS` override it) and prints OK / OKISH / FAIL per value. Exits 1 on any
+ * FAIL; prints "skipped: <dir> not found" and exits 0 when the datasets are absent.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { datasetsAvailable, formatRegression, loadRegressions, runRegression } from '../../eval/regress.js';
+import { action, printJson } from '../shared.js';
+
+/** The repository root: three levels above this file (src/cli/commands or dist/cli/commands). */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function register(program: Command): void {
+  program
+    .command('regress')
+    .description('run the pinned regressions (bench/regressions/*.yaml) on ../shared/datasets')
+    .option('--datasets <dir>', 'datasets root (default ../shared/datasets from the repo root, or $OPENBOOK_DATASETS)')
+    .option('--regressions <dir>', 'folder of regression YAML files (default bench/regressions)')
+    .option('--only <substring>', 'run only regressions whose name contains this')
+    .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (f: { datasets?: string; regressions?: string; only?: string; cache?: string; json?: boolean }) => {
+        const datasetsRoot = path.resolve(f.datasets ?? process.env.OPENBOOK_DATASETS ?? path.join(repoRoot, '..', 'shared', 'datasets'));
+        const shown = path.relative(process.cwd(), datasetsRoot) || '.';
+        if (!(await datasetsAvailable(datasetsRoot))) {
+          if (f.json) printJson({ skipped: `${shown} not found` });
+          else process.stdout.write(`skipped: ${shown} not found\n`);
+          return;
+        }
+        const specs = (await loadRegressions(path.resolve(f.regressions ?? path.join(repoRoot, 'bench', 'regressions')))).filter((s) => !f.only || s.name.includes(f.only));
+        const deps = {
+          cacheDir: path.resolve(f.cache ?? path.join('.openbook', 'eval-cache')),
+          now: () => performance.now(),
+          wallClock: Date.now,
+        };
+        const results = [];
+        for (const spec of specs) {
+          const r = await runRegression(spec, datasetsRoot, deps);
+          results.push(r);
+          if (!f.json) process.stdout.write(formatRegression(r).join('\n') + '\n');
+        }
+        const failed = results.filter((r) => r.grade === 'FAIL').length;
+        if (f.json) printJson(results.map((r) => ({ name: r.spec.name, file: r.spec.file, grade: r.grade, seconds: r.seconds, checks: r.checks })));
+        else process.stdout.write(`\n${results.length} regressions: ${results.length - failed} passed, ${failed} failed\n`);
+        if (failed > 0) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,160 @@
+/**
+ * Retrieval evaluation runs: build (or reuse) an index over a dataset's corpus, run every
+ * query, evaluate with trec_eval's rules, and time it.
+ *
+ * Index: one `Document` and one `Chunk` per corpus document (`noChunk`), built with the
+ * requested analyzer. With `fields: 'flat'` the indexed text is `title + "\n" + text`, exactly
+ * as Anserini's `BeirFlatCollection` builds its `contents` field (the BEIR "flat" runs of
+ * Pyserini/Anserini); `'text'` indexes the body alone. Queries go through the same analyzer
+ * (the index's), as in Pyserini's `LuceneSearcher`.
+ *
+ * Indexes are cached under `<cacheDir>/<sha256 of dataset files + index config>/` and reused
+ * when their manifest exists.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidParameterError, IndexNotFoundError } from '../core/errors.js';
+import type { Chunk, Document } from '../core/types.js';
+import { IndexReader, IndexWriter, similarityNames, type IndexConfig, type SimilarityName } from '../index/index.js';
+import { evalCacheKey } from './cache.js';
+import type { CorpusDoc } from './loaders/common.js';
+import { roundRunScore, type Run } from './loaders/trec.js';
+
+/** How the indexed text of a corpus document is built. */
+export type FieldsMode = 'flat' | 'text';
+export const fieldsModes: FieldsMode[] = ['flat', 'text'];
+
+/** Index-time settings of an eval index (part of the cache key). */
+export interface EvalIndexConfig {
+  analyzer: string;
+  fields: FieldsMode;
+  /** Lucene's lossy one-byte length norms (`SmallFloat.intToByte4`); default true for parity. */
+  luceneNorms: boolean;
+}
+
+/** Query-time settings. */
+export interface EvalSearchConfig {
+  similarity: SimilarityName;
+  k1: number;
+  b: number;
+  /** BM25L / BM25+ delta; undefined → the similarity's default. */
+  delta?: number;
+  /** Run depth per query (trec_eval reads what the run holds). Default 1000. */
+  topK: number;
+}
+
+export interface EvalDeps {
+  /** Root of the eval-index cache, e.g. `<cwd>/.openbook/eval-cache`. */
+  cacheDir: string;
+  /** Monotonic clock in milliseconds (e.g. `performance.now`). */
+  now: () => number;
+  /** Wall clock for index metadata, ms since the epoch. */
+  wallClock: () => number;
+  /** Ignore a cached index and rebuild it. */
+  rebuild?: boolean;
+  onProgress?: (message: string) => void;
+}
+
+/** The text that is indexed for one corpus document. */
+export function indexedText(doc: CorpusDoc, fields: FieldsMode): string {
+  return fields === 'flat' ? `${doc.title}\n${doc.text}` : doc.text;
+}
+
+/** Validates the query-time config, listing valid names from the similarity table. */
+export function checkSearchConfig(c: EvalSearchConfig): void {
+  if (!similarityNames.includes(c.similarity)) throw new InvalidParameterError(`--similarity must be one of ${similarityNames.join(', ')}, got "${c.similarity}"`);
+  if (!(c.k1 >= 0)) throw new InvalidParameterError(`--k1 must be ≥ 0, got ${c.k1}`);
+  if (!(c.b >= 0 && c.b <= 1)) throw new InvalidParameterError(`--b must be in [0, 1], got ${c.b}`);
+  if (!Number.isInteger(c.topK) || c.topK < 1) throw new InvalidParameterError(`--topk must be an integer ≥ 1, got ${c.topK}`);
+}
+
+export interface OpenedEvalIndex {
+  reader: IndexReader;
+  /** Where it lives. */
+  dir: string;
+  /** Seconds spent building it now; 0 when it came from the cache. */
+  indexSeconds: number;
+  cached: boolean;
+  /** Chunk number → dataset document id. */
+  docIdOfChunk: string[];
+}
+
+function toDocument(doc: CorpusDoc, text: string, source: string): { document: Document; chunk: Chunk } {
+  const contentHash = createHash('sha256').update(text).digest('hex');
+  let lines = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+  const document: Document = { id: doc.id, source, title: doc.title, text, format: 'jsonl', contentHash, sizeBytes: Buffer.byteLength(text), mtimeMs: 0 };
+  const chunk: Chunk = { id: `${doc.id}#0`, docId: doc.id, ordinal: 0, text, headingPath: [], startChar: 0, endChar: text.length, startLine: 1, endLine: lines };
+  return { document, chunk };
+}
+
+/**
+ * Opens the cached eval index for (dataset files, config), building it first when absent.
+ * @param name dataset name, stored as each document's `source`
+ * @param files the dataset's files (their bytes key the cache)
+ */
+export async function openEvalIndex(name: string, corpus: readonly CorpusDoc[], files: readonly string[], config: EvalIndexConfig, deps: EvalDeps): Promise<OpenedEvalIndex> {
+  const key = await evalCacheKey(files, { ...config, noChunk: true });
+  const dir = join(deps.cacheDir, key.slice(0, 32));
+  let cached = false;
+  let indexSeconds = 0;
+  let reader: IndexReader | undefined;
+  if (!deps.rebuild) {
+    try {
+      reader = await IndexReader.open(dir);
+      cached = true;
+    } catch (err) {
+      if (!(err instanceof IndexNotFoundError)) throw err;
+    }
+  }
+  if (!reader) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    deps.onProgress?.(`indexing ${corpus.length} documents of ${name} (analyzer ${config.analyzer}, fields ${config.fields}) into ${dir}`);
+    const t0 = deps.now();
+    const indexConfig: IndexConfig = { analyzer: config.analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: config.luceneNorms };
+    const writer = await IndexWriter.open(dir, indexConfig, { now: deps.wallClock });
+    try {
+      for (const doc of corpus) {
+        const { document, chunk } = toDocument(doc, indexedText(doc, config.fields), name);
+        writer.addDocument(document, [chunk]);
+      }
+      await writer.commit();
+    } finally {
+      await writer.close();
+    }
+    indexSeconds = (deps.now() - t0) / 1000;
+    reader = await IndexReader.open(dir);
+  }
+  const docIdOfChunk: string[] = [];
+  for (const rec of reader.documents()) for (const n of reader.chunksOf(rec.id)) docIdOfChunk[n] = rec.id;
+  return { reader, dir, indexSeconds, cached, docIdOfChunk };
+}
+
+export interface QueryRunResult {
+  /** qid → hits, best first, scores rounded to the 6 decimals of the run file. */
+  run: Run;
+  /** Seconds inside `reader.search` (query analysis, scoring, top-k), summed over queries. */
+  searchSeconds: number;
+  queriesPerSecond: number;
+}
+
+/**
+ * Runs each query on one thread and collects a run. Scores are rounded as the TREC run file
+ * writes them (6 decimals) so in-memory metrics equal trec_eval on the written file.
+ */
+export function runQueries(index: OpenedEvalIndex, queries: ReadonlyMap<string, string>, search: EvalSearchConfig, now: () => number): QueryRunResult {
+  checkSearchConfig(search);
+  const run: Run = new Map();
+  let searchMs = 0;
+  const opts = { topK: search.topK, similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta === undefined ? {} : { delta: search.delta }) };
+  for (const [qid, text] of queries) {
+    const t0 = now();
+    const hits = index.reader.search(text, opts);
+    searchMs += now() - t0;
+    run.set(qid, hits.map((h) => ({ docId: index.docIdOfChunk[h.chunk], score: roundRunScore(h.score) })));
+  }
+  const searchSeconds = searchMs / 1000;
+  return { run, searchSeconds, queriesPerSecond: searchSeconds > 0 ? queries.size / searchSeconds : 0 };
+}
