@@ -1,0 +1,176 @@
+/**
+ * The `Method` contract: a named RAG pipeline that answers one question with its dependencies
+ * injected, and returns the answer, its citations and a step-by-step trace.
+ *
+ * ```ts
+ * const r = await hyde.run('Who wrote Hamlet?', { llm, retriever, embedder, denseSearch, topK: 5, rng: mulberry32(7), now: Date.now });
+ * r.trace.forEach((s) => console.log(s.kind, s.name, s.durationMs));
+ * ```
+ *
+ * Every model call, retrieval and decision goes through a `Tracer`, which times it with the
+ * injected clock (`ctx.now`, milliseconds), adds its token usage, and counts model calls, so a
+ * method's cost in model calls is measured, not estimated. The control-flow families
+ * (sequential, conditional, branching, loop, reasoning) follow FlashRAG's pipeline taxonomy.
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import type { Citation, Hit, TokenUsage, TraceStep } from '../core/types.js';
+import type { ChatMessage, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
+
+/**
+ * Ranked retrieval. Structurally the `Retriever` of `src/retrieve/types.ts` (STYLE habit 7):
+ * `topK` ≥ 1 hits, best first, ranks 1-based.
+ */
+export interface Retriever {
+  retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]>;
+}
+
+/** An NLI model: probabilities of entailment / neutral / contradiction of `hypothesis` given `premise` (sum 1). */
+export interface NliModel {
+  readonly id: string;
+  classify(premise: string, hypothesis: string, signal?: AbortSignal): Promise<{ entailment: number; neutral: number; contradiction: number }>;
+}
+
+/** What every method receives. Nothing is read from the environment. */
+export interface MethodContext {
+  llm: LanguageModel;
+  retriever: Retriever;
+  /** Passage encoder for dense methods (HyDE); optional. */
+  embedder?: Embedder;
+  /** Maximum-inner-product search over the dense index: `topK` hits for a query vector. */
+  denseSearch?: (vector: Float32Array, topK: number, signal?: AbortSignal) => Promise<Hit[]>;
+  /** Passages per retrieval, ≥ 1 (the notes' k; FlashRAG's default 5). */
+  topK: number;
+  /** Uniform [0, 1) random numbers, seeded by the caller (e.g. mulberry32). */
+  rng: () => number;
+  /** Clock in milliseconds, for step durations. */
+  now: () => number;
+  signal?: AbortSignal;
+  /** A dedicated NLI model (RetRobust's gate); without it the LLM is prompted to judge entailment. */
+  nli?: NliModel;
+  /** Seed passed to sampling calls when the endpoint honours it. */
+  seed?: number;
+}
+
+/** What every method returns. */
+export interface MethodResult {
+  answer: string;
+  /** Citations of the passages the answer's `[n]` markers point to (n = 1-based position in `hits`). */
+  citations: Citation[];
+  /** The passages the final answer was generated from (empty for closed-book answers). */
+  hits: Hit[];
+  trace: TraceStep[];
+  /** Tokens summed over all model calls. */
+  usage: TokenUsage;
+  /** Model calls made (chat generations + continuation scorings + embedding batches). */
+  calls: number;
+}
+
+/** A named method with its paper, defaults and `run`. `P` is its parameter record. */
+export interface Method<P extends object = Record<string, unknown>> {
+  /** Registry name, e.g. "hyde". */
+  readonly name: string;
+  /** One line: authors, title, venue/arXiv id. */
+  readonly paper: string;
+  /** The paper's defaults. */
+  readonly defaults: Readonly<P>;
+  /** Model calls as a formula of the parameters, for docs and `--help` ("K + 1 chat, 1 embed batch"). */
+  readonly cost: string;
+  run(question: string, ctx: MethodContext, params?: Partial<P>): Promise<MethodResult>;
+}
+
+/** Validates the fields every method relies on; throws InvalidParameterError naming the field. */
+export function checkContext(ctx: MethodContext, method: string): void {
+  if (!Number.isInteger(ctx.topK) || ctx.topK < 1) throw new InvalidParameterError(`${method}: topK must be an integer ≥ 1, got ${ctx.topK}`);
+}
+
+/** Adds two usages. */
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
+}
+
+/**
+ * Records the steps of one run. Each helper performs the call, times it with `now`, and
+ * appends a `TraceStep`; `finish` assembles the `MethodResult`.
+ */
+export class Tracer {
+  readonly steps: TraceStep[] = [];
+  usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+  calls = 0;
+
+  constructor(private readonly ctx: MethodContext) {}
+
+  /** One chat generation, traced with its prompt (last user message) and outputs. */
+  async generate(name: string, messages: ChatMessage[], options: GenerateOptions = {}): Promise<GenerateResult> {
+    const t0 = this.ctx.now();
+    const res = await this.ctx.llm.generate(messages, { ...options, signal: this.ctx.signal });
+    this.calls += 1;
+    this.usage = addUsage(this.usage, res.usage);
+    const texts = res.generations.map((g) => g.text);
+    this.steps.push({
+      kind: 'generate',
+      name,
+      input: { prompt: messages[messages.length - 1]?.content ?? '', ...(options.temperature ? { temperature: options.temperature } : {}), ...(options.n && options.n > 1 ? { n: options.n } : {}) },
+      output: texts.length === 1 ? texts[0] : texts,
+      usage: res.usage,
+      durationMs: this.ctx.now() - t0,
+    });
+    return res;
+  }
+
+  /** log p(continuation | prompt) via `scoreContinuation`, traced. Not counted as tokens (the endpoint reports prompt tokens only). */
+  async score(name: string, prompt: string, continuation: string, extra: Record<string, unknown> = {}): Promise<ContinuationScore> {
+    const t0 = this.ctx.now();
+    const res = await this.ctx.llm.scoreContinuation(prompt, continuation, { signal: this.ctx.signal });
+    this.calls += 1;
+    this.steps.push({
+      kind: 'score',
+      name,
+      input: { continuation, ...extra },
+      output: { tokens: res.tokens.length },
+      scores: { logprob: res.logprob },
+      durationMs: this.ctx.now() - t0,
+    });
+    return res;
+  }
+
+  /** One retrieval, traced with the query and the hits' chunk ids and scores. */
+  async retrieve(name: string, query: string, topK: number, retriever: Retriever = this.ctx.retriever): Promise<Hit[]> {
+    const t0 = this.ctx.now();
+    const hits = await retriever.retrieve(query, topK, this.ctx.signal);
+    this.steps.push({
+      kind: 'retrieve',
+      name,
+      input: { query, topK },
+      output: hits.map((h) => ({ rank: h.rank, chunkId: h.chunkId, score: h.score, title: h.title })),
+      durationMs: this.ctx.now() - t0,
+    });
+    return hits;
+  }
+
+  /** Embeds texts with the context's embedder (one call), traced. */
+  async embed(name: string, embedder: Embedder, texts: string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
+    const t0 = this.ctx.now();
+    const vecs = await embedder.embed(texts, { kind, signal: this.ctx.signal });
+    this.calls += 1;
+    this.steps.push({ kind: 'transform', name, input: { kind, texts: texts.length }, output: { vectors: vecs.length, dimension: vecs[0]?.length ?? 0 }, durationMs: this.ctx.now() - t0 });
+    return vecs;
+  }
+
+  /** A step computed locally (a decision, a score table, a transform); `started` is when the work began. */
+  note(kind: TraceStep['kind'], name: string, fields: { input?: unknown; output?: unknown; scores?: Record<string, number> }, started?: number): void {
+    const now = this.ctx.now();
+    this.steps.push({ kind, name, ...fields, durationMs: started === undefined ? 0 : now - started });
+  }
+
+  /** Runs a timed local computation and records it. */
+  time<T>(kind: TraceStep['kind'], name: string, fn: () => T, describe: (out: T) => { input?: unknown; output?: unknown; scores?: Record<string, number> }): T {
+    const t0 = this.ctx.now();
+    const out = fn();
+    this.note(kind, name, describe(out), t0);
+    return out;
+  }
+
+  finish(answer: string, citations: Citation[], hits: Hit[]): MethodResult {
+    return { answer, citations, hits, trace: this.steps, usage: this.usage, calls: this.calls };
+  }
+}
