@@ -1,0 +1,239 @@
+/**
+ * Finding the files to ingest: files, folders and globs → sorted `WalkEntry`s.
+ *
+ * Rules:
+ *  - A folder is walked recursively. Skipped by default, like a `.gitignore` would:
+ *    `node_modules`, `dist`, and every hidden entry (name starting with `.`, which covers
+ *    `.git` and `.openbook`). Every `.gitignore` found in a walked folder applies below it, with
+ *    git's precedence (a deeper file's rule, including a `!negation`, wins); `.gitignore` files in
+ *    the folders between `cwd` and a walked root apply too.
+ *  - A glob (`docs/**\/*.md`, `*.{md,txt}`; picomatch syntax) walks its static base folder under
+ *    the same rules and keeps the files its pattern matches.
+ *  - A file named explicitly is taken even if the defaults or a `.gitignore` would skip it.
+ *  - `include` / `exclude` (picomatch globs) are tested against the path relative to `cwd`;
+ *    a pattern without a slash is also tested against the base name (`*.md` matches `a/b.md`).
+ *    With `include`, a file must match one of them; matching any `exclude` drops it (and a folder
+ *    matching an `exclude` is not entered). They apply to explicit files as well.
+ *  - Only supported extensions are yielded (see `FORMAT_BY_EXTENSION`); others are skipped,
+ *    and an explicitly named unsupported file is reported through `onWarning`.
+ *  - Symlinked files are followed; symlinked folders inside a walk are not entered (as git does),
+ *    which rules out loops and duplicates.
+ *  - Each file is yielded once, in ascending code-unit order of `relPath`.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import { InputFormatError, NotFoundError } from '../core/errors.js';
+import type { DocFormat } from '../core/types.js';
+
+/** One file found by `walkPaths`. */
+export interface WalkEntry {
+  /** Absolute path in the platform's form. */
+  absPath: string;
+  /** Path relative to `cwd`, with `/` separators (may start with `../` when outside cwd). */
+  relPath: string;
+  sizeBytes: number;
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number;
+  format: DocFormat;
+}
+
+export interface WalkOptions {
+  /** Keep only files matching one of these picomatch globs (relative to cwd). */
+  include?: string[];
+  /** Drop files (and skip folders) matching any of these picomatch globs. */
+  exclude?: string[];
+  /** Folder that relative paths, globs and `relPath` are resolved against (default: process cwd). */
+  cwd?: string;
+  /** Called for an explicitly named file that is skipped ("<path>: unsupported extension …"). */
+  onWarning?: (message: string) => void;
+}
+
+/** Lower-case extension (with the dot) → format. */
+export const FORMAT_BY_EXTENSION: Readonly<Record<string, DocFormat>> = Object.freeze({
+  '.txt': 'txt',
+  '.md': 'md',
+  '.markdown': 'md',
+  '.html': 'html',
+  '.htm': 'html',
+  '.pdf': 'pdf',
+  '.docx': 'docx',
+  '.jsonl': 'jsonl',
+});
+
+/** Folder names skipped by default (hidden names are skipped too). */
+export const DEFAULT_EXCLUDED_DIRS: readonly string[] = Object.freeze(['node_modules', 'dist', '.git', '.openbook']);
+
+/** The format of `filePath` by its extension, or undefined when unsupported. */
+export function formatOf(filePath: string): DocFormat | undefined {
+  return FORMAT_BY_EXTENSION[path.extname(filePath).toLowerCase()];
+}
+
+const toPosix = (p: string) => (path.sep === '/' ? p : p.split(path.sep).join('/'));
+
+/**
+ * A matcher for `--include`/`--exclude` patterns against a cwd-relative POSIX path: patterns with a
+ * slash match the whole path, patterns without one match the whole path or its base name.
+ * (picomatch's own `basename` option stops slash patterns from matching, so the two are split.)
+ */
+function compileFilter(patterns: string[] | undefined): ((relPath: string) => boolean) | null {
+  if (!patterns || patterns.length === 0) return null;
+  const withSlash = patterns.filter((p) => p.includes('/'));
+  const bare = patterns.filter((p) => !p.includes('/'));
+  const whole = withSlash.length > 0 ? picomatch(withSlash, { dot: true }) : () => false;
+  const base = bare.length > 0 ? picomatch(bare, { dot: true }) : () => false;
+  return (relPath) => whole(relPath) || base(relPath) || base(relPath.slice(relPath.lastIndexOf('/') + 1));
+}
+
+interface IgnoreLevel {
+  /** Absolute folder the `.gitignore` sits in. */
+  dir: string;
+  ig: Ignore;
+}
+
+/**
+ * Walk `paths` (files, folders or globs) and yield the supported files, sorted by `relPath`.
+ *
+ * @throws NotFoundError naming a path that does not exist (a glob's base folder included)
+ * @throws InputFormatError when a `.gitignore` cannot be read
+ */
+export async function* walkPaths(paths: string[], opts: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const include = compileFilter(opts.include);
+  const exclude = compileFilter(opts.exclude);
+  const rel = (abs: string) => toPosix(path.relative(cwd, abs)) || '.';
+  const found = new Map<string, WalkEntry>();
+  const gitignoreCache = new Map<string, Ignore | null>();
+
+  const loadGitignore = async (dir: string): Promise<Ignore | null> => {
+    if (gitignoreCache.has(dir)) return gitignoreCache.get(dir) ?? null;
+    const file = path.join(dir, '.gitignore');
+    let ig: Ignore | null = null;
+    try {
+      ig = ignore().add(await readFile(file, 'utf8'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        throw new InputFormatError(`${rel(file)}: cannot read .gitignore (${code ?? String(err)})`, { cause: err });
+      }
+    }
+    gitignoreCache.set(dir, ig);
+    return ig;
+  };
+
+  /** Is `abs` (a file, or a folder when isDir) ignored by the .gitignore levels in force? */
+  const gitIgnored = (levels: IgnoreLevel[], abs: string, isDir: boolean): boolean => {
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const r = toPosix(path.relative(levels[i].dir, abs)) + (isDir ? '/' : '');
+      const res = levels[i].ig.test(r);
+      if (res.unignored) return false;
+      if (res.ignored) return true;
+    }
+    return false;
+  };
+
+  const passesFilters = (relPath: string): boolean =>
+    (include === null || include(relPath)) && (exclude === null || !exclude(relPath));
+
+  const add = (abs: string, st: Stats, format: DocFormat) => {
+    if (found.has(abs)) return;
+    found.set(abs, { absPath: abs, relPath: rel(abs), sizeBytes: st.size, mtimeMs: st.mtimeMs, format });
+  };
+
+  const walkDir = async (dir: string, levels: IgnoreLevel[], match: ((abs: string) => boolean) | null): Promise<void> => {
+    const ig = await loadGitignore(dir);
+    const here = ig ? [...levels, { dir, ig }] : levels;
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      throw new NotFoundError(`${rel(dir)}: cannot list folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      if (d.name.startsWith('.') || DEFAULT_EXCLUDED_DIRS.includes(d.name)) continue;
+      const abs = path.join(dir, d.name);
+      let isDir = d.isDirectory();
+      let isFile = d.isFile();
+      let st: Stats | undefined;
+      if (d.isSymbolicLink()) {
+        try {
+          st = await stat(abs);
+        } catch {
+          continue; // a dangling link is not a file to read
+        }
+        isDir = false; // like git, a symlinked folder is not entered (no loops, no duplicates)
+        isFile = st.isFile();
+      }
+      const r = rel(abs);
+      if (isDir) {
+        if (gitIgnored(here, abs, true) || (exclude !== null && exclude(r))) continue;
+        await walkDir(abs, here, match);
+      } else if (isFile) {
+        const format = formatOf(d.name);
+        if (format === undefined || gitIgnored(here, abs, false) || !passesFilters(r)) continue;
+        if (match !== null && !match(abs)) continue;
+        add(abs, st ?? (await stat(abs)), format);
+      }
+    }
+  };
+
+  /** .gitignore levels of the folders from cwd down to (excluding) `root`, when root is under cwd. */
+  const ancestorLevels = async (root: string): Promise<IgnoreLevel[]> => {
+    const r = path.relative(cwd, root);
+    if (r === '' || r.startsWith('..') || path.isAbsolute(r)) return [];
+    const levels: IgnoreLevel[] = [];
+    let dir = cwd;
+    for (const part of ['', ...r.split(path.sep).slice(0, -1)]) {
+      dir = part === '' ? dir : path.join(dir, part);
+      const ig = await loadGitignore(dir);
+      if (ig) levels.push({ dir, ig });
+    }
+    return levels;
+  };
+
+  for (const given of paths) {
+    const abs = path.resolve(cwd, given);
+    let st: Stats | undefined;
+    try {
+      st = await stat(abs);
+    } catch {
+      st = undefined;
+    }
+    if (st === undefined) {
+      const scan = picomatch.scan(given);
+      if (!scan.isGlob) throw new NotFoundError(`${given}: no such file or folder`);
+      const base = path.resolve(cwd, scan.base || '.');
+      let baseStat: Stats;
+      try {
+        baseStat = await stat(base);
+      } catch {
+        throw new NotFoundError(`${given}: the glob's folder ${scan.base || '.'} does not exist`);
+      }
+      if (!baseStat.isDirectory()) throw new NotFoundError(`${given}: ${scan.base} is not a folder`);
+      const isMatch = picomatch(scan.glob, { dot: false });
+      const before = found.size;
+      await walkDir(base, await ancestorLevels(base), (file) => isMatch(toPosix(path.relative(base, file))));
+      if (found.size === before) opts.onWarning?.(`${given}: no supported files match`);
+    } else if (st.isDirectory()) {
+      const r = rel(abs);
+      if (r !== '.' && exclude !== null && exclude(r)) continue;
+      await walkDir(abs, await ancestorLevels(abs), null);
+    } else if (st.isFile()) {
+      const format = formatOf(abs);
+      if (format === undefined) {
+        const supported = Object.keys(FORMAT_BY_EXTENSION).join(' ');
+        opts.onWarning?.(`${rel(abs)}: skipped, unsupported extension (supported: ${supported})`);
+        continue;
+      }
+      if (passesFilters(rel(abs))) add(abs, st, format);
+    } else {
+      opts.onWarning?.(`${rel(abs)}: skipped, not a regular file or folder`);
+    }
+  }
+
+  const entries = [...found.values()].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  for (const e of entries) yield e;
+}
