@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './retry.js';
 export * from './openai-compatible.js';
 export * from './openai-embedder.js';
+export * from './cache.js';

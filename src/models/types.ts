@@ -50,6 +50,8 @@ export interface GenerateResult {
   usage: TokenUsage;
   model: string;
   latencyMs: number;
+  /** True when the result came from a response cache (`CachedLanguageModel`) instead of the model. */
+  cached?: boolean;
 }
 
 /** Log-likelihood of a given continuation under the model, token by token. */
