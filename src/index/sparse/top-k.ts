@@ -1,0 +1,70 @@
+/**
+ * Bounded top-k selection with a binary min-heap: O(n log k) time, O(k) memory.
+ *
+ * Order: higher score first; equal scores by smaller chunk number first (Lucene breaks ties by
+ * ascending doc id). The heap root is the *worst* kept entry, replaced when a better one arrives.
+ */
+export interface ScoredChunk {
+  /** Chunk number in the reader (0-based). */
+  chunk: number;
+  score: number;
+}
+
+/** True when (sa, ca) ranks strictly below (sb, cb). */
+const worse = (sa: number, ca: number, sb: number, cb: number): boolean => sa < sb || (sa === sb && ca > cb);
+
+/** Collects the best `topK` of a stream of (chunk, score) pairs. */
+export class TopK {
+  private readonly chunks: Uint32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
+
+  constructor(readonly topK: number) {
+    this.chunks = new Uint32Array(topK);
+    this.scores = new Float64Array(topK);
+  }
+
+  /** Offers one candidate. */
+  push(chunk: number, score: number): void {
+    const k = this.topK;
+    if (k === 0) return;
+    if (this.size < k) {
+      // sift up
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!worse(score, chunk, this.scores[parent], this.chunks[parent])) break;
+        this.scores[i] = this.scores[parent];
+        this.chunks[i] = this.chunks[parent];
+        i = parent;
+      }
+      this.scores[i] = score;
+      this.chunks[i] = chunk;
+      return;
+    }
+    if (!worse(this.scores[0], this.chunks[0], score, chunk)) return; // not better than the worst kept
+    // replace root, sift down
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= k) break;
+      const r = l + 1;
+      let m = l;
+      if (r < k && worse(this.scores[r], this.chunks[r], this.scores[l], this.chunks[l])) m = r;
+      if (!worse(this.scores[m], this.chunks[m], score, chunk)) break;
+      this.scores[i] = this.scores[m];
+      this.chunks[i] = this.chunks[m];
+      i = m;
+    }
+    this.scores[i] = score;
+    this.chunks[i] = chunk;
+  }
+
+  /** The kept entries, best first. */
+  results(): ScoredChunk[] {
+    const out: ScoredChunk[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ chunk: this.chunks[i], score: this.scores[i] });
+    out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+    return out;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Sparse (lexical) retrieval over an {@link IndexReader}: BM25 and its variants or TF-IDF, as
+ * chosen by `similarity` (see `index/sparse/similarity.ts`).
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import type { Hit } from '../core/types.js';
+import { getSimilarity, resolveSimilarityParams, type SimilarityName } from '../index/sparse/similarity.js';
+import type { IndexReader } from '../index/store/reader.js';
+import type { Retriever } from './types.js';
+
+export interface SparseRetrieverOptions {
+  /** Default 'bm25' (Lucene BM25Similarity). */
+  similarity?: SimilarityName;
+  /** Default 0.9. */
+  k1?: number;
+  /** Default 0.4. */
+  b?: number;
+  /** Default: the variant's δ (BM25L 0.5, BM25+ 1.0). */
+  delta?: number;
+}
+
+export class SparseRetriever implements Retriever {
+  /** The similarity name ("bm25", "tfidf", …). */
+  readonly name: string;
+  private readonly opts: { similarity: SimilarityName; k1: number; b: number; delta: number };
+
+  /** @throws InvalidParameterError for an unknown similarity or k1/b/delta out of range */
+  constructor(
+    private readonly reader: IndexReader,
+    opts: SparseRetrieverOptions = {},
+  ) {
+    const sim = getSimilarity(opts.similarity ?? 'bm25');
+    const p = resolveSimilarityParams(sim, opts);
+    this.name = sim.name;
+    this.opts = { similarity: sim.name, ...p };
+  }
+
+  /**
+   * @throws InvalidParameterError when topK is not an integer ≥ 1
+   */
+  async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
+    signal?.throwIfAborted();
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    const scored = this.reader.search(query, { topK, ...this.opts });
+    return scored.map((s, i) => {
+      const c = this.reader.chunk(s.chunk);
+      const hit: Hit = {
+        rank: i + 1,
+        score: s.score,
+        docId: c.docId,
+        chunkId: c.id,
+        source: c.source,
+        title: c.title,
+        text: c.text,
+        startLine: c.startLine,
+        endLine: c.endLine,
+      };
+      if (c.page !== undefined) hit.page = c.page;
+      return hit;
+    });
+  }
+}
