@@ -226,6 +226,41 @@ export class ExactIndex implements VectorIndex {
     }
   }
 
+  /**
+   * Copies every row of `other` (same dimension, metric and storage) into this index without
+   * decoding, so quantised rows stay bit-identical; ids of `other` replace equal ids here.
+   * @throws InvalidParameterError when the shapes differ
+   */
+  appendFrom(other: ExactIndex): void {
+    if (other.dimension !== this.dimension || other.metric !== this.metric || other.storage !== this.storage) {
+      throw new InvalidParameterError(
+        `ExactIndex.appendFrom: cannot merge ${other.dimension}-d ${other.metric}/${other.storage} rows into ${this.dimension}-d ${this.metric}/${this.storage}`,
+      );
+    }
+    this.grow(this.count + other.count);
+    const d = this.dimension;
+    for (let src = 0; src < other.count; src++) {
+      const id = other.ids[src];
+      let row = this.rowOf.get(id);
+      if (row === undefined) {
+        row = this.count++;
+        this.rowOf.set(id, row);
+        this.ids[row] = id;
+      }
+      if (this.storage === 'float32') this.f32.set(other.f32.subarray(src * d, (src + 1) * d), row * d);
+      else if (this.storage === 'float16') this.f16.set(other.f16.subarray(src * d, (src + 1) * d), row * d);
+      else {
+        this.i8.set(other.i8.subarray(src * d, (src + 1) * d), row * d);
+        this.scales[row] = other.scales[src];
+      }
+    }
+  }
+
+  /** The ids held, in insertion order. */
+  idList(): Uint32Array {
+    return this.ids.slice(0, this.count);
+  }
+
   /** Decoded copy of the stored vector of `id` (normalised for cosine), or undefined. */
   vector(id: number): Float32Array | undefined {
     const row = this.rowOf.get(id);
