@@ -1,0 +1,92 @@
+/**
+ * `english`: Anserini/Pyserini's default English analysis (`io.anserini.analysis.DefaultEnglishAnalyzer`
+ * with stemmer "porter"), i.e. Lucene's
+ * StandardTokenizer → EnglishPossessiveFilter → LowerCaseFilter → StopFilter(ENGLISH_STOP_WORDS_SET)
+ * → PorterStemFilter.
+ *
+ * One addition: tokens containing non-ASCII characters are NFKC-normalised before lower-casing
+ * (full-width `ＦＵＬＬ` → `full`, `ﬁ` → `fi`). Pass `{ nfkc: false }` for Lucene's exact terms.
+ * On BEIR SciFact both give the same BM25 nDCG@10 (see the analysis report in the repository
+ * history); ASCII text is unaffected.
+ *
+ * Each instance keeps a bounded stem cache (at most `stemCacheSize` entries, default 50,000;
+ * cleared when full) — memory per instance is bounded and nothing is shared between instances.
+ */
+import type { Analyzer, Token } from './analyzer.js';
+import { foldSpan } from './normalize.js';
+import { PorterStemmer } from './porter.js';
+import { TermSink } from './sink.js';
+import { ENGLISH_STOP_WORDS } from './stopwords.js';
+import { TokenCursor } from './tokenizer.js';
+
+export interface EnglishOptions {
+  /** NFKC-normalise non-ASCII tokens (default true). */
+  nfkc?: boolean;
+  /** Upper bound on cached stems per instance (default 50,000; 0 disables the cache). */
+  stemCacheSize?: number;
+  /** Registry name (default "english"). */
+  name?: string;
+}
+
+/**
+ * The per-term part of the English chain (possessive → stop → Porter), shared with the
+ * script-routing analyzers. Input is an already folded (NFKC + lower-case) token.
+ */
+export class EnglishTermFilter {
+  private readonly stemmer = new PorterStemmer();
+  private readonly cache = new Map<string, string>();
+
+  constructor(private readonly stemCacheSize = 50_000) {}
+
+  /** The index term for a folded token, or null for a stop word. */
+  term(folded: string): string | null {
+    let t = folded;
+    const n = t.length;
+    // EnglishPossessiveFilter: drop a trailing 's, ’s or ＇s (U+0027, U+2019, U+FF07).
+    if (n >= 2 && t.charCodeAt(n - 1) === 0x73) {
+      const q = t.charCodeAt(n - 2);
+      if (q === 0x27 || q === 0x2019 || q === 0xff07) t = t.slice(0, n - 2);
+    }
+    if (ENGLISH_STOP_WORDS.has(t)) return null;
+    if (this.stemCacheSize === 0) return this.stemmer.stem(t);
+    let stem = this.cache.get(t);
+    if (stem === undefined) {
+      stem = this.stemmer.stem(t);
+      if (this.cache.size >= this.stemCacheSize) this.cache.clear();
+      this.cache.set(t, stem);
+    }
+    return stem;
+  }
+}
+
+export class EnglishAnalyzer implements Analyzer {
+  readonly name: string;
+  private readonly nfkc: boolean;
+  private readonly filter: EnglishTermFilter;
+
+  constructor(options: EnglishOptions = {}) {
+    this.name = options.name ?? 'english';
+    this.nfkc = options.nfkc ?? true;
+    this.filter = new EnglishTermFilter(options.stemCacheSize ?? 50_000);
+  }
+
+  analyze(text: string): string[] {
+    const sink = new TermSink(false);
+    this.run(text, sink);
+    return sink.terms;
+  }
+
+  tokens(text: string): Token[] {
+    const sink = new TermSink(true);
+    this.run(text, sink);
+    return sink.toTokens();
+  }
+
+  private run(text: string, sink: TermSink): void {
+    const cur = new TokenCursor(text);
+    while (cur.next()) {
+      const term = this.filter.term(foldSpan(text, cur.start, cur.end, cur.flags, this.nfkc));
+      if (term !== null) sink.push(term, cur.start, cur.end);
+    }
+  }
+}
