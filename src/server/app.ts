@@ -1,0 +1,376 @@
+/**
+ * The HTTP API and the web page, as a Hono app object: tests call `app.request(...)` without a
+ * socket, and `listen.ts` puts the same object on a port.
+ *
+ * Endpoints (all JSON; errors are `{"error": {"code", "message"}}` with the status of the
+ * typed error, never a stack trace):
+ *
+ *   GET    /healthz                 liveness, no auth
+ *   GET    /openapi.json            the OpenAPI 3.1 document, generated from `schemas.ts`
+ *   GET    /v1/status               index counts, active jobs, methods, limits
+ *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=
+ *   POST   /v1/ask                  JSON; `Accept: text/event-stream` streams tokens, then citations, hits, trace
+ *   POST   /v1/documents            multipart upload (field `files`), or JSON `{paths}` under server.roots → 202 + job
+ *   GET    /v1/documents?offset=&limit=
+ *   GET    /v1/documents/:id        metadata, text and chunk offsets (for the citation viewer)
+ *   DELETE /v1/documents/:id        → 202 + job
+ *   GET    /v1/jobs/:id             queued | running (with progress) | succeeded | failed
+ *   GET    /                        the web page (static files from ./static)
+ *
+ * Guards, in order: security headers; CORS (only for `server.corsOrigins`); per-client rate
+ * limit on /v1; bearer token on /v1 and /openapi.json when an API key is set; body limits
+ * (`server.maxBodyBytes` for JSON, `maxUploadBytes` for uploads).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { ServerConfig } from '../config/schema.js';
+import { InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
+import type { Answer } from '../core/types.js';
+import { hitJson } from '../cli/commands/search.js';
+import { answerJson } from '../cli/commands/ask.js';
+import type { SearchOptions } from '../engine/engine.js';
+import { indexPaths as realIndexPaths } from '../engine/indexer.js';
+import { EngineHolder } from './engine-holder.js';
+import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
+import { JobQueue } from './jobs.js';
+import { checkRetriever, defaultAskMethods, pickMethod, type AskMethods } from './methods.js';
+import { buildOpenApi } from './openapi.js';
+import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
+import { checkBearer, RateLimiter, resolveUnderRoots } from './security.js';
+import { deleteDocument, documentDetail, listDocuments } from './documents.js';
+import { acceptUploads, UPLOAD_DIR, writeUploads } from './uploads.js';
+
+export interface ServerOptions {
+  /** Absolute index folder. Uploads go to `<indexDir>/uploads`, job records to `<indexDir>/server-jobs`. */
+  indexDir: string;
+  /** The `server` section of the resolved config (`roots` absolute; empty = `cwd` only). */
+  server: ServerConfig;
+  /** Where relative server paths and document ids of `{paths}` jobs resolve (the CLI's cwd). */
+  cwd: string;
+  /** Total bytes of one upload request. Default 64 MiB. */
+  maxUploadBytes?: number;
+  /** Bytes of one uploaded file. Default 32 MiB. */
+  maxFileBytes?: number;
+  /** Answering methods by name; default `{ extractive }`. */
+  methods?: AskMethods;
+  /** The indexing pipeline (default `engine/indexer.indexPaths`); tests may wrap it. */
+  indexPaths?: typeof realIndexPaths;
+  now?: () => number;
+  /** Server-side log lines (errors with stacks go here, never to clients). */
+  log?: (line: string) => void;
+  /** Folder of the web page; default `./static` beside this module. */
+  staticDir?: string;
+}
+
+export interface OpenbookServer {
+  app: Hono<ServerEnv>;
+  jobs: JobQueue;
+  engines: EngineHolder;
+  options: Required<Pick<ServerOptions, 'maxUploadBytes' | 'maxFileBytes'>>;
+}
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Content-Security-Policy of the page: only our own files; inline styles from JS-set `style` attributes are not used. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** Bindings @hono/node-server passes (the peer socket, for the rate limiter's client key). */
+export type ServerEnv = { Bindings: { incoming?: { socket?: { remoteAddress?: string } } } };
+
+/**
+ * Builds the app and its job queue. Call `await server.jobs.recover()` once before serving
+ * (`listen.ts` does) so jobs a killed process left running are reported as failed.
+ */
+export function createServer(options: ServerOptions): OpenbookServer {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const cfg = options.server;
+  const roots = cfg.roots.length > 0 ? cfg.roots : [options.cwd];
+  const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 * 1024;
+  const maxFileBytes = options.maxFileBytes ?? 32 * 1024 * 1024;
+  const methods = options.methods ?? defaultAskMethods();
+  const runIndex = options.indexPaths ?? realIndexPaths;
+  const engines = new EngineHolder(options.indexDir, { now, onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
+  const jobs = new JobQueue({
+    dir: path.join(options.indexDir, 'server-jobs'),
+    now,
+    onUnexpectedError: (job, err) => log(`job ${job.id} (${job.kind}) failed: ${errorLine(err)}`),
+  });
+  const limiter = new RateLimiter(cfg.rateLimitPerMinute, now);
+  const staticFiles = loadStatic(options.staticDir ?? fileURLToPath(new URL('./static/', import.meta.url)));
+  const openapi = buildOpenApi({ version, auth: Boolean(cfg.apiKey) });
+
+  const app = new Hono<ServerEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof OpenbookError) {
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err.httpStatus === 401) c.header('WWW-Authenticate', 'Bearer realm="openbook"');
+      return c.json({ error: { code: err.code, message: err.message } }, err.httpStatus as 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : `HTTP_${status}`;
+      return c.json({ error: { code, message: err.message || 'bad request' } }, status);
+    }
+    const id = Math.floor(now()).toString(36);
+    log(`internal error ${id} on ${c.req.method} ${c.req.path}: ${errorLine(err)}`);
+    return c.json({ error: { code: 'INTERNAL', message: `internal server error (reference ${id} in the server log)` } }, 500);
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+  });
+
+  if (cfg.corsOrigins.length > 0) {
+    app.use(
+      '/v1/*',
+      cors({ origin: cfg.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Accept'], maxAge: 600 }),
+    );
+  }
+
+  app.use('/v1/*', async (c, next) => {
+    const wait = limiter.take(clientId(c));
+    if (wait > 0) throw new RateLimitedError(wait, cfg.rateLimitPerMinute);
+    await next();
+  });
+
+  if (cfg.apiKey) {
+    const key = cfg.apiKey;
+    const guard = async (c: Context, next: () => Promise<void>) => {
+      checkBearer(c.req.header('Authorization'), key);
+      await next();
+    };
+    app.use('/v1/*', guard);
+    app.use('/openapi.json', guard);
+  }
+
+  const jsonLimit = bodyLimit({ maxSize: cfg.maxBodyBytes, onError: () => { throw new PayloadTooLargeError('request body', cfg.maxBodyBytes); } });
+  const uploadLimit = bodyLimit({ maxSize: maxUploadBytes, onError: () => { throw new PayloadTooLargeError('upload', maxUploadBytes); } });
+
+  // ---- health, schema, status --------------------------------------------------------------
+  app.get('/healthz', (c) => c.json({ ok: true as const }));
+  app.get('/openapi.json', (c) => c.json(openapi));
+
+  app.get('/v1/status', async (c) => {
+    let index = null;
+    try {
+      const engine = await engines.get();
+      const s = engine.reader.stats();
+      index = { dir: options.indexDir, generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer };
+    } catch (err) {
+      if (!(err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND')) throw err;
+    }
+    return c.json({
+      version,
+      index,
+      jobs: { active: jobs.active },
+      methods: [...methods.values()].map((m) => ({ name: m.name, description: m.description })),
+      retrievers: ['bm25'],
+      auth: Boolean(cfg.apiKey),
+      limits: { maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes, rateLimitPerMinute: cfg.rateLimitPerMinute },
+    });
+  });
+
+  // ---- search and ask ----------------------------------------------------------------------
+  app.get('/v1/search', async (c) => {
+    const query = parse(SearchQuery, c.req.query(), 'query string');
+    checkRetriever(query.retriever);
+    const started = now();
+    const engine = await engines.get();
+    const hits = await engine.search(query.q, {
+      topK: query.k ?? 10,
+      similarity: query.similarity as SearchOptions['similarity'], // checked against the similarity table by the engine
+      k1: query.k1,
+      b: query.b,
+      signal: c.req.raw.signal,
+    });
+    return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: hits.map(hitJson), tookMs: now() - started });
+  });
+
+  app.post('/v1/ask', jsonLimit, async (c) => {
+    const body = parse(AskRequest, await readJson(c), 'request body');
+    const method = pickMethod(methods, body.method);
+    const started = now();
+    const wantsStream = (c.req.header('Accept') ?? '').includes('text/event-stream');
+    if (!wantsStream) {
+      const engine = await engines.get();
+      const answer = await method.run(body, { engine, onToken: () => {}, signal: c.req.raw.signal });
+      return c.json(answerBody(answer, now() - started));
+    }
+    // Resolve the engine before the stream opens so "no index" is a plain 404, not an event.
+    const engine = await engines.get();
+    return streamSSE(c, async (stream) => {
+      let writes = Promise.resolve();
+      const send = (event: string, data: unknown) => {
+        writes = writes.then(() => stream.writeSSE({ event, data: JSON.stringify(data) }));
+        return writes;
+      };
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      try {
+        const answer = await method.run(body, { engine, onToken: (delta) => void send('token', { delta }), signal: abort.signal });
+        const full = answerBody(answer, now() - started);
+        await send('citations', full.citations);
+        await send('hits', full.hits);
+        await send('trace', full.trace ?? []);
+        await send('done', full);
+      } catch (err) {
+        const e = err instanceof OpenbookError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal server error (see the server log)' };
+        if (!(err instanceof OpenbookError)) log(`ask stream failed: ${errorLine(err)}`);
+        await send('error', { error: e });
+      }
+    });
+  });
+
+  // ---- documents and jobs ------------------------------------------------------------------
+  app.post('/v1/documents', async (c, next) => {
+    const type = c.req.header('Content-Type') ?? '';
+    if (type.startsWith('multipart/form-data')) return uploadLimit(c, next);
+    return jsonLimit(c, next);
+  }, async (c) => {
+    const type = c.req.header('Content-Type') ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const files = await acceptUploads(c.req.raw, { maxFileBytes });
+      const uploadDir = path.join(options.indexDir, UPLOAD_DIR);
+      const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
+        const written = await writeUploads(uploadDir, files);
+        const summary = await runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, now, onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) });
+        if (summary.committed) await engines.reload();
+        return { ...summary };
+      });
+      return c.json(job, 202);
+    }
+    if (!type.startsWith('application/json')) throw new UnsupportedMediaTypeError(`POST /v1/documents takes multipart/form-data (field "files") or application/json {"paths": [...]}, got ${JSON.stringify(type || 'no Content-Type')}`);
+    const body = parse(IndexPathsRequest, await readJson(c), 'request body');
+    const resolved: string[] = [];
+    for (const p of body.paths) resolved.push(await resolveUnderRoots(p, roots));
+    const { job } = jobs.enqueue('index-paths', body.paths, async (ctx) => {
+      const summary = await runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, now, onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) });
+      if (summary.committed) await engines.reload();
+      return { ...summary };
+    });
+    return c.json(job, 202);
+  });
+
+  app.get('/v1/documents', async (c) => {
+    const q = parse(ListQuery, c.req.query(), 'query string');
+    const engine = await engines.get().catch((err: unknown) => {
+      if (err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND') return undefined;
+      throw err;
+    });
+    if (!engine) return c.json({ total: 0, offset: 0, documents: [] });
+    return c.json(listDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
+  });
+
+  app.get('/v1/documents/:id{.+}', async (c) => {
+    const engine = await engines.get();
+    return c.json(await documentDetail(engine, options.indexDir, c.req.param('id')));
+  });
+
+  app.delete('/v1/documents/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const engine = await engines.get();
+    if (!engine.reader.document(id)) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
+    const { job } = jobs.enqueue('delete', [id], async () => {
+      const result = await deleteDocument(options.indexDir, id, now);
+      if (result.committed) await engines.reload();
+      return result;
+    });
+    return c.json(job, 202);
+  });
+
+  app.get('/v1/jobs/:id', (c) => {
+    const job = jobs.get(c.req.param('id'));
+    if (!job) throw new NotFoundError(`no job ${JSON.stringify(c.req.param('id'))} (job records are kept for the last 500 jobs)`);
+    return c.json(job);
+  });
+
+  // ---- the page ----------------------------------------------------------------------------
+  const page = (name: string) => (c: Context) => {
+    const f = staticFiles.get(name);
+    if (!f) throw new NotFoundError(`no page file ${name}`);
+    c.header('Content-Type', f.type);
+    c.header('Cache-Control', 'no-cache');
+    if (name.endsWith('.html')) c.header('Content-Security-Policy', CSP);
+    return c.body(f.bytes);
+  };
+  app.get('/', page('index.html'));
+  app.get('/static/:name', (c) => page(c.req.param('name'))(c));
+
+  return { app, jobs, engines, options: { maxUploadBytes, maxFileBytes } };
+}
+
+/** The answer in the CLI's `ask --json` shape, plus each citation's `quoteStart` and the time taken. */
+function answerBody(a: Answer, tookMs: number) {
+  const base = answerJson(a);
+  return { ...base, citations: base.citations.map((c, i) => ({ ...c, quoteStart: a.citations[i].quoteStart })), tookMs };
+}
+
+/** Reads a JSON body: 415 unless `Content-Type: application/json`, MalformedJsonError when it does not parse. */
+async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.startsWith('application/json')) throw new UnsupportedMediaTypeError(`expected Content-Type: application/json, got ${JSON.stringify(type || 'none')}`);
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new MalformedJsonError((err as Error).message);
+  }
+}
+
+/** Validates with a schema; the first problems become one InvalidParameterError naming the fields. */
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = r.error.issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  throw new InvalidParameterError(`invalid ${where}: ${problems.join('; ')}`);
+}
+
+/** The client key for rate limiting: the peer address, or "local" when called without a socket. */
+function clientId(c: Context<ServerEnv>): string {
+  return c.env?.incoming?.socket?.remoteAddress ?? 'local';
+}
+
+function errorLine(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/** Reads the page's files once per server (an allow-list: only files present at start are served). */
+function loadStatic(dir: string): Map<string, { bytes: Uint8Array<ArrayBuffer>; type: string }> {
+  const files = new Map<string, { bytes: Uint8Array<ArrayBuffer>; type: string }>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return files; // no page shipped: the API still works
+  }
+  for (const name of names) {
+    const type = CONTENT_TYPES[path.extname(name)];
+    if (type) files.set(name, { bytes: new Uint8Array(readFileSync(path.join(dir, name))), type });
+  }
+  return files;
+}

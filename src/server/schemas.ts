@@ -1,0 +1,186 @@
+/**
+ * Request and response shapes of the HTTP API, as zod schemas. Retrieval fields reuse the
+ * validators of the configuration schema (`config/schema.ts`: `retrieval.topK`, `retriever`,
+ * `similarity`, `k1`, `b`), so a value the CLI config rejects the API rejects with the same
+ * rule. `/openapi.json` is generated from these schemas (`openapi.ts`), and the API tests
+ * parse every response with them.
+ */
+import { z } from 'zod';
+import { RetrievalConfig } from '../config/schema.js';
+
+/** Query-string numbers arrive as text: turn a numeric string into a number, leave the rest for the validator to reject. */
+const fromQuery = <T extends z.ZodType>(inner: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), inner);
+
+const topK = RetrievalConfig.shape.topK.unwrap().max(1000).describe('Hits (passages) to return, 1..1000');
+const retriever = RetrievalConfig.shape.retriever.unwrap().describe('bm25 (offline), dense or hybrid (need an embedding model)');
+const similarity = RetrievalConfig.shape.similarity.unwrap().describe('Sparse similarity, e.g. bm25, bm25l, bm25+, tfidf');
+const k1 = RetrievalConfig.shape.k1.unwrap().describe('BM25 term-frequency saturation k1 ≥ 0');
+const b = RetrievalConfig.shape.b.unwrap().describe('BM25 length normalisation b in [0, 1]');
+const question = z.string().trim().min(1).max(4000);
+
+/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=` */
+export const SearchQuery = z.strictObject({
+  q: question.describe('The query text'),
+  k: fromQuery(topK).optional(),
+  retriever: retriever.optional(),
+  similarity: similarity.optional(),
+  k1: fromQuery(k1).optional(),
+  b: fromQuery(b).optional(),
+});
+
+/** `POST /v1/ask` JSON body. */
+export const AskRequest = z.strictObject({
+  question: question.describe('The question'),
+  k: topK.optional(),
+  retriever: retriever.optional(),
+  /** Answering method by name (see `GET /v1/status` → methods); default `extractive`. */
+  method: z.string().min(1).max(64).optional().describe('Answering method name; GET /v1/status lists them'),
+  similarity: similarity.optional(),
+  k1: k1.optional(),
+  b: b.optional(),
+});
+export type AskRequest = z.output<typeof AskRequest>;
+
+/** `POST /v1/documents` JSON body: index server-side paths (must lie under `server.roots`). */
+export const IndexPathsRequest = z.strictObject({
+  paths: z.array(z.string().min(1).max(4096)).min(1).max(100).describe('Files or folders on the server, under server.roots'),
+});
+
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string() }),
+});
+
+export const HitSchema = z.strictObject({
+  rank: z.number().int().min(1),
+  score: z.number(),
+  docId: z.string(),
+  chunkId: z.string(),
+  source: z.string(),
+  title: z.string(),
+  text: z.string(),
+  startLine: z.number().int().min(1),
+  endLine: z.number().int().min(1),
+  page: z.number().int().min(1).optional(),
+  scores: z.record(z.string(), z.number()).optional(),
+});
+
+export const SearchResponse = z.strictObject({
+  query: z.string(),
+  retriever: z.string(),
+  hits: z.array(HitSchema),
+  tookMs: z.number().min(0),
+});
+
+export const CitationSchema = z.strictObject({
+  n: z.number().int().min(1),
+  chunkId: z.string(),
+  docId: z.string(),
+  source: z.string(),
+  title: z.string(),
+  startLine: z.number().int().min(1),
+  endLine: z.number().int().min(1),
+  page: z.number().int().min(1).optional(),
+  quote: z.string(),
+  /** UTF-16 offset of `quote` in the chunk's text. */
+  quoteStart: z.number().int().min(0),
+});
+
+const usage = z.strictObject({ promptTokens: z.number().int().min(0), completionTokens: z.number().int().min(0) });
+
+export const TraceStepSchema = z.strictObject({
+  kind: z.enum(['retrieve', 'generate', 'score', 'decide', 'transform']),
+  name: z.string(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  scores: z.record(z.string(), z.number()).optional(),
+  usage: usage.optional(),
+  durationMs: z.number().min(0),
+});
+
+export const AnswerResponse = z.strictObject({
+  question: z.string(),
+  answer: z.string(),
+  method: z.string(),
+  citations: z.array(CitationSchema),
+  hits: z.array(HitSchema),
+  trace: z.array(TraceStepSchema).optional(),
+  usage: usage.optional(),
+  tookMs: z.number().min(0),
+});
+
+export const JobSchema = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['upload', 'index-paths', 'delete']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+  createdAt: z.number(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+  inputs: z.array(z.string()),
+  progress: z
+    .strictObject({ phase: z.string(), filesDone: z.number().int(), filesTotal: z.number().int(), chunks: z.number().int(), current: z.string().optional() })
+    .optional(),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+});
+
+export const DocumentSummary = z.strictObject({
+  id: z.string(),
+  source: z.string(),
+  title: z.string(),
+  format: z.string(),
+  sizeBytes: z.number().int().min(0),
+  mtimeMs: z.number(),
+  numChunks: z.number().int().min(0),
+  /** Whether the file lives in the server's upload folder (DELETE also removes the file). */
+  uploaded: z.boolean(),
+});
+
+export const DocumentList = z.strictObject({
+  total: z.number().int().min(0),
+  offset: z.number().int().min(0),
+  documents: z.array(DocumentSummary),
+});
+
+export const ChunkInfo = z.strictObject({
+  id: z.string(),
+  ordinal: z.number().int().min(0),
+  startChar: z.number().int().min(0),
+  endChar: z.number().int().min(0),
+  startLine: z.number().int().min(1),
+  endLine: z.number().int().min(1),
+  page: z.number().int().min(1).optional(),
+  headingPath: z.array(z.string()),
+});
+
+export const DocumentDetail = DocumentSummary.extend({
+  /** The document's plain text (chunk and citation offsets point into it). */
+  text: z.string(),
+  chunks: z.array(ChunkInfo),
+});
+
+export const ListQuery = z.strictObject({
+  offset: fromQuery(z.number().int().min(0)).optional(),
+  limit: fromQuery(z.number().int().min(1).max(1000)).optional(),
+});
+
+export const StatusResponse = z.strictObject({
+  version: z.string(),
+  index: z
+    .strictObject({
+      dir: z.string(),
+      generation: z.number().int(),
+      committedAt: z.number(),
+      numDocuments: z.number().int().min(0),
+      numChunks: z.number().int().min(0),
+      analyzer: z.string(),
+    })
+    .nullable(),
+  jobs: z.strictObject({ active: z.number().int().min(0) }),
+  methods: z.array(z.strictObject({ name: z.string(), description: z.string() })),
+  retrievers: z.array(z.string()),
+  auth: z.boolean(),
+  limits: z.strictObject({ maxBodyBytes: z.number().int(), maxUploadBytes: z.number().int(), rateLimitPerMinute: z.number().int() }),
+});
+
+export const Health = z.strictObject({ ok: z.literal(true) });
