@@ -99,12 +99,17 @@ export class Tracer {
 
   constructor(private readonly ctx: MethodContext) {}
 
-  /** One chat generation, traced with its prompt (last user message) and outputs. */
-  async generate(name: string, messages: ChatMessage[], options: GenerateOptions = {}): Promise<GenerateResult> {
+  /**
+   * One chat generation, traced with its prompt (last user message) and outputs. `quiet`
+   * counts the call and its tokens without a step of its own (token-by-token decoding, whose
+   * caller records one step per decoded token instead).
+   */
+  async generate(name: string, messages: ChatMessage[], options: GenerateOptions = {}, quiet = false): Promise<GenerateResult> {
     const t0 = this.ctx.now();
     const res = await this.ctx.llm.generate(messages, { ...options, signal: this.ctx.signal });
     this.calls += 1;
     this.usage = addUsage(this.usage, res.usage);
+    if (quiet) return res;
     const texts = res.generations.map((g) => g.text);
     this.steps.push({
       kind: 'generate',
@@ -118,10 +123,11 @@ export class Tracer {
   }
 
   /** log p(continuation | prompt) via `scoreContinuation`, traced. Not counted as tokens (the endpoint reports prompt tokens only). */
-  async score(name: string, prompt: string, continuation: string, extra: Record<string, unknown> = {}): Promise<ContinuationScore> {
+  async score(name: string, prompt: string, continuation: string, extra: Record<string, unknown> = {}, quiet = false): Promise<ContinuationScore> {
     const t0 = this.ctx.now();
     const res = await this.ctx.llm.scoreContinuation(prompt, continuation, { signal: this.ctx.signal });
     this.calls += 1;
+    if (quiet) return res;
     this.steps.push({
       kind: 'score',
       name,

@@ -116,26 +116,36 @@ export interface Beam {
   done: boolean;
 }
 
+/** A beam after a step, with where it came from: `beam` = index in the previous list, `alternative` = index in that beam's expansions (−1 when a finished beam carried over). */
+export interface SteppedBeam extends Beam {
+  from: { beam: number; alternative: number };
+}
+
 /**
  * One step of beam search. Every live beam i is extended by each of `expansions[i]`
  * (an alternative whose token equals `eos` finishes the beam without adding a token);
  * finished beams carry over unchanged; the `beamSize` best by summed log-probability survive
- * (ties keep the earlier: live beams in order, then their expansions in order).
+ * (ties keep the earlier: beams in order, each beam's expansions in order).
  * @param expansions one list per beam in `beams` (ignored for finished beams)
  * @throws InvalidParameterError when beamSize < 1 or the lists do not line up
  */
-export function stepBeams(beams: readonly Beam[], expansions: ReadonlyArray<readonly TokenAlternative[]>, beamSize: number, eos = ''): Beam[] {
+export function stepBeams(beams: readonly Beam[], expansions: ReadonlyArray<readonly TokenAlternative[]>, beamSize: number, eos = ''): SteppedBeam[] {
   if (!Number.isInteger(beamSize) || beamSize < 1) throw new InvalidParameterError(`beam size must be an integer ≥ 1, got ${beamSize}`);
   if (expansions.length !== beams.length) throw new InvalidParameterError(`stepBeams: ${beams.length} beams but ${expansions.length} expansion lists`);
-  const next: Beam[] = [];
+  const next: SteppedBeam[] = [];
   beams.forEach((b, i) => {
     if (b.done) {
-      next.push(b);
+      next.push({ tokens: b.tokens, logprob: b.logprob, done: true, from: { beam: i, alternative: -1 } });
       return;
     }
-    for (const a of expansions[i]) {
-      next.push(a.token === eos ? { tokens: b.tokens, logprob: b.logprob + a.logprob, done: true } : { tokens: [...b.tokens, a.token], logprob: b.logprob + a.logprob, done: false });
-    }
+    expansions[i].forEach((a, j) => {
+      const from = { beam: i, alternative: j };
+      next.push(
+        a.token === eos
+          ? { tokens: b.tokens, logprob: b.logprob + a.logprob, done: true, from }
+          : { tokens: [...b.tokens, a.token], logprob: b.logprob + a.logprob, done: false, from },
+      );
+    });
   });
   return stableSortDesc(next, (b) => b.logprob).slice(0, beamSize);
 }

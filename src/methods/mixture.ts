@@ -1,0 +1,134 @@
+/**
+ * Decoding over a mixture of documents, shared by REPLUG (token level), RAG-Token and
+ * RAG-Sequence, through a chat endpoint that returns top-k log-probabilities.
+ *
+ * One decoding step for a partial answer y_<i asks the model once per document, with the
+ * document's prompt and the partial answer as a trailing assistant message (a "prefill" that
+ * the model continues), for ONE token with its top alternatives (`topLogprobs`, ≤ 20). The
+ * per-document lists are mixed with `mixNextToken` (log Σ_d w_d p_d(t)). A document whose
+ * reply is empty with finish reason "stop" has ended its answer: it contributes the
+ * end-of-sequence token `EOS` (the empty string) with probability 1. A token holding a newline
+ * also ends the answer (short-answer QA). Only the top alternatives are visible, so a token's
+ * mixed probability is a lower bound; the unseen mass per document is reported.
+ *
+ * Prefill needs an endpoint that continues a final assistant message (vLLM, llama.cpp's
+ * server, Ollama and LM Studio do; OpenAI's hosted chat models reply anew instead, which makes
+ * token-level decoding meaningless there: use the sequence-level forms).
+ *
+ * Cost: one chat call per document per live beam per generated token.
+ */
+import { CapabilityError } from '../core/errors.js';
+import type { ChatMessage } from '../models/types.js';
+import type { MethodContext, Tracer } from './method.js';
+import { mixNextToken, stepBeams, type Beam, type MixedToken, type TokenAlternative } from './prob.js';
+
+/** The end-of-sequence token in alternatives and beams. */
+export const EOS = '';
+
+/** Top alternatives the endpoint is asked for (OpenAI's maximum). */
+export const TOP_LOGPROBS = 20;
+
+/** Throws CapabilityError unless the model returns token log-probabilities. */
+export function requireLogprobs(ctx: MethodContext, method: string): void {
+  if (!ctx.llm.capabilities.logprobs) {
+    throw new CapabilityError(`${method}: token-level decoding needs token log-probabilities with top alternatives, which ${ctx.llm.id} does not offer`);
+  }
+}
+
+/** Throws CapabilityError unless the model scores continuations (completions with echo). */
+export function requireEchoScoring(ctx: MethodContext, method: string): void {
+  if (!ctx.llm.capabilities.echoScoring) {
+    throw new CapabilityError(`${method}: needs continuation scoring (completions endpoint with echo + logprobs), which ${ctx.llm.id} does not offer`);
+  }
+}
+
+/** The messages for one document with the partial answer `prefix` as a trailing assistant message. */
+export function withPrefix(messages: readonly ChatMessage[], prefix: string): ChatMessage[] {
+  return prefix.length === 0 ? [...messages] : [...messages, { role: 'assistant', content: prefix }];
+}
+
+/**
+ * Next-token alternatives of one document's prompt after `prefix`: the first generated
+ * token's top list (or the token alone when the endpoint gives no alternatives); `[EOS: 0]`
+ * when nothing was generated and the model stopped.
+ */
+export async function nextTokenAlternatives(tracer: Tracer, messages: readonly ChatMessage[], prefix: string, topLogprobs = TOP_LOGPROBS): Promise<TokenAlternative[]> {
+  const res = await tracer.generate('next token', withPrefix(messages, prefix), { temperature: 0, maxTokens: 1, logprobs: true, topLogprobs }, true);
+  const g = res.generations[0];
+  const first = g?.logprobs?.[0];
+  if (!first) return [{ token: EOS, logprob: 0 }];
+  return first.top && first.top.length > 0 ? first.top.map((t) => ({ token: t.token, logprob: t.logprob })) : [{ token: first.token, logprob: first.logprob }];
+}
+
+/** One decoded token under the mixture, for the trace. */
+export interface MixtureStep {
+  prefix: string;
+  token: string;
+  /** log p(token | x, y_<i) under the mixture. */
+  logprob: number;
+  /** log p_d(token | d, x, y_<i) per document (−∞ when outside its top list). */
+  perDoc: number[];
+}
+
+export interface MixtureDecodeResult {
+  /** Finished hypotheses, best first by summed mixed log-probability. */
+  beams: Beam[];
+  /** For the best hypothesis: one entry per token. */
+  steps: MixtureStep[];
+  /** Σ over steps of log p_d(token) per document for the best hypothesis (−∞ if any token was unseen). */
+  perDocLogprob: number[];
+}
+
+const ends = (token: string) => token === EOS || token.includes('\n');
+
+/**
+ * Greedy (beamSize 1) or beam decoding on the per-step mixture Σ_d w_d p_d(y_i | d, x, y_<i) —
+ * RAG-Token's decoder (Lewis et al. 2020, §2.4) and REPLUG's ensemble applied token by token
+ * (Shi et al. 2023, §3).
+ * @param docMessages one prompt per document
+ * @param weights the document weights w_d (softmax of retrieval scores), one per document
+ * @param beamSize N ≥ 1 (1 = greedy)
+ * @param maxTokens tokens at most per hypothesis
+ */
+export async function mixtureDecode(
+  tracer: Tracer,
+  docMessages: ReadonlyArray<readonly ChatMessage[]>,
+  weights: readonly number[],
+  beamSize: number,
+  maxTokens: number,
+): Promise<MixtureDecodeResult> {
+  type Tracked = Beam & { steps: MixtureStep[]; perDoc: number[] };
+  let beams: Tracked[] = [{ tokens: [], logprob: 0, done: false, steps: [], perDoc: weights.map(() => 0) }];
+  for (let t = 0; t < maxTokens && beams.some((b) => !b.done); t++) {
+    const mixedByBeam: MixedToken[][] = [];
+    for (const b of beams) {
+      if (b.done) {
+        mixedByBeam.push([]);
+        continue;
+      }
+      const prefix = b.tokens.join('');
+      const perDoc = await Promise.all(docMessages.map((m) => nextTokenAlternatives(tracer, m, prefix)));
+      mixedByBeam.push(mixNextToken(perDoc, weights).slice(0, beamSize));
+    }
+    const next = stepBeams(beams, mixedByBeam, beamSize, EOS);
+    beams = next.map((nb) => {
+      const parent = beams[nb.from.beam];
+      if (nb.from.alternative < 0) return parent;
+      const m = mixedByBeam[nb.from.beam][nb.from.alternative];
+      const done = nb.done || ends(m.token);
+      return {
+        tokens: nb.tokens,
+        logprob: nb.logprob,
+        done,
+        steps: [...parent.steps, { prefix: parent.tokens.join(''), token: m.token, logprob: m.logprob, perDoc: m.perDoc }],
+        perDoc: parent.perDoc.map((s, d) => s + m.perDoc[d]),
+      };
+    });
+  }
+  return { beams: beams.map((b) => ({ tokens: b.tokens, logprob: b.logprob, done: b.done })), steps: beams[0].steps, perDocLogprob: beams[0].perDoc };
+}
+
+/** The answer text of a beam: its tokens joined, cut at the first newline, trimmed. */
+export function beamText(b: Beam): string {
+  return b.tokens.join('').split('\n')[0].trim();
+}
