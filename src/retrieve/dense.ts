@@ -1,0 +1,131 @@
+/**
+ * Dense retrieval: embed the query (kind 'query', so e5-style models get their "query: " prefix),
+ * find the nearest stored passage vectors, and turn them into Hits through the sparse index's
+ * chunk store (the one place chunk texts live).
+ *
+ * Vectors are keyed by chunk id (`${docId}#${ordinal}`); the chunk number in the current sparse
+ * generation is found with `reader.chunksOf(docId)[ordinal]` and checked against the stored id.
+ * A vector whose chunk is no longer in the sparse index (embeddings not yet refreshed) is
+ * skipped, and the search is widened so that `topK` live hits still come back when they exist.
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import type { Hit } from '../core/types.js';
+import type { DenseMatch } from '../index/dense/store.js';
+import type { StoredChunk } from '../index/store/format.js';
+import type { Embedder } from '../models/types.js';
+import type { Retriever } from './types.js';
+
+/** What the retriever needs from the sparse `IndexReader`. */
+export interface ChunkSource {
+  chunk(n: number): StoredChunk;
+  chunksOf(docId: string): number[];
+}
+
+/** What the retriever needs from a `DenseIndexReader`. */
+export interface DenseSearcher {
+  /** `Embedder.id` that made the stored vectors. */
+  readonly embedder: string;
+  readonly dimension: number;
+  /** Number of stored vectors. */
+  readonly count: number;
+  search(vector: Float32Array, topK: number): DenseMatch[];
+}
+
+export interface DenseRetrieverOptions {
+  /** Key in fused `Hit.scores`. Default 'dense'. */
+  name?: string;
+  /**
+   * Refuse a query embedder whose id differs from the one that made the stored vectors (vectors
+   * of different models are not comparable). Default true.
+   */
+  requireSameEmbedder?: boolean;
+}
+
+/** Splits `${docId}#${ordinal}` at the last '#'. */
+export function parseChunkId(chunkId: string): { docId: string; ordinal: number } | undefined {
+  const at = chunkId.lastIndexOf('#');
+  if (at < 0) return undefined;
+  const ordinal = Number(chunkId.slice(at + 1));
+  if (!Number.isInteger(ordinal) || ordinal < 0) return undefined;
+  return { docId: chunkId.slice(0, at), ordinal };
+}
+
+export class DenseRetriever implements Retriever {
+  readonly name: string;
+  private readonly requireSameEmbedder: boolean;
+
+  /** Cheap: nothing is loaded or embedded here. */
+  constructor(
+    private readonly chunks: ChunkSource,
+    private readonly dense: DenseSearcher,
+    private readonly embedder: Embedder,
+    options: DenseRetrieverOptions = {},
+  ) {
+    this.name = options.name ?? 'dense';
+    this.requireSameEmbedder = options.requireSameEmbedder ?? true;
+  }
+
+  /** The stored chunk with this id in the current sparse generation, or undefined. */
+  resolve(chunkId: string): StoredChunk | undefined {
+    const parsed = parseChunkId(chunkId);
+    if (!parsed) return undefined;
+    const numbers = this.chunks.chunksOf(parsed.docId);
+    const guess = numbers[parsed.ordinal];
+    if (guess !== undefined) {
+      const c = this.chunks.chunk(guess);
+      if (c.id === chunkId) return c;
+    }
+    for (const n of numbers) {
+      const c = this.chunks.chunk(n);
+      if (c.id === chunkId) return c;
+    }
+    return undefined;
+  }
+
+  /**
+   * @returns up to `topK` hits, best first, ranks 1-based, `score` = the vector similarity (cosine by default)
+   * @throws InvalidParameterError when topK < 1 or the embedder differs from the one that made the vectors
+   * @throws DimensionMismatchError when the query vector's dimension differs from the stored one
+   */
+  async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
+    signal?.throwIfAborted();
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    if (this.requireSameEmbedder && this.embedder.id !== this.dense.embedder) {
+      throw new InvalidParameterError(
+        `the dense vectors were made by "${this.dense.embedder}" but the query embedder is "${this.embedder.id}"; configure the same model or re-run \`openbook index --embed --force\``,
+      );
+    }
+    const [vector] = await this.embedder.embed([query], { kind: 'query', signal });
+    signal?.throwIfAborted();
+    let want = topK;
+    for (;;) {
+      const matches = this.dense.search(vector, want);
+      const hits: Hit[] = [];
+      for (const m of matches) {
+        const c = this.resolve(m.chunkId);
+        if (!c) continue;
+        hits.push(toHit(c, m.score, hits.length + 1));
+        if (hits.length === topK) break;
+      }
+      // Enough hits, or nothing more to fetch: done. Otherwise widen past the stale vectors.
+      if (hits.length === topK || matches.length < want || want >= this.dense.count) return hits;
+      want = Math.min(this.dense.count, want * 2 + (topK - hits.length));
+    }
+  }
+}
+
+function toHit(c: StoredChunk, score: number, rank: number): Hit {
+  const hit: Hit = {
+    rank,
+    score,
+    docId: c.docId,
+    chunkId: c.id,
+    source: c.source,
+    title: c.title,
+    text: c.text,
+    startLine: c.startLine,
+    endLine: c.endLine,
+  };
+  if (c.page !== undefined) hit.page = c.page;
+  return hit;
+}

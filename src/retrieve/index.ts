@@ -1,0 +1,17 @@
+/** Retrievers (sparse, dense, hybrid) and rank fusion. */
+export type { Retriever } from './types.js';
+export { SparseRetriever, type SparseRetrieverOptions } from './sparse.js';
+export { DenseRetriever, parseChunkId, type ChunkSource, type DenseSearcher, type DenseRetrieverOptions } from './dense.js';
+export { HybridRetriever, fusionMethods, type FusionMethod, type HybridRetrieverOptions } from './hybrid.js';
+export {
+  reciprocalRankFusion,
+  linearFusion,
+  normalizeScores,
+  dedupeHits,
+  scoreNormalizations,
+  type RankedList,
+  type FuseBy,
+  type RrfOptions,
+  type LinearFusionOptions,
+  type ScoreNormalization,
+} from './fusion.js';
