@@ -20,7 +20,7 @@ export const methodPrompts = {
   'hyde.user': 'Please write a passage to answer the question.\nQuestion: {question}\nPassage:',
   /** LameR: candidate answers written in-context from the first retrieval. */
   'lamer.user':
-    'Passages:\n{passages}\n\nQuestion: {question}\nWrite {numAnswers} different short possible answers to the question, one per line, each a full sentence that could appear in a passage. They may be wrong.',
+    'Candidate passages (retrieved, possibly wrong):\n{passages}\n\nQuestion: {question}\nWrite one short passage that answers the question, in the style of the candidate passages.',
   /** RECITE (Sun et al. 2023): recite, then answer from the recitation. */
   'recite.user': 'Question: {question}\nRecite a short passage from your memory (e.g. a Wikipedia paragraph) that contains the answer to the question. Write only the passage.',
   'recite.answer': 'Passage: {recitation}\n\nQuestion: {question}\nAnswer the question based on the passage, with a few words only.',
