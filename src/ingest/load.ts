@@ -1,0 +1,96 @@
+/**
+ * Loading: a walked file (or bytes from elsewhere) → `Document`s, dispatched by format to one
+ * module per format (txt.ts, markdown.ts, html.ts, pdf.ts, docx.ts, jsonl.ts).
+ *
+ * Every failure to read or understand a file surfaces as an `InputFormatError` whose message
+ * starts with the file's relPath (`"docs/a.pdf: not a readable PDF (…)"`), so the caller can
+ * turn it into one warning line and a skip count and carry on with the next file.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { InputFormatError, OpenbookError } from '../core/errors.js';
+import type { Document } from '../core/types.js';
+import { loadDocx } from './docx.js';
+import { loadHtml } from './html.js';
+import { loadJsonl } from './jsonl.js';
+import { loadMarkdown } from './markdown.js';
+import { loadPdf } from './pdf.js';
+import type { LoadOptions, SourceInfo } from './source.js';
+import { loadTxt } from './txt.js';
+
+/**
+ * Documents of one file: one for txt/md/html/pdf/docx, one per valid line for JSONL.
+ *
+ * @param entry a `WalkEntry` (or anything with absPath, relPath, format, mtimeMs)
+ * @throws InputFormatError `"<relPath>: <reason>"` when the file cannot be read or parsed, and
+ *   `"<relPath>:<line>: <reason>"` for a malformed JSONL line under `strict`
+ */
+export async function* loadFile(entry: SourceInfo & { absPath: string }, opts: LoadOptions = {}): AsyncGenerator<Document> {
+  if (entry.format === 'jsonl') {
+    const stream = createReadStream(entry.absPath);
+    try {
+      yield* guard(entry, loadJsonl(stream as AsyncIterable<Uint8Array>, entry, opts));
+    } finally {
+      stream.destroy();
+    }
+    return;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(entry.absPath);
+  } catch (cause) {
+    throw new InputFormatError(`${entry.relPath}: cannot read (${errnoReason(cause)})`, { cause });
+  }
+  yield* loadBytes(bytes, entry, opts);
+}
+
+/**
+ * Documents from bytes already in memory (an upload, a test); same rules as `loadFile`.
+ * @throws InputFormatError as for loadFile
+ */
+export async function* loadBytes(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions = {}): AsyncGenerator<Document> {
+  yield* guard(info, loadParsed(bytes, info, opts));
+}
+
+async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions): AsyncGenerator<Document> {
+  switch (info.format) {
+    case 'txt':
+      yield loadTxt(bytes, info);
+      return;
+    case 'md':
+      yield loadMarkdown(bytes, info);
+      return;
+    case 'html':
+      yield loadHtml(bytes, info, opts);
+      return;
+    case 'pdf':
+      yield await loadPdf(bytes, info);
+      return;
+    case 'docx':
+      yield await loadDocx(bytes, info);
+      return;
+    case 'jsonl':
+      yield* loadJsonl(bytes, info, opts);
+      return;
+    default: {
+      const never: never = info.format;
+      throw new InputFormatError(`${info.relPath}: unsupported format ${String(never)}`);
+    }
+  }
+}
+
+/** Re-raise anything that is not already one of ours as an InputFormatError naming the file. */
+async function* guard(info: SourceInfo, inner: AsyncGenerator<Document>): AsyncGenerator<Document> {
+  try {
+    yield* inner;
+  } catch (cause) {
+    if (cause instanceof OpenbookError) throw cause;
+    throw new InputFormatError(`${info.relPath}: ${errnoReason(cause)}`, { cause });
+  }
+}
+
+function errnoReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string') return e.code === 'EISDIR' ? 'is a folder' : `${e.code}: ${e.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,10 @@
+/** Plain text: decoded and normalised (see encoding.ts); title is the file name. */
+import type { Document } from '../core/types.js';
+import { decodeText } from './encoding.js';
+import { fileFields, fileName, type SourceInfo } from './source.js';
+
+/** @throws InputFormatError for binary or undecodable bytes ("<relPath>: …") */
+export function loadTxt(bytes: Uint8Array, info: SourceInfo): Document {
+  const { text } = decodeText(bytes, info.relPath);
+  return { ...fileFields(bytes, info), title: fileName(info.relPath), text };
+}
