@@ -9,8 +9,8 @@
  * On BEIR SciFact both give the same BM25 nDCG@10 (see the analysis report in the repository
  * history); ASCII text is unaffected.
  *
- * Each instance keeps a bounded stem cache (at most `stemCacheSize` entries, default 50,000;
- * cleared when full) — memory per instance is bounded and nothing is shared between instances.
+ * Each instance keeps a bounded cache from folded token to term (at most `stemCacheSize` entries,
+ * default 50,000; cleared when full) — memory per instance is bounded and nothing is shared between instances.
  */
 import type { Analyzer, Token } from './analyzer.js';
 import { foldSpan } from './normalize.js';
@@ -40,6 +40,19 @@ export class EnglishTermFilter {
 
   /** The index term for a folded token, or null for a stop word. */
   term(folded: string): string | null {
+    // One cache lookup per token: the cache maps the folded token to its final term, with ''
+    // standing for "stop word" (no token is empty).
+    const hit = this.cache.get(folded);
+    if (hit !== undefined) return hit === '' ? null : hit;
+    const result = this.compute(folded);
+    if (this.stemCacheSize > 0) {
+      if (this.cache.size >= this.stemCacheSize) this.cache.clear();
+      this.cache.set(folded, result ?? '');
+    }
+    return result;
+  }
+
+  private compute(folded: string): string | null {
     let t = folded;
     const n = t.length;
     // EnglishPossessiveFilter: drop a trailing 's, ’s or ＇s (U+0027, U+2019, U+FF07).
@@ -48,14 +61,7 @@ export class EnglishTermFilter {
       if (q === 0x27 || q === 0x2019 || q === 0xff07) t = t.slice(0, n - 2);
     }
     if (ENGLISH_STOP_WORDS.has(t)) return null;
-    if (this.stemCacheSize === 0) return this.stemmer.stem(t);
-    let stem = this.cache.get(t);
-    if (stem === undefined) {
-      stem = this.stemmer.stem(t);
-      if (this.cache.size >= this.stemCacheSize) this.cache.clear();
-      this.cache.set(t, stem);
-    }
-    return stem;
+    return this.stemmer.stem(t);
   }
 }
 
