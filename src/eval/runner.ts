@@ -12,7 +12,7 @@
  * when their manifest exists.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameterError, IndexNotFoundError } from '../core/errors.js';
 import type { Chunk, Document } from '../core/types.js';
@@ -109,22 +109,35 @@ export async function openEvalIndex(name: string, corpus: readonly CorpusDoc[], 
     }
   }
   if (!reader) {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
+    // Build beside the final folder, then rename into place: concurrent evaluations of the same
+    // dataset and config never see a half-built index, and the loser of the race reuses the winner's.
+    const building = `${dir}.building-${process.pid}-${Math.round(deps.now() * 1000)}`;
+    await mkdir(building, { recursive: true });
     deps.onProgress?.(`indexing ${corpus.length} documents of ${name} (analyzer ${config.analyzer}, fields ${config.fields}) into ${dir}`);
     const t0 = deps.now();
     const indexConfig: IndexConfig = { analyzer: config.analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: config.luceneNorms };
-    const writer = await IndexWriter.open(dir, indexConfig, { now: deps.wallClock });
     try {
-      for (const doc of corpus) {
-        const { document, chunk } = toDocument(doc, indexedText(doc, config.fields), name);
-        writer.addDocument(document, [chunk]);
+      const writer = await IndexWriter.open(building, indexConfig, { now: deps.wallClock });
+      try {
+        for (const doc of corpus) {
+          const { document, chunk } = toDocument(doc, indexedText(doc, config.fields), name);
+          writer.addDocument(document, [chunk]);
+        }
+        await writer.commit();
+      } finally {
+        await writer.close();
       }
-      await writer.commit();
+      indexSeconds = (deps.now() - t0) / 1000;
+      if (deps.rebuild) await rm(dir, { recursive: true, force: true });
+      try {
+        await rename(building, dir);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      }
     } finally {
-      await writer.close();
+      await rm(building, { recursive: true, force: true });
     }
-    indexSeconds = (deps.now() - t0) / 1000;
     reader = await IndexReader.open(dir);
   }
   const docIdOfChunk: string[] = [];
