@@ -9,7 +9,7 @@
  *   "embed": { "baseUrl": null, "model": null, "apiKey": null, "modelDir": null, "pooling": "auto",
  *              "queryPrefix": "", "passagePrefix": "", "normalize": true, "batchSize": 32 },
  *   "cache": { "enabled": true, "dir": null, "redisUrl": null },
- *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 1.2, "b": 0.75,
+ *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 0.9, "b": 0.4,
  *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "minmax", "alpha": 0.5 },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 7700, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
@@ -75,10 +75,10 @@ export const RetrievalConfig = z.strictObject({
   topK: posInt().max(10_000).default(10),
   /** Sparse similarity name, looked up in the sparse index's similarity table (e.g. `bm25`). */
   similarity: z.string().min(1).default('bm25'),
-  /** BM25 term-frequency saturation k1 ≥ 0 (Robertson & Zaragoza 2009; Lucene default 1.2). */
-  k1: z.number().min(0).default(1.2),
-  /** BM25 length normalisation b ∈ [0, 1] (Lucene default 0.75). */
-  b: z.number().min(0).max(1).default(0.75),
+  /** BM25 term-frequency saturation k1 ≥ 0. Default 0.9, the Anserini/Pyserini BEIR setting the index uses. */
+  k1: z.number().min(0).default(0.9),
+  /** BM25 length normalisation b ∈ [0, 1]. Default 0.4 (Anserini/Pyserini BEIR). */
+  b: z.number().min(0).max(1).default(0.4),
   /** Vector similarity of the dense index. */
   denseMetric: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
   /** Reciprocal Rank Fusion constant: score = Σ 1 / (rrfK + rank) (Cormack et al., SIGIR 2009; 60 there). Not top-k. */

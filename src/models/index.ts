@@ -4,3 +4,4 @@ export * from './retry.js';
 export * from './openai-compatible.js';
 export * from './openai-embedder.js';
 export * from './cache.js';
+export * from './from-config.js';

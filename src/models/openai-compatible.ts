@@ -76,6 +76,8 @@ export interface CapabilityReport {
   probes: Record<keyof LanguageModelCapabilities, ProbeResult>;
   /** Model ids the endpoint lists (`GET /models`), or undefined when it does not answer. */
   models?: string[];
+  /** Why `GET /models` failed, when it did. */
+  modelsError?: string;
 }
 
 /** Accumulated token usage plus the number of successful requests. */
@@ -281,11 +283,12 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true };
     try {
       let models: string[] | undefined;
+      let modelsError: string | undefined;
       try {
         models = await this.listModels(signal);
       } catch (err) {
         if (signal?.aborted) throw abortReason(signal);
-        models = undefined;
+        modelsError = err instanceof Error ? err.message : String(err);
       }
       const chat = await run(async () => (await this.generate(msgs, { maxTokens: 1, signal })).generations.length > 0 || 'no choices returned');
       const streaming = await run(async () => {
@@ -309,6 +312,7 @@ export class OpenAICompatibleModel implements LanguageModel {
         capabilities: this.capabilities,
         probes: { chat, streaming, logprobs, echoScoring },
         ...(models ? { models } : {}),
+        ...(modelsError !== undefined ? { modelsError } : {}),
       };
     } catch (err) {
       this.caps = saved;

@@ -26,7 +26,7 @@ describe('resolveConfig', () => {
     expect(file).toBeUndefined();
     expect(config.index).toBe(path.join(root, '.openbook'));
     expect(config.cache.dir).toBe(path.join(root, '.openbook', 'cache'));
-    expect(config.retrieval).toMatchObject({ retriever: 'bm25', topK: 10, k1: 1.2, b: 0.75, rrfK: 60, fusion: 'rrf', alpha: 0.5 });
+    expect(config.retrieval).toMatchObject({ retriever: 'bm25', topK: 10, k1: 0.9, b: 0.4, rrfK: 60, fusion: 'rrf', alpha: 0.5 });
     expect(config.llm).toMatchObject({ timeoutMs: 60_000, maxRetries: 3, maxConcurrency: 4 });
     expect(config.llm.baseUrl).toBeUndefined();
     expect(sources['retrieval.k1']).toBe('default');

@@ -1,0 +1,136 @@
+/**
+ * `openbook doctor [--json]` — connects to the configured endpoints and reports what each can
+ * do: for the LLM, chat, streaming, token logprobs and echo scoring (each with one call's
+ * latency) and whether the endpoint lists the model; for embeddings, the dimension and one
+ * call's latency; for the cache, the backend and a write/read round trip.
+ *
+ * Exit code 0 when every configured endpoint answered (a missing capability is reported, not
+ * an error), 1 when a configured endpoint could not be reached at all.
+ */
+import type { Command } from 'commander';
+import type { OpenbookConfig } from '../../config/index.js';
+import { cacheFromConfig, cacheKey, openAIEmbedderFromConfig, openAIModelFromConfig, type CapabilityReport } from '../../models/index.js';
+import { action, colors, printJson, renderTable, useColor } from '../shared.js';
+import { loadCliConfig, type ConfigFlags } from './config.js';
+
+export interface DoctorReport {
+  llm: { configured: false } | ({ configured: true; reachable: boolean; modelListed?: boolean } & CapabilityReport);
+  embeddings:
+    | { configured: false; modelDir?: string }
+    | { configured: true; baseUrl: string; model: string; ok: boolean; dimension?: number; latencyMs: number; error?: string };
+  cache: { enabled: boolean; backend?: string; ok?: boolean; latencyMs?: number; error?: string };
+  /** False when a configured endpoint could not be reached. */
+  ok: boolean;
+}
+
+/**
+ * Probes the endpoints `config` names. Never throws for an endpoint failure; the report says
+ * what failed and why.
+ * @param now clock in ms for latencies
+ */
+export async function runDoctor(config: OpenbookConfig, now: () => number = () => performance.now()): Promise<DoctorReport> {
+  let ok = true;
+
+  let llm: DoctorReport['llm'] = { configured: false };
+  const model = openAIModelFromConfig(config);
+  if (model) {
+    const report = await model.probeCapabilities();
+    const reachable = report.probes.chat.ok || report.models !== undefined;
+    if (!reachable) ok = false;
+    llm = {
+      configured: true,
+      reachable,
+      ...(report.models ? { modelListed: report.models.includes(model.model) } : {}),
+      ...report,
+    };
+  }
+
+  let embeddings: DoctorReport['embeddings'] = { configured: false, ...(config.embed.modelDir ? { modelDir: config.embed.modelDir } : {}) };
+  const embedder = openAIEmbedderFromConfig(config);
+  if (embedder) {
+    const t0 = now();
+    try {
+      const [v] = await embedder.embed(['openbook doctor'], { kind: 'query' });
+      embeddings = { configured: true, baseUrl: embedder.baseUrl, model: embedder.model, ok: true, dimension: v.length, latencyMs: now() - t0 };
+    } catch (err) {
+      ok = false;
+      embeddings = { configured: true, baseUrl: embedder.baseUrl, model: embedder.model, ok: false, latencyMs: now() - t0, error: (err as Error).message };
+    }
+  }
+
+  let cache: DoctorReport['cache'] = { enabled: config.cache.enabled };
+  const backend = cacheFromConfig(config);
+  if (backend) {
+    const t0 = now();
+    try {
+      const key = cacheKey({ kind: 'chat', provider: 'openbook-doctor', params: {}, input: 'round trip' });
+      await backend.set(key, Buffer.from('ok'));
+      const back = await backend.get(key);
+      cache = { enabled: true, backend: backend.name, ok: back?.toString() === 'ok', latencyMs: now() - t0 };
+    } catch (err) {
+      ok = false;
+      cache = { enabled: true, backend: backend.name, ok: false, latencyMs: now() - t0, error: (err as Error).message };
+    } finally {
+      await backend.close();
+    }
+  }
+  return { llm, embeddings, cache, ok };
+}
+
+/** The report as an aligned table plus one line per failure reason. */
+export function renderDoctor(report: DoctorReport, useColor = false): string {
+  const c = colors(useColor);
+  const yes = c.green('yes');
+  const no = c.red('no');
+  const ms = (x: number | undefined) => (x === undefined ? '' : `${Math.round(x)} ms`);
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  if (!report.llm.configured) {
+    rows.push(['LLM', 'not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL)', '', '']);
+  } else {
+    const l = report.llm;
+    rows.push(['LLM endpoint', `${l.baseUrl} model ${l.model}`, l.reachable ? yes : no, '']);
+    if (l.modelListed !== undefined) rows.push(['  model listed', l.modelListed ? 'in /models' : 'not in /models', l.modelListed ? yes : no, '']);
+    for (const [name, label] of [
+      ['chat', 'chat'],
+      ['streaming', 'streaming'],
+      ['logprobs', 'token logprobs'],
+      ['echoScoring', 'echo scoring'],
+    ] as const) {
+      const p = l.probes[name];
+      rows.push([`  ${label}`, p.ok ? 'supported' : 'not supported', p.ok ? yes : no, ms(p.latencyMs)]);
+      if (!p.ok && p.error) notes.push(`${label}: ${p.error}`);
+    }
+  }
+  const e = report.embeddings;
+  if (!e.configured) rows.push(['embeddings', e.modelDir ? `local model folder ${e.modelDir}` : 'not configured (set OPENBOOK_EMBED_BASE_URL or OPENBOOK_EMBED_MODEL_DIR)', '', '']);
+  else {
+    rows.push(['embeddings', `${e.baseUrl} model ${e.model}${e.dimension !== undefined ? `, dimension ${e.dimension}` : ''}`, e.ok ? yes : no, ms(e.latencyMs)]);
+    if (e.error) notes.push(`embeddings: ${e.error}`);
+  }
+  const k = report.cache;
+  if (!k.enabled) rows.push(['cache', 'disabled', '', '']);
+  else {
+    rows.push(['cache', k.backend ?? '', k.ok ? yes : no, ms(k.latencyMs)]);
+    if (k.error) notes.push(`cache: ${k.error}`);
+  }
+  return renderTable(['check', 'detail', 'ok', 'latency'], rows) + (notes.length ? '\n\n' + notes.map((n) => c.dim(n)).join('\n') : '') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('connect to the configured model endpoints and report their capabilities and latency')
+    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (flags: ConfigFlags & { json?: boolean }) => {
+        const { config } = loadCliConfig(flags);
+        const report = await runDoctor(config);
+        if (flags.json) printJson(report);
+        else process.stdout.write(renderDoctor(report, useColor()));
+        if (!report.ok) process.exitCode = 1;
+      }),
+    );
+}

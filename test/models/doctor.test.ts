@@ -1,0 +1,83 @@
+/**
+ * `openbook doctor` against test servers standing in for models: the probe logic through
+ * `runDoctor`, and once end to end through the CLI with the configuration taken from the
+ * environment.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderDoctor, runDoctor, type DoctorReport } from '../../src/cli/commands/doctor.js';
+import { resolveConfig } from '../../src/config/index.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+
+const run = promisify(execFile);
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openbook-doctor-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const configFor = (env: Record<string, string>) => resolveConfig({ cwd: dir, configFile: false, env: { OPENBOOK_INDEX: path.join(dir, 'idx'), ...env } }).config;
+
+describe('runDoctor against test servers standing in for models', () => {
+  let full: OpenAIServer;
+  let bare: OpenAIServer;
+  beforeAll(async () => {
+    full = await startOpenAIServer({ embeddingDim: 24 });
+    bare = await startOpenAIServer({ logprobs: false, echo: false, embeddings: false, models: ['other-model'] });
+  });
+  afterAll(async () => {
+    await full.close();
+    await bare.close();
+  });
+
+  it('reports every capability, the embedding dimension and a working disk cache', async () => {
+    const report = await runDoctor(
+      configFor({ OPENBOOK_LLM_BASE_URL: full.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: full.url, OPENBOOK_EMBED_MODEL: 'e' }),
+    );
+    expect(report.ok).toBe(true);
+    expect(report.llm).toMatchObject({ configured: true, reachable: true, modelListed: true, capabilities: { chat: true, streaming: true, logprobs: true, echoScoring: true } });
+    expect(report.embeddings).toMatchObject({ configured: true, ok: true, dimension: 24 });
+    expect(report.cache).toMatchObject({ enabled: true, backend: `disk:${path.join(dir, 'idx', 'cache')}`, ok: true });
+    const table = renderDoctor(report);
+    expect(table).toMatch(/token logprobs\s+supported\s+yes\s+\d+ ms/);
+    expect(table).toMatch(/embeddings\s+.* dimension 24\s+yes/);
+  });
+
+  it('reports the absence of logprobs and echo scoring, an unlisted model and failing embeddings', async () => {
+    const report = await runDoctor(
+      configFor({ OPENBOOK_LLM_BASE_URL: bare.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: bare.url, OPENBOOK_EMBED_MODEL: 'e' }),
+    );
+    const llm = report.llm as Extract<DoctorReport['llm'], { configured: true }>;
+    expect(llm.capabilities).toEqual({ chat: true, streaming: true, logprobs: false, echoScoring: false });
+    expect(llm.modelListed).toBe(false);
+    expect(report.embeddings).toMatchObject({ configured: true, ok: false });
+    expect(report.ok).toBe(false);
+    const table = renderDoctor(report);
+    expect(table).toMatch(/token logprobs\s+not supported\s+no/);
+    expect(table).toMatch(/echo scoring\s+not supported\s+no/);
+    expect(table).toContain('echo scoring: ');
+  });
+
+  it('says what to set when nothing is configured, and skips the cache when disabled', async () => {
+    const config = configFor({});
+    config.cache.enabled = false;
+    const report = await runDoctor(config);
+    expect(report).toEqual({ llm: { configured: false }, embeddings: { configured: false }, cache: { enabled: false }, ok: true });
+    expect(renderDoctor(report)).toContain('not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL)');
+  });
+
+  it('prints JSON from the CLI with the endpoint taken from OPENBOOK_LLM_BASE_URL', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const { stdout } = await run(process.execPath, ['--import', path.join(root, 'node_modules/tsx/dist/esm/index.mjs'), path.join(root, 'src/cli/main.ts'), 'doctor', '--json'], {
+      cwd: dir,
+      env: { ...process.env, OPENBOOK_LLM_BASE_URL: bare.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_INDEX: path.join(dir, 'cli-idx'), OPENBOOK_EMBED_BASE_URL: '', REDIS_URL: '' },
+      timeout: 60_000,
+    });
+    const report = JSON.parse(stdout) as DoctorReport;
+    expect(report.llm).toMatchObject({ configured: true, capabilities: { chat: true, logprobs: false, echoScoring: false } });
+  });
+});
