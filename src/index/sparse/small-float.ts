@@ -3,8 +3,8 @@
  *
  * A length is stored as a tiny float with a 4-bit mantissa (3 stored bits + an implicit leading 1)
  * and a 5-bit exponent. Lengths below {@link NUM_FREE_VALUES} (= 24) are stored exactly; larger
- * ones lose precision and are rounded *down* to the nearest representable value (e.g. 24..25 → 24,
- * 100 → 96, 1000 → 920). `BM25Similarity` and `ClassicSimilarity` score with the decoded length, so
+ * ones lose precision and are rounded *down* to the nearest representable value (e.g. 40..41 → 40,
+ * 100 → 96, 1000 → 984). `BM25Similarity` and `ClassicSimilarity` score with the decoded length, so
  * reproducing Lucene's scores needs the same rounding.
  *
  * Algorithm (reimplemented from the description of Lucene's `SmallFloat.longToInt4`,

@@ -97,7 +97,9 @@ export async function acquireWriteLock(dir: string, now: () => number): Promise<
       const moved = await readHolder(aside);
       if (moved !== 'absent' && moved !== null && JSON.stringify(moved) !== JSON.stringify(holder)) {
         // We moved someone's fresh lock: put it back (fails harmlessly if a third writer got in).
-        await link(aside, path).catch(() => {});
+        await link(aside, path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
       }
       await unlink(aside).catch(ignoreEnoent);
     }

@@ -325,7 +325,12 @@ export class IndexWriter {
       numChunks += d.chunks.length;
       for (const c of d.chunks) {
         numPostings += c.termIds.length;
-        for (const id of c.termIds) if (live[id] === 0) (live[id] = 1), numTerms++;
+        for (const id of c.termIds) {
+          if (live[id] === 0) {
+            live[id] = 1;
+            numTerms++;
+          }
+        }
       }
     }
     return { numDocuments: this.docs.size, numChunks, numTerms, numPostings };
@@ -465,14 +470,19 @@ export class IndexWriter {
     for (const name of await readdir(this.dir)) {
       const gen = generationOfFile(name);
       const stray = (name.endsWith(TMP_SUFFIX) && !name.startsWith('write.lock')) || (gen !== null && (gen > this.generation || gen < this.generation - 1));
-      if (stray) await unlink(join(this.dir, name)).catch(() => {});
+      if (stray) await unlink(join(this.dir, name)).catch(ignoreMissing);
     }
   }
 
   private async deleteGenerationsBelow(keepFrom: number): Promise<void> {
     for (const name of await readdir(this.dir)) {
       const gen = generationOfFile(name);
-      if (gen !== null && gen < keepFrom) await unlink(join(this.dir, name)).catch(() => {});
+      if (gen !== null && gen < keepFrom) await unlink(join(this.dir, name)).catch(ignoreMissing);
     }
   }
+}
+
+/** A file already gone (e.g. removed by a concurrent cleanup) is fine; anything else is rethrown. */
+function ignoreMissing(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
 }
