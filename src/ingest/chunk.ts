@@ -121,9 +121,14 @@ function tokenize(text: string): { starts: number[]; ends: number[] } {
     // One whitespace-separated word: [i, wordEnd).
     let wordEnd = i;
     let hasHan = false;
-    while (wordEnd < n && !isSpace(text.charCodeAt(wordEnd))) {
-      if (!hasHan && hanKanaWidth(text, wordEnd) > 0) hasHan = true;
-      wordEnd++;
+    for (; wordEnd < n; wordEnd++) {
+      const c = text.charCodeAt(wordEnd);
+      if (c < 0x80) {
+        if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) break;
+        continue;
+      }
+      if (isSpace(c)) break;
+      if (!hasHan && c >= 0x3005 && hanKanaWidth(text, wordEnd) > 0) hasHan = true;
     }
     if (!hasHan) {
       starts.push(i);
@@ -177,8 +182,10 @@ export function countTokens(text: string): number {
   return tokenize(text).starts.length;
 }
 
-const SENTENCE_END = new Set(['.', '?', '!', '…', '。', '！', '？', '．']);
-const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '»', '」', '』', '）', '】', '〉', '》']);
+/** . ? ! … 。 ！ ？ ． as UTF-16 code units. */
+const SENTENCE_END = new Set([0x2e, 0x3f, 0x21, 0x2026, 0x3002, 0xff01, 0xff1f, 0xff0e]);
+/** " ' ” ’ ) ] } » 」 』 ） 】 〉 》 */
+const CLOSERS = new Set([0x22, 0x27, 0x201d, 0x2019, 0x29, 0x5d, 0x7d, 0xbb, 0x300d, 0x300f, 0xff09, 0x3011, 0x3009, 0x300b]);
 /** Lower-cased words (without the final period) after which a period does not end a sentence. */
 const ABBREVIATIONS = new Set([
   'e.g', 'i.e', 'etc', 'vs', 'cf', 'al', 'fig', 'figs', 'eq', 'eqs', 'no', 'dr', 'mr', 'mrs', 'ms',
@@ -190,14 +197,14 @@ const LEADING_PUNCT = /^[^\p{L}\p{N}]+/u;
 /** Does the token [s, e) end a sentence, given that the next token starts at `next`? */
 function endsSentence(text: string, s: number, e: number, next: number, spaced: boolean): boolean {
   let k = e - 1;
-  while (k > s && CLOSERS.has(text[k])) k--;
-  const ch = text[k];
+  while (k > s && CLOSERS.has(text.charCodeAt(k))) k--;
+  const ch = text.charCodeAt(k);
   if (!SENTENCE_END.has(ch)) return false;
-  if (ch === '。' || ch === '！' || ch === '？') return true;
+  if (ch === 0x3002 || ch === 0xff01 || ch === 0xff1f) return true; // 。！？ end a sentence unspaced
   if (!spaced) return false;
   const c = text.charCodeAt(next);
   if (c >= 0x61 && c <= 0x7a) return false; // "… e.g. the" / "3.5 ms. then": next starts lowercase
-  if (ch === '.') {
+  if (ch === 0x2e) {
     const word = text.slice(s, k).toLowerCase().replace(LEADING_PUNCT, '');
     if (ABBREVIATIONS.has(word)) return false;
     if (word.length === 1 && /[a-z]/.test(word)) return false; // an initial: "J. Smith"

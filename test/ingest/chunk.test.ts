@@ -289,3 +289,24 @@ describe('chunkDocument: invariants on a real Markdown file', () => {
     }
   });
 });
+
+describe('chunkDocument: long inputs', () => {
+  it('packs a 100,000-word run-on paragraph into 447 chunks (linear, no deep recursion)', () => {
+    const words = Array.from({ length: 100_000 }, (_, i) => `w${i}`);
+    const d = doc(words.join(' '));
+    const chunks = chunkDocument(d, { chunkSize: 256, chunkOverlap: 32 });
+    // no sentence or line breaks: every piece is one word. First chunk 256 words, each later one
+    // adds 256 − 32 = 224 new words: 1 + ceil((100000 − 256) / 224) = 1 + ceil(445.29) = 447
+    expect(chunks).toHaveLength(447);
+    expect(chunks[1].text.startsWith('w224 ')).toBe(true); // 256 − 32 = 224
+    expect(chunks.at(-1)!.text.endsWith('w99999')).toBe(true);
+    for (const c of chunks) expect(countTokens(c.text)).toBeLessThanOrEqual(256);
+  });
+
+  it('splits 50,000 unspaced Han characters between characters', () => {
+    const text = '検索拡張生成'.repeat(50_000 / 6 + 1).slice(0, 50_000);
+    const chunks = chunkDocument(doc(text), { chunkSize: 100, chunkOverlap: 0 });
+    expect(chunks).toHaveLength(500); // 50,000 / 100
+    expect(chunks.every((c) => c.text.length === 100)).toBe(true);
+  });
+});
