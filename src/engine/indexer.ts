@@ -108,6 +108,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       summary.chunksWritten += chunks.length;
       if (old) summary.updated++;
       else summary.added++;
+      if ((summary.added + summary.updated) % 1000 === 0) {
+        progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: doc.source });
+      }
     };
 
     for (const entry of entries) {
