@@ -18,7 +18,7 @@
  * `probeCapabilities()`. A call that needs a capability marked false throws `CapabilityError`
  * before any request; an endpoint that silently omits logprobs also yields `CapabilityError`.
  */
-import OpenAI, { APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { CapabilityError, InvalidParameterError, ModelError } from '../core/errors.js';
 import type { TokenUsage } from '../core/types.js';
 import { ConcurrencyLimiter, abortReason, toModelError, withRetry, type RetryPolicy, type Sleep } from './retry.js';
@@ -96,6 +96,7 @@ export class OpenAICompatibleModel implements LanguageModel {
   private readonly options: OpenAICompatibleOptions;
   private readonly now: () => number;
   private readonly totals: UsageTotals = { promptTokens: 0, completionTokens: 0, requests: 0 };
+  private probing = false;
 
   constructor(options: OpenAICompatibleOptions) {
     if (!options.model) throw new InvalidParameterError('llm.model is required for an OpenAI-compatible model (set OPENBOOK_LLM_MODEL)');
@@ -281,6 +282,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     };
     const saved = this.caps;
     this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true };
+    this.probing = true;
     try {
       let models: string[] | undefined;
       let modelsError: string | undefined;
@@ -289,6 +291,12 @@ export class OpenAICompatibleModel implements LanguageModel {
       } catch (err) {
         if (signal?.aborted) throw abortReason(signal);
         modelsError = err instanceof Error ? err.message : String(err);
+        if (err instanceof ModelError && err.cause instanceof APIConnectionError) {
+          // Nothing answers at this address: every probe would fail the same way.
+          const down: ProbeResult = { ok: false, latencyMs: 0, error: modelsError };
+          this.caps = { chat: false, streaming: false, logprobs: false, echoScoring: false };
+          return { model: this.model, baseUrl: this.baseUrl, capabilities: this.capabilities, probes: { chat: down, streaming: down, logprobs: down, echoScoring: down }, modelsError };
+        }
       }
       const chat = await run(async () => (await this.generate(msgs, { maxTokens: 1, signal })).generations.length > 0 || 'no choices returned');
       const streaming = await run(async () => {
@@ -317,6 +325,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     } catch (err) {
       this.caps = saved;
       throw err;
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -364,7 +374,9 @@ export class OpenAICompatibleModel implements LanguageModel {
   }
 
   private retryContext(what: string, signal?: AbortSignal) {
-    return { policy: this.policy, sleep: this.options.sleep, now: this.options.now, signal, what, onRetry: this.options.onRetry };
+    // While probing, one retry at most: a diagnostic should answer quickly about a dead endpoint.
+    const policy = this.probing ? { ...this.policy, maxRetries: Math.min(this.policy.maxRetries, 1) } : this.policy;
+    return { policy, sleep: this.options.sleep, now: this.options.now, signal, what, onRetry: this.options.onRetry };
   }
 
   private account(usage: TokenUsage): void {

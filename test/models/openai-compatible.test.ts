@@ -256,6 +256,19 @@ describe('probeCapabilities against test servers standing in for models', () => 
     await close();
   });
 
+  it('reports an address where nothing listens as having no capability, after one retry at most', async () => {
+    const { server, close } = await fixture();
+    const url = server.url;
+    await close(); // the port is now closed
+    const waits: number[] = [];
+    const model = new OpenAICompatibleModel({ baseUrl: url, model: 'test-model', maxRetries: 5, sleep: async (ms) => void waits.push(ms) });
+    const report = await model.probeCapabilities();
+    expect(report.capabilities).toEqual({ chat: false, streaming: false, logprobs: false, echoScoring: false });
+    expect(report.modelsError).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/v1\/models failed after 2 attempts: Connection error/);
+    expect(waits).toEqual([500]);
+    expect(report.probes.chat.error).toBe(report.modelsError);
+  });
+
   it('raises CapabilityError (not a silent empty result) when an unprobed endpoint omits logprobs', async () => {
     const { model, close } = await fixture({ logprobs: false });
     await expect(model.generate([{ role: 'user', content: 'x' }], { logprobs: true })).rejects.toBeInstanceOf(CapabilityError);
