@@ -9,9 +9,10 @@ import * as doctor from './doctor.js';
 import * as index from './index-cmd.js';
 import * as regress from './regress.js';
 import * as search from './search.js';
+import * as serve from './serve.js';
 import * as status from './status.js';
 
-const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress];
+const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve];
 
 /** Registers every subcommand, including optional ones whose modules exist. */
 export function registerCommands(program: Command): void {

@@ -1,0 +1,67 @@
+/**
+ * `openbook serve` — the HTTP API and web page over one index (see `src/server/app.ts`).
+ *
+ * Configuration comes from the shared schema (`openbook.config.json` → `server`, env, flags);
+ * the API key from `OPENBOOK_API_KEY` or `server.apiKey`. Binding anything but loopback
+ * without a key is refused.
+ */
+import type { Command } from 'commander';
+import { resolveConfig, type OpenbookConfigInput } from '../../config/index.js';
+import { listen } from '../../server/listen.js';
+import { action, intFlag } from '../shared.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  index?: string;
+  config?: string;
+  root?: string[];
+  cors?: string[];
+  rateLimit?: string;
+  maxUploadMb?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API and the web page (default http://127.0.0.1:7700)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1; anything else needs OPENBOOK_API_KEY)')
+    .option('--port <n>', 'port (default 7700; 0 = any free port)')
+    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
+    .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
+    .option('--cors <origin>', 'allow this browser origin (repeatable; default none)', collect)
+    .option('--rate-limit <n>', 'requests per minute per client (0 = off; default 60)')
+    .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)')
+    .action(
+      action(async (flags: ServeFlags) => {
+        const server: NonNullable<OpenbookConfigInput['server']> = {};
+        if (flags.host !== undefined) server.host = flags.host;
+        if (flags.port !== undefined) server.port = intFlag('--port', flags.port, 7700, 0, 65_535);
+        if (flags.root) server.roots = flags.root;
+        if (flags.cors) server.corsOrigins = flags.cors;
+        if (flags.rateLimit !== undefined) server.rateLimitPerMinute = intFlag('--rate-limit', flags.rateLimit, 60, 0);
+        const apiKey = process.env.OPENBOOK_API_KEY;
+        if (apiKey) server.apiKey = apiKey;
+        const { config } = resolveConfig({
+          cwd: process.cwd(),
+          env: process.env,
+          flags: { ...(flags.index !== undefined ? { index: flags.index } : {}), server },
+          ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+        });
+        const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
+        const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, log });
+        process.stdout.write(`openbook serving ${config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
+        if (config.server.apiKey) process.stdout.write('  auth  Bearer token required (OPENBOOK_API_KEY)\n');
+        const stop = () => {
+          process.stdout.write('stopping\n');
+          void running.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+    );
+}

@@ -1,0 +1,368 @@
+// openbook web page: ask with a streamed answer, citations that open the source passage,
+// the method's trace, uploads with progress, and the documents list. No framework, no build.
+// Everything the server sends is put into the page as text nodes, never as HTML.
+
+const $ = (id) => document.getElementById(id);
+const settings = {
+  get k() { return Number($('set-k').value) || 5; },
+  get retriever() { return $('set-retriever').value || 'bm25'; },
+  get method() { return $('set-method').value || undefined; },
+  get key() { return sessionStorage.getItem('openbook.apiKey') || ''; },
+};
+
+/** Calls the API; throws an Error carrying the server's {error: {code, message}}. */
+async function api(path, init = {}) {
+  const headers = new Headers(init.headers || {});
+  if (settings.key) headers.set('Authorization', `Bearer ${settings.key}`);
+  const res = await fetch(path, { ...init, headers });
+  if (!res.ok) {
+    let code = `HTTP_${res.status}`;
+    let message = res.statusText;
+    try {
+      const body = await res.json();
+      code = body.error?.code ?? code;
+      message = body.error?.message ?? message;
+    } catch { /* not JSON */ }
+    const err = new Error(message);
+    err.code = code;
+    err.status = res.status;
+    throw err;
+  }
+  return res;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function showError(id, err) {
+  const p = $(id);
+  if (!err) { p.hidden = true; return; }
+  p.textContent = err.code === 'UNAUTHORIZED' ? `${err.message} — enter the API key in Settings.` : err.message;
+  p.hidden = false;
+}
+
+/** "path:12-14, p. 3" */
+function location(c) {
+  const lines = c.startLine === c.endLine ? `${c.startLine}` : `${c.startLine}-${c.endLine}`;
+  return `${c.source}:${lines}${c.page !== undefined ? `, p. ${c.page}` : ''}`;
+}
+
+// ---- views, settings drawer ---------------------------------------------------------------
+function showView(name) {
+  for (const tab of document.querySelectorAll('.tab')) {
+    if (tab.dataset.view === name) tab.setAttribute('aria-current', 'page');
+    else tab.removeAttribute('aria-current');
+  }
+  $('view-ask').hidden = name !== 'ask';
+  $('view-docs').hidden = name !== 'docs';
+  if (name === 'docs') loadDocuments();
+}
+
+function toggleSettings(open) {
+  $('settings').hidden = !open;
+  $('settings-open').setAttribute('aria-expanded', String(open));
+  if (open) $('set-k').focus();
+  else $('settings-open').focus();
+}
+
+async function loadStatus() {
+  try {
+    const s = await (await api('/v1/status')).json();
+    const methodSel = $('set-method');
+    methodSel.replaceChildren(...s.methods.map((m) => el('option', { value: m.name, text: m.name })));
+    const describe = () => { $('method-desc').textContent = s.methods.find((m) => m.name === methodSel.value)?.description ?? ''; };
+    methodSel.onchange = describe;
+    describe();
+    $('set-retriever').replaceChildren(...['bm25', 'dense', 'hybrid'].map((r) => {
+      const o = el('option', { value: r, text: s.retrievers.includes(r) ? r : `${r} (needs an embedding model)` });
+      if (!s.retrievers.includes(r)) o.disabled = true;
+      return o;
+    }));
+    $('index-line').textContent = s.index
+      ? `${s.index.numDocuments.toLocaleString()} documents, ${s.index.numChunks.toLocaleString()} passages · analyzer ${s.index.analyzer} · commit ${s.index.generation}`
+      : 'The index is empty: add documents on the Documents tab.';
+    showError('ask-error', null);
+  } catch (err) {
+    showError('ask-error', err);
+  }
+}
+
+// ---- asking ---------------------------------------------------------------------------------
+let current = { citations: [], docs: new Map() };
+
+/** Reads an SSE response: calls onEvent(name, data) per event. */
+async function readSse(res, onEvent) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let cut;
+    while ((cut = buf.indexOf('\n\n')) >= 0) {
+      const frame = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      let event = 'message';
+      const data = [];
+      for (const line of frame.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) onEvent(event, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+/** Renders answer text with each [n] as a link that opens citation n. */
+function renderAnswer(text) {
+  const box = $('answer');
+  const parts = text.split(/(\[\d+\])/);
+  box.replaceChildren(...parts.map((part) => {
+    const m = /^\[(\d+)\]$/.exec(part);
+    if (!m) return document.createTextNode(part);
+    const n = Number(m[1]);
+    return el('a', { class: 'cite', href: `#cite-${n}`, 'data-n': String(n), 'aria-label': `source ${n}`, text: part, onclick: (e) => { e.preventDefault(); openCitation(n); } });
+  }));
+}
+
+function renderSources(citations) {
+  const seen = new Map();
+  for (const c of citations) if (!seen.has(c.n)) seen.set(c.n, c);
+  $('sources').replaceChildren(...[...seen.values()].sort((a, b) => a.n - b.n).map((c) =>
+    el('li', { value: String(c.n) },
+      el('a', { href: `#cite-${c.n}`, onclick: (e) => { e.preventDefault(); openCitation(c.n); }, text: location(c) }),
+      c.title ? el('span', { class: 'muted', text: ` — ${c.title}` }) : null)));
+}
+
+function renderTrace(steps, meta) {
+  $('trace-panel').hidden = false;
+  $('trace-meta').textContent = meta;
+  $('trace').replaceChildren(...steps.map((s) => {
+    const scores = s.scores ? Object.entries(s.scores).map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toFixed(4) : v}`).join(' · ') : '';
+    const io = (label, v) => (v === undefined ? null : el('details', {}, el('summary', { text: label }), el('pre', { text: clip(JSON.stringify(v, null, 2)) })));
+    return el('li', {},
+      el('span', { class: `kind ${s.kind}`, text: s.kind }),
+      el('strong', { text: s.name }),
+      el('span', { class: 'muted', text: ` ${s.durationMs} ms` }),
+      scores ? el('div', { class: 'scores', text: scores }) : null,
+      io('input', s.input), io('output', s.output));
+  }));
+}
+
+const clip = (s) => (s.length > 4000 ? `${s.slice(0, 4000)}\n…` : s);
+
+async function ask(question) {
+  const btn = $('ask-btn');
+  btn.disabled = true;
+  showError('ask-error', null);
+  $('viewer').hidden = true;
+  $('answer-box').hidden = false;
+  $('answer').textContent = '';
+  $('sources').replaceChildren();
+  $('answer-method').textContent = '';
+  current = { citations: [], docs: new Map() };
+  let text = '';
+  try {
+    const body = { question, k: settings.k, retriever: settings.retriever };
+    if (settings.method) body.method = settings.method;
+    const res = await api('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' }, body: JSON.stringify(body) });
+    await readSse(res, (event, data) => {
+      if (event === 'token') { text += data.delta; renderAnswer(text); }
+      else if (event === 'citations') { current.citations = data; renderSources(data); }
+      else if (event === 'trace') renderTrace(data, '');
+      else if (event === 'done') {
+        renderAnswer(data.answer);
+        $('answer-method').textContent = data.method;
+        renderTrace(data.trace ?? [], `${data.method} · ${Math.round(data.tookMs)} ms`);
+        document.body.dataset.answered = 'true';
+      } else if (event === 'error') {
+        const err = new Error(data.error.message);
+        err.code = data.error.code;
+        throw err;
+      }
+    });
+  } catch (err) {
+    showError('ask-error', err);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+/** Opens citation n: fetches its document and shows the chunk's lines with the quote marked. */
+async function openCitation(n) {
+  const cites = current.citations.filter((c) => c.n === n);
+  if (cites.length === 0) return;
+  const first = cites[0];
+  const viewer = $('viewer');
+  viewer.hidden = false;
+  $('viewer-n').textContent = `[${n}]`;
+  $('viewer-title').textContent = first.title;
+  $('viewer-loc').textContent = location(first);
+  $('viewer-text').textContent = 'loading…';
+  try {
+    let doc = current.docs.get(first.docId);
+    if (!doc) {
+      doc = await (await api(`/v1/documents/${encodeURIComponent(first.docId)}`)).json();
+      current.docs.set(first.docId, doc);
+    }
+    const marks = [];
+    const chunkRanges = [];
+    for (const c of cites) {
+      const chunk = doc.chunks.find((ch) => ch.id === c.chunkId);
+      if (!chunk) continue;
+      chunkRanges.push([chunk.startChar, chunk.endChar]);
+      const start = chunk.startChar + c.quoteStart;
+      marks.push([start, start + c.quote.length]);
+    }
+    $('viewer-text').replaceChildren(...renderPassage(doc.text, marks, chunkRanges, first.startLine, Math.max(...cites.map((c) => c.endLine))));
+    viewer.focus();
+    viewer.querySelector('mark')?.scrollIntoView({ block: 'center' });
+  } catch (err) {
+    $('viewer-text').textContent = err.message;
+  }
+}
+
+/** Lines fromLine-2 .. toLine+2 of text, numbered; chars inside chunkRanges tinted, inside marks wrapped in <mark>. */
+function renderPassage(text, marks, chunkRanges, fromLine, toLine) {
+  const lines = text.split('\n');
+  const first = Math.max(1, fromLine - 2);
+  const last = Math.min(lines.length, toLine + 2);
+  let offset = 0;
+  for (let i = 1; i < first; i++) offset += lines[i - 1].length + 1;
+  const inside = (ranges, p) => ranges.some(([a, b]) => p >= a && p < b);
+  const rows = [];
+  if (first > 1) rows.push(el('div', { class: 'gap', text: '⋯' }));
+  for (let ln = first; ln <= last; ln++) {
+    const line = lines[ln - 1];
+    const tx = el('span', { class: 'tx' });
+    // Split the line at mark boundaries.
+    const cuts = new Set([0, line.length]);
+    for (const [a, b] of marks) { if (a > offset && a < offset + line.length) cuts.add(a - offset); if (b > offset && b < offset + line.length) cuts.add(b - offset); }
+    const sorted = [...cuts].sort((a, b) => a - b);
+    for (let j = 0; j + 1 < sorted.length; j++) {
+      const piece = line.slice(sorted[j], sorted[j + 1]);
+      tx.append(inside(marks, offset + sorted[j]) ? el('mark', { text: piece }) : document.createTextNode(piece));
+    }
+    if (line.length === 0) tx.append(document.createTextNode('\u200b'));
+    const row = el('div', { class: `ln${inside(chunkRanges, offset) || inside(chunkRanges, offset + Math.max(0, line.length - 1)) ? ' in-chunk' : ''}` },
+      el('span', { class: 'no', text: String(ln) }), tx);
+    rows.push(row);
+    offset += line.length + 1;
+  }
+  if (last < lines.length) rows.push(el('div', { class: 'gap', text: '⋯' }));
+  return rows;
+}
+
+// ---- documents and uploads --------------------------------------------------------------------
+async function loadDocuments() {
+  try {
+    const list = await (await api('/v1/documents?limit=500')).json();
+    $('docs-caption').textContent = `${list.total.toLocaleString()} documents${list.total > list.documents.length ? ` (first ${list.documents.length} shown)` : ''}`;
+    $('docs-table').tBodies[0].replaceChildren(...list.documents.map((d) => el('tr', {},
+      el('td', { text: d.title }),
+      el('td', { class: 'mono', text: d.source }),
+      el('td', { text: d.format }),
+      el('td', { class: 'num', text: String(d.numChunks) }),
+      el('td', {}, el('button', { type: 'button', 'aria-label': `Delete ${d.title}`, text: 'Delete', onclick: () => removeDocument(d) })))));
+    showError('docs-error', null);
+  } catch (err) {
+    showError('docs-error', err);
+  }
+}
+
+async function removeDocument(d) {
+  if (!confirm(`Remove “${d.title}” from the index${d.uploaded ? ' and delete the uploaded file' : ''}?`)) return;
+  try {
+    const job = await (await api(`/v1/documents/${encodeURIComponent(d.id)}`, { method: 'DELETE' })).json();
+    await followJob(job, `delete ${d.title}`);
+  } catch (err) {
+    showError('docs-error', err);
+  }
+}
+
+/** Polls a job until it ends, showing its progress; refreshes the list and status after. */
+async function followJob(job, label) {
+  const bar = el('progress', { max: '1', value: '0' });
+  const info = el('span', { text: 'queued' });
+  const row = el('div', { class: 'job', 'data-job': job.id }, el('span', { text: label }), bar, info);
+  $('jobs').prepend(row);
+  for (;;) {
+    const j = await (await api(`/v1/jobs/${job.id}`)).json();
+    if (j.progress) {
+      bar.max = Math.max(1, j.progress.filesTotal);
+      bar.value = j.progress.filesDone;
+      info.textContent = `${j.progress.phase} ${j.progress.filesDone}/${j.progress.filesTotal} files, ${j.progress.chunks} passages`;
+    }
+    if (j.status === 'succeeded') {
+      bar.value = bar.max;
+      const r = j.result || {};
+      info.textContent = j.kind === 'delete' ? 'removed' : `done: ${r.added ?? 0} added, ${r.updated ?? 0} updated, ${r.unchanged ?? 0} unchanged, ${r.skipped ?? 0} skipped`;
+      row.dataset.status = 'succeeded';
+      break;
+    }
+    if (j.status === 'failed') {
+      info.textContent = `failed: ${j.error?.message ?? 'unknown error'}`;
+      info.className = 'error';
+      row.dataset.status = 'failed';
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await Promise.all([loadDocuments(), loadStatus()]);
+}
+
+async function upload(files) {
+  const form = new FormData();
+  for (const f of files) form.append('files', f, f.name);
+  try {
+    const job = await (await api('/v1/documents', { method: 'POST', body: form })).json();
+    await followJob(job, files.length === 1 ? files[0].name : `${files.length} files`);
+  } catch (err) {
+    showError('docs-error', err);
+  }
+}
+
+// ---- wiring -----------------------------------------------------------------------------------
+document.addEventListener('DOMContentLoaded', () => {
+  for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showView(tab.dataset.view));
+  $('settings-open').addEventListener('click', () => toggleSettings($('settings').hidden));
+  $('settings-close').addEventListener('click', () => toggleSettings(false));
+  $('set-key').value = settings.key;
+  $('set-key').addEventListener('change', (e) => { sessionStorage.setItem('openbook.apiKey', e.target.value.trim()); loadStatus(); });
+  $('viewer-close').addEventListener('click', () => { $('viewer').hidden = true; $('answer').querySelector('a.cite')?.focus(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    if (!$('settings').hidden) toggleSettings(false);
+    else if (!$('viewer').hidden) $('viewer').hidden = true;
+  });
+
+  const q = $('question');
+  // Enter asks; Shift+Enter is a new line. While an IME is composing (Korean, Japanese …)
+  // Enter commits the syllable instead: isComposing, or keyCode 229 on browsers that fire
+  // the keydown after compositionend.
+  q.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+    e.preventDefault();
+    $('ask-form').requestSubmit();
+  });
+  $('ask-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const question = q.value.trim();
+    if (question) ask(question);
+  });
+  $('upload-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const files = [...$('files').files];
+    if (files.length) upload(files).then(() => { $('files').value = ''; });
+  });
+  loadStatus();
+});
