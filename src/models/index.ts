@@ -5,3 +5,4 @@ export * from './openai-compatible.js';
 export * from './openai-embedder.js';
 export * from './cache.js';
 export * from './from-config.js';
+export * from './local-embedder.js';
