@@ -13,7 +13,8 @@
  * idf) when given, else from the candidate sentences themselves. Question words ("what",
  * "how", "어떻게", "무엇" …) are dropped before scoring; they say what kind of answer is wanted,
  * not where it is. A sentence is kept only when it covers at least `minCoverage` of the
- * question's idf mass; when none does, the answer says nothing relevant was found.
+ * question's idf mass; when none does, the answer says nothing relevant was found. Markdown
+ * headings and fragments of fewer than three analysed terms are never quoted.
  */
 import type { Analyzer } from '../analysis/analyzer.js';
 import { splitSentences } from '../analysis/sentences.js';
@@ -63,6 +64,10 @@ const QUESTION_WORDS =
 
 const K1 = 1.2;
 const B = 0.75;
+/** Markdown ATX headings ("## HyDE") and setext underlines are not answer candidates. */
+const HEADING = /^(#{1,6}\s|[=-]{3,}\s*$)/;
+/** Fragments shorter than this many analysed terms ("Yes.", "See below.") are not answers either. */
+const MIN_SENTENCE_TERMS = 3;
 
 /** The message when nothing relevant was found, in the question's language. */
 export function notFoundMessage(question: string): string {
@@ -99,10 +104,12 @@ export function extractiveAnswer(
   const cands: Cand[] = [];
   hits.forEach((hit, hitIndex) => {
     for (const span of splitSentences(hit.text)) {
+      const raw = hit.text.slice(span.start, span.end);
+      if (HEADING.test(raw)) continue; // a heading names a topic; it does not answer
       const terms = new Map<string, number>();
-      const analysed = analyzer.analyze(hit.text.slice(span.start, span.end));
+      const analysed = analyzer.analyze(raw);
       for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
-      if (analysed.length > 0) cands.push({ hitIndex, start: span.start, end: span.end, terms, len: analysed.length });
+      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start: span.start, end: span.end, terms, len: analysed.length });
     }
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };
