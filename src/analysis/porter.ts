@@ -228,7 +228,7 @@ export class PorterStemmer {
   /** Step 4: removes -al, -ance, -ence, -er, -ic, -able, … when m > 1. */
   private step4(): boolean {
     if (this.k === 0) return false;
-    let matched = false;
+    let matched: boolean;
     switch (this.b[this.k - 1]) {
       case 97: // a
         matched = this.ends('al');

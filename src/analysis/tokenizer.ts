@@ -378,6 +378,7 @@ export class TokenCursor {
     let sawLetter = false; // ALetter/Hebrew/Hangul/Katakana (anything that is not NUM-typed)
     let allHangul = true;
     let allKatakana = true;
+    let coreEnd = -1; // Lucene needs a letter, digit or katakana: `_` alone is no token
     while (p < limit) {
       const c = text.charCodeAt(p);
       const w = c >= 0xd800 && c <= 0xdbff && p + 1 < len && (text.charCodeAt(p + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
@@ -445,7 +446,9 @@ export class TokenCursor {
       prev = cls;
       p += w;
       end = p;
+      if (cls !== WB.EXTENDNUMLET) coreEnd = p;
     }
+    if (coreEnd < 0) return s;
     if (end > s) {
       this.wordType = !sawLetter ? TokenType.NUM : allHangul ? TokenType.HANGUL : allKatakana ? TokenType.KATAKANA : TokenType.ALPHANUM;
       if (this.wordType === TokenType.HANGUL || this.wordType === TokenType.KATAKANA) {
