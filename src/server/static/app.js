@@ -148,7 +148,14 @@ function renderTrace(steps, meta) {
   $('trace-meta').textContent = meta;
   $('trace').replaceChildren(...steps.map((s) => {
     const scores = s.scores ? Object.entries(s.scores).map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toFixed(4) : v}`).join(' · ') : '';
-    const io = (label, v) => (v === undefined ? null : el('details', {}, el('summary', { text: label }), el('pre', { text: clip(JSON.stringify(v, null, 2)) })));
+    // Small inputs/outputs start open so the steps read at a glance; big ones stay folded.
+    const io = (label, v) => {
+      if (v === undefined) return null;
+      const text = JSON.stringify(v, null, 2);
+      const d = el('details', {}, el('summary', { text: label }), el('pre', { text: clip(text) }));
+      d.open = text.length <= 700;
+      return d;
+    };
     return el('li', {},
       el('span', { class: `kind ${s.kind}`, text: s.kind }),
       el('strong', { text: s.name }),
