@@ -25,10 +25,12 @@ export function htmlToDocumentParts(
   opts: { readability?: boolean } = {},
 ): ExtractedText & { title: string | undefined } {
   const { document } = parseHTML(html);
-  const titleEl = document.querySelector('title');
+  const titleEl = document.querySelector('head > title') ?? document.querySelector('title');
   const h1 = document.querySelector('h1');
   const title =
-    collapseWhitespace(titleEl?.textContent ?? '') || collapseWhitespace(h1?.textContent ?? '') || undefined;
+    collapseWhitespace((titleEl?.textContent ?? '').normalize('NFC')) ||
+    collapseWhitespace((h1?.textContent ?? '').normalize('NFC')) ||
+    undefined;
   for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
     h.setAttribute('data-openbook-level', h.tagName.slice(1));
   }

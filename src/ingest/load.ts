@@ -39,7 +39,7 @@ export async function* loadFile(entry: SourceInfo & { absPath: string }, opts: L
   try {
     bytes = await readFile(entry.absPath);
   } catch (cause) {
-    throw new InputFormatError(`${entry.relPath}: cannot read (${errnoReason(cause)})`, { cause });
+    throw new InputFormatError(`${entry.relPath}: ${errnoReason(cause)}`, { cause });
   }
   yield* loadBytes(bytes, entry, opts);
 }
@@ -89,8 +89,9 @@ async function* guard(info: SourceInfo, inner: AsyncGenerator<Document>): AsyncG
   }
 }
 
+/** "cannot read (ENOENT: no such file …)" for file-system errors, else the error's message. */
 function errnoReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string') return e.code === 'EISDIR' ? 'is a folder' : `${e.code}: ${e.message}`;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') return `cannot read (${e.message})`;
   return err instanceof Error ? err.message : String(err);
 }

@@ -37,7 +37,9 @@ export function stripInlineMarkdown(s: string): string {
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
       .replace(/!?\[([^\]]*)\]\[[^\]]*\]/g, '$1')
       .replace(/`+([^`]*)`+/g, '$1')
-      .replace(/(\*\*|__|\*|_|~~)(?=\S)([^]*?\S)\1/g, '$2')
+      .replace(/(\*\*|\*|~~)(?=\S)([^]*?\S)\1/g, '$2')
+      // underscores emphasise only at word edges: snake_case_name stays as written (CommonMark §6.2)
+      .replace(/(?<![\p{L}\p{N}])(__|_)(?=\S)([^]*?\S)\1(?![\p{L}\p{N}])/gu, '$2')
       .replace(/<[^>]+>/g, ''),
   );
 }

@@ -374,3 +374,20 @@ describe('loadBytes', () => {
     expect(docs.map((d) => [d.id, d.title, d.headings])).toEqual([['up/load.md', 'Up', [{ level: 1, text: 'Up', start: 0 }]]]);
   });
 });
+
+describe('markdown heading text', () => {
+  it('strips emphasis, code and links but keeps intraword underscores', async () => {
+    const { stripInlineMarkdown } = await import('../../src/ingest/markdown.js');
+    expect(stripInlineMarkdown('The **BM25** _scoring_ of `snake_case_name` and [DPR](x.md)')).toBe(
+      'The BM25 scoring of snake_case_name and DPR',
+    );
+    expect(stripInlineMarkdown('my_function_name')).toBe('my_function_name');
+  });
+});
+
+describe('unreadable JSONL', () => {
+  it('reports a missing JSONL file as InputFormatError "<path>: cannot read (ENOENT …)"', async () => {
+    const gone = { absPath: path.join(dir, 'gone.jsonl'), relPath: 'gone.jsonl', format: 'jsonl' as const, mtimeMs: 0 };
+    await expect(loadFile(gone).next()).rejects.toThrow(/^gone\.jsonl: cannot read \(ENOENT: no such file/);
+  });
+});
