@@ -51,24 +51,7 @@ export interface CheckedAnswer {
  * @param hits the passages as numbered in the prompt (marker n ↔ hits[n − 1])
  */
 export function checkCitations(answer: string, hits: readonly Hit[]): CheckedAnswer {
-  const occurrences = parseMarkers(answer);
-  const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= hits.length;
-  const invalid: number[] = [];
-  let cleaned = '';
-  let last = 0;
-  for (const occ of occurrences) {
-    const keep = [...new Set(occ.numbers.filter(valid))];
-    for (const n of occ.numbers) if (!valid(n) && !invalid.includes(n)) invalid.push(n);
-    if (keep.length === occ.numbers.length) continue;
-    let cutFrom = occ.start;
-    if (keep.length === 0) {
-      // drop the marker and the horizontal spaces before it ("Paris [9]." → "Paris.")
-      while (cutFrom > last && (answer[cutFrom - 1] === ' ' || answer[cutFrom - 1] === '\t')) cutFrom--;
-    }
-    cleaned += answer.slice(last, cutFrom) + (keep.length > 0 ? `[${keep.join(', ')}]` : '');
-    last = occ.end;
-  }
-  cleaned += answer.slice(last);
+  const { answer: cleaned, invalid } = removeInvalidMarkers(answer, hits.length);
 
   // Claims per passage number, from the cleaned answer.
   const claims = new Map<number, string[]>();
@@ -92,6 +75,30 @@ export function checkCitations(answer: string, hits: readonly Hit[]): CheckedAns
   }
   const citations = order.map((n) => toCitation(n, hits[n - 1], claims.get(n)!.join(' ')));
   return { answer: cleaned, citations, invalidCitations: invalid };
+}
+
+/**
+ * Removes marker numbers outside 1..numPassages: `[1, 9]` → `[1]`; a marker left empty goes
+ * with the spaces and tabs before it (`"big [9]."` → `"big."`).
+ * @returns the cleaned text and the distinct invalid numbers in order of first appearance
+ */
+export function removeInvalidMarkers(text: string, numPassages: number): { answer: string; invalid: number[] } {
+  const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= numPassages;
+  const invalid: number[] = [];
+  let cleaned = '';
+  let last = 0;
+  for (const occ of parseMarkers(text)) {
+    const keep = [...new Set(occ.numbers.filter(valid))];
+    for (const n of occ.numbers) if (!valid(n) && !invalid.includes(n)) invalid.push(n);
+    if (keep.length === occ.numbers.length) continue;
+    let cutFrom = occ.start;
+    if (keep.length === 0) {
+      while (cutFrom > last && (text[cutFrom - 1] === ' ' || text[cutFrom - 1] === '\t')) cutFrom--;
+    }
+    cleaned += text.slice(last, cutFrom) + (keep.length > 0 ? `[${keep.join(', ')}]` : '');
+    last = occ.end;
+  }
+  return { answer: cleaned + text.slice(last), invalid };
 }
 
 function toCitation(n: number, hit: Hit, claim: string): Citation {
@@ -150,4 +157,44 @@ export function bestQuote(chunkText: string, claim: string): { quote: string; qu
     }
   }
   return { quote: chunkText.slice(best.start, best.end), quoteStart: best.start, score: bestScore };
+}
+
+/** Text after the last `[` that could still grow into a marker (`[`, `[1`, `[1, 2,`, `[ 3 `). */
+const PARTIAL_MARKER = /\[\s*(?:\d{1,4}(?:\s*,\s*\d{0,4})*\s*)?$/;
+
+/**
+ * Removes markers that point at no passage from a stream of text deltas, as they arrive, so a
+ * terminal never shows `[7]` for a 5-passage prompt. It holds back only what could still turn
+ * into an invalid marker: an unfinished `[…` and the spaces before it. The concatenated output
+ * of `push`es and the final `flush` equals `checkCitations(fullText, hits).answer` for the same
+ * text (the test checks this over random splits).
+ */
+export class MarkerStreamFilter {
+  private pending = '';
+
+  /** @param numPassages markers 1..numPassages are valid */
+  constructor(private readonly numPassages: number) {}
+
+  /** Feeds one delta; returns the text that is now safe to show (possibly empty). */
+  push(delta: string): string {
+    this.pending += delta;
+    let hold = this.pending.length;
+    const partial = PARTIAL_MARKER.exec(this.pending);
+    if (partial) hold = partial.index;
+    while (hold > 0 && (this.pending[hold - 1] === ' ' || this.pending[hold - 1] === '\t')) hold--;
+    const ready = this.pending.slice(0, hold);
+    this.pending = this.pending.slice(hold);
+    return this.clean(ready);
+  }
+
+  /** Returns whatever is still held back, cleaned. */
+  flush(): string {
+    const rest = this.pending;
+    this.pending = '';
+    return this.clean(rest);
+  }
+
+  private clean(text: string): string {
+    return text.includes('[') ? removeInvalidMarkers(text, this.numPassages).answer : text;
+  }
 }

@@ -9,12 +9,13 @@
  * answer text and reported in `invalidCitations`, every remaining citation resolves to a hit
  * and quotes that hit's text verbatim.
  *
- * Note: `onToken` receives the raw model text as it arrives, before invalid markers are
- * removed; the returned `answer` is the cleaned text.
+ * `onToken` receives the text as it arrives with invalid markers already removed
+ * (`MarkerStreamFilter`), so what the terminal shows is the returned `answer` (up to
+ * surrounding whitespace); `rawAnswer` keeps the model's own text.
  */
 import type { Answer, Hit, TokenUsage } from '../core/types.js';
 import type { ChatMessage, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
-import { checkCitations } from './citations.js';
+import { MarkerStreamFilter, checkCitations } from './citations.js';
 import { notFoundMessage } from './extractive.js';
 import { answerLanguage, loadTemplates, renderTemplate, type TemplateSet } from './prompts.js';
 
@@ -88,17 +89,22 @@ export async function answerWithLlm(options: LlmAnswerOptions): Promise<LlmAnswe
   };
   const t0 = now();
   let result: GenerateResult;
+  const filter = new MarkerStreamFilter(hits.length);
+  const emit = (text: string) => {
+    if (text && options.onToken) options.onToken(text);
+  };
   if (options.onToken && llm.capabilities.streaming) {
     const it = llm.stream(prompt, genOptions);
     let step = await it.next();
     while (!step.done) {
-      options.onToken(step.value);
+      emit(filter.push(step.value));
       step = await it.next();
     }
+    emit(filter.flush());
     result = step.value;
   } else {
     result = await llm.generate(prompt, genOptions);
-    if (options.onToken && result.generations[0]?.text) options.onToken(result.generations[0].text);
+    emit(filter.push(result.generations[0]?.text ?? '') + filter.flush());
   }
   const latencyMs = now() - t0;
   const rawAnswer = result.generations[0]?.text.trim() ?? '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hit } from '../../src/core/types.js';
-import { bestQuote, checkCitations, dice, features, parseMarkers } from '../../src/generate/citations.js';
+import { MarkerStreamFilter, bestQuote, checkCitations, dice, features, parseMarkers, removeInvalidMarkers } from '../../src/generate/citations.js';
 
 function hit(n: number, text: string, extra: Partial<Hit> = {}): Hit {
   return { rank: n, score: 1 / n, docId: `d${n}`, chunkId: `d${n}#0`, source: `docs/d${n}.md`, title: `Doc ${n}`, text, startLine: 1, endLine: 3, ...extra };
@@ -65,5 +65,56 @@ describe('quote scoring', () => {
 
   it('falls back to the trimmed chunk when it has no sentence', () => {
     expect(bestQuote('   ', 'x')).toEqual({ quote: '', quoteStart: 3, score: 0 });
+  });
+});
+
+describe('MarkerStreamFilter', () => {
+  /** mulberry32: a small seeded PRNG, so the random splits are the same on every run. */
+  function mulberry32(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const samples = [
+    'Paris is the capital [1][7]. The Louvre opened in 1793 [2, 9, 2]. Lyon is big [0].',
+    'A [12] b [1 ,  3] c [see 2] d [1234] e [12345] f [3]',
+    '서울은 수도이다 [1]. 부산 [4][2] [ 9 ]',
+    'trailing marker [',
+    'trailing partial [1, 1',
+    'spaces   \t [8] and [2]   ',
+  ];
+
+  it('streams exactly what checkCitations would return, for every random split (oracle check)', () => {
+    const rng = mulberry32(7);
+    for (const text of samples) {
+      const expected = removeInvalidMarkers(text, 3).answer;
+      for (let trial = 0; trial < 200; trial++) {
+        const f = new MarkerStreamFilter(3);
+        let out = '';
+        let i = 0;
+        while (i < text.length) {
+          const len = 1 + Math.floor(rng() * 6);
+          out += f.push(text.slice(i, i + len));
+          i += len;
+        }
+        out += f.flush();
+        expect(out).toBe(expected);
+      }
+    }
+  });
+
+  it('holds back only an unfinished marker and the spaces before it', () => {
+    const f = new MarkerStreamFilter(2);
+    expect(f.push('Paris is big [')).toBe('Paris is big');
+    expect(f.push('9')).toBe('');
+    expect(f.push('].')).toBe('.');
+    expect(f.push(' Yes [2')).toBe(' Yes');
+    expect(f.push(']')).toBe(' [2]');
+    expect(f.flush()).toBe('');
   });
 });
