@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getAnalyzer } from '../analysis/registry.js';
 import { InvalidParameterError, IndexNotFoundError } from '../core/errors.js';
 import type { Chunk, Document } from '../core/types.js';
 import { IndexReader, IndexWriter, similarityNames, type IndexConfig, type SimilarityName } from '../index/index.js';
@@ -69,6 +70,23 @@ export function checkSearchConfig(c: EvalSearchConfig): void {
   if (!Number.isInteger(c.topK) || c.topK < 1) throw new InvalidParameterError(`--topk must be an integer ≥ 1, got ${c.topK}`);
 }
 
+/** Edge cases for the analyzer fingerprint: possessives, numbers, ExtendNumLet, ligatures, Hangul, Han. */
+const FINGERPRINT_PROBE = "The cat's 3.5-fold U.S. e-mail _x_ ﬁbre x² naïve 1,000 don't 임종석이 여의도에서 東京 ひらがな";
+
+/**
+ * A hash of what the analyzer makes of a probe string and of the first 200 documents, so a
+ * cached index is rebuilt when the analyzer's code changes behaviour (not only its name).
+ * A change that only touches documents beyond the sample is not detected: `--rebuild` is the
+ * remedy, and `openbook regress` always rebuilds.
+ */
+export function analyzerFingerprint(analyzer: string, corpus: readonly CorpusDoc[], fields: FieldsMode): string {
+  const a = getAnalyzer(analyzer);
+  const h = createHash('sha256');
+  h.update(a.analyze(FINGERPRINT_PROBE).join('\u0001'));
+  for (const doc of corpus.slice(0, 200)) h.update('\u0002' + a.analyze(indexedText(doc, fields)).join('\u0001'));
+  return h.digest('hex').slice(0, 16);
+}
+
 export interface OpenedEvalIndex {
   reader: IndexReader;
   /** Where it lives. */
@@ -95,7 +113,7 @@ function toDocument(doc: CorpusDoc, text: string, source: string): { document: D
  * @param files the dataset's files (their bytes key the cache)
  */
 export async function openEvalIndex(name: string, corpus: readonly CorpusDoc[], files: readonly string[], config: EvalIndexConfig, deps: EvalDeps): Promise<OpenedEvalIndex> {
-  const key = await evalCacheKey(files, { ...config, noChunk: true });
+  const key = await evalCacheKey(files, { ...config, noChunk: true, analyzerFingerprint: analyzerFingerprint(config.analyzer, corpus, config.fields) });
   const dir = join(deps.cacheDir, key.slice(0, 32));
   let cached = false;
   let indexSeconds = 0;

@@ -22,9 +22,10 @@ export function register(program: Command): void {
     .option('--regressions <dir>', 'folder of regression YAML files (default bench/regressions)')
     .option('--only <substring>', 'run only regressions whose name contains this')
     .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
+    .option('--reuse-index', 'reuse cached eval indexes instead of rebuilding them')
     .option('--json', 'print JSON')
     .action(
-      action(async (f: { datasets?: string; regressions?: string; only?: string; cache?: string; json?: boolean }) => {
+      action(async (f: { datasets?: string; regressions?: string; only?: string; cache?: string; reuseIndex?: boolean; json?: boolean }) => {
         const datasetsRoot = path.resolve(f.datasets ?? process.env.OPENBOOK_DATASETS ?? path.join(repoRoot, '..', 'shared', 'datasets'));
         const shown = path.relative(process.cwd(), datasetsRoot) || '.';
         if (!(await datasetsAvailable(datasetsRoot))) {
@@ -37,6 +38,8 @@ export function register(program: Command): void {
           cacheDir: path.resolve(f.cache ?? path.join('.openbook', 'eval-cache')),
           now: () => performance.now(),
           wallClock: Date.now,
+          // Regressions check the current code: always rebuild, never trust a cached index.
+          rebuild: !f.reuseIndex,
         };
         const results = [];
         for (const spec of specs) {
