@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,5 +77,28 @@ describe('runRegression on a dataset the test writes', () => {
   it('knows when the datasets root is absent', async () => {
     expect(await datasetsAvailable(datasets)).toBe(true);
     expect(await datasetsAvailable(join(root, 'nope'))).toBe(false);
+  });
+});
+
+describe('openbook regress (CLI)', () => {
+  it('prints "skipped: <dir> not found" and exits 0 when the datasets are absent', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'regress', '--datasets', join(root, 'absent')], { encoding: 'utf8' });
+    expect(out).toMatch(/^skipped: \S*absent not found\n$/);
+  });
+  it('runs the regression files of a folder and exits 1 on FAIL', () => {
+    let status = 0;
+    let out = '';
+    try {
+      out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'regress', '--datasets', datasets, '--regressions', regDir, '--cache', join(root, 'cli-cache')], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { status: number; stdout: string };
+      status = e.status;
+      out = e.stdout;
+    }
+    expect(status).toBe(1);
+    expect(out).toMatch(/^OK    tiny\.pass/m);
+    expect(out).toMatch(/^OKISH tiny\.okish/m);
+    expect(out).toMatch(/^FAIL  tiny\.fail/m);
+    expect(out).toMatch(/3 regressions: 2 passed, 1 failed/);
   });
 });
