@@ -26,6 +26,10 @@ export async function listen(options: ServerOptions): Promise<RunningServer> {
   const server = createServer(options);
   const interrupted = await server.jobs.recover();
   if (interrupted.length > 0) options.log?.(`marked ${interrupted.length} job(s) interrupted by the last shutdown as failed`);
+  // Open the index now, so the first request does not pay for loading it (no index yet is fine).
+  await server.engines.get().catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'INDEX_NOT_FOUND') throw err;
+  });
   let closer: () => Promise<void> = async () => {};
   const info = await new Promise<AddressInfo>((resolve, reject) => {
     const s = serve({ fetch: server.app.fetch, hostname: host, port }, (addr) => resolve(addr));

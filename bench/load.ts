@@ -1,0 +1,201 @@
+/**
+ * `npm run load` — load test of `GET /v1/search` and offline `POST /v1/ask` with autocannon.
+ *
+ * Loopback only and bounded: the target must be 127.0.0.1 / ::1 / localhost; each phase runs at
+ * most `--duration` seconds (≤ 120) and stops early after `--max-requests` responses (≤ 1e6).
+ *
+ * Default: builds (once) a SciFact index in bench/out/scifact-index from
+ * /work/shared/datasets/scifact (or --corpus), starts `openbook serve` on 127.0.0.1 in a child
+ * process (rate limit off), and cycles through the SciFact queries. `--url` targets a server you
+ * started yourself instead (it must be loopback, and its rate limit must allow the load).
+ *
+ *   npm run load -- [--connections 50] [--duration 30] [--index DIR] [--url http://127.0.0.1:7700]
+ *                   [--queries FILE] [--phases search,ask] [--api-key KEY]
+ *
+ * Prints p50/p99 latency (ms), requests/s and errors per phase; writes bench/out/load.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import { isLoopbackHost } from '../src/server/security.js';
+
+/** The part of autocannon's API used here (the package ships no types). */
+interface AutocannonResult {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number; max: number };
+  duration: number;
+  errors: number;
+  non2xx: number;
+  timeouts: number;
+}
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on(event: 'response', fn: () => void): void;
+  stop(): void;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '30' },
+    'max-requests': { type: 'string', default: '500000' },
+    index: { type: 'string' },
+    corpus: { type: 'string', default: '/work/shared/datasets/scifact/corpus.jsonl' },
+    queries: { type: 'string', default: '/work/shared/datasets/scifact/queries.jsonl' },
+    url: { type: 'string' },
+    phases: { type: 'string', default: 'search,ask' },
+    'api-key': { type: 'string' },
+  },
+});
+
+const bounded = (name: string, v: string, min: number, max: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in [${min}, ${max}], got ${v}`);
+  return n;
+};
+const connections = bounded('connections', args.connections!, 1, 200);
+const durationS = bounded('duration', args.duration!, 1, 120);
+const maxRequests = bounded('max-requests', args['max-requests']!, 1, 1_000_000);
+
+function loadQueries(file: string): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const q = JSON.parse(line) as { text?: string };
+    if (q.text) out.push(q.text);
+  }
+  if (out.length === 0) throw new Error(`no queries in ${file}`);
+  return out;
+}
+
+function run(cmd: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...cmd], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd.join(' ')} exited ${code}`))));
+  });
+}
+
+/** Starts `openbook serve` on 127.0.0.1:0 in a child process; resolves with its URL. */
+function startServer(indexDir: string, cwd: string): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--index', indexDir, '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, OPENBOOK_API_KEY: '' },
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s; output: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+interface PhaseResult {
+  phase: string;
+  requests: number;
+  durationS: number;
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  errors: number;
+  non2xx: number;
+  timeouts: number;
+}
+
+async function phase(name: 'search' | 'ask', url: string, queries: string[], headers: Record<string, string>): Promise<PhaseResult> {
+  let i = 0;
+  const next = () => queries[i++ % queries.length];
+  const request =
+    name === 'search'
+      ? { method: 'GET' as const, setupRequest: (r: Record<string, unknown>) => ({ ...r, path: `/v1/search?k=10&q=${encodeURIComponent(next())}` }) }
+      : {
+          method: 'POST' as const,
+          path: '/v1/ask',
+          setupRequest: (r: Record<string, unknown>) => ({ ...r, body: JSON.stringify({ question: next(), k: 5 }) }),
+        };
+  const instance = autocannon({
+    url,
+    connections,
+    duration: durationS,
+    timeout: 10,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [request],
+  });
+  let seen = 0;
+  instance.on('response', () => {
+    if (++seen >= maxRequests) instance.stop();
+  });
+  const hardStop = setTimeout(() => instance.stop(), (durationS + 15) * 1000);
+  const r = await instance;
+  clearTimeout(hardStop);
+  return {
+    phase: name === 'search' ? 'GET /v1/search (k=10)' : 'POST /v1/ask (extractive, k=5)',
+    requests: r.requests.total,
+    durationS: r.duration,
+    requestsPerSec: r.requests.average,
+    latencyP50Ms: r.latency.p50,
+    latencyP99Ms: r.latency.p99,
+    latencyMaxMs: r.latency.max,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    timeouts: r.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const repo = process.cwd();
+  const queries = loadQueries(args.queries!);
+  let url = args.url;
+  let child: ChildProcess | undefined;
+  if (url) {
+    const host = new URL(url).hostname;
+    if (!isLoopbackHost(host)) throw new Error(`--url must be a loopback address (127.0.0.1, ::1, localhost), got ${host}`);
+  } else {
+    const indexDir = path.resolve(args.index ?? 'bench/out/scifact-index');
+    if (!existsSync(path.join(indexDir, 'manifest.json'))) {
+      process.stderr.write(`building ${indexDir} from ${args.corpus} (whole documents, english analyzer)\n`);
+      await run(['src/cli/main.ts', 'index', args.corpus!, '--index', indexDir, '--no-chunk', '--analyzer', 'english'], repo);
+    }
+    ({ url, child } = await startServer(indexDir, repo));
+  }
+  const headers: Record<string, string> = args['api-key'] ? { authorization: `Bearer ${args['api-key']}` } : {};
+  const results: PhaseResult[] = [];
+  try {
+    for (const p of args.phases!.split(',').map((s) => s.trim())) {
+      if (p !== 'search' && p !== 'ask') throw new Error(`unknown phase ${p}; use search, ask`);
+      process.stderr.write(`${p}: ${connections} connections for ${durationS} s against ${url}\n`);
+      results.push(await phase(p, url!, queries, headers));
+    }
+  } finally {
+    child?.kill('SIGTERM');
+  }
+  const env = {
+    node: process.version,
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    connections,
+    durationS,
+    queries: `${queries.length} from ${args.queries}`,
+    target: args.url ?? 'openbook serve (child process) over SciFact',
+  };
+  const line = (r: PhaseResult) =>
+    `${r.phase.padEnd(32)} ${String(r.requests).padStart(8)} ${r.requestsPerSec.toFixed(1).padStart(9)} ${String(r.latencyP50Ms).padStart(7)} ${String(r.latencyP99Ms).padStart(7)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`;
+  process.stdout.write(`\n${JSON.stringify(env)}\n`);
+  process.stdout.write(`${'endpoint'.padEnd(32)} ${'requests'.padStart(8)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}\n`);
+  for (const r of results) process.stdout.write(line(r) + '\n');
+  mkdirSync('bench/out', { recursive: true });
+  writeFileSync('bench/out/load.json', JSON.stringify({ env, results }, null, 2) + '\n');
+  if (results.some((r) => r.errors + r.non2xx + r.timeouts > 0)) process.exitCode = 1;
+}
+
+await main();
