@@ -33,6 +33,7 @@ export const lamer: Method<LamerParams> = {
   name: 'lamer',
   paper: 'Shen et al., "Large Language Models are Strong Zero-Shot Retriever", Findings of ACL 2024 (arXiv 2304.14233).',
   defaults: { numAnswers: 5, temperature: 0.7, maxTokens: 128 },
+  optional: { queryRepeats: 'number' },
   cost: '2 retrievals + 1 chat call (n = N) + 1 chat call',
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'lamer');

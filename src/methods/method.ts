@@ -73,6 +73,8 @@ export interface Method<P extends object = Record<string, unknown>> {
   readonly paper: string;
   /** The paper's defaults. */
   readonly defaults: Readonly<P>;
+  /** Parameters without a fixed default (derived from others when absent), with their type. */
+  readonly optional?: Readonly<Record<string, 'number' | 'string' | 'boolean'>>;
   /** Model calls as a formula of the parameters, for docs and `--help` ("K + 1 chat, 1 embed batch"). */
   readonly cost: string;
   run(question: string, ctx: MethodContext, params?: Partial<P>): Promise<MethodResult>;

@@ -29,6 +29,7 @@ export const recitation: Method<RecitationParams> = {
   name: 'recitation',
   paper: 'Sun et al., "Recitation-Augmented Language Models", ICLR 2023 (arXiv 2210.01296).',
   defaults: { numPaths: 1, maxTokens: 256 },
+  optional: { temperature: 'number' },
   cost: '1 chat call (n = paths) + 1 chat call per path',
   async run(question, ctx, params = {}) {
     const p = { ...recitation.defaults, ...params };

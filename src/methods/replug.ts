@@ -125,7 +125,8 @@ async function replugSequence(tracer: Tracer, question: string, hits: Hit[], lam
   return finishWithPosterior(tracer, candidates[best], hits, lambda, table[best]);
 }
 
-function finishWithPosterior(tracer: Tracer, answer: string, hits: Hit[], lambda: number[], logps: number[]): MethodResult {
+/** Cites the document with the largest posterior p(d | x, y) ∝ w_d · p(y | d, x) and finishes the run. */
+export function finishWithPosterior(tracer: Tracer, answer: string, hits: Hit[], lambda: number[], logps: number[]): MethodResult {
   const post = posterior(lambda, logps);
   const top = argmax(post);
   tracer.note('score', 'posterior p(d | x, y) ∝ λ_d p(y | d ∘ x)', { output: `cite [${top + 1}]`, scores: Object.fromEntries(post.map((x, d) => [`p(d[${d + 1}] | x, y)`, x])) });

@@ -1,0 +1,95 @@
+/**
+ * RAG-Sequence: Lewis et al., "Retrieval-Augmented Generation for Knowledge-Intensive NLP
+ * Tasks", NeurIPS 2020 (arXiv 2005.11401), §2.2 and §2.5.
+ *
+ * One document generates the whole answer; the answer's probability is marginalised over the
+ * top-k documents:
+ *
+ *   p(y | x) = Σ_z p(z | x) · Π_i p(y_i | x, z, y_<i),   p(z | x) = softmax_z s(z, x)
+ *
+ * Decoding (§2.5): beam search (size N) per document gives hypotheses Y = ∪_z beam(z); then
+ * - `thorough`: every y ∈ Y is scored under every z (here with `scoreContinuation` on the
+ *   document's raw prompt), and argmax_y p(y | x) is returned;
+ * - `fast`: p(y | x, z) ≈ 0 whenever y was not in z's beam, so no extra passes: each y's
+ *   marginal sums only the documents that produced it, with their beam scores.
+ * Greedy (N = 1) needs one chat call per document with log-probabilities; N > 1 decodes token
+ * by token with prefill (`./mixture.ts`).
+ *
+ * Parameters: `beamSize` N (default 1), `decoding` "thorough" | "fast" (default "fast" — it
+ * needs only chat log-probabilities), `temperature` 1 on s(z, x), `maxTokens` 32.
+ * Cost: k chat calls (N = 1) or k × N per token (N > 1); thorough adds |Y| × k scorings.
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import { checkContext, Tracer, type Method } from './method.js';
+import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs } from './mixture.js';
+import { argmax, logMixture, softmax } from './prob.js';
+import { docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
+
+export interface RagSequenceParams {
+  beamSize: number;
+  decoding: 'thorough' | 'fast';
+  temperature: number;
+  maxTokens: number;
+}
+
+export const ragSequence: Method<RagSequenceParams> = {
+  name: 'rag-sequence',
+  paper: 'Lewis et al., "Retrieval-Augmented Generation for Knowledge-Intensive NLP Tasks", NeurIPS 2020 (arXiv 2005.11401) — RAG-Sequence.',
+  defaults: { beamSize: 1, decoding: 'fast', temperature: 1, maxTokens: 32 },
+  cost: 'k chat calls (greedy) + |Y| × k scorings (thorough)',
+  async run(question, ctx, params = {}) {
+    checkContext(ctx, 'rag-sequence');
+    const p = { ...ragSequence.defaults, ...params };
+    if (!Number.isInteger(p.beamSize) || p.beamSize < 1) throw new InvalidParameterError(`rag-sequence: beamSize must be an integer ≥ 1, got ${p.beamSize}`);
+    if (p.decoding !== 'thorough' && p.decoding !== 'fast') throw new InvalidParameterError(`rag-sequence: decoding must be "thorough" or "fast", got ${JSON.stringify(p.decoding)}`);
+    requireLogprobs(ctx, 'rag-sequence');
+    if (p.decoding === 'thorough') requireEchoScoring(ctx, 'rag-sequence (thorough decoding)');
+    const tracer = new Tracer(ctx);
+    const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);
+    if (hits.length === 0) return tracer.finish('No passages were retrieved.', [], []);
+    const pz = tracer.time('score', 'p(z | x) = softmax(s(z, x))', () => softmax(hits.map((h) => h.score), p.temperature), (w) => ({
+      scores: Object.fromEntries(w.map((x, i) => [`p(z[${i + 1}] | x)`, x])),
+    }));
+    // beams[z] = hypotheses of document z with log p(y | x, z)
+    const beams: Array<Map<string, number>> = [];
+    for (let z = 0; z < hits.length; z++) {
+      const found = new Map<string, number>();
+      if (p.beamSize === 1) {
+        const r = await tracer.generate(`greedy answer from document [${z + 1}]`, docMessages(hits[z], question), { temperature: 0, maxTokens: p.maxTokens, logprobs: true });
+        const g = r.generations[0];
+        let text = '';
+        let lp = 0;
+        for (const t of g.logprobs ?? []) {
+          if (t.token.includes('\n') && text.trim().length > 0) break;
+          text += t.token;
+          lp += t.logprob;
+        }
+        if (text.trim()) found.set(text.trim(), lp);
+      } else {
+        const res = await mixtureDecode(tracer, [docMessages(hits[z], question)], [1], p.beamSize, p.maxTokens);
+        for (const b of res.beams) if (beamText(b) && !found.has(beamText(b))) found.set(beamText(b), b.logprob);
+        tracer.note('generate', `beam search on document [${z + 1}] (N = ${p.beamSize})`, { output: [...found].map(([text, logprob]) => ({ text, logprob })) });
+      }
+      beams.push(found);
+    }
+    const hypotheses = [...new Set(beams.flatMap((m) => [...m.keys()]))];
+    if (hypotheses.length === 0) return tracer.finish('', [], hits);
+    const table: number[][] = [];
+    for (const y of hypotheses) {
+      const row: number[] = [];
+      for (let z = 0; z < hits.length; z++) {
+        if (p.decoding === 'fast') row.push(beams[z].get(y) ?? -Infinity);
+        else row.push((await tracer.score(`log p(y | x, z[${z + 1}])`, docRawPrompt(hits[z], question), ` ${y}`, { document: z + 1 }, true)).logprob);
+      }
+      table.push(row);
+    }
+    const marginal = table.map((row) => logMixture(row, pz));
+    const best = argmax(marginal);
+    tracer.note('decide', `argmax_y Σ_z p(z | x) p(y | x, z) (${p.decoding} decoding)`, {
+      input: { hypotheses, 'log p(y | x, z)': table },
+      output: hypotheses[best],
+      scores: Object.fromEntries(hypotheses.map((y, i) => [`log p(${y} | x)`, marginal[i]])),
+    });
+    return finishWithPosterior(tracer, hypotheses[best], hits, pz, table[best]);
+  },
+};

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRelevant, parseSupport, parseUtility, parseYesNo, selfRag } from '../../src/methods/self-rag.js';
+import { parseCandidates, parsePairwise, parseValidity, sure } from '../../src/methods/sure.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { context, lastUser, MemoryRetriever, model } from './support/memory.js';
+
+let server: OpenAIServer;
+beforeEach(async () => {
+  server = await startOpenAIServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+const chatBodies = () => server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body!);
+const Q = 'What is the capital of France?';
+
+describe('SuRe (the loopback server stands in for an LLM)', () => {
+  it('parses candidates, validity and pairwise verdicts', () => {
+    expect(parseCandidates('(a) Paris, (b) Lyon', 2)).toEqual(['Paris', 'Lyon']);
+    expect(parseCandidates('(a) "Paris". (b) Paris', 2)).toEqual(['Paris']);
+    expect(parseCandidates('Paris\nLyon\nNice', 2)).toEqual(['Paris', 'Lyon']);
+    expect(parseCandidates('(a) Paris', 2)).toEqual(['Paris']);
+    expect(parseValidity('True.')).toBe(1);
+    expect(parseValidity('False')).toBe(0);
+    expect(parsePairwise('Passage 2 is better')).toBe(2);
+    expect(parsePairwise('I cannot tell')).toBeUndefined();
+  });
+
+  it('candidates → summaries → validity → pairwise ranking → argmax(v + r)', async () => {
+    server.enqueueChat(
+      '(a) Paris, (b) Lyon',
+      'Paris is the capital of France. [DONE] (cut by the stop string)',
+      'Lyon is a large French city.',
+      'True',
+      'False',
+      'Passage 1', // pair (1, 2): summary 1 wins
+      'Passage 2', // pair (2, 1): summary 1, shown second, wins again
+    );
+    const r = await sure.run(Q, context(model(server), new MemoryRetriever()));
+    // wins = [2, 0], comparisons 2(N−1) = 2 → r = [1, 0]; v = [1, 0] → totals [2, 0]
+    const d = r.trace.find((s) => s.kind === 'decide')!;
+    expect(d.scores).toEqual({ 'v(Paris)': 1, 'r(Paris)': 1, 'total(Paris)': 2, 'v(Lyon)': 0, 'r(Lyon)': 0, 'total(Lyon)': 0 });
+    expect(r.answer).toBe('Paris [1]');
+    expect(r.calls).toBe(7); // 1 + 2 + 2 + 2
+    expect(chatBodies()[1].stop).toEqual(['[DONE]']);
+    expect(lastUser(chatBodies()[3])).toContain('Passage: Paris is the capital of France.');
+    expect(lastUser(chatBodies()[6])).toMatch(/Passage 1: Lyon is a large French city\.\n\nPassage 2: Paris/);
+  });
+
+  it('an unparsable ranking verdict gives 0.5 to each side', async () => {
+    server.enqueueChat('(a) Paris, (b) Lyon', 'S1', 'S2', 'False', 'True', 'hmm', 'Passage 1');
+    const r = await sure.run(Q, context(model(server), new MemoryRetriever()));
+    // pair (1,2) unparsable → 0.5 each; pair (2,1) "Passage 1" → summary 2 wins: wins = [0.5, 1.5] → r = [0.25, 0.75]
+    const d = r.trace.find((s) => s.kind === 'decide')!;
+    expect(d.scores!['r(Paris)']).toBe(0.25);
+    expect(d.scores!['total(Lyon)']).toBe(1.75);
+    expect(r.answer).toBe('Lyon'); // no passage contains "Lyon": no citation invented
+    expect(r.citations).toEqual([]);
+  });
+});
+
+describe('Self-RAG, prompted (the loopback server stands in for an LLM)', () => {
+  it('parses the judges', () => {
+    expect(parseYesNo('No.')).toBe(false);
+    expect(parseRelevant('Irrelevant')).toBe(false);
+    expect(parseRelevant('Relevant.')).toBe(true);
+    expect(parseSupport('Partially supported')).toBe(0.5);
+    expect(parseSupport('No support')).toBe(0);
+    expect(parseUtility('4')).toBe(0.5);
+    expect(parseUtility('1')).toBe(-1);
+  });
+
+  it('retrieves, judges each passage, and returns the best-supported answer', async () => {
+    server.enqueueChat('Yes', 'Relevant', 'Relevant', 'Paris', 'Partially supported', '4', 'Berlin', 'Fully supported', '5');
+    const r = await selfRag.run(Q, context(model(server), new MemoryRetriever()));
+    // passage 1: 1 + 0.5 + (4−3)/2 = 2; passage 2: 1 + 1 + (5−3)/2 = 3 → passage 2 wins
+    const d = r.trace.at(-1)!;
+    expect(d.scores).toMatchObject({ 'score [1]': 2, 'score [2]': 3 });
+    expect(r.answer).toBe('Berlin [2]');
+    expect(r.citations[0].chunkId).toBe('d1#0');
+    expect(r.calls).toBe(9);
+  });
+
+  it('answers closed-book when it decides not to retrieve, or when no passage is relevant', async () => {
+    server.enqueueChat('No', 'Paris');
+    const retriever = new MemoryRetriever();
+    const r = await selfRag.run(Q, context(model(server), retriever));
+    expect(r.answer).toBe('Paris');
+    expect(retriever.queries).toEqual([]);
+    server.enqueueChat('Yes', 'Irrelevant', 'Not relevant', 'Paris');
+    const r2 = await selfRag.run(Q, context(model(server), retriever));
+    expect(r2.answer).toBe('Paris');
+    expect(r2.hits).toEqual([]);
+    expect(r2.calls).toBe(4);
+  });
+});
