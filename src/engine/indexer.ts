@@ -13,7 +13,7 @@ import path from 'node:path';
 import { getAnalyzer } from '../analysis/registry.js';
 import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
-import { IndexWriter, type IndexConfig } from '../index/index.js';
+import { IndexWriter, readManifest, type IndexConfig } from '../index/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 
 export interface IndexOptions {
@@ -23,7 +23,7 @@ export interface IndexOptions {
   paths: string[];
   include?: string[];
   exclude?: string[];
-  /** Analyzer name for a new index (default `auto`); an existing index keeps its own. */
+  /** Analyzer name for a new index (default `auto`); an existing index keeps its own unless this names another (then InvalidParameterError). */
   analyzer?: string;
   /** Target chunk size in tokens (default 256) and overlap (default 32). */
   chunkSize?: number;
@@ -70,8 +70,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const started = opts.now();
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNKING.chunkSize;
   const chunkOverlap = opts.chunkOverlap ?? DEFAULT_CHUNKING.chunkOverlap;
+  // An existing index keeps its analyzer unless one is named explicitly (a different one is refused by the writer).
+  const existing = await readManifest(opts.indexDir);
   const config: IndexConfig = {
-    analyzer: opts.analyzer ?? 'auto',
+    analyzer: opts.analyzer ?? existing?.manifest.config.analyzer ?? 'auto',
     chunkSize,
     chunkOverlap,
     noChunk: opts.noChunk ?? false,
@@ -130,7 +132,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
             }
           }
         }
-        for await (const doc of loadFile(entry, { strict: opts.strict, onWarning: (m: string) => { summary.skipped++; warn(m); } })) {
+        // JSONL titles are searchable text too (BEIR "flat": title and text together).
+        const loadOpts = { strict: opts.strict, prependTitle: true, onWarning: (m: string) => { summary.skipped++; warn(m); } };
+        for await (const doc of loadFile(entry, loadOpts)) {
           if (seenDocs.has(doc.id)) {
             summary.skipped++;
             warn(`${doc.source}: duplicate document id ${JSON.stringify(doc.id)}; keeping the first`);

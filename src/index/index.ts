@@ -15,3 +15,4 @@ export {
 } from './store/format.js';
 export { IndexWriter, type CommitInfo, type WriterDeps } from './store/writer.js';
 export { IndexReader, type IndexStats, type ReaderOptions } from './store/reader.js';
+export { readManifest } from './store/load.js';

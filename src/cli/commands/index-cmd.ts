@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
-    .option('--analyzer <name>', 'analyzer for a new index: auto, english, korean, cjk, standard', 'auto')
+    .option('--analyzer <name>', 'analyzer for a new index: auto (default), english, korean, cjk, standard; an existing index keeps its own')
     .option('--chunk-size <tokens>', 'target chunk size in tokens', '256')
     .option('--chunk-overlap <tokens>', 'overlap between consecutive chunks in tokens', '32')
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
