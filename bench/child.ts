@@ -1,0 +1,93 @@
+/**
+ * One measurement in a fresh process (so peak RSS belongs to one system alone):
+ *   node --expose-gc --import tsx bench/child.ts '<ChildJob JSON>'
+ * Loads the data, builds the system's index (timed), measures the index's heap + ArrayBuffer
+ * growth, writes the index where the library persists (size), warms up on a few queries, then runs
+ * every query once, single-threaded, timing each. Prints one line `RESULT <ChildResult JSON>`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBenchData, type DataSpec } from './dataset.js';
+import { SYSTEMS, type SystemName } from './systems.js';
+
+export interface ChildJob {
+  system: SystemName;
+  data: DataSpec;
+  topK: number;
+  /** Queries run untimed first (JIT warm-up). */
+  warmupQueries: number;
+}
+
+export interface ChildResult {
+  system: SystemName;
+  numDocs: number;
+  numQueries: number;
+  /** UTF-8 bytes of the indexed contents. */
+  rawTextBytes: number;
+  buildSeconds: number;
+  /** Heap + ArrayBuffer growth from before the build to after it (after GC), bytes. */
+  indexMemoryBytes: number;
+  /** Bytes on disk of the persisted index, or null. */
+  indexBytesOnDisk: number | null;
+  /** Per-query latency, ms, in query order. */
+  latenciesMs: number[];
+  /** Peak resident set size of the whole process, bytes. */
+  peakRssBytes: number;
+  /** RSS after loading the data, before building, bytes. */
+  baselineRssBytes: number;
+  failedQueries: number;
+  /** qid → top-k doc ids, best first. */
+  run: Record<string, string[]>;
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as ChildJob;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('bench/child.ts needs node --expose-gc');
+  const data = await loadBenchData(job.data);
+  let rawTextBytes = 0;
+  for (const d of data.docs) rawTextBytes += Buffer.byteLength(d.contents);
+  const work = await mkdtemp(join(tmpdir(), `openbook-bench-${job.system}-`));
+  try {
+    gc();
+    const baselineRssBytes = process.memoryUsage().rss;
+    const m0 = process.memoryUsage();
+    const t0 = performance.now();
+    const built = await SYSTEMS[job.system].build(data.docs, work);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    gc();
+    const m1 = process.memoryUsage();
+    const indexMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
+    const indexBytesOnDisk = await built.persist(join(work, 'persisted'));
+    for (let i = 0; i < Math.min(job.warmupQueries, data.queries.length); i++) await built.search(data.queries[i][1], job.topK);
+    const latenciesMs: number[] = [];
+    const run: Record<string, string[]> = {};
+    for (const [qid, text] of data.queries) {
+      const q0 = performance.now();
+      const r = built.search(text, job.topK);
+      const ids = r instanceof Promise ? await r : r;
+      latenciesMs.push(performance.now() - q0);
+      run[qid] = ids;
+    }
+    const result: ChildResult = {
+      system: job.system,
+      numDocs: data.docs.length,
+      numQueries: data.queries.length,
+      rawTextBytes,
+      buildSeconds,
+      indexMemoryBytes,
+      indexBytesOnDisk,
+      latenciesMs,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      baselineRssBytes,
+      failedQueries: built.failedQueries(),
+      run,
+    };
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
