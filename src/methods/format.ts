@@ -1,7 +1,7 @@
 /**
  * A readable, plain-text view of a trace for `openbook ask --trace`: one numbered block per
  * step — kind, name, duration and tokens on the first line, then the input (→ above), the
- * output (← below) and the step's named scores. Long texts are cut at `maxChars` with "…";
+ * output (← below) and the step's named scores. Durations are rounded to whole milliseconds. Long texts are cut at `maxChars` with "…";
  * lists show at most `maxItems` entries. Numbers print with 4 decimals; −∞ as "-inf".
  */
 import type { TraceStep } from '../core/types.js';
@@ -54,7 +54,7 @@ export function formatTrace(trace: readonly TraceStep[], options: FormatTraceOpt
   const o = { maxChars: options.maxChars ?? 300, maxItems: options.maxItems ?? 10 };
   const out: string[] = [];
   trace.forEach((s, i) => {
-    const meta = [`${formatNumber(s.durationMs)} ms`];
+    const meta = [`${Math.round(s.durationMs)} ms`];
     if (s.usage) meta.push(`${s.usage.promptTokens}+${s.usage.completionTokens} tokens`);
     out.push(`${i + 1}. [${s.kind}] ${s.name} (${meta.join(', ')})`);
     for (const l of render(s.input, o)) out.push(`     → ${l}`);

@@ -14,15 +14,15 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import type { Citation, Hit, TokenUsage, TraceStep } from '../core/types.js';
+import type { Retriever as BaseRetriever } from '../retrieve/types.js';
 import type { ChatMessage, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
 
 /**
- * Ranked retrieval. Structurally the `Retriever` of `src/retrieve/types.ts` (STYLE habit 7):
- * `topK` ≥ 1 hits, best first, ranks 1-based.
+ * What a method needs of a retriever: `retrieve(query, topK, signal)` of `src/retrieve/types.ts`
+ * (`topK` ≥ 1 hits, best first, ranks 1-based). Every sparse, dense or hybrid retriever fits;
+ * the noisy-retrieval wrappers of `./retrieval.ts` need no name.
  */
-export interface Retriever {
-  retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]>;
-}
+export type Retriever = Pick<BaseRetriever, 'retrieve'>;
 
 /** An NLI model: probabilities of entailment / neutral / contradiction of `hypothesis` given `premise` (sum 1). */
 export interface NliModel {
