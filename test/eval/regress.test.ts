@@ -72,7 +72,7 @@ describe('runRegression on a dataset the test writes', () => {
     expect(pass.grade).toBe('OK');
     expect(okish.grade).toBe('OKISH'); // 0.6671 vs 0.66667: Δ 0.00043
     expect(fail.grade).toBe('FAIL');
-    expect(formatRegression(fail).join('\n')).toMatch(/FAIL  nDCG@10 +expected +0\.7000 +got +0\.6667 +\(Δ -0\.0333\)/);
+    expect(formatRegression(fail).join('\n')).toMatch(/FAIL {2}nDCG@10 +expected +0\.7000 +got +0\.6667 +\(Δ -0\.0333\)/);
   });
   it('knows when the datasets root is absent', async () => {
     expect(await datasetsAvailable(datasets)).toBe(true);
@@ -87,7 +87,7 @@ describe('openbook regress (CLI)', () => {
   });
   it('runs the regression files of a folder and exits 1 on FAIL', () => {
     let status = 0;
-    let out = '';
+    let out: string;
     try {
       out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'regress', '--datasets', datasets, '--regressions', regDir, '--cache', join(root, 'cli-cache')], { encoding: 'utf8' });
     } catch (err) {
@@ -96,9 +96,9 @@ describe('openbook regress (CLI)', () => {
       out = e.stdout;
     }
     expect(status).toBe(1);
-    expect(out).toMatch(/^OK    tiny\.pass/m);
+    expect(out).toMatch(/^OK {4}tiny\.pass/m);
     expect(out).toMatch(/^OKISH tiny\.okish/m);
-    expect(out).toMatch(/^FAIL  tiny\.fail/m);
+    expect(out).toMatch(/^FAIL {2}tiny\.fail/m);
     expect(out).toMatch(/3 regressions: 2 passed, 1 failed/);
   });
 });
