@@ -7,7 +7,10 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig, type OpenbookConfigInput } from '../../config/index.js';
+import { loadTemplates } from '../../generate/prompts.js';
+import { OpenAICompatibleModel } from '../../models/openai-compatible.js';
 import { listen } from '../../server/listen.js';
+import { askMethodsWithLlm, defaultAskMethods } from '../../server/methods.js';
 import { action, intFlag } from '../shared.js';
 
 interface ServeFlags {
@@ -53,9 +56,20 @@ export function register(program: Command): void {
         });
         const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, log });
+        // With a model configured, the ask endpoint offers `llm` and every method of src/methods/.
+        const { llm: l } = config;
+        const methods =
+          l.baseUrl && l.model
+            ? askMethodsWithLlm({
+                llm: new OpenAICompatibleModel({ baseUrl: l.baseUrl, model: l.model, apiKey: l.apiKey, timeoutMs: l.timeoutMs, maxRetries: l.maxRetries, maxConcurrency: l.maxConcurrency }),
+                now: Date.now,
+                templates: loadTemplates(config.prompts),
+              })
+            : defaultAskMethods();
+        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, methods, log });
         process.stdout.write(`openbook serving ${config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
         if (config.server.apiKey) process.stdout.write('  auth  Bearer token required (OPENBOOK_API_KEY)\n');
+        process.stdout.write(`  ask   methods: ${[...methods.keys()].join(', ')}\n`);
         const stop = () => {
           process.stdout.write('stopping\n');
           void running.close().then(() => process.exit(0));
