@@ -2,7 +2,7 @@
  * A readable, plain-text view of a trace for `openbook ask --trace`: one numbered block per
  * step — kind, name, duration and tokens on the first line, then the input (→ above), the
  * output (← below) and the step's named scores. Durations are rounded to whole milliseconds. Long texts are cut at `maxChars` with "…";
- * lists show at most `maxItems` entries. Numbers print with 4 decimals; −∞ as "-inf".
+ * lists show at most `maxItems` entries. Numbers print with at most 4 decimals; −∞ as "-inf".
  */
 import type { TraceStep } from '../core/types.js';
 
@@ -13,12 +13,13 @@ export interface FormatTraceOptions {
   maxItems?: number;
 }
 
-/** 4 decimals, integers as is, ±∞ as ±inf. */
+/** At most 4 decimals (trailing zeros dropped; tiny non-zero values in exponent form), integers as is, ±∞ as ±inf. */
 export function formatNumber(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (Number.isInteger(x)) return String(x);
-  return x.toFixed(4);
+  const r = Number(x.toFixed(4));
+  return r === 0 && x !== 0 ? x.toExponential(2) : String(r);
 }
 
 function cut(s: string, max: number): string {

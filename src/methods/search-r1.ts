@@ -80,7 +80,7 @@ export const searchR1: Method<SearchR1Params> = {
       const text = res.generations[0].text;
       const action = parseTurn(text);
       if (action.kind === 'answer') {
-        tracer.note('decide', `turn ${turn}: answer`, { output: action.answer, ...(action.closed ? {} : { input: 'no </answer> in the text (stop string or missing tag)' }) });
+        tracer.note('decide', `turn ${turn}: answer`, { input: { finishReason: res.generations[0].finishReason, closingTag: action.closed }, output: action.answer });
         const cited = citeAnswer(action.answer, seen);
         return tracer.finish(cited.answer, cited.citations, seen);
       }

@@ -45,7 +45,7 @@ describe('trace formatter', () => {
     const text = formatTrace([
       { kind: 'retrieve', name: 'retrieve top-k', input: { query: 'capital of France', topK: 2 }, output: [{ rank: 1, chunkId: 'd0#0', score: 5 }], durationMs: 3 },
       { kind: 'generate', name: 'answer', input: { prompt: 'a'.repeat(8) }, output: 'Paris [1]', usage: { promptTokens: 40, completionTokens: 4 }, durationMs: 120.5 },
-      { kind: 'score', name: 'weights', scores: { 'λ[1]': 0.7310585786, 'log p': -Infinity }, durationMs: 0 },
+      { kind: 'score', name: 'weights', scores: { 'λ[1]': 0.7310585786, 'λ[2]': 0.5, 'tiny': 0.0000123, 'log p': -Infinity }, durationMs: 0 },
     ], { maxChars: 5 });
     expect(text).toBe(
       [
@@ -58,6 +58,8 @@ describe('trace formatter', () => {
         '     ← Paris…',
         '3. [score] weights (0 ms)',
         '     · λ[1] = 0.7311',
+        '     · λ[2] = 0.5',
+        '     · tiny = 1.23e-5',
         '     · log p = -inf',
         '',
       ].join('\n'),
