@@ -62,7 +62,7 @@ export function splitSentences(text: string): SentenceSpan[] {
       while (j < n && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j++;
       const blank = j < n && text[j] === '\n';
       const prev = lastNonSpace(text, start, i);
-      const wrapped = !blank && j < n && (/[a-z]/.test(text[j]) || (prev !== '' && /[,\-–(\[]/.test(prev)));
+      const wrapped = !blank && j < n && (/[a-z]/.test(text[j]) || (prev !== '' && /[,\-–([]/.test(prev)));
       if (!wrapped) push(i + 1);
       continue;
     }

@@ -8,14 +8,38 @@
  * const answer = await engine.ask('What does HyDE generate before it retrieves?');
  * ```
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Analyzer } from '../analysis/analyzer.js';
 import { getAnalyzer } from '../analysis/registry.js';
-import { InvalidParameterError } from '../core/errors.js';
-import type { Answer, Hit } from '../core/types.js';
+import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import type { Answer, Hit, TraceStep } from '../core/types.js';
 import { extractiveAnswer, type ExtractiveOptions } from '../generate/extractive.js';
+import { answerWithLlm } from '../generate/llm-answer.js';
+import type { TemplateSet } from '../generate/prompts.js';
+import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
 import { IndexReader, similarityNames, type SimilarityName } from '../index/index.js';
+import { getMethod, runMethod } from '../methods/registry.js';
+import { withRetrievalSetting, type RetrievalSetting } from '../methods/retrieval.js';
+import type { Embedder, LanguageModel } from '../models/types.js';
+import { DenseRetriever } from '../retrieve/dense.js';
+import type { FusionMethod } from '../retrieve/hybrid.js';
+import { HybridRetriever } from '../retrieve/hybrid.js';
+import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
+
+/** Which retriever answers a query. */
+export type RetrieverKind = 'bm25' | 'dense' | 'hybrid';
+export const retrieverKinds: readonly RetrieverKind[] = ['bm25', 'dense', 'hybrid'];
+
+/** Models the engine may use; all optional (no model = BM25 + extractive answers). */
+export interface EngineModels {
+  llm?: LanguageModel;
+  embedder?: Embedder;
+  /** Prompt templates (defaults when absent). */
+  templates?: TemplateSet;
+}
 
 export interface SearchOptions {
   /** Number of hits, ≥ 1. Default 10. */
@@ -26,12 +50,42 @@ export interface SearchOptions {
   k1?: number;
   b?: number;
   delta?: number;
+  /** `bm25` (default), `dense` (needs an embedder and `index --embed`), or `hybrid` (both, fused). */
+  retriever?: RetrieverKind;
+  /** Hybrid fusion: reciprocal rank fusion (default) or normalised linear fusion. */
+  fusion?: FusionMethod;
+  /** RRF constant ≥ 0 (default 60); not the number of hits. */
+  rrfK?: number;
+  /** Weight of the dense list in [0, 1] for hybrid fusion (default: equal weights). */
+  alpha?: number;
+  normalization?: ScoreNormalization;
   signal?: AbortSignal;
 }
 
 export interface AskOptions extends SearchOptions {
-  extractive?: ExtractiveOptions;
+  /** Force the offline extractive answer even when a language model is configured. */
+  extractive?: boolean;
+  extractiveOptions?: ExtractiveOptions;
+  /** A named method from the literature (`naive`, `hyde`, `replug`, …); needs a language model. */
+  method?: string;
+  /** The method's parameters, named as in its paper. */
+  params?: Record<string, unknown>;
+  /** RetRobust's noisy-retrieval settings: top-k (default), ranks 11–20, or random passages. */
+  retrieval?: RetrievalSetting;
+  /** Seed for methods that sample (default 7). */
+  seed?: number;
+  /** Receives answer text as the model streams it (LLM answers only). */
+  onToken?: (text: string) => void;
 }
+
+/** `Answer` plus what an LLM answer adds for `--json`. */
+export type EngineAnswer = Answer & {
+  prompt?: unknown;
+  model?: string;
+  latencyMs?: number;
+  invalidCitations?: number[];
+  calls?: number;
+};
 
 /** Validates retrieval parameters; throws InvalidParameterError naming the bad one. */
 export function checkSearchOptions(o: SearchOptions): void {
@@ -41,40 +95,132 @@ export function checkSearchOptions(o: SearchOptions): void {
   if (o.k1 !== undefined && !(o.k1 >= 0)) throw new InvalidParameterError(`k1 must be ≥ 0, got ${o.k1}`);
   if (o.b !== undefined && !(o.b >= 0 && o.b <= 1)) throw new InvalidParameterError(`b must be in [0, 1], got ${o.b}`);
   if (o.delta !== undefined && !(o.delta >= 0)) throw new InvalidParameterError(`delta must be ≥ 0, got ${o.delta}`);
+  if (o.retriever !== undefined && !retrieverKinds.includes(o.retriever))
+    throw new InvalidParameterError(`unknown retriever ${JSON.stringify(o.retriever)}; valid: ${retrieverKinds.join(', ')}`);
+  if (o.alpha !== undefined && !(o.alpha >= 0 && o.alpha <= 1)) throw new InvalidParameterError(`alpha must be in [0, 1], got ${o.alpha}`);
+  if (o.rrfK !== undefined && !(o.rrfK >= 0)) throw new InvalidParameterError(`rrfK must be ≥ 0, got ${o.rrfK}`);
+}
+
+/** mulberry32: a small seeded PRNG giving uniform [0, 1) numbers (Tommy Ettinger's public-domain generator). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export class Engine {
   readonly analyzer: Analyzer;
+  private denseReader?: Promise<DenseIndexReader>;
 
   private constructor(
     readonly reader: IndexReader,
     readonly dir: string,
+    readonly models: EngineModels,
   ) {
     this.analyzer = getAnalyzer(reader.config.analyzer);
   }
 
   /** Opens the last committed index in `dir`. Throws IndexNotFoundError / IndexFormatError. */
-  static async open(dir: string): Promise<Engine> {
-    return new Engine(await IndexReader.open(dir), dir);
+  static async open(dir: string, models: EngineModels = {}): Promise<Engine> {
+    return new Engine(await IndexReader.open(dir), dir, models);
+  }
+
+  /** Whether `index --embed` has stored passage vectors in this index. */
+  hasDenseIndex(): boolean {
+    return existsSync(path.join(this.dir, DENSE_DIR, DENSE_MANIFEST));
   }
 
   /** A sparse retriever with the given scoring parameters. */
-  sparseRetriever(o: SearchOptions = {}): Retriever {
+  sparseRetriever(o: SearchOptions = {}): SparseRetriever {
     checkSearchOptions(o);
     return new SparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta });
   }
 
-  /** Ranked chunks for `query`, best first. */
-  async search(query: string, o: SearchOptions = {}): Promise<Hit[]> {
-    return this.sparseRetriever(o).retrieve(query, o.topK ?? 10, o.signal);
+  /**
+   * The dense retriever over the stored passage vectors.
+   * @throws CapabilityError when no embedder is configured or the index has no vectors
+   */
+  async denseRetriever(): Promise<DenseRetriever> {
+    const embedder = this.models.embedder;
+    if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
+    if (!this.hasDenseIndex()) throw new CapabilityError(`the index at ${this.dir} has no passage vectors; run \`openbook index <paths> --embed\` first`);
+    this.denseReader ??= DenseIndexReader.open(this.dir);
+    return new DenseRetriever(this.reader, await this.denseReader, embedder);
   }
 
-  /** The offline extractive answer with citations over the top `topK` (default 5) hits. */
-  async ask(question: string, o: AskOptions = {}): Promise<Answer> {
+  /** The retriever `o.retriever` names (default BM25). */
+  async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    checkSearchOptions(o);
+    const kind = o.retriever ?? 'bm25';
+    if (kind === 'bm25') return this.sparseRetriever(o);
+    const dense = await this.denseRetriever();
+    if (kind === 'dense') return dense;
+    return new HybridRetriever(this.sparseRetriever(o), dense, {
+      fusion: o.fusion ?? 'rrf',
+      ...(o.rrfK !== undefined ? { rrfK: o.rrfK } : {}),
+      ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+      ...(o.normalization !== undefined ? { normalization: o.normalization } : {}),
+    });
+  }
+
+  /** Ranked chunks for `query`, best first. */
+  async search(query: string, o: SearchOptions = {}): Promise<Hit[]> {
+    return (await this.retriever(o)).retrieve(query, o.topK ?? 10, o.signal);
+  }
+
+  /**
+   * A cited answer over the top `topK` (default 5) passages: a named method when `o.method`
+   * is given; an LLM answer when a language model is configured (unless `o.extractive`);
+   * otherwise the offline extractive answer.
+   * @throws CapabilityError when a method needs a model that is not configured
+   */
+  async ask(question: string, o: AskOptions = {}): Promise<EngineAnswer> {
+    const topK = o.topK ?? 5;
+    const llm = this.models.llm;
+    if (o.method) {
+      getMethod(o.method); // unknown names fail before any model call
+      if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
+      let retriever: Pick<Retriever, 'retrieve'> = await this.retriever(o);
+      if (o.retrieval && o.retrieval !== 'top') {
+        retriever = withRetrievalSetting(retriever, o.retrieval, { rng: mulberry32(o.seed ?? 7), randomPassages: async (count, rng) => this.randomPassages(count, rng) });
+      }
+      const dense = this.models.embedder && this.hasDenseIndex() ? await this.denseRetriever() : undefined;
+      const r = await runMethod(
+        o.method,
+        question,
+        {
+          llm,
+          retriever,
+          topK,
+          rng: mulberry32(o.seed ?? 7),
+          now: Date.now,
+          seed: o.seed ?? 7,
+          ...(o.signal ? { signal: o.signal } : {}),
+          ...(this.models.embedder ? { embedder: this.models.embedder } : {}),
+          ...(dense ? { denseSearch: async (v: Float32Array, k: number) => dense.searchVector(v, k) } : {}),
+        },
+        o.params ?? {},
+      );
+      return r;
+    }
     const started = Date.now();
-    const hits = await this.search(question, { ...o, topK: o.topK ?? 5 });
+    const retriever = await this.retriever(o);
+    const hits = await retriever.retrieve(question, topK, o.signal);
+    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query: question, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
+    if (llm && !o.extractive) {
+      const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return {
+        ...a,
+        trace: [retrieveStep, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }],
+      };
+    }
     const stats = this.reader.stats();
-    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, o.extractive);
+    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.docCount ?? stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, o.extractiveOptions);
     return {
       question,
       answer: ex.answer,
@@ -82,15 +228,26 @@ export class Engine {
       hits,
       method: 'extractive',
       trace: [
-        { kind: 'retrieve', name: 'BM25 top-k', input: { query: question, topK: o.topK ?? 5 }, output: hits.map((h) => h.chunkId), durationMs: 0 },
+        retrieveStep,
         {
           kind: 'score',
           name: 'sentence scoring',
           output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
-          durationMs: Date.now() - started,
+          durationMs: Date.now() - started - retrieveStep.durationMs,
         },
       ],
     };
+  }
+
+  /** `count` distinct chunks drawn uniformly from the whole index (the `random` retrieval setting). */
+  private randomPassages(count: number, rng: () => number): Hit[] {
+    const n = this.reader.stats().numChunks;
+    const picked = new Set<number>();
+    while (picked.size < Math.min(count, n)) picked.add(Math.floor(rng() * n));
+    return [...picked].map((i, k) => {
+      const c = this.reader.chunk(i);
+      return { rank: k + 1, score: 0, docId: c.docId, chunkId: c.id, source: c.source, title: c.title, text: c.text, startLine: c.startLine, endLine: c.endLine, ...(c.page !== undefined ? { page: c.page } : {}) };
+    });
   }
 
   /**

@@ -8,7 +8,7 @@
  * A vector whose chunk is no longer in the sparse index (embeddings not yet refreshed) is
  * skipped, and the search is widened so that `topK` live hits still come back when they exist.
  */
-import { InvalidParameterError } from '../core/errors.js';
+import { DimensionMismatchError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { DenseMatch } from '../index/dense/store.js';
 import type { StoredChunk } from '../index/store/format.js';
@@ -97,6 +97,18 @@ export class DenseRetriever implements Retriever {
     }
     const [vector] = await this.embedder.embed([query], { kind: 'query', signal });
     signal?.throwIfAborted();
+    return this.searchVector(vector, topK);
+  }
+
+  /**
+   * Maximum inner product (or cosine/L2, as the index was built) search by a ready vector, e.g.
+   * HyDE's average of hypothetical-document embeddings.
+   * @returns up to `topK` hits, best first, ranks 1-based
+   * @throws DimensionMismatchError when `vector.length` differs from the stored dimension
+   */
+  searchVector(vector: Float32Array, topK: number): Hit[] {
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    if (vector.length !== this.dense.dimension) throw new DimensionMismatchError(this.dense.dimension, vector.length);
     let want = topK;
     for (;;) {
       const matches = this.dense.search(vector, want);

@@ -1,26 +1,84 @@
 /**
  * `openbook ask "<question>"` — a cited answer. With no model configured: the extractive
  * answer (the best sentences of the top passages, each with its `[n]`), then the sources.
+ * With a model: an LLM answer that streams, with its citations checked; `--method` runs a
+ * named method of the literature and `--trace` shows its steps.
  */
 import type { Command } from 'commander';
-import type { Answer } from '../../core/types.js';
-import { Engine } from '../../engine/engine.js';
-import { action, colors, printJson, resolveIndexDir } from '../shared.js';
+import { InvalidParameterError } from '../../core/errors.js';
+import { Engine, type EngineAnswer } from '../../engine/engine.js';
+import { formatTrace } from '../../methods/format.js';
+import { methodNames } from '../../methods/registry.js';
+import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
+import { loadCliModels } from '../models.js';
+import { action, colors, intFlag, printJson, resolveIndexDir } from '../shared.js';
 import { hitJson, location, parseRetrievalFlags, retrievalOptions, type RetrievalFlags } from './search.js';
 
+interface AskFlags extends RetrievalFlags {
+  extractive?: boolean;
+  method?: string;
+  param?: string[];
+  trace?: boolean;
+  retrieval?: string;
+  seed?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => prev.concat(v);
+
+/** Parses repeated `--param name=value` into a record (numbers and booleans typed). */
+export function parseParams(pairs: string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new InvalidParameterError(`--param expects name=value, got ${JSON.stringify(p)}`);
+    const name = p.slice(0, eq);
+    const raw = p.slice(eq + 1);
+    out[name] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}
+
 export function register(program: Command): void {
-  retrievalOptions(program.command('ask').description('answer a question from the indexed documents, with citations').argument('<question>', 'the question'), 5).action(
-    action(async (question: string, flags: RetrievalFlags) => {
-      const engine = await Engine.open(resolveIndexDir(flags.index));
-      const answer = await engine.ask(question, parseRetrievalFlags(flags, 5));
-      if (flags.json) printJson(answerJson(answer));
-      else printAnswer(answer);
-    }),
-  );
+  retrievalOptions(program.command('ask').description('answer a question from the indexed documents, with citations').argument('<question>', 'the question'), 5)
+    .option('--extractive', 'use the offline extractive answerer even when a model is configured')
+    .option('--method <name>', `a RAG method by name: ${methodNames.join(', ')}`)
+    .option('--param <name=value>', "a method parameter named as in its paper, e.g. --param K=4 (repeatable)", collect)
+    .option('--trace', 'print the method\'s steps (what it retrieved, generated, scored and decided)')
+    .option('--retrieval <setting>', `passages given to a method: ${retrievalSettings.join(', ')} (RetRobust's noisy settings)`)
+    .option('--seed <n>', 'seed for sampling methods', '7')
+    .action(
+      action(async (question: string, flags: AskFlags) => {
+        const models = await loadCliModels(flags, { llm: !flags.extractive });
+        try {
+          const engine = await Engine.open(resolveIndexDir(flags.index), models);
+          const streaming = !flags.json && !flags.method && Boolean(models.llm) && !flags.extractive;
+          let streamed = false;
+          const answer = await engine.ask(question, {
+            ...parseRetrievalFlags(flags, 5, models.config),
+            extractive: flags.extractive,
+            ...(flags.method ? { method: flags.method, params: parseParams(flags.param) } : {}),
+            ...(flags.retrieval ? { retrieval: flags.retrieval as RetrievalSetting } : {}),
+            seed: intFlag('--seed', flags.seed, 7, 0),
+            ...(streaming
+              ? {
+                  onToken: (t: string) => {
+                    streamed = true;
+                    process.stdout.write(t);
+                  },
+                }
+              : {}),
+          });
+          if (flags.json) printJson(answerJson(answer));
+          else printAnswer(answer, { streamed, trace: flags.trace });
+        } finally {
+          await models.close();
+        }
+      }),
+    );
 }
 
 /** The JSON shape of `ask --json`. */
-export function answerJson(a: Answer) {
+export function answerJson(a: EngineAnswer) {
   return {
     question: a.question,
     answer: a.answer,
@@ -37,25 +95,41 @@ export function answerJson(a: Answer) {
       quote: c.quote,
     })),
     hits: a.hits.map(hitJson),
-    ...(a.trace ? { trace: a.trace } : {}),
+    ...(a.model ? { model: a.model } : {}),
+    ...(a.prompt ? { prompt: a.prompt } : {}),
     ...(a.usage ? { usage: a.usage } : {}),
+    ...(a.latencyMs !== undefined ? { latencyMs: a.latencyMs } : {}),
+    ...(a.calls !== undefined ? { modelCalls: a.calls } : {}),
+    ...(a.invalidCitations && a.invalidCitations.length > 0 ? { invalidCitations: a.invalidCitations } : {}),
+    ...(a.trace ? { trace: a.trace } : {}),
   };
 }
 
-/** Answer, then the numbered sources (one line each, grouped by marker number). */
-export function printAnswer(a: Answer): void {
+/** Answer (unless already streamed), then the numbered sources, then the trace if asked. */
+export function printAnswer(a: EngineAnswer, o: { streamed?: boolean; trace?: boolean } = {}): void {
   const c = colors();
   const out = process.stdout;
-  out.write(a.answer.replace(/\[(\d+)\]/g, (m) => c.cyan(m)) + '\n');
-  if (a.citations.length === 0) return;
-  out.write('\n' + c.bold('Sources') + '\n');
-  const seen = new Set<number>();
-  for (const cit of a.citations) {
-    if (seen.has(cit.n)) continue;
-    seen.add(cit.n);
-    const lines = a.citations.filter((x) => x.n === cit.n);
-    const start = Math.min(...lines.map((x) => x.startLine));
-    const end = Math.max(...lines.map((x) => x.endLine));
-    out.write(`  ${c.cyan(`[${cit.n}]`)} ${location({ source: cit.source, startLine: start, endLine: end, page: cit.page })}${cit.title ? c.dim(`  ${cit.title}`) : ''}\n`);
+  if (o.streamed) out.write('\n');
+  else out.write(a.answer.replace(/\[(\d+)\]/g, (m) => c.cyan(m)) + '\n');
+  if (a.invalidCitations && a.invalidCitations.length > 0) {
+    process.stderr.write(`${c.yellow('warning:')} removed citation markers that point to no passage: ${a.invalidCitations.map((n) => `[${n}]`).join(' ')}\n`);
+  }
+  if (a.citations.length > 0) {
+    out.write('\n' + c.bold('Sources') + '\n');
+    const seen = new Set<number>();
+    for (const cit of a.citations) {
+      if (seen.has(cit.n)) continue;
+      seen.add(cit.n);
+      const lines = a.citations.filter((x) => x.n === cit.n);
+      const start = Math.min(...lines.map((x) => x.startLine));
+      const end = Math.max(...lines.map((x) => x.endLine));
+      out.write(`  ${c.cyan(`[${cit.n}]`)} ${location({ source: cit.source, startLine: start, endLine: end, page: cit.page })}${cit.title ? c.dim(`  ${cit.title}`) : ''}\n`);
+    }
+  }
+  if (o.trace && a.trace) {
+    out.write('\n' + c.bold(`Trace (${a.method})`) + '\n' + formatTrace(a.trace));
+  }
+  if (a.usage && (a.usage.promptTokens > 0 || a.usage.completionTokens > 0)) {
+    out.write(c.dim(`\n${a.model ?? a.method}: ${a.usage.promptTokens} prompt + ${a.usage.completionTokens} completion tokens${a.calls !== undefined ? `, ${a.calls} model calls` : ''}`) + '\n');
   }
 }

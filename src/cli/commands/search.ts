@@ -3,17 +3,25 @@
  */
 import type { Command } from 'commander';
 import type { Hit } from '../../core/types.js';
-import { Engine } from '../../engine/engine.js';
+import type { OpenbookConfig } from '../../config/index.js';
+import { Engine, type RetrieverKind } from '../../engine/engine.js';
 import type { SimilarityName } from '../../index/index.js';
+import type { FusionMethod } from '../../retrieve/hybrid.js';
+import { loadCliModels } from '../models.js';
 import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
 export interface RetrievalFlags {
   index?: string;
+  config?: string;
   k?: string;
   similarity?: string;
   k1?: string;
   b?: string;
   delta?: string;
+  retriever?: string;
+  fusion?: string;
+  rrfK?: string;
+  alpha?: string;
   json?: boolean;
 }
 
@@ -21,18 +29,28 @@ export interface RetrievalFlags {
 export function retrievalOptions(cmd: Command, defaultK: number): Command {
   return cmd
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
-    .option('-k, --k <n>', 'number of passages', String(defaultK))
+    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
+    .option('-k, --k <n>', `number of passages (default ${defaultK})`)
     .option('--similarity <name>', 'bm25 (default), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
     .option('--k1 <x>', 'BM25 k1 ≥ 0 (default 0.9)')
     .option('--b <x>', 'BM25 b in [0, 1] (default 0.4)')
     .option('--delta <x>', 'δ for BM25L (0.5) / BM25+ (1.0)')
+    .option('--retriever <kind>', 'bm25 (default), dense or hybrid (dense and hybrid need an embedder and `index --embed`)')
+    .option('--fusion <method>', 'hybrid fusion: rrf (default) or linear')
+    .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
+    .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
     .option('--json', 'print JSON');
 }
 
 /** Parses the shared retrieval flags into engine options. */
-export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number) {
+export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, config?: OpenbookConfig) {
+  const r = config?.retrieval;
   return {
     topK: intFlag('-k', flags.k, defaultK, 1, 10_000),
+    retriever: (flags.retriever ?? r?.retriever) as RetrieverKind | undefined,
+    fusion: (flags.fusion ?? r?.fusion) as FusionMethod | undefined,
+    rrfK: flags.rrfK === undefined ? r?.rrfK : floatFlag('--rrf-k', flags.rrfK, 60, 0),
+    alpha: flags.alpha === undefined ? undefined : floatFlag('--alpha', flags.alpha, 0.5, 0, 1),
     similarity: flags.similarity as SimilarityName | undefined,
     k1: flags.k1 === undefined ? undefined : floatFlag('--k1', flags.k1, 0.9, 0),
     b: flags.b === undefined ? undefined : floatFlag('--b', flags.b, 0.4, 0, 1),
@@ -84,22 +102,28 @@ export function snippet(text: string, spans: Array<{ start: number; end: number 
 export function register(program: Command): void {
   retrievalOptions(program.command('search').description('rank indexed passages for a query').argument('<query>', 'the query'), 10).action(
     action(async (query: string, flags: RetrievalFlags) => {
-      const engine = await Engine.open(resolveIndexDir(flags.index));
-      const opts = parseRetrievalFlags(flags, 10);
-      const hits = await engine.search(query, opts);
-      if (flags.json) {
-        printJson({ query, hits: hits.map(hitJson) });
-        return;
-      }
-      const c = colors();
-      if (hits.length === 0) {
-        process.stdout.write('no matching passages\n');
-        return;
-      }
-      for (const h of hits) {
-        process.stdout.write(`${c.bold(String(h.rank).padStart(2))}. ${c.cyan(location(h))}  ${c.dim(h.score.toFixed(4))}  ${c.bold(h.title)}\n`);
-        process.stdout.write(`    ${snippet(h.text, engine.highlightSpans(query, h.text), c.mark)}\n`);
+      const models = await loadCliModels(flags, { llm: false });
+      try {
+        const engine = await Engine.open(resolveIndexDir(flags.index), models);
+        const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config));
+        if (flags.json) printJson({ query, hits: hits.map(hitJson) });
+        else printHits(query, hits, engine);
+      } finally {
+        await models.close();
       }
     }),
   );
+}
+
+/** Human output of `search`: rank, location, score, title, highlighted snippet. */
+function printHits(query: string, hits: Hit[], engine: Engine): void {
+  const c = colors();
+  if (hits.length === 0) {
+    process.stdout.write('no matching passages\n');
+    return;
+  }
+  for (const h of hits) {
+    process.stdout.write(`${c.bold(String(h.rank).padStart(2))}. ${c.cyan(location(h))}  ${c.dim(h.score.toFixed(4))}  ${c.bold(h.title)}\n`);
+    process.stdout.write(`    ${snippet(h.text, engine.highlightSpans(query, h.text), c.mark)}\n`);
+  }
 }
