@@ -169,6 +169,22 @@ export function majorityVote(answers: readonly string[], normalize: (s: string) 
   return { answer: best!.first, votes: best!.votes, tally: Object.fromEntries([...tally].map(([k, v]) => [k, v.votes])) };
 }
 
+/**
+ * KL(P ‖ Q) = Σ_i P_i · log(P_i / Q_i), natural log; terms with P_i = 0 contribute 0, and
+ * P_i > 0 with Q_i = 0 gives +∞. Used by REPLUG-LSR's loss (Shi et al. 2023, eq. 4).
+ * @throws InvalidParameterError when the lengths differ
+ */
+export function klDivergence(p: readonly number[], q: readonly number[]): number {
+  if (p.length !== q.length) throw new InvalidParameterError(`klDivergence: distributions of length ${p.length} and ${q.length}`);
+  let s = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === 0) continue;
+    if (q[i] === 0) return Infinity;
+    s += p[i] * Math.log(p[i] / q[i]);
+  }
+  return s;
+}
+
 /** Index of the largest value (first on ties); −1 for an empty list. */
 export function argmax(xs: readonly number[]): number {
   let best = -1;
