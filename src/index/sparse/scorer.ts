@@ -1,19 +1,48 @@
 /**
- * Term-at-a-time query evaluation over a {@link PostingsCsr}.
+ * Query evaluation over a {@link PostingsCsr}: exhaustive term-at-a-time scoring for every
+ * similarity, and, for Lucene BM25 with the index's default parameters, precomputed impacts with
+ * MaxScore dynamic pruning. Both return exactly the same top k (scores bit for bit, ties by
+ * ascending chunk number); `test/index/pruning.test.ts` checks that on random corpora and queries.
  *
- * For each distinct query term, every posting adds `termScore(...)` into one score buffer sized to
- * the number of chunks; a touched-list records which entries are live, so resetting costs
- * O(matches), not O(numChunks). A bounded min-heap then keeps the top k. The buffers belong to
- * the scorer and are reused by every query (queries run synchronously, one at a time), so a query
- * allocates only O(query terms + topK).
+ * **Exhaustive (TAAT).** For each distinct query term, every posting adds `termScore(...)` into one
+ * score buffer sized to the number of chunks; a touched-list records which entries are live, so
+ * resetting costs O(matches), not O(numChunks). A bounded min-heap then keeps the top k.
  *
- * Extension point: `accumulateTerm` is the only place that turns postings into scores; precomputed
- * impacts or dynamic pruning (MaxScore/WAND) replace it without touching the rest.
+ * **Impacts.** BM25's per-posting score idf·tf/(tf + k1·(1 − b + b·dl/avgdl)) depends on the
+ * query only through the query term frequency. With qtf = 1 it is fixed by the index, so the
+ * scorer computes it once per posting when it is built (a Float32Array aligned with the postings,
+ * the value Lucene's float arithmetic gives — see `termScoreLucene`), as bm25s precomputes its
+ * score matrix (Lù, "BM25S: Orders of magnitude faster lexical search via eager sparse scoring",
+ * arXiv:2407.03618). A query term typed n > 1 times is scored live with weight n·idf.
+ *
+ * **MaxScore** (Turtle & Flood, "Query evaluation: strategies and optimizations", IP&M 1995;
+ * document-at-a-time as in Lucene's `MaxScoreBulkScorer`). Terms are sorted by their largest
+ * impact; once the heap holds k chunks with worst score θ, the terms whose bounds sum to ≤ θ are
+ * "non-essential": a chunk that contains none of the other ("essential") terms cannot enter the top
+ * k, so candidates come only from the essential terms' postings, and the non-essential postings are
+ * probed by galloping search only while the candidate's score plus the remaining bounds can still
+ * beat θ. Chunks are visited in ascending order, so a later chunk with a score equal to θ never
+ * enters (it would lose the tie); pruning at "bound ≤ θ" is therefore exact. Scores of surviving
+ * chunks are summed in query-term order, as the exhaustive scorer does, so both give equal doubles.
+ *
+ * Memory: the score buffers belong to the scorer and are reused by every query (queries run
+ * synchronously, one at a time); a query allocates only O(query terms + topK).
  */
 import { InvalidParameterError } from '../../core/errors.js';
 import type { PostingsCsr } from './postings.js';
 import { lengthTable } from './small-float.js';
-import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from './similarity.js';
+import {
+  DEFAULT_B,
+  DEFAULT_K1,
+  getSimilarity,
+  idfLucene,
+  normInverseLucene,
+  resolveSimilarityParams,
+  termScoreLucene,
+  type Similarity,
+  type SimilarityName,
+  type SimilarityParams,
+} from './similarity.js';
 import { TopK, type ScoredChunk } from './top-k.js';
 
 /** What the scorer reads from an index. */
@@ -48,51 +77,132 @@ export interface SearchOptions {
   delta?: number;
 }
 
+/** Precomputed BM25 impacts for one (k1, b). */
+interface Impacts {
+  k1: number;
+  b: number;
+  /** Lucene BM25 score of each posting with query weight = idf (qtf = 1), float32 values. */
+  scores: Float32Array;
+  /** Largest impact of each term. */
+  maxScore: Float32Array;
+  /** Lucene BM25 normInverse of a chunk for (k1, b), for query terms scored live. */
+  normInverse: (chunk: number) => number;
+}
+
+/**
+ * Below this many postings (Σ docFreq of the query terms) a query adds impacts term-at-a-time:
+ * on BEIR SciFact (5,183 chunks, ~16 terms per query) MaxScore's per-candidate bookkeeping costs
+ * more than the postings it skips, while on the 1M-chunk synthetic corpus it skips most of them
+ * (measurements in docs/performance.md).
+ */
+export const DEFAULT_MAXSCORE_ABOVE_POSTINGS = 100_000;
+
+/** Relative slack added to MaxScore bounds so double rounding can never prune a chunk that belongs in the top k. */
+const BOUND_SLACK = 1 + 1e-9;
+
 export class TermAtATimeScorer {
   private readonly scores: Float64Array;
   private readonly seen: Uint8Array;
   private readonly touched: Uint32Array;
   private readonly normTable = new Float64Array(256);
   private readonly lengths = lengthTable();
+  private readonly impacts: Impacts | null;
 
-  constructor(private readonly index: ScoringIndex) {
+  private readonly maxScoreAbovePostings: number;
+
+  /**
+   * @param opts.impacts precompute BM25 impacts for (k1 0.9, b 0.4) so such queries add up stored
+   *   scores (default true; 4 bytes per posting)
+   * @param opts.maxScoreAbovePostings use MaxScore when the query terms' postings add up to more
+   *   than this, else add every impact term-at-a-time (cheaper for short lists: no per-candidate
+   *   bookkeeping). Default {@link DEFAULT_MAXSCORE_ABOVE_POSTINGS}; 0 forces MaxScore, Infinity
+   *   forces term-at-a-time. Both give the same results.
+   */
+  constructor(
+    private readonly index: ScoringIndex,
+    opts: { impacts?: boolean; maxScoreAbovePostings?: number } = {},
+  ) {
+    this.maxScoreAbovePostings = opts.maxScoreAbovePostings ?? DEFAULT_MAXSCORE_ABOVE_POSTINGS;
     this.scores = new Float64Array(index.numChunks);
     this.seen = new Uint8Array(index.numChunks);
     this.touched = new Uint32Array(index.numChunks);
+    this.impacts = opts.impacts === false || index.docCount === 0 ? null : this.computeImpacts(DEFAULT_K1, DEFAULT_B);
   }
 
   /**
    * Scores the chunks matching any of `terms` (already analysed; repeats count as query term
-   * frequency) and returns the best `topK`, best first, ties by ascending chunk number.
+   * frequency) and returns the best `topK`, best first, ties by ascending chunk number. Uses
+   * impacts + MaxScore when they apply (Lucene BM25 with the precomputed k1 and b), else
+   * {@link searchExhaustive}; both give the same result.
    * @throws InvalidParameterError for a bad topK, similarity name, k1, b or delta
    */
   search(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
+    const { sim, params } = this.check(opts);
+    const imp = this.impacts;
+    if (imp !== null && sim.name === 'bm25' && params.k1 === imp.k1 && params.b === imp.b) return this.searchImpacts(terms, opts.topK, imp);
+    return this.runExhaustive(terms, opts.topK, sim, params);
+  }
+
+  /**
+   * Exhaustive term-at-a-time scoring of every posting of every query term (the oracle the pruned
+   * path is tested against). Same contract as {@link search}.
+   * @throws InvalidParameterError for a bad topK, similarity name, k1, b or delta
+   */
+  searchExhaustive(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
+    const { sim, params } = this.check(opts);
+    return this.runExhaustive(terms, opts.topK, sim, params);
+  }
+
+  private check(opts: SearchOptions): { sim: Similarity; params: SimilarityParams } {
     const { topK } = opts;
     if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
     const sim = getSimilarity(opts.similarity ?? 'bm25');
-    const params = resolveSimilarityParams(sim, opts);
+    return { sim, params: resolveSimilarityParams(sim, opts) };
+  }
+
+  private avgdl(float32: boolean): number {
+    const ix = this.index;
+    return float32 ? Math.fround(ix.sumDocLen / ix.docCount) : ix.sumDocLen / ix.docCount;
+  }
+
+  /** Distinct query terms present in the index, in first-occurrence order, with their query frequencies. */
+  private queryTerms(terms: readonly string[]): { ids: number[]; qtfs: number[] } {
+    const pos = new Map<string, number>();
+    const ids: number[] = [];
+    const qtfs: number[] = [];
+    for (const t of terms) {
+      const at = pos.get(t);
+      if (at !== undefined) {
+        if (at >= 0) qtfs[at]++;
+        continue;
+      }
+      const id = this.index.termId(t);
+      pos.set(t, id < 0 ? -1 : ids.length);
+      if (id >= 0) {
+        ids.push(id);
+        qtfs.push(1);
+      }
+    }
+    return { ids, qtfs };
+  }
+
+  private runExhaustive(terms: readonly string[], topK: number, sim: Similarity, params: SimilarityParams): ScoredChunk[] {
     const ix = this.index;
     if (topK === 0 || ix.docCount === 0 || terms.length === 0) return [];
-    const avgdl = sim.float32 ? Math.fround(ix.sumDocLen / ix.docCount) : ix.sumDocLen / ix.docCount;
-
-    const queryFreqs = new Map<string, number>();
-    for (const t of terms) queryFreqs.set(t, (queryFreqs.get(t) ?? 0) + 1);
-
+    const avgdl = this.avgdl(sim.float32);
     let normTable: Float64Array | null = null;
     if (ix.luceneNorms) {
       normTable = this.normTable;
       for (let i = 0; i < 256; i++) normTable[i] = sim.lengthNorm(this.lengths[i], avgdl, params);
     }
-
+    const { ids, qtfs } = this.queryTerms(terms);
     let numTouched = 0;
-    for (const [term, queryFreq] of queryFreqs) {
-      const id = ix.termId(term);
-      if (id < 0) continue;
+    for (let q = 0; q < ids.length; q++) {
+      const id = ids[q];
       const docFreq = ix.postings.offsets[id + 1] - ix.postings.offsets[id];
-      const weight = sim.queryWeight(queryFreq, sim.idf(docFreq, ix.docCount));
+      const weight = sim.queryWeight(qtfs[q], sim.idf(docFreq, ix.docCount));
       numTouched = this.accumulateTerm(id, weight, sim, params, avgdl, normTable, numTouched);
     }
-
     const top = new TopK(topK);
     const { scores, seen, touched } = this;
     for (let i = 0; i < numTouched; i++) {
@@ -131,4 +241,222 @@ export class TermAtATimeScorer {
     }
     return numTouched;
   }
+
+  /** The Lucene BM25 normInverse of each chunk for (k1, b): by norm byte, or by exact length. */
+  private chunkNormInverse(p: SimilarityParams, avgdl: number): (c: number) => number {
+    const ix = this.index;
+    if (ix.luceneNorms) {
+      const table = new Float64Array(256);
+      for (let i = 0; i < 256; i++) table[i] = normInverseLucene(this.lengths[i], avgdl, p);
+      return (c) => table[ix.normBytes[c]];
+    }
+    const perChunk = new Float64Array(ix.numChunks);
+    for (let c = 0; c < ix.numChunks; c++) perChunk[c] = normInverseLucene(ix.docLens[c], avgdl, p);
+    return (c) => perChunk[c];
+  }
+
+  /** Lucene BM25 impact (qtf = 1) of every posting, and each term's maximum. */
+  private computeImpacts(k1: number, b: number): Impacts {
+    const ix = this.index;
+    const { offsets, chunkIds, termFreqs } = ix.postings;
+    const numTerms = offsets.length - 1;
+    const p: SimilarityParams = { k1, b, delta: 0 };
+    const normInverse = this.chunkNormInverse(p, this.avgdl(true));
+    const scores = new Float32Array(chunkIds.length);
+    const maxScore = new Float32Array(numTerms);
+    for (let t = 0; t < numTerms; t++) {
+      const start = offsets[t];
+      const end = offsets[t + 1];
+      const idf = idfLucene(end - start, ix.docCount);
+      let max = 0;
+      for (let i = start; i < end; i++) {
+        const s = termScoreLucene(idf, termFreqs[i], normInverse(chunkIds[i]));
+        scores[i] = s;
+        if (s > max) max = s;
+      }
+      maxScore[t] = max;
+    }
+    return { k1, b, scores, maxScore, normInverse };
+  }
+
+  /** BM25 from impacts: term-at-a-time for short postings, MaxScore for long ones. */
+  private searchImpacts(terms: readonly string[], topK: number, imp: Impacts): ScoredChunk[] {
+    const ix = this.index;
+    if (topK === 0 || ix.docCount === 0 || terms.length === 0) return [];
+    const { ids, qtfs } = this.queryTerms(terms);
+    if (ids.length === 0) return [];
+    const offsets = ix.postings.offsets;
+    let total = 0;
+    for (const id of ids) total += offsets[id + 1] - offsets[id];
+    return total > this.maxScoreAbovePostings ? this.maxScore(ids, qtfs, topK, imp) : this.impactsTermAtATime(ids, qtfs, topK, imp);
+  }
+
+  /** Adds each query term's impacts into the score buffer (qtf > 1: live score with weight qtf·idf), then keeps the top k. */
+  private impactsTermAtATime(ids: number[], qtfs: number[], topK: number, imp: Impacts): ScoredChunk[] {
+    const ix = this.index;
+    const { offsets, chunkIds, termFreqs } = ix.postings;
+    const impacts = imp.scores;
+    const { scores, seen, touched } = this;
+    let numTouched = 0;
+    for (let q = 0; q < ids.length; q++) {
+      const id = ids[q];
+      const start = offsets[id];
+      const end = offsets[id + 1];
+      if (qtfs[q] === 1) {
+        for (let i = start; i < end; i++) {
+          const c = chunkIds[i];
+          if (seen[c] === 0) {
+            seen[c] = 1;
+            touched[numTouched++] = c;
+            scores[c] = impacts[i];
+          } else {
+            scores[c] += impacts[i];
+          }
+        }
+      } else {
+        const normInverse = imp.normInverse;
+        const weight = Math.fround(Math.fround(qtfs[q]) * idfLucene(end - start, ix.docCount));
+        for (let i = start; i < end; i++) {
+          const c = chunkIds[i];
+          const s = termScoreLucene(weight, termFreqs[i], normInverse(c));
+          if (seen[c] === 0) {
+            seen[c] = 1;
+            touched[numTouched++] = c;
+            scores[c] = s;
+          } else {
+            scores[c] += s;
+          }
+        }
+      }
+    }
+    const top = new TopK(topK);
+    let theta = -Infinity;
+    for (let i = 0; i < numTouched; i++) {
+      const c = touched[i];
+      const s = Math.fround(scores[c]);
+      scores[c] = 0;
+      seen[c] = 0;
+      if (s < theta) continue; // cannot enter; equal scores may still win on a smaller chunk number
+      top.push(c, s);
+      theta = top.threshold();
+    }
+    return top.results();
+  }
+
+  /** MaxScore document-at-a-time over impacts (see the module doc). */
+  private maxScore(ids: number[], qtfs: number[], topK: number, imp: Impacts): ScoredChunk[] {
+    const ix = this.index;
+    const n = ids.length;
+    const { offsets, chunkIds, termFreqs } = ix.postings;
+    const impacts = imp.scores;
+
+    // Query terms typed more than once are scored live with weight qtf·idf (Lucene's merged boost).
+    const normInverse = imp.normInverse;
+    const weight = new Float64Array(n);
+    const bound = new Float64Array(n);
+    for (let q = 0; q < n; q++) {
+      const id = ids[q];
+      if (qtfs[q] === 1) {
+        bound[q] = imp.maxScore[id];
+      } else {
+        weight[q] = Math.fround(Math.fround(qtfs[q]) * idfLucene(offsets[id + 1] - offsets[id], ix.docCount));
+        // w·x/(1 + x) is linear in w; float rounding stays far below the slack.
+        bound[q] = qtfs[q] * imp.maxScore[id] * (1 + 1e-6);
+      }
+    }
+
+    // Terms by ascending bound; cum[i] = Σ bound of sorted terms 0..i.
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => bound[x] - bound[y] || x - y);
+    const cum = new Float64Array(n);
+    for (let i = 0, s = 0; i < n; i++) cum[i] = s = (s + bound[order[i]]) * BOUND_SLACK;
+    const pos = new Uint32Array(n);
+    const end = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      pos[i] = offsets[ids[order[i]]];
+      end[i] = offsets[ids[order[i]] + 1];
+    }
+    const contrib = new Float64Array(n); // by query-term position, for the canonical sum
+    const stamp = new Int32Array(n).fill(-1); // contrib[q] is for chunk stamp[q]
+
+    const top = new TopK(topK);
+    let theta = -Infinity;
+    let firstEssential = 0;
+    const NONE = 0xffffffff;
+    for (;;) {
+      // Next candidate: the smallest current chunk among essential terms.
+      let d = NONE;
+      for (let i = firstEssential; i < n; i++) if (pos[i] < end[i] && chunkIds[pos[i]] < d) d = chunkIds[pos[i]];
+      if (d === NONE) break;
+      let partial = 0;
+      for (let i = firstEssential; i < n; i++) {
+        const p = pos[i];
+        if (p < end[i] && chunkIds[p] === d) {
+          const q = order[i];
+          const s = qtfs[q] === 1 ? impacts[p] : termScoreLucene(weight[q], termFreqs[p], normInverse(d));
+          contrib[q] = s;
+          stamp[q] = d;
+          partial += s;
+          pos[i] = p + 1;
+        }
+      }
+      // Non-essential terms, largest bound first, while the chunk can still beat θ.
+      let pruned = false;
+      for (let i = firstEssential - 1; i >= 0; i--) {
+        if (partial + cum[i] <= theta) {
+          pruned = true;
+          break;
+        }
+        const p = advance(chunkIds, pos[i], end[i], d);
+        pos[i] = p;
+        if (p < end[i] && chunkIds[p] === d) {
+          const q = order[i];
+          const s = qtfs[q] === 1 ? impacts[p] : termScoreLucene(weight[q], termFreqs[p], normInverse(d));
+          contrib[q] = s;
+          stamp[q] = d;
+          partial += s;
+          pos[i] = p + 1;
+        }
+      }
+      if (!pruned) {
+        let sum = 0;
+        for (let q = 0; q < n; q++) if (stamp[q] === d) sum += contrib[q];
+        const score = Math.fround(sum);
+        if (score > theta) {
+          top.push(d, score);
+          const t = top.threshold();
+          if (t !== theta) {
+            theta = t;
+            while (firstEssential < n && cum[firstEssential] <= theta) firstEssential++;
+          }
+        }
+      }
+    }
+    return top.results();
+  }
+}
+
+/**
+ * The first position in `chunkIds[from, end)` holding a chunk ≥ `target` (or `end`): galloping
+ * (exponential) search, then binary search, so skipping m postings costs O(log m).
+ */
+function advance(chunkIds: ArrayLike<number>, from: number, end: number, target: number): number {
+  if (from >= end || chunkIds[from] >= target) return from;
+  let step = 1;
+  let lo = from;
+  let hi = from + 1;
+  while (hi < end && chunkIds[hi] < target) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > end) hi = end;
+  // chunkIds[lo] < target; answer in (lo, hi]
+  let l = lo + 1;
+  let h = hi;
+  while (l < h) {
+    const m = (l + h) >>> 1;
+    if (chunkIds[m] < target) l = m + 1;
+    else h = m;
+  }
+  return l;
 }

@@ -17,20 +17,35 @@ const worse = (sa: number, ca: number, sb: number, cb: number): boolean => sa < 
 export class TopK {
   private readonly chunks: Uint32Array;
   private readonly scores: Float64Array;
-  private size = 0;
+  private count = 0;
 
   constructor(readonly topK: number) {
     this.chunks = new Uint32Array(topK);
     this.scores = new Float64Array(topK);
   }
 
+  /** Entries kept so far (≤ topK). */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * The score a new candidate must beat (or tie with a smaller chunk number) to enter: the worst
+   * kept score once topK entries are kept, −Infinity before (Infinity when topK is 0). Dynamic pruning compares upper bounds
+   * with it.
+   */
+  threshold(): number {
+    if (this.topK === 0) return Infinity;
+    return this.count < this.topK ? -Infinity : this.scores[0];
+  }
+
   /** Offers one candidate. */
   push(chunk: number, score: number): void {
     const k = this.topK;
     if (k === 0) return;
-    if (this.size < k) {
+    if (this.count < k) {
       // sift up
-      let i = this.size++;
+      let i = this.count++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
         if (!worse(score, chunk, this.scores[parent], this.chunks[parent])) break;
@@ -63,7 +78,7 @@ export class TopK {
   /** The kept entries, best first. */
   results(): ScoredChunk[] {
     const out: ScoredChunk[] = [];
-    for (let i = 0; i < this.size; i++) out.push({ chunk: this.chunks[i], score: this.scores[i] });
+    for (let i = 0; i < this.count; i++) out.push({ chunk: this.chunks[i], score: this.scores[i] });
     out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
     return out;
   }
