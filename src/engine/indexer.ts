@@ -15,6 +15,8 @@ import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/
 import type { Document } from '../core/types.js';
 import { IndexWriter, readManifest, type IndexConfig } from '../index/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+import type { Embedder } from '../models/types.js';
+import { embedIndex, type EmbedSummary } from './embed.js';
 
 export interface IndexOptions {
   /** Index folder (created when absent). */
@@ -39,6 +41,11 @@ export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
   /** One line per skipped file or line: "<file>[:line]: reason". */
   onWarning?: (message: string) => void;
+  /** With an embedder, passage vectors are computed for chunks that lack them (`index --embed`). */
+  embedder?: Embedder;
+  /** Discard stored vectors first (after changing the embedding model). */
+  embedReset?: boolean;
+  onEmbedProgress?: (p: { embedded: number; total: number; alreadyStored: number }) => void;
 }
 
 export interface IndexProgress {
@@ -62,6 +69,8 @@ export interface IndexSummary {
   files: number;
   committed: boolean;
   generation?: number;
+  /** Present with `embedder`: what the dense pass did. */
+  embed?: EmbedSummary;
   seconds: number;
 }
 
@@ -164,6 +173,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       const info = await writer.commit();
       summary.committed = true;
       summary.generation = info.generation;
+    }
+    if (opts.embedder) {
+      // Still holding the writer lock, so no other writer changes the chunks being embedded.
+      summary.embed = await embedIndex({ indexDir: opts.indexDir, embedder: opts.embedder, reset: opts.embedReset, now: opts.now, onProgress: opts.onEmbedProgress });
     }
     summary.seconds = (opts.now() - started) / 1000;
     return summary;

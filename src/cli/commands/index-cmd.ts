@@ -3,7 +3,9 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { CapabilityError } from '../../core/errors.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
+import { loadCliModels } from '../models.js';
 import { action, colors, intFlag, printJson, resolveIndexDir, useColor } from '../shared.js';
 
 interface Flags {
@@ -16,6 +18,9 @@ interface Flags {
   chunk: boolean;
   luceneNorms: boolean;
   strict?: boolean;
+  embed?: boolean;
+  force?: boolean;
+  config?: string;
   json?: boolean;
 }
 
@@ -35,6 +40,9 @@ export function register(program: Command): void {
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
     .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
     .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
+    .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
+    .option('--force', 'with --embed: discard stored vectors first (after changing the embedding model)')
+    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
     .option('--json', 'print the summary as JSON')
     .action(
       action(async (paths: string[], flags: Flags) => {
@@ -71,6 +79,25 @@ export function register(program: Command): void {
           process.stderr.write(`${c.yellow('warning:')} skipped ${m}\n`);
           if (bar && barStarted) barStarted = false;
         };
+        const models = flags.embed ? await loadCliModels(flags, { llm: false }) : undefined;
+        if (flags.embed && !models?.embedder) {
+          throw new CapabilityError('--embed needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR (see `openbook config`)');
+        }
+        let embedBar: cliProgress.SingleBar | undefined;
+        let lastEmbedLog = 0;
+        const onEmbedProgress = (p: { embedded: number; total: number; alreadyStored: number }) => {
+          if (flags.json) return;
+          if (tty) {
+            if (!embedBar) {
+              embedBar = new cliProgress.SingleBar({ format: ' embedding {bar} {percentage}% | {value}/{total} chunks | ETA {eta_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+              embedBar.start(p.total, 0);
+            }
+            embedBar.update(p.embedded);
+          } else if (Date.now() - lastEmbedLog > 2000 || p.embedded === p.total) {
+            lastEmbedLog = Date.now();
+            process.stderr.write(`embed: ${p.embedded}/${p.total} chunks (${p.alreadyStored} already stored)\n`);
+          }
+        };
         let summary: IndexSummary;
         try {
           summary = await indexPaths({
@@ -88,9 +115,12 @@ export function register(program: Command): void {
             now: Date.now,
             onProgress,
             onWarning,
+            ...(models?.embedder ? { embedder: models.embedder, embedReset: flags.force, onEmbedProgress } : {}),
           });
         } finally {
           if (bar && barStarted) bar.stop();
+          embedBar?.stop();
+          await models?.close();
         }
         if (flags.json) {
           printJson({ indexDir, ...summary, warnings });
@@ -106,11 +136,15 @@ function printSummary(s: IndexSummary, indexDir: string, c: ReturnType<typeof co
   if (!s.committed) {
     out.write(`${c.green('✓')} no changes: ${s.unchanged} documents up to date in ${indexDir} (${s.seconds.toFixed(2)} s)\n`);
     if (s.skipped) out.write(`  ${c.yellow(`${s.skipped} skipped`)} (see warnings above)\n`);
-    return;
+  } else {
+    out.write(`${c.green('✓')} indexed ${s.files} files into ${indexDir} in ${s.seconds.toFixed(2)} s (commit ${s.generation})\n`);
+    out.write(
+      `  added ${s.added}, updated ${s.updated}, removed ${s.removed}, unchanged ${s.unchanged}, ` +
+        `${s.skipped ? c.yellow(`skipped ${s.skipped}`) : 'skipped 0'}; ${s.chunksWritten} chunks written\n`,
+    );
   }
-  out.write(`${c.green('✓')} indexed ${s.files} files into ${indexDir} in ${s.seconds.toFixed(2)} s (commit ${s.generation})\n`);
-  out.write(
-    `  added ${s.added}, updated ${s.updated}, removed ${s.removed}, unchanged ${s.unchanged}, ` +
-      `${s.skipped ? c.yellow(`skipped ${s.skipped}`) : 'skipped 0'}; ${s.chunksWritten} chunks written\n`,
-  );
+  if (s.embed) {
+    const e = s.embed;
+    out.write(`${c.green('✓')} embeddings: ${e.embedded} chunks embedded, ${e.alreadyStored} already stored, ${e.removed} dropped (dimension ${e.dimension}, ${e.seconds.toFixed(2)} s)\n`);
+  }
 }
