@@ -9,10 +9,12 @@
  * process (rate limit off), and cycles through the SciFact queries. `--url` targets a server you
  * started yourself instead (it must be loopback, and its rate limit must allow the load).
  *
- *   npm run load -- [--connections 50] [--duration 30] [--index DIR] [--url http://127.0.0.1:7700]
+ *   npm run load -- [--connections 50] [--duration 30] [--warmup 5] [--index DIR] [--url http://127.0.0.1:7700]
  *                   [--queries FILE] [--phases search,ask] [--api-key KEY]
  *
- * Prints p50/p99 latency (ms), requests/s and errors per phase; writes bench/out/load.json.
+ * Each phase is one run on the same connections: a warm-up window (`--warmup` s, default 5),
+ * reported on its own line, then the measured window; requests count in the window they started in. Prints p50/p99 latency (ms), requests/s and errors (errors + non-2xx +
+ * timeouts over 10 s) per phase; writes bench/out/load.json; exits 1 if a measured phase had errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,8 @@ interface AutocannonResult {
   timeouts: number;
 }
 interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: 'response', fn: () => void): void;
+  on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): void;
+  on(event: 'reqError', fn: (err: unknown) => void): void;
   stop(): void;
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => AutocannonInstance;
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
   options: {
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '5' },
     'max-requests': { type: 'string', default: '500000' },
     index: { type: 'string' },
     corpus: { type: 'string', default: '/work/shared/datasets/scifact/corpus.jsonl' },
@@ -59,6 +63,7 @@ const bounded = (name: string, v: string, min: number, max: number) => {
 const connections = bounded('connections', args.connections!, 1, 200);
 const durationS = bounded('duration', args.duration!, 1, 120);
 const maxRequests = bounded('max-requests', args['max-requests']!, 1, 1_000_000);
+const warmupS = bounded('warmup', args.warmup!, 0, 30);
 
 function loadQueries(file: string): string[] {
   const out: string[] = [];
@@ -108,12 +113,28 @@ interface PhaseResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
+  /** Connection errors and timeouts (over `TIMEOUT_S`). */
   errors: number;
   non2xx: number;
   timeouts: number;
 }
 
-async function phase(name: 'search' | 'ask', url: string, queries: string[], headers: Record<string, string>): Promise<PhaseResult> {
+/** A request with no response after this many seconds counts as a timeout error. */
+const TIMEOUT_S = 10;
+
+/** Exact percentile (nearest rank) of ascending `sorted`, p in (0, 100]. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * One autocannon run of `warmupS + durationS` seconds on the same connections. Each request is
+ * assigned to the window in which it *started* (completion time − latency; for a timeout,
+ * completion − TIMEOUT_S), so a request delayed in the warm-up cannot leak into the measured
+ * window and vice versa. Returns [warm-up, measured].
+ */
+async function phase(name: 'search' | 'ask', url: string, queries: string[], headers: Record<string, string>): Promise<PhaseResult[]> {
   let i = 0;
   const next = () => queries[i++ % queries.length];
   const request =
@@ -124,33 +145,52 @@ async function phase(name: 'search' | 'ask', url: string, queries: string[], hea
           path: '/v1/ask',
           setupRequest: (r: Record<string, unknown>) => ({ ...r, body: JSON.stringify({ question: next(), k: 5 }) }),
         };
+  const total = warmupS + durationS;
   const instance = autocannon({
     url,
     connections,
-    duration: durationS,
-    timeout: 10,
+    duration: total,
+    timeout: TIMEOUT_S,
     headers: { 'content-type': 'application/json', ...headers },
     requests: [request],
   });
+  const windows = [0, 1].map(() => ({ latencies: [] as number[], non2xx: 0, errors: 0, timeouts: 0 }));
+  const started = performance.now();
+  const windowOf = (startMs: number) => windows[startMs - started < warmupS * 1000 ? 0 : 1];
   let seen = 0;
-  instance.on('response', () => {
+  instance.on('response', (_client, status, _bytes, ms) => {
+    const w = windowOf(performance.now() - ms);
+    w.latencies.push(ms);
+    if (status < 200 || status > 299) w.non2xx++;
     if (++seen >= maxRequests) instance.stop();
   });
-  const hardStop = setTimeout(() => instance.stop(), (durationS + 15) * 1000);
+  instance.on('reqError', (err) => {
+    const timedOut = /timed out/.test(String((err as Error)?.message));
+    const w = windowOf(performance.now() - (timedOut ? TIMEOUT_S * 1000 : 0));
+    w.errors++;
+    if (timedOut) w.timeouts++;
+  });
+  const hardStop = setTimeout(() => instance.stop(), (total + 15) * 1000);
   const r = await instance;
   clearTimeout(hardStop);
-  return {
-    phase: name === 'search' ? 'GET /v1/search (k=10)' : 'POST /v1/ask (extractive, k=5)',
-    requests: r.requests.total,
-    durationS: r.duration,
-    requestsPerSec: r.requests.average,
-    latencyP50Ms: r.latency.p50,
-    latencyP99Ms: r.latency.p99,
-    latencyMaxMs: r.latency.max,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    timeouts: r.timeouts,
-  };
+  const label = name === 'search' ? 'GET /v1/search (k=10)' : 'POST /v1/ask (extractive, k=5)';
+  const measuredS = Math.max(0, r.duration - warmupS);
+  return windows.map((w, wi) => {
+    const sorted = w.latencies.sort((x, y) => x - y);
+    const secs = wi === 0 ? Math.min(warmupS, r.duration) : measuredS;
+    return {
+      phase: wi === 0 ? `${label} warm-up` : label,
+      requests: sorted.length,
+      durationS: secs,
+      requestsPerSec: secs > 0 ? sorted.length / secs : 0,
+      latencyP50Ms: percentile(sorted, 50),
+      latencyP99Ms: percentile(sorted, 99),
+      latencyMaxMs: sorted.at(-1) ?? 0,
+      errors: w.errors - w.timeouts,
+      non2xx: w.non2xx,
+      timeouts: w.timeouts,
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -174,8 +214,8 @@ async function main(): Promise<void> {
   try {
     for (const p of args.phases!.split(',').map((s) => s.trim())) {
       if (p !== 'search' && p !== 'ask') throw new Error(`unknown phase ${p}; use search, ask`);
-      process.stderr.write(`${p}: ${connections} connections for ${durationS} s against ${url}\n`);
-      results.push(await phase(p, url!, queries, headers));
+      process.stderr.write(`${p}: ${connections} connections, ${warmupS} s warm-up + ${durationS} s measured, against ${url}\n`);
+      results.push(...(await phase(p, url!, queries, headers)));
     }
   } finally {
     child?.kill('SIGTERM');
@@ -189,13 +229,13 @@ async function main(): Promise<void> {
     target: args.url ?? 'openbook serve (child process) over SciFact',
   };
   const line = (r: PhaseResult) =>
-    `${r.phase.padEnd(32)} ${String(r.requests).padStart(8)} ${r.requestsPerSec.toFixed(1).padStart(9)} ${String(r.latencyP50Ms).padStart(7)} ${String(r.latencyP99Ms).padStart(7)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`;
+    `${r.phase.padEnd(40)} ${String(r.requests).padStart(8)} ${r.requestsPerSec.toFixed(1).padStart(9)} ${r.latencyP50Ms.toFixed(0).padStart(7)} ${r.latencyP99Ms.toFixed(0).padStart(7)} ${r.latencyMaxMs.toFixed(0).padStart(7)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`;
   process.stdout.write(`\n${JSON.stringify(env)}\n`);
-  process.stdout.write(`${'endpoint'.padEnd(32)} ${'requests'.padStart(8)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}\n`);
+  process.stdout.write(`${'endpoint'.padEnd(40)} ${'requests'.padStart(8)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'errors'.padStart(7)}\n`);
   for (const r of results) process.stdout.write(line(r) + '\n');
   mkdirSync('bench/out', { recursive: true });
   writeFileSync('bench/out/load.json', JSON.stringify({ env, results }, null, 2) + '\n');
-  if (results.some((r) => r.errors + r.non2xx + r.timeouts > 0)) process.exitCode = 1;
+  if (results.some((r) => !r.phase.endsWith('warm-up') && r.errors + r.non2xx + r.timeouts > 0)) process.exitCode = 1;
 }
 
 await main();
