@@ -1,11 +1,18 @@
 /**
  * `openbook eval retrieval` as a library call: load → index (cached) → run → trec_eval metrics.
+ *
+ * With `retriever: { retriever: 'dense' | 'hybrid' }` the eval index also gets passage vectors
+ * from `models.embedder` (cache key includes the embedder id) and queries run through the
+ * engine's retriever (see `engine-runner.ts`); `bm25` keeps the direct `IndexReader.search`
+ * loop the pinned regressions were measured with.
  */
 import { basename } from 'node:path';
 import type { LoadOptions, RetrievalDataset } from './loaders/common.js';
 import { writeRun } from './loaders/trec.js';
 import { loadRetrievalDataset } from './datasets.js';
 import { defaultRetrievalMetrics, evaluateRun, parseMetric } from './metrics.js';
+import type { EngineModels } from '../engine/engine.js';
+import { checkRetrieverConfig, openEvalEngine, retrieverRecord, runRetrieverQueries, type EvalRetrieverConfig } from './engine-runner.js';
 import { checkSearchConfig, openEvalIndex, runQueries, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
 
 export interface RetrievalEvalOptions extends LoadOptions {
@@ -21,6 +28,8 @@ export interface RetrievalEvalOptions extends LoadOptions {
   runFile?: string;
   /** Keep per-query values in the result. */
   perQuery?: boolean;
+  /** Which retriever runs the queries; default `{ retriever: 'bm25' }`. */
+  retriever?: EvalRetrieverConfig;
 }
 
 /** Index statistics as pinned by regression files (Anserini's IndexReaderUtils names in comments). */
@@ -38,33 +47,53 @@ export interface EvalIndexStats {
 export interface RetrievalEvalResult {
   dataset: string;
   split: string;
-  config: EvalIndexConfig & EvalSearchConfig;
+  /** Index and search settings, and the retriever (`retriever`, plus `fusion`/`rrfK`/`alpha` for hybrid, `embedder` for dense and hybrid). */
+  config: EvalIndexConfig & EvalSearchConfig & { retriever: string; embedder?: string } & Record<string, unknown>;
   /** Number of judged queries the means are over (trec_eval -c). */
   queries: number;
   metrics: Record<string, number>;
-  timings: { indexSeconds: number; queriesPerSecond: number; searchSeconds: number; indexCached: boolean };
+  timings: { indexSeconds: number; queriesPerSecond: number; searchSeconds: number; indexCached: boolean; embedSeconds?: number; embedded?: number };
   index: EvalIndexStats & { dir: string };
   perQuery?: Record<string, Record<string, number>>;
 }
 
-/** Runs one retrieval evaluation; see the module comment. */
-export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDeps, loaded?: RetrievalDataset): Promise<RetrievalEvalResult> {
+/** Runs one retrieval evaluation; see the module comment. `deps.models` supplies the embedder for dense/hybrid. */
+export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDeps & { models?: EngineModels }, loaded?: RetrievalDataset): Promise<RetrievalEvalResult> {
   checkSearchConfig(opts.search);
+  const retriever = opts.retriever ?? { retriever: 'bm25' };
+  checkRetrieverConfig(retriever);
   const metrics = (opts.metrics ?? [...defaultRetrievalMetrics]).map((m) => parseMetric(m));
   const split = opts.split ?? 'test';
   const ds = loaded ?? (await loadRetrievalDataset(opts.dataset, split, opts));
-  const index = await openEvalIndex(ds.name, ds.corpus, ds.files, opts.index, deps);
-  const { run, queriesPerSecond, searchSeconds } = runQueries(index, ds.queries, opts.search, deps.now);
-  if (opts.runFile) await writeRun(opts.runFile, run, `openbook-${opts.search.similarity}`);
+  let index;
+  let runResult;
+  let embed;
+  if (retriever.retriever === 'bm25') {
+    index = await openEvalIndex(ds.name, ds.corpus, ds.files, opts.index, deps);
+    runResult = runQueries(index, ds.queries, opts.search, deps.now);
+  } else {
+    const opened = await openEvalEngine(ds.name, ds.corpus, ds.files, opts.index, opts.search, retriever, { ...deps, models: deps.models ?? {} });
+    index = opened.index;
+    embed = opened.embed;
+    runResult = await runRetrieverQueries(opened.retriever, ds.queries, opts.search.topK, deps.now);
+  }
+  const { run, queriesPerSecond, searchSeconds } = runResult;
+  if (opts.runFile) await writeRun(opts.runFile, run, `openbook-${retriever.retriever === 'bm25' ? opts.search.similarity : retriever.retriever}`);
   const ev = evaluateRun(ds.qrels, run, metrics, { complete: true });
   const st = index.reader.stats();
   return {
     dataset: ds.name || basename(opts.dataset),
     split,
-    config: { ...opts.index, ...opts.search },
+    config: { ...opts.index, ...opts.search, ...retrieverRecord(retriever), ...(embed ? { embedder: embed.embedder } : {}) } as RetrievalEvalResult['config'],
     queries: ev.numQueries,
     metrics: ev.mean,
-    timings: { indexSeconds: index.indexSeconds, queriesPerSecond, searchSeconds, indexCached: index.cached },
+    timings: {
+      indexSeconds: index.indexSeconds,
+      queriesPerSecond,
+      searchSeconds,
+      indexCached: index.cached,
+      ...(embed ? { embedSeconds: embed.seconds, embedded: embed.embedded } : {}),
+    },
     index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen, dir: index.dir },
     ...(opts.perQuery ? { perQuery: Object.fromEntries(ev.perQuery) } : {}),
   };

@@ -111,9 +111,18 @@ function toDocument(doc: CorpusDoc, text: string, source: string): { document: D
  * Opens the cached eval index for (dataset files, config), building it first when absent.
  * @param name dataset name, stored as each document's `source`
  * @param files the dataset's files (their bytes key the cache)
+ * @param extraKey more index-time settings that make a separate cache entry (e.g. `{ embedder }`
+ *   for an index that will hold passage vectors of that embedding model)
  */
-export async function openEvalIndex(name: string, corpus: readonly CorpusDoc[], files: readonly string[], config: EvalIndexConfig, deps: EvalDeps): Promise<OpenedEvalIndex> {
-  const key = await evalCacheKey(files, { ...config, noChunk: true, analyzerFingerprint: analyzerFingerprint(config.analyzer, corpus, config.fields) });
+export async function openEvalIndex(
+  name: string,
+  corpus: readonly CorpusDoc[],
+  files: readonly string[],
+  config: EvalIndexConfig,
+  deps: EvalDeps,
+  extraKey: Record<string, unknown> = {},
+): Promise<OpenedEvalIndex> {
+  const key = await evalCacheKey(files, { ...extraKey, ...config, noChunk: true, analyzerFingerprint: analyzerFingerprint(config.analyzer, corpus, config.fields) });
   const dir = join(deps.cacheDir, key.slice(0, 32));
   let cached = false;
   let indexSeconds = 0;

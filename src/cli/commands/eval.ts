@@ -1,18 +1,33 @@
 /**
  * `openbook eval retrieval` and `openbook eval qa`: reproducible retrieval and QA numbers on
  * a dataset, with an index cached under `.openbook/eval-cache/` (or `--cache DIR`).
+ *
+ * `eval retrieval --retriever dense|hybrid` and `eval qa --methods …` use the configured models
+ * (`openbook config`); `eval qa --methods` saves each run (config, traces, report) in `--out DIR`.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { maskSecrets } from '../../config/index.js';
 import { InvalidParameterError } from '../../core/errors.js';
+import type { RetrieverKind } from '../../engine/engine.js';
+import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
+import { checkMethodsRun, comparableMethodNames, evaluateQaMethods, methodsTableHeaders, methodsTableRows, type QaMethodsResult } from '../../eval/methods.js';
 import { evaluateQa, type QaEvalResult } from '../../eval/qa.js';
 import { toCsv, toMarkdown, type Cell } from '../../eval/report.js';
 import { evaluateRetrieval } from '../../eval/retrieval.js';
 import { fieldsModes, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type FieldsMode } from '../../eval/runner.js';
 import type { SimilarityName } from '../../index/index.js';
+import type { MethodSpec } from '../../methods/compare.js';
+import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
+import type { FusionMethod } from '../../retrieve/hybrid.js';
+import { loadCliModels, type CliModels } from '../models.js';
 import { action, floatFlag, intFlag, printJson, renderTable } from '../shared.js';
+import { parseParams } from './ask.js';
 
 interface CommonFlags {
   dataset: string;
@@ -27,6 +42,11 @@ interface CommonFlags {
   rebuild?: boolean;
   strict?: boolean;
   json?: boolean;
+  config?: string;
+  retriever?: string;
+  fusion?: string;
+  rrfK?: string;
+  alpha?: string;
 }
 
 function common(cmd: Command, defaults: { analyzer: string; fields: string }): Command {
@@ -42,7 +62,21 @@ function common(cmd: Command, defaults: { analyzer: string; fields: string }): C
     .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
     .option('--rebuild', 'rebuild the cached index')
     .option('--strict', 'fail on the first malformed input line instead of skipping it')
+    .option('--retriever <kind>', 'bm25 (default), dense or hybrid (dense and hybrid embed the passages with the configured embedder)', 'bm25')
+    .option('--fusion <method>', 'hybrid fusion: rrf (default) or linear')
+    .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
+    .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1] (default: equal weights)')
+    .option('--config <file>', 'configuration file with the models (default: openbook.config.json found upward)')
     .option('--json', 'print JSON');
+}
+
+function retrieverConfig(f: CommonFlags): EvalRetrieverConfig {
+  return {
+    retriever: (f.retriever ?? 'bm25') as RetrieverKind,
+    ...(f.fusion !== undefined ? { fusion: f.fusion as FusionMethod } : {}),
+    ...(f.rrfK !== undefined ? { rrfK: floatFlag('--rrf-k', f.rrfK, 60, 0) } : {}),
+    ...(f.alpha !== undefined ? { alpha: floatFlag('--alpha', f.alpha, 0.5, 0, 1) } : {}),
+  };
 }
 
 function configs(f: CommonFlags, topK: number): { index: EvalIndexConfig; search: EvalSearchConfig } {
@@ -83,61 +117,89 @@ export function register(program: Command): void {
     .action(
       action(async (f: CommonFlags & { split: string; topk: string; metrics?: string; run?: string }) => {
         const { index, search } = configs(f, intFlag('--topk', f.topk, 1000, 1, 100_000));
-        const res = await evaluateRetrieval(
-          {
-            dataset: f.dataset,
-            split: f.split,
-            index,
-            search,
-            metrics: f.metrics?.split(',').map((s) => s.trim()).filter(Boolean),
-            runFile: f.run,
-            strict: f.strict,
-            onWarning: warn,
-          },
-          deps(f),
-        );
-        if (f.json) {
-          printJson({
-            dataset: res.dataset,
-            split: res.split,
-            config: res.config,
-            queries: res.queries,
-            metrics: res.metrics,
-            timings: { indexSeconds: res.timings.indexSeconds, queriesPerSecond: res.timings.queriesPerSecond },
-            index: { documents: res.index.documents, terms: res.index.terms, postings: res.index.postings, totalTerms: res.index.totalTerms, cached: res.timings.indexCached },
-          });
-          return;
+        const retriever = retrieverConfig(f);
+        // BM25 needs no model: the configuration is read only when vectors are needed.
+        const models = needsEmbedder(retriever) ? await loadCliModels(f, { llm: false }) : undefined;
+        try {
+          const res = await evaluateRetrieval(
+            {
+              dataset: f.dataset,
+              split: f.split,
+              index,
+              search,
+              retriever,
+              metrics: f.metrics?.split(',').map((s) => s.trim()).filter(Boolean),
+              runFile: f.run,
+              strict: f.strict,
+              onWarning: warn,
+            },
+            { ...deps(f), ...(models ? { models } : {}) },
+          );
+          if (f.json) {
+            printJson({
+              dataset: res.dataset,
+              split: res.split,
+              config: res.config,
+              queries: res.queries,
+              metrics: res.metrics,
+              timings: {
+                indexSeconds: res.timings.indexSeconds,
+                queriesPerSecond: res.timings.queriesPerSecond,
+                ...(res.timings.embedSeconds !== undefined ? { embedSeconds: res.timings.embedSeconds, embedded: res.timings.embedded } : {}),
+              },
+              index: { documents: res.index.documents, terms: res.index.terms, postings: res.index.postings, totalTerms: res.index.totalTerms, cached: res.timings.indexCached },
+            });
+            return;
+          }
+          const how =
+            retriever.retriever === 'bm25'
+              ? `${search.similarity} k1=${search.k1} b=${search.b}`
+              : `${Object.entries(res.config)
+                  .filter(([k]) => ['retriever', 'fusion', 'rrfK', 'alpha', 'embedder'].includes(k))
+                  .map(([k, v]) => `${k}=${String(v)}`)
+                  .join(' ')}${retriever.retriever === 'hybrid' ? ` (sparse: ${search.similarity} k1=${search.k1} b=${search.b})` : ''}`;
+          process.stdout.write(`${res.dataset} (${res.split}), ${res.queries} queries; analyzer ${index.analyzer}, fields ${index.fields}, ${how}\n\n`);
+          process.stdout.write(renderTable(['metric', 'value'], Object.entries(res.metrics).map(([k, v]) => [k, v])) + '\n\n');
+          process.stdout.write(
+            renderTable(
+              ['index', 'value'],
+              [
+                ['documents', res.index.documents],
+                ['terms', res.index.terms],
+                ['postings', res.index.postings],
+                ['total terms', res.index.totalTerms],
+                ['index seconds', res.timings.indexCached ? 'cached' : res.timings.indexSeconds.toFixed(2)],
+                ...(res.timings.embedSeconds !== undefined ? [['embedding seconds', `${res.timings.embedSeconds.toFixed(2)} (${res.timings.embedded} passages)`] as [string, string]] : []),
+                ['queries/second', res.timings.queriesPerSecond.toFixed(1)],
+              ],
+            ) + '\n',
+          );
+          if (f.run) process.stdout.write(`\nrun written to ${f.run}\n`);
+        } finally {
+          await models?.close();
         }
-        process.stdout.write(`${res.dataset} (${res.split}), ${res.queries} queries; analyzer ${index.analyzer}, fields ${index.fields}, ${search.similarity} k1=${search.k1} b=${search.b}\n\n`);
-        process.stdout.write(renderTable(['metric', 'value'], Object.entries(res.metrics).map(([k, v]) => [k, v])) + '\n\n');
-        process.stdout.write(
-          renderTable(
-            ['index', 'value'],
-            [
-              ['documents', res.index.documents],
-              ['terms', res.index.terms],
-              ['postings', res.index.postings],
-              ['total terms', res.index.totalTerms],
-              ['index seconds', res.timings.indexCached ? 'cached' : res.timings.indexSeconds.toFixed(2)],
-              ['queries/second', res.timings.queriesPerSecond.toFixed(1)],
-            ],
-          ) + '\n',
-        );
-        if (f.run) process.stdout.write(`\nrun written to ${f.run}\n`);
       }),
     );
 
-  common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer'), { analyzer: 'auto', fields: 'text' })
-    .option('-k, --k <n>', 'passages given to the answerer', '5')
+  common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)'), { analyzer: 'auto', fields: 'text' })
+    .option('-k, --k <n>', 'passages given to the answerer / each method', '5')
     .option('--limit <n>', 'evaluate a seeded random sample of questions')
-    .option('--seed <n>', 'seed of the sample', '1')
+    .option('--seed <n>', 'seed of the sample (and, with --methods, of every method\'s sampling)', '1')
     .option('--no-answers', 'retrieval metrics only')
+    .option('--methods <list>', `compare methods side by side, comma-separated: ${comparableMethodNames.join(', ')}`)
+    .option('--param <method.name=value>', 'a method parameter, e.g. --param hyde.K=4 (repeatable; with --methods)', collect)
+    .option('--retrieval <setting>', `passages given to the methods: ${retrievalSettings.join(', ')} (RetRobust's noisy settings; with --methods)`, 'top')
     .option('--format <fmt>', 'table, markdown, json or csv (per question)', 'table')
-    .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default .openbook/eval-runs/<timestamp>/)')
     .action(
-      action(async (f: CommonFlags & { k: string; limit?: string; seed: string; answers: boolean; format: string; out?: string }) => {
+      action(async (f: QaFlags) => {
+        if (f.methods !== undefined) {
+          await qaMethods(f);
+          return;
+        }
         const format = f.json ? 'json' : f.format;
         if (!['table', 'markdown', 'json', 'csv'].includes(format)) throw new InvalidParameterError(`--format must be table, markdown, json or csv, got "${format}"`);
+        if (f.retriever !== undefined && f.retriever !== 'bm25') throw new InvalidParameterError('eval qa without --methods runs BM25 only; add --methods extractive to compare over a dense or hybrid retriever');
         const { index, search } = configs(f, 20);
         const res = await evaluateQa(
           {
@@ -160,6 +222,102 @@ export function register(program: Command): void {
         } else process.stdout.write(text);
       }),
     );
+}
+
+interface QaFlags extends CommonFlags {
+  k: string;
+  limit?: string;
+  seed: string;
+  answers: boolean;
+  format: string;
+  out?: string;
+  methods?: string;
+  param?: string[];
+  retrieval: string;
+}
+
+const collect = (v: string, prev: string[] = []) => prev.concat(v);
+
+/** `--methods a,b` and `--param a.x=1` → method specs, in the order listed. */
+export function parseMethodSpecs(list: string, params: string[] = []): MethodSpec[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const byMethod = new Map<string, string[]>();
+  for (const p of params) {
+    const dot = p.indexOf('.');
+    const eq = p.indexOf('=');
+    if (dot <= 0 || eq < 0 || dot > eq) throw new InvalidParameterError(`--param expects method.name=value with --methods, got ${JSON.stringify(p)}`);
+    const method = p.slice(0, dot);
+    if (!names.includes(method)) throw new InvalidParameterError(`--param ${p}: method ${method} is not in --methods (${names.join(', ')})`);
+    byMethod.set(method, [...(byMethod.get(method) ?? []), p.slice(dot + 1)]);
+  }
+  return names.map((name) => {
+    const ps = parseParams(byMethod.get(name) ?? []);
+    return Object.keys(ps).length > 0 ? { name, params: ps } : { name };
+  });
+}
+
+/** The checked-out commit of this openbook, or null outside a git work tree. */
+function gitSha(): string | null {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** `eval qa --methods …`: the comparison table, with config, traces and report saved in the run folder. */
+async function qaMethods(f: QaFlags): Promise<void> {
+  if (!f.answers) throw new InvalidParameterError('--no-answers cannot be combined with --methods (methods are compared on their answers)');
+  const setting = f.retrieval as RetrievalSetting;
+  if (!retrievalSettings.includes(setting)) throw new InvalidParameterError(`--retrieval must be one of ${retrievalSettings.join(', ')}, got "${f.retrieval}"`);
+  const methods = parseMethodSpecs(f.methods ?? '', f.param);
+  const retriever = retrieverConfig(f);
+  const k = intFlag('-k', f.k, 5, 1, 1000);
+  const limit = f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1);
+  const seed = intFlag('--seed', f.seed, 1, 0);
+  const { index, search } = configs(f, Math.max(20, k));
+  const needLlm = methods.some((m) => m.name !== 'extractive');
+  const models: CliModels = await loadCliModels(f, { llm: needLlm, embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde') });
+  try {
+    // Unknown names, bad parameters and missing models fail here, before the dataset is read.
+    checkMethodsRun(methods, models, retriever);
+    const startedAt = new Date();
+    const outDir = path.resolve(f.out ?? path.join('.openbook', 'eval-runs', startedAt.toISOString().replace(/[:.]/g, '-')));
+    const require = createRequire(import.meta.url);
+    const { version } = require('../../../package.json') as { version: string };
+    const res = await evaluateQaMethods(
+      { dataset: f.dataset, methods, index, search, retriever, k, ...(limit !== undefined ? { limit } : {}), seed, retrieval: setting, strict: f.strict, onWarning: warn },
+      {
+        ...deps(f),
+        models,
+        outDir,
+        runConfig: {
+          command: ['openbook', ...process.argv.slice(2)],
+          startedAt: startedAt.toISOString(),
+          openbook: { version, gitSha: gitSha() },
+          node: process.version,
+          openbookConfig: maskSecrets(models.config),
+        },
+      },
+    );
+    if (f.json) printJson(methodsJson(res));
+    else process.stdout.write(renderMethodsTable(res));
+    process.stderr.write(`run saved to ${outDir} (config.json, traces.jsonl, report.md, summary.json)\n`);
+  } finally {
+    await models.close();
+  }
+}
+
+/** `eval qa --methods … --json`. */
+function methodsJson(r: QaMethodsResult) {
+  return { dataset: r.dataset, answerMetric: r.answerMetric, questions: r.questions, k: r.k, recall: r.recallDefinition, summaries: r.summaries, timings: r.timings, outDir: r.outDir, config: r.config };
+}
+
+/** The terminal table of a methods comparison, with a header line naming the settings. */
+export function renderMethodsTable(r: QaMethodsResult): string {
+  const c = r.config;
+  const multi = String(c.recall).includes('every gold');
+  const rows = methodsTableRows(r.summaries).map((row) => row.map((cell, i) => (typeof cell === 'number' && (i === 2 || i === 3 || i === 4) ? cell.toFixed(4) : cell)));
+  const head = `${r.dataset}: ${r.questions} questions; retriever ${String(c.retriever)}, k=${r.k}, retrieval ${String(c.retrieval)}, seed ${String(c.seed)}; ${r.answerMetric === 'korquad' ? 'KorQuAD character F1' : 'SQuAD token F1'}\n${r.recallDefinition}\n\n`;
+  return head + renderTable(methodsTableHeaders(r.k, multi), rows) + '\n';
 }
 
 /** Renders a QA result in one of the report formats (CSV: one row per question, with a BOM). */
