@@ -36,12 +36,12 @@ import { InvalidParameterError, NotFoundError, OpenbookError } from '../core/err
 import type { Answer } from '../core/types.js';
 import { hitJson } from '../cli/commands/search.js';
 import { answerJson } from '../cli/commands/ask.js';
-import type { SearchOptions } from '../engine/engine.js';
+import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths } from '../engine/indexer.js';
 import { EngineHolder } from './engine-holder.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { JobQueue } from './jobs.js';
-import { checkRetriever, defaultAskMethods, pickMethod, type AskMethods } from './methods.js';
+import { askMethodsFor, pickMethod, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, RateLimiter, resolveUnderRoots } from './security.js';
@@ -59,7 +59,9 @@ export interface ServerOptions {
   maxUploadBytes?: number;
   /** Bytes of one uploaded file. Default 32 MiB. */
   maxFileBytes?: number;
-  /** Answering methods by name; default `{ extractive }`. */
+  /** Language model, embedder and prompt templates for the engine (none = offline: BM25 + extractive). */
+  models?: EngineModels;
+  /** Answering methods by name; default `askMethodsFor(models)`. */
   methods?: AskMethods;
   /** The indexing pipeline (default `engine/indexer.indexPaths`); tests may wrap it. */
   indexPaths?: typeof realIndexPaths;
@@ -106,9 +108,10 @@ export function createServer(options: ServerOptions): OpenbookServer {
   const roots = cfg.roots.length > 0 ? cfg.roots : [options.cwd];
   const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 * 1024;
   const maxFileBytes = options.maxFileBytes ?? 32 * 1024 * 1024;
-  const methods = options.methods ?? defaultAskMethods();
+  const models = options.models ?? {};
+  const methods = options.methods ?? askMethodsFor(models);
   const runIndex = options.indexPaths ?? realIndexPaths;
-  const engines = new EngineHolder(options.indexDir, { now, onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
+  const engines = new EngineHolder(options.indexDir, { now, open: (dir) => Engine.open(dir, models), onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
   const jobs = new JobQueue({
     dir: path.join(options.indexDir, 'server-jobs'),
     now,
@@ -177,8 +180,10 @@ export function createServer(options: ServerOptions): OpenbookServer {
 
   app.get('/v1/status', async (c) => {
     let index = null;
+    let retrievers = ['bm25'];
     try {
       const engine = await engines.get();
+      if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
       const s = engine.reader.stats();
       index = { dir: options.indexDir, generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer };
     } catch (err) {
@@ -189,7 +194,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       index,
       jobs: { active: jobs.active },
       methods: [...methods.values()].map((m) => ({ name: m.name, description: m.description })),
-      retrievers: ['bm25'],
+      retrievers,
       auth: Boolean(cfg.apiKey),
       limits: { maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes, rateLimitPerMinute: cfg.rateLimitPerMinute },
     });
@@ -198,7 +203,6 @@ export function createServer(options: ServerOptions): OpenbookServer {
   // ---- search and ask ----------------------------------------------------------------------
   app.get('/v1/search', async (c) => {
     const query = parse(SearchQuery, c.req.query(), 'query string');
-    checkRetriever(query.retriever);
     const started = now();
     const engine = await engines.get();
     const hits = await engine.search(query.q, {
@@ -206,6 +210,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       similarity: query.similarity as SearchOptions['similarity'], // checked against the similarity table by the engine
       k1: query.k1,
       b: query.b,
+      ...(query.retriever !== undefined ? { retriever: query.retriever } : {}),
       signal: c.req.raw.signal,
     });
     return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: hits.map(hitJson), tookMs: now() - started });
@@ -362,7 +367,7 @@ function errorLine(err: unknown): string {
 /** Reads the page's files once per server (an allow-list: only files present at start are served). */
 function loadStatic(dir: string): Map<string, { bytes: Uint8Array<ArrayBuffer>; type: string }> {
   const files = new Map<string, { bytes: Uint8Array<ArrayBuffer>; type: string }>();
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

@@ -106,6 +106,12 @@ export const AnswerResponse = z.strictObject({
   hits: z.array(HitSchema),
   trace: z.array(TraceStepSchema).optional(),
   usage: usage.optional(),
+  /** Model answers only: model id, the messages sent, model latency (ms), model calls, and `[n]` markers that pointed at no passage. */
+  model: z.string().optional(),
+  prompt: z.unknown().optional(),
+  latencyMs: z.number().min(0).optional(),
+  modelCalls: z.number().int().min(0).optional(),
+  invalidCitations: z.array(z.number().int()).optional(),
   tookMs: z.number().min(0),
 });
 

@@ -15,6 +15,22 @@ import { listen, type RunningServer } from '../../src/server/listen.js';
 import { EN_DOC, KO_DOC } from '../server/helpers.js';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.js';
 
+/**
+ * The few browser globals the page callbacks use. This file compiles without the DOM library (the
+ * project is Node-only), and the page's CSP forbids evaluating strings, so callbacks reach the
+ * globals through `(globalThis as unknown as Dom)`, written inline: callbacks are serialised and
+ * run in the page, where nothing of this file exists.
+ */
+interface Dom {
+  document: {
+    querySelectorAll(selector: string): { length: number };
+    querySelector(selector: string): { textContent: string | null; dispatchEvent(event: unknown): boolean } | null;
+    body: { dataset: Record<string, string | undefined> };
+    documentElement: { scrollWidth: number };
+  };
+  KeyboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
+}
+
 const found = ensureChromium();
 if ('skip' in found) console.warn(`browser tests skipped: ${found.skip}`);
 
@@ -55,7 +71,7 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
     await page.click('#upload-btn');
     await page.waitForSelector('#jobs .job[data-status="succeeded"]', { timeout: 30_000 });
     expect(await page.textContent('#jobs .job')).toContain('done: 2 added');
-    await page.waitForFunction(() => document.querySelectorAll('#docs-table tbody tr').length === 2);
+    await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelectorAll('#docs-table tbody tr').length === 2);
     const sources = await page.$$eval('#docs-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
     expect(sources.sort()).toEqual(['uploads/bm25.md', 'uploads/rag-ko.md']);
   });
@@ -64,7 +80,10 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
     await page.click('button.tab[data-view="ask"]');
     await page.fill('#question', 'HyDE는 무엇을 생성하나?');
     // What the browser sends when Enter commits a Hangul syllable: keydown with isComposing.
-    await page.$eval('#question', (q) => q.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, cancelable: true })));
+    await page.evaluate(() => {
+      const g = globalThis as unknown as Dom;
+      g.document.querySelector('#question')!.dispatchEvent(new g.KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, cancelable: true }));
+    });
     await page.waitForTimeout(300);
     expect(await page.isHidden('#answer-box')).toBe(true);
     await page.focus('#question');
@@ -96,13 +115,16 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
 
   it('answers an English question and opens its citation with the keyboard', async () => {
     await page.fill('#question', 'What does k1 control?');
-    await page.evaluate(() => delete document.body.dataset.answered);
+    await page.evaluate(() => void delete (globalThis as unknown as Dom).document.body.dataset.answered);
     await page.click('#ask-btn');
     await page.waitForSelector('body[data-answered="true"]');
     expect(await page.textContent('#answer')).toContain('The parameter k1 controls term-frequency saturation, and b controls length normalisation. [1]');
     await page.focus('#answer a.cite[data-n="1"]');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#viewer-loc')?.textContent?.startsWith('uploads/bm25.md:4') && document.querySelector('#viewer mark') !== null);
+    await page.waitForFunction(() => {
+      const d = (globalThis as unknown as Dom).document;
+      return Boolean(d.querySelector('#viewer-loc')?.textContent?.startsWith('uploads/bm25.md:4')) && d.querySelector('#viewer mark') !== null;
+    });
     // Both answer sentences cite [1] (the same chunk), so both quotes are marked, one per line.
     expect(await page.$$eval('#viewer mark', (ms) => ms.map((m) => m.textContent))).toEqual([
       'The parameter k1 controls term-frequency saturation, and b controls length normalisation.',
@@ -116,23 +138,23 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
     await page.click('#settings-open');
     expect(await page.isVisible('#settings')).toBe(true);
     expect(await page.$$eval('#set-method option', (os) => os.map((o) => o.value))).toEqual(['extractive']);
-    expect(await page.$eval('#set-retriever option[value="dense"]', (o) => (o as HTMLOptionElement).disabled)).toBe(true);
+    expect(await page.$eval('#set-retriever option[value="dense"]', (o) => (o as unknown as { disabled: boolean }).disabled)).toBe(true);
     await page.keyboard.press('Escape');
     expect(await page.isHidden('#settings')).toBe(true);
   });
 
   it('fits a phone screen without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(() => (globalThis as unknown as Dom).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('deletes a document from the list', async () => {
     page.once('dialog', (d) => void d.accept());
     await page.click('button.tab[data-view="docs"]');
-    await page.waitForFunction(() => document.querySelectorAll('#docs-table tbody tr').length === 2);
+    await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelectorAll('#docs-table tbody tr').length === 2);
     await page.click('#docs-table tbody tr:has-text("uploads/bm25.md") button');
-    await page.waitForFunction(() => document.querySelectorAll('#docs-table tbody tr').length === 1, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as unknown as Dom).document.querySelectorAll('#docs-table tbody tr').length === 1, undefined, { timeout: 30_000 });
     expect(await page.textContent('#docs-table tbody')).toContain('uploads/rag-ko.md');
   });
 });

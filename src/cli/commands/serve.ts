@@ -6,12 +6,12 @@
  * without a key is refused.
  */
 import type { Command } from 'commander';
-import { resolveConfig, type OpenbookConfigInput } from '../../config/index.js';
-import { loadTemplates } from '../../generate/prompts.js';
-import { OpenAICompatibleModel } from '../../models/openai-compatible.js';
+import type { OpenbookConfigInput } from '../../config/index.js';
 import { listen } from '../../server/listen.js';
-import { askMethodsWithLlm, defaultAskMethods } from '../../server/methods.js';
+import { askMethodsFor } from '../../server/methods.js';
+import { loadCliModels } from '../models.js';
 import { action, intFlag } from '../shared.js';
+import { loadCliConfig } from './config.js';
 
 interface ServeFlags {
   host?: string;
@@ -48,31 +48,20 @@ export function register(program: Command): void {
         if (flags.rateLimit !== undefined) server.rateLimitPerMinute = intFlag('--rate-limit', flags.rateLimit, 60, 0);
         const apiKey = process.env.OPENBOOK_API_KEY;
         if (apiKey) server.apiKey = apiKey;
-        const { config } = resolveConfig({
-          cwd: process.cwd(),
-          env: process.env,
-          flags: { ...(flags.index !== undefined ? { index: flags.index } : {}), server },
-          ...(flags.config !== undefined ? { configFile: flags.config } : {}),
-        });
+        const configFlags = { ...(flags.index !== undefined ? { index: flags.index } : {}), ...(flags.config !== undefined ? { config: flags.config } : {}) };
+        const { config } = loadCliConfig(configFlags, { server });
         const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
         // With a model configured, the ask endpoint offers `llm` and every method of src/methods/.
-        const { llm: l } = config;
-        const methods =
-          l.baseUrl && l.model
-            ? askMethodsWithLlm({
-                llm: new OpenAICompatibleModel({ baseUrl: l.baseUrl, model: l.model, apiKey: l.apiKey, timeoutMs: l.timeoutMs, maxRetries: l.maxRetries, maxConcurrency: l.maxConcurrency }),
-                now: Date.now,
-                templates: loadTemplates(config.prompts),
-              })
-            : defaultAskMethods();
-        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, methods, log });
+        const models = await loadCliModels(configFlags);
+        const methods = askMethodsFor(models);
+        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, models, methods, log });
         process.stdout.write(`openbook serving ${config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
         if (config.server.apiKey) process.stdout.write('  auth  Bearer token required (OPENBOOK_API_KEY)\n');
         process.stdout.write(`  ask   methods: ${[...methods.keys()].join(', ')}\n`);
         const stop = () => {
           process.stdout.write('stopping\n');
-          void running.close().then(() => process.exit(0));
+          void running.close().then(() => models.close()).then(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
