@@ -27,6 +27,9 @@ export interface MarkerOccurrence {
 
 const MARKER = /\[\s*(\d{1,4}(?:\s*,\s*\d{1,4})*)\s*\]/g;
 
+/** A marker with the white space before it, for removing every marker from a text. */
+const MARKER_WITH_SPACE = new RegExp(String.raw`\s*${MARKER.source}`, 'g');
+
 /** Every marker in `text`, in order. */
 export function parseMarkers(text: string): MarkerOccurrence[] {
   return [...text.matchAll(MARKER)].map((m) => ({
@@ -99,6 +102,14 @@ export function removeInvalidMarkers(text: string, numPassages: number): { answe
     last = occ.end;
   }
   return { answer: cleaned + text.slice(last), invalid };
+}
+
+/**
+ * The text with every marker (valid or not) and the white space before it removed, trimmed:
+ * an answer as a plain string for EM/F1 or for another prompt. `"Paris [1, 2]."` → `"Paris."`.
+ */
+export function stripMarkers(text: string): string {
+  return text.replace(MARKER_WITH_SPACE, '').trim();
 }
 
 function toCitation(n: number, hit: Hit, claim: string): Citation {

@@ -17,7 +17,7 @@
 import { writeFile } from 'node:fs/promises';
 import { CapabilityError } from '../core/errors.js';
 import type { Citation, TokenUsage, TraceStep } from '../core/types.js';
-import { stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
 import type { MethodContext } from './method.js';
 import { runMethod } from './registry.js';
 

@@ -17,7 +17,8 @@
  */
 import { CapabilityError } from '../core/errors.js';
 import { answerClosedBook, answerFromPassages } from './answer.js';
-import { citeAnswer, formatPassages, stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
+import { formatPassages } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { meanLogprob } from './prob.js';
 import { renderPrompt } from './prompts.js';
@@ -57,15 +58,13 @@ export const duetrag: Method<DuetRagParams> = {
       const pickB = cb >= ca;
       tracer.note('decide', 'referee by confidence (mean token log-probability)', { output: pickB ? 'B (open-book)' : 'A (closed-book)', scores: { 'mean log p A': ca, 'mean log p B': cb } });
       if (!pickB) return tracer.finish(a, [], []);
-      const cited = citeAnswer(b, hits);
-      return tracer.finish(cited.answer, cited.citations, hits);
+      return tracer.finishCited(b, hits);
     }
     const r = await tracer.generate('referee prompt', [{ role: 'user', content: renderPrompt('duet.referee', { question, passages: formatPassages(hits), closed: a, open: b }) }], { temperature: 0, maxTokens: 96 });
     const verdict = parseReferee(r.generations[0].text);
     const final = verdict.answer || (verdict.choice === 'A' ? a : b);
     tracer.note('decide', 'referee verdict', { output: { choice: verdict.choice ?? 'unparsed (B kept)', answer: final } });
     if (verdict.choice === 'A' && !verdict.answer) return tracer.finish(a, [], []);
-    const cited = citeAnswer(final, hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(final, hits);
   },
 };

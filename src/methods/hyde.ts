@@ -22,7 +22,6 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import { answerFromPassages } from './answer.js';
-import { citeAnswer } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
@@ -88,7 +87,6 @@ export const hyde: Method<HydeParams> = {
       hits = await tracer.retrieve('BM25 with question + hypothetical documents', [question, ...docs].join('\n'), ctx.topK);
     }
     const g = await answerFromPassages(tracer, 'answer from passages', question, hits);
-    const cited = citeAnswer(g.text.trim(), hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(g.text.trim(), hits);
   },
 };

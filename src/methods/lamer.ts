@@ -13,7 +13,7 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import { answerFromPassages } from './answer.js';
-import { citeAnswer, formatPassages } from './cite.js';
+import { formatPassages } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
@@ -52,7 +52,6 @@ export const lamer: Method<LamerParams> = {
     tracer.note('transform', "q' = q × R ⊕ answers", { input: { repeats, answers: answers.length }, output: q2 });
     const hits = await tracer.retrieve("BM25 with the augmented query q'", q2, ctx.topK);
     const g = await answerFromPassages(tracer, 'answer from the second ranking', question, hits);
-    const cited = citeAnswer(g.text.trim(), hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(g.text.trim(), hits);
   },
 };

@@ -14,8 +14,10 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import type { Citation, Hit, TokenUsage, TraceStep } from '../core/types.js';
+import { removeInvalidMarkers } from '../generate/citations.js';
 import type { Retriever as BaseRetriever } from '../retrieve/types.js';
 import type { ChatMessage, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
+import { citeAnswer } from './cite.js';
 
 /**
  * What a method needs of a retriever: `retrieve(query, topK, signal)` of `src/retrieve/types.ts`
@@ -63,6 +65,11 @@ export interface MethodResult {
   usage: TokenUsage;
   /** Model calls made (chat generations + continuation scorings + embedding batches). */
   calls: number;
+  /**
+   * Distinct marker numbers the model wrote that point at no passage in `hits` (removed from
+   * `answer`), in order of first appearance; absent when there were none.
+   */
+  invalidCitations?: number[];
 }
 
 /** A named method with its paper, defaults and `run`. `P` is its parameter record. */
@@ -178,7 +185,20 @@ export class Tracer {
     return out;
   }
 
-  finish(answer: string, citations: Citation[], hits: Hit[]): MethodResult {
-    return { answer, citations, hits, trace: this.steps, usage: this.usage, calls: this.calls };
+  /**
+   * Assembles the result. Markers in `answer` that point at no passage of `hits` (all of them
+   * when `hits` is empty) are removed and reported in `invalidCitations`, after the numbers the
+   * caller already removed (`invalidCitations` argument).
+   */
+  finish(answer: string, citations: Citation[], hits: Hit[], invalidCitations: readonly number[] = []): MethodResult {
+    const cleaned = removeInvalidMarkers(answer, hits.length);
+    const invalid = [...new Set([...invalidCitations, ...cleaned.invalid])];
+    return { answer: cleaned.answer, citations, hits, trace: this.steps, usage: this.usage, calls: this.calls, ...(invalid.length > 0 ? { invalidCitations: invalid } : {}) };
+  }
+
+  /** Cites `answer` over `hits` with `citeAnswer` (invalid markers removed and reported) and assembles the result. */
+  finishCited(answer: string, hits: Hit[]): MethodResult {
+    const cited = citeAnswer(answer, hits);
+    return this.finish(cited.answer, cited.citations, hits, cited.invalidCitations);
   }
 }

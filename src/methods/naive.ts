@@ -7,7 +7,6 @@
  * Parameters: topK (context). Cost: 1 retrieval + 1 chat call.
  */
 import { answerFromPassages } from './answer.js';
-import { citeAnswer } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 
 export const naive: Method<Record<string, never>> = {
@@ -20,7 +19,6 @@ export const naive: Method<Record<string, never>> = {
     const tracer = new Tracer(ctx);
     const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);
     const g = await answerFromPassages(tracer, 'answer from passages', question, hits);
-    const cited = citeAnswer(g.text.trim(), hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(g.text.trim(), hits);
   },
 };

@@ -14,7 +14,7 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import { ANSWER_MAX_TOKENS } from './answer.js';
-import { stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
 import { Tracer, type Method } from './method.js';
 import { majorityVote } from './prob.js';
 import { renderPrompt } from './prompts.js';

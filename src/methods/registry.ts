@@ -1,6 +1,6 @@
 /**
  * The methods by name. `runMethod(name, question, ctx, params)` runs one and returns an
- * `Answer` (question, answer, citations, hits, method, trace, usage); `methodNames` lists them
+ * `Answer` (question, answer, citations, hits, method, trace, usage, invalidCitations); `methodNames` lists them
  * in the order of the notes.
  */
 import { InvalidParameterError } from '../core/errors.js';
@@ -51,10 +51,28 @@ export function checkParams(method: Method<Record<string, unknown>>, params: Rec
   }
 }
 
-/** Runs the named method; the result as an `Answer` with `method` = name, plus calls. */
-export async function runMethod(name: string, question: string, ctx: MethodContext, params: Record<string, unknown> = {}): Promise<Answer & { calls: number }> {
+/**
+ * Runs the named method; the result as an `Answer` with `method` = name, plus calls and, when
+ * the model wrote markers that point at no passage (removed from the answer), `invalidCitations`.
+ */
+export async function runMethod(
+  name: string,
+  question: string,
+  ctx: MethodContext,
+  params: Record<string, unknown> = {},
+): Promise<Answer & { calls: number; invalidCitations?: number[] }> {
   const m = getMethod(name);
   checkParams(m, params);
   const r: MethodResult = await m.run(question, ctx, params);
-  return { question, answer: r.answer, citations: r.citations, hits: r.hits, method: name, trace: r.trace, usage: r.usage, calls: r.calls };
+  return {
+    question,
+    answer: r.answer,
+    citations: r.citations,
+    hits: r.hits,
+    method: name,
+    trace: r.trace,
+    usage: r.usage,
+    calls: r.calls,
+    ...(r.invalidCitations ? { invalidCitations: r.invalidCitations } : {}),
+  };
 }

@@ -28,7 +28,6 @@
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
-import { citeAnswer } from './cite.js';
 import { checkContext, Tracer, type Method, type MethodContext, type MethodResult } from './method.js';
 import { beamText, mixtureDecode } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
@@ -131,6 +130,5 @@ export function finishWithPosterior(tracer: Tracer, answer: string, hits: Hit[],
   const top = argmax(post);
   tracer.note('score', 'posterior p(d | x, y) ∝ λ_d p(y | d ∘ x)', { output: `cite [${top + 1}]`, scores: Object.fromEntries(post.map((x, d) => [`p(d[${d + 1}] | x, y)`, x])) });
   if (answer.length === 0 || post[top] === 0) return tracer.finish(answer, [], hits);
-  const cited = citeAnswer(`${answer} [${top + 1}]`, hits);
-  return tracer.finish(cited.answer, cited.citations, hits);
+  return tracer.finishCited(`${answer} [${top + 1}]`, hits);
 }

@@ -18,7 +18,7 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import { answerClosedBook, answerFromPassages } from './answer.js';
-import { citeAnswer, stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
 import { checkContext, Tracer, type Method, type MethodContext } from './method.js';
 import { renderPrompt } from './prompts.js';
 
@@ -83,8 +83,7 @@ export const retrobust: Method<RetRobustParams> = {
     }
     if (entailing.length > 0) {
       tracer.note('decide', 'NLI gate: keep the retrieval answer', { output: `passage [${entailing[0] + 1}] entails "${hypothesis}"` });
-      const cited = citeAnswer(ragAnswer, hits);
-      return tracer.finish(cited.answer, cited.citations, hits);
+      return tracer.finishCited(ragAnswer, hits);
     }
     tracer.note('decide', 'NLI gate: no passage entails the answer; fall back to closed-book', { output: { discarded: ragAnswer } });
     const c = await answerClosedBook(tracer, 'closed-book answer', question);

@@ -24,7 +24,6 @@
 import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
-import { citeAnswer } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
@@ -81,13 +80,11 @@ export const searchR1: Method<SearchR1Params> = {
       const action = parseTurn(text);
       if (action.kind === 'answer') {
         tracer.note('decide', `turn ${turn}: answer`, { input: { finishReason: res.generations[0].finishReason, closingTag: action.closed }, output: action.answer });
-        const cited = citeAnswer(action.answer, seen);
-        return tracer.finish(cited.answer, cited.citations, seen);
+        return tracer.finishCited(action.answer, seen);
       }
       if (action.kind === 'none') {
         tracer.note('decide', `turn ${turn}: no <search> or <answer> tag, the turn's text is the answer`, { output: action.text });
-        const cited = citeAnswer(action.text, seen);
-        return tracer.finish(cited.answer, cited.citations, seen);
+        return tracer.finishCited(action.text, seen);
       }
       messages.push({ role: 'assistant', content: action.closed ? text : `${text}</search>` });
       let info: string;

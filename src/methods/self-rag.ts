@@ -21,7 +21,7 @@
  * Cost: 1 + 1 retrieval + k + 3R chat calls for R relevant passages (at most 1 + 4k).
  */
 import { answerClosedBook, ANSWER_MAX_TOKENS } from './answer.js';
-import { citeAnswer, stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { argmax } from './prob.js';
 import { renderPrompt } from './prompts.js';
@@ -111,7 +111,6 @@ export const selfRag: Method<SelfRagParams> = {
     const best = argmax(scores);
     const n = relevant[best] + 1;
     tracer.note('decide', 'best-supported answer', { input: answers, output: `${answers[best]} (passage ${n})`, scores: table });
-    const cited = citeAnswer(`${answers[best]} [${n}]`, hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(`${answers[best]} [${n}]`, hits);
   },
 };

@@ -18,7 +18,8 @@
  * Cost: 1 retrieval + 1 + N + N + N(N−1) chat calls (7 for N = 2).
  */
 import { InvalidParameterError } from '../core/errors.js';
-import { citeAnswer, formatPassages, stripMarkers } from './cite.js';
+import { stripMarkers } from '../generate/citations.js';
+import { formatPassages } from './cite.js';
 import { checkContext, Tracer, type Method } from './method.js';
 import { argmax } from './prob.js';
 import { renderPrompt } from './prompts.js';
@@ -113,7 +114,6 @@ export const sure: Method<SureParams> = {
       output: candidates[best],
       scores: Object.fromEntries(candidates.flatMap((c, i) => [[`v(${c})`, validity[i]], [`r(${c})`, ranking[i]], [`total(${c})`, total[i]]])),
     });
-    const cited = citeAnswer(candidates[best], hits);
-    return tracer.finish(cited.answer, cited.citations, hits);
+    return tracer.finishCited(candidates[best], hits);
   },
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hit } from '../../src/core/types.js';
-import { MarkerStreamFilter, bestQuote, checkCitations, dice, features, parseMarkers, removeInvalidMarkers } from '../../src/generate/citations.js';
+import { MarkerStreamFilter, bestQuote, checkCitations, dice, features, parseMarkers, removeInvalidMarkers, stripMarkers } from '../../src/generate/citations.js';
 
 function hit(n: number, text: string, extra: Partial<Hit> = {}): Hit {
   return { rank: n, score: 1 / n, docId: `d${n}`, chunkId: `d${n}#0`, source: `docs/d${n}.md`, title: `Doc ${n}`, text, startLine: 1, endLine: 3, ...extra };
@@ -12,6 +12,13 @@ describe('parseMarkers', () => {
     expect(parseMarkers(text).map((m) => m.numbers)).toEqual([[1], [1, 3], [2], [4, 5]]);
     const [first] = parseMarkers(text);
     expect(text.slice(first.start, first.end)).toBe('[1]');
+  });
+});
+
+describe('stripMarkers', () => {
+  it('removes every marker with the white space before it, and leaves other brackets', () => {
+    expect(stripMarkers('Paris [1, 2]. Big [ 3 ][4]\n[5] [x] [1.5]')).toBe('Paris. Big [x] [1.5]');
+    expect(stripMarkers('  no markers  ')).toBe('no markers');
   });
 });
 

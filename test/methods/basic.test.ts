@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closedBook } from '../../src/methods/closed-book.js';
 import { hyde, meanVector } from '../../src/methods/hyde.js';
 import { naive } from '../../src/methods/naive.js';
+import { runMethod } from '../../src/methods/registry.js';
 import { OpenAIEmbedder } from '../../src/models/openai-embedder.js';
 import { hashEmbedding, startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { context, lastUser, MemoryRetriever, model, PASSAGES, toHit } from './support/memory.js';
@@ -38,6 +39,38 @@ describe('closed-book and naive (the loopback server stands in for an LLM)', () 
     expect(r.citations[0]).toMatchObject({ n: 1, chunkId: 'd0#0', quote: 'Paris is the capital of France.', quoteStart: 0 });
     // the toy tokenizer splits "Paris [1]" into "Paris", " [", "1", "]"
     expect(r.usage.completionTokens).toBe(4);
+  });
+});
+
+describe('markers that point at no passage (the loopback server stands in for an LLM)', () => {
+  it('HyDE removes [9] from the answer (topK 2 → passages 1..2) and runMethod reports it for the CLI warning', async () => {
+    server.enqueueChat({ content: ['Hamlet was written by Shakespeare.'] }, 'Shakespeare wrote it [1] [9].');
+    const r = await runMethod('hyde', 'Who wrote Hamlet?', context(model(server), new MemoryRetriever()), { numHypotheses: 1 });
+    expect(r.answer).toBe('Shakespeare wrote it [1].');
+    expect(r.invalidCitations).toEqual([9]);
+    expect(r.citations.map((c) => [c.n, c.chunkId])).toEqual([[1, 'd2#0']]);
+  });
+
+  it('naive keeps the valid number of a mixed marker: [2, 7] → [2]', async () => {
+    server.enqueueChat('Berlin [2, 7]');
+    const r = await naive.run('What is the capital of France?', context(model(server), new MemoryRetriever()));
+    expect(r.answer).toBe('Berlin [2]');
+    expect(r.invalidCitations).toEqual([7]);
+    expect(r.citations.map((c) => c.chunkId)).toEqual(['d1#0']);
+  });
+
+  it('closed-book has no passages, so every marker is removed and reported', async () => {
+    server.enqueueChat('Paris [1][3]');
+    const r = await runMethod('closed-book', 'What is the capital of France?', context(model(server), new MemoryRetriever()));
+    expect(r.answer).toBe('Paris');
+    expect(r.invalidCitations).toEqual([1, 3]);
+    expect(r.citations).toEqual([]);
+  });
+
+  it('an answer whose markers are all valid has no invalidCitations field', async () => {
+    server.enqueueChat('Paris [1]');
+    const r = await runMethod('naive', 'What is the capital of France?', context(model(server), new MemoryRetriever()));
+    expect('invalidCitations' in r).toBe(false);
   });
 });
 
