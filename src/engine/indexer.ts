@@ -14,6 +14,7 @@ import { getAnalyzer } from '../analysis/registry.js';
 import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { IndexWriter, readManifest, type IndexConfig } from '../index/index.js';
+import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
@@ -173,6 +174,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       const info = await writer.commit();
       summary.committed = true;
       summary.generation = info.generation;
+      await buildLinkGraph(opts.indexDir, opts.now); // link graph + PageRank under <index>/graph/; writes nothing when no document has links
     }
     if (opts.embedder) {
       // Still holding the writer lock, so no other writer changes the chunks being embedded.
