@@ -6,13 +6,14 @@ import * as ask from './ask.js';
 import * as evalCmd from './eval.js';
 import * as config from './config.js';
 import * as doctor from './doctor.js';
+import * as graph from './graph.js';
 import * as index from './index-cmd.js';
 import * as regress from './regress.js';
 import * as search from './search.js';
 import * as serve from './serve.js';
 import * as status from './status.js';
 
-const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve];
+const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph];
 
 /** Registers every subcommand, including optional ones whose modules exist. */
 export function registerCommands(program: Command): void {
