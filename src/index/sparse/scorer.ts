@@ -383,6 +383,15 @@ export class TermAtATimeScorer {
     let firstEssential = 0;
     const NONE = 0xffffffff;
     for (;;) {
+      if (firstEssential === n - 1 && qtfs[order[n - 1]] === 1) {
+        // One essential term (the usual state once θ has risen): skip its postings whose impact
+        // plus every other term's bound cannot beat θ, without the per-candidate bookkeeping.
+        const rest = firstEssential > 0 ? cum[firstEssential - 1] : 0;
+        let p = pos[n - 1];
+        const pe = end[n - 1];
+        while (p < pe && impacts[p] + rest <= theta) p++;
+        pos[n - 1] = p;
+      }
       // Next candidate: the smallest current chunk among essential terms.
       let d = NONE;
       for (let i = firstEssential; i < n; i++) if (pos[i] < end[i] && chunkIds[pos[i]] < d) d = chunkIds[pos[i]];
