@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError } from '../../core/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileDurable } from '../store/atomic-file.js';
 import { encodeFloat16, encodeInt8, fromFloat16Bits } from './quantize.js';
 import {
   vectorMetrics,
@@ -314,14 +314,15 @@ export class ExactIndex implements VectorIndex {
     const n = this.count;
     const d = this.dimension;
     const files = [`${baseName}.ids.u32`, `${baseName}.vectors.${STORAGE_EXT[this.storage]}`];
-    await writeFileAtomic(dir, files[0], bytesOf(this.ids.subarray(0, n)));
+    await writeFileDurable(join(dir, files[0]), bytesOf(this.ids.subarray(0, n)));
     const data =
       this.storage === 'float32' ? this.f32.subarray(0, n * d) : this.storage === 'float16' ? this.f16.subarray(0, n * d) : this.i8.subarray(0, n * d);
-    await writeFileAtomic(dir, files[1], bytesOf(data));
+    await writeFileDurable(join(dir, files[1]), bytesOf(data));
     if (this.storage === 'int8') {
       files.push(`${baseName}.scales.f32`);
-      await writeFileAtomic(dir, files[2], bytesOf(this.scales.subarray(0, n)));
+      await writeFileDurable(join(dir, files[2]), bytesOf(this.scales.subarray(0, n)));
     }
+    await fsyncDir(dir);
     return { kind: 'exact', dimension: d, metric: this.metric, storage: this.storage, size: n, files };
   }
 

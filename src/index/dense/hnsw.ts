@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Index, MetricKind, ScalarKind } from 'usearch';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError } from '../../core/errors.js';
-import { commitTempFile, tempPathFor } from './atomic.js';
+import { fsyncDir, renameDurable, tempPathOf } from '../store/atomic-file.js';
 import { checkTopK, checkVectorIndexOptions, toRows } from './exact.js';
 import type { VectorHit, VectorIndex, VectorIndexDescriptor, VectorMetric, VectorStorage } from './types.js';
 
@@ -109,10 +109,12 @@ export class HnswIndex implements VectorIndex {
 
   async save(dir: string, baseName: string): Promise<VectorIndexDescriptor> {
     const name = `${baseName}.usearch`;
-    const tmp = tempPathFor(dir, name);
+    const path = join(dir, name);
+    const tmp = tempPathOf(path);
     try {
       this.index.save(tmp);
-      await commitTempFile(tmp, dir, name);
+      await renameDurable(tmp, path);
+      await fsyncDir(dir);
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { fsyncDir, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
 import { ExactIndex } from './exact.js';
 import { resolveVectorIndexKind } from './factory.js';
 import { HnswIndex, type HnswIndexOptions } from './hnsw.js';
@@ -344,7 +344,8 @@ export class DenseStore {
     }
     if (newSegment.size > 0 || segments.length === 0) {
       const desc = await newSegment.save(this.denseDir, base);
-      await writeFileAtomic(this.denseDir, `${base}.keys.json`, JSON.stringify(keys));
+      await writeFileDurable(join(this.denseDir, `${base}.keys.json`), JSON.stringify(keys));
+      await fsyncDir(this.denseDir);
       segments.push({ keys: `${base}.keys.json`, vectors: desc });
     }
     if (compacted || !prev) all = newSegment; // then the new segment holds every row
@@ -376,12 +377,13 @@ export class DenseStore {
       segments,
       ...(ann ? { ann } : {}),
     };
-    await writeFileAtomic(this.denseDir, DENSE_MANIFEST, JSON.stringify(manifest, null, 2));
+    await writeFileDurable(join(this.denseDir, DENSE_MANIFEST), JSON.stringify(manifest, null, 2));
+    await fsyncDir(this.denseDir);
 
     // Keep the files of this and the previous manifest; delete the rest (older generations, stray temps).
     const keep = new Set([...filesOf(manifest), ...this.previousFiles, DENSE_MANIFEST]);
     for (const name of await readdir(this.denseDir)) {
-      if (!keep.has(name) && !name.startsWith(`${DENSE_MANIFEST}.tmp-`)) await rm(join(this.denseDir, name), { force: true });
+      if (!keep.has(name) && name !== DENSE_MANIFEST + TMP_SUFFIX) await rm(join(this.denseDir, name), { force: true });
     }
     this.previousFiles = filesOf(manifest);
 

@@ -123,7 +123,7 @@ describe('DenseStore', () => {
     const after = readdirSync(join(dir, 'dense'));
     expect(after.some((f) => f.startsWith('seg-g1') || f.startsWith('seg-g2') || f.startsWith('seg-g3'))).toBe(false);
     expect(after.some((f) => f.startsWith('seg-g4'))).toBe(true);
-    expect(after.some((f) => f.includes('.tmp-'))).toBe(false);
+    expect(after.some((f) => f.endsWith('.tmp'))).toBe(false); // temp files of src/index/store/atomic-file.ts end in .tmp
   });
 
   it('refuses vectors from another model or dimension unless reset', async () => {
