@@ -252,6 +252,15 @@ export function createServer(options: ServerOptions): OpenbookServer {
   });
 
   // ---- documents and jobs ------------------------------------------------------------------
+  /** The analyzer and norms of the committed index, so a write job never asks to change them (none yet: the indexer's defaults). */
+  const existingSettings = async (): Promise<{ analyzer?: string; luceneNorms?: boolean }> => {
+    const engine = await engines.get().catch((err: unknown) => {
+      if (err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND') return undefined;
+      throw err;
+    });
+    return engine ? { analyzer: engine.reader.config.analyzer, luceneNorms: engine.reader.config.luceneNorms } : {};
+  };
+
   app.post('/v1/documents', async (c, next) => {
     const type = c.req.header('Content-Type') ?? '';
     if (type.startsWith('multipart/form-data')) return uploadLimit(c, next);
@@ -263,7 +272,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       const uploadDir = path.join(options.indexDir, UPLOAD_DIR);
       const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
         const written = await writeUploads(uploadDir, files);
-        const summary = await runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, now, onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) });
+        const summary = await runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) });
         if (summary.committed) await engines.reload();
         return { ...summary };
       });
@@ -274,7 +283,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const resolved: string[] = [];
     for (const p of body.paths) resolved.push(await resolveUnderRoots(p, roots));
     const { job } = jobs.enqueue('index-paths', body.paths, async (ctx) => {
-      const summary = await runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, now, onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) });
+      const summary = await runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) });
       if (summary.committed) await engines.reload();
       return { ...summary };
     });

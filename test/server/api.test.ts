@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AskMethod } from '../../src/server/methods.js';
 import type { RunningServer } from '../../src/server/listen.js';
 import { listen } from '../../src/server/listen.js';
+import { createServer } from '../../src/server/app.js';
+import { indexPaths } from '../../src/engine/indexer.js';
 import { ServerConfig } from '../../src/config/schema.js';
 import {
   AnswerResponse,
@@ -411,5 +413,29 @@ describe('security settings', () => {
     } finally {
       await s2.close();
     }
+  });
+});
+
+describe('the app object without a socket (app.request)', () => {
+  it('uploads into an index built with another analyzer (english) without asking to change it', async () => {
+    const dir = path.join(fx.dir, 'english');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'a.md'), '# Running\n\nThe runners were running fast.\n');
+    const indexDir = path.join(dir, 'idx');
+    await indexPaths({ indexDir, paths: ['a.md'], cwd: dir, now: Date.now, analyzer: 'english' });
+    const server = createServer({ indexDir, server: ServerConfig.parse({ rateLimitPerMinute: 0 }), cwd: dir, log: () => {} });
+    const form = new FormData();
+    form.append('files', new Blob(['# Swimming\n\nSwimmers swam in the lake.\n']), 'b.md');
+    const up = await server.app.request('/v1/documents', { method: 'POST', body: form });
+    expect(up.status).toBe(202);
+    const id = JobSchema.parse(await up.json()).id;
+    await server.jobs.idle();
+    const job = (await (await server.app.request(`/v1/jobs/${id}`)).json()) as Record<string, unknown>;
+    expect(job).toMatchObject({ status: 'succeeded', result: { added: 1, generation: 2 } });
+    // The english analyzer stems: the query "swimmer" finds "Swimmers".
+    const hits = SearchResponse.parse(await (await server.app.request('/v1/search?q=swimmer')).json()).hits;
+    expect(hits.map((h) => h.docId)).toEqual(['uploads/b.md']);
+    const status = StatusResponse.parse(await (await server.app.request('/v1/status')).json());
+    expect(status.index).toMatchObject({ analyzer: 'english', numDocuments: 2 });
   });
 });
