@@ -13,6 +13,7 @@ import type { Hit } from '../core/types.js';
 import type { DenseMatch } from '../index/dense/store.js';
 import type { StoredChunk } from '../index/store/format.js';
 import type { Embedder } from '../models/types.js';
+import { hitFromChunk } from './hit.js';
 import type { Retriever } from './types.js';
 
 /** What the retriever needs from the sparse `IndexReader`. */
@@ -116,7 +117,7 @@ export class DenseRetriever implements Retriever {
       for (const m of matches) {
         const c = this.resolve(m.chunkId);
         if (!c) continue;
-        hits.push(toHit(c, m.score, hits.length + 1));
+        hits.push(hitFromChunk(c, m.score, hits.length + 1));
         if (hits.length === topK) break;
       }
       // Enough hits, or nothing more to fetch: done. Otherwise widen past the stale vectors.
@@ -124,20 +125,4 @@ export class DenseRetriever implements Retriever {
       want = Math.min(this.dense.count, want * 2 + (topK - hits.length));
     }
   }
-}
-
-function toHit(c: StoredChunk, score: number, rank: number): Hit {
-  const hit: Hit = {
-    rank,
-    score,
-    docId: c.docId,
-    chunkId: c.id,
-    source: c.source,
-    title: c.title,
-    text: c.text,
-    startLine: c.startLine,
-    endLine: c.endLine,
-  };
-  if (c.page !== undefined) hit.page = c.page;
-  return hit;
 }

@@ -1,6 +1,7 @@
 /** Retrievers (sparse, dense, hybrid) and rank fusion. */
 export type { Retriever } from './types.js';
 export { SparseRetriever, type SparseRetrieverOptions } from './sparse.js';
+export { hitFromChunk } from './hit.js';
 export { DenseRetriever, parseChunkId, type ChunkSource, type DenseSearcher, type DenseRetrieverOptions } from './dense.js';
 export { HybridRetriever, fusionMethods, type FusionMethod, type HybridRetrieverOptions } from './hybrid.js';
 export {

@@ -6,6 +6,7 @@ import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import { getSimilarity, resolveSimilarityParams, type SimilarityName } from '../index/sparse/similarity.js';
 import type { IndexReader } from '../index/store/reader.js';
+import { hitFromChunk } from './hit.js';
 import type { Retriever } from './types.js';
 
 export interface SparseRetrieverOptions {
@@ -42,21 +43,6 @@ export class SparseRetriever implements Retriever {
     signal?.throwIfAborted();
     if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
     const scored = this.reader.search(query, { topK, ...this.opts });
-    return scored.map((s, i) => {
-      const c = this.reader.chunk(s.chunk);
-      const hit: Hit = {
-        rank: i + 1,
-        score: s.score,
-        docId: c.docId,
-        chunkId: c.id,
-        source: c.source,
-        title: c.title,
-        text: c.text,
-        startLine: c.startLine,
-        endLine: c.endLine,
-      };
-      if (c.page !== undefined) hit.page = c.page;
-      return hit;
-    });
+    return scored.map((s, i) => hitFromChunk(this.reader.chunk(s.chunk), s.score, i + 1));
   }
 }
