@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CapabilityError, InvalidParameterError } from '../../src/core/errors.js';
+import { buildAtmRecords } from '../../src/train/atm.js';
+import { memoryPool, shuffleInPlace, toJsonl, type TrainPassage, type TrainQuestion } from '../../src/train/common.js';
+import { buildRaftRecords, quotedSpans, quotesVerified, templateCotAnswer } from '../../src/train/raft.js';
+import { buildRetRobustRecords } from '../../src/train/retrobust.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { model } from '../methods/support/memory.js';
+
+/** A scripted rng standing in for mulberry32: returns the given numbers in order, and fails when asked for more. */
+function scripted(values: number[]): () => number {
+  let i = 0;
+  return () => {
+    if (i >= values.length) throw new Error(`rng asked for draw ${i + 1}, script has ${values.length}`);
+    return values[i++];
+  };
+}
+
+const P: TrainPassage[] = [
+  { id: 'p1', title: 'Paris', text: 'Paris is the capital of France. It lies on the Seine.' },
+  { id: 'p2', title: 'Eiffel Tower', text: 'The tower was completed in 1889. It is in Paris.' },
+  { id: 'p3', title: 'Lyon', text: 'Lyon is a city in France.' },
+  { id: 'p4', title: 'Rhine', text: 'The Rhine flows through Germany.' },
+  { id: 'p5', title: 'Alps', text: 'The Alps are mountains.' },
+];
+const Q: TrainQuestion[] = [
+  { id: 'q1', question: 'What is the capital of France?', answers: ['Paris'], oracleIds: ['p1'] },
+  { id: 'q2', question: 'When was the Eiffel Tower completed?', answers: ['1889'], oracleIds: ['p2'] },
+];
+/** A fixed ranking standing in for BM25: p1, p3, p2, p4, p5 for every query. */
+const ranked = memoryPool(P, async (_q, topK) => [P[0], P[2], P[1], P[3], P[4]].slice(0, topK));
+
+describe('RAFT records (Zhang et al. 2024), template target', () => {
+  it('P split, k distractors from the ranking, seeded shuffle, quoted CoT — exact records', async () => {
+    // q1: u = 0.1 < 0.8 → oracle in; distractors = first 2 non-oracle hits: p3 (rank 2), p2 (rank 3).
+    //     shuffle [p1, p3, p2]: i=2, j=⌊0.9·3⌋=2 (stay); i=1, j=⌊0·2⌋=0 → swap → [p3, p1, p2]
+    // q2: u = 0.95 ≥ 0.8 → no oracle; k + 1 = 3 distractors: p1 (1), p3 (2), p4 (4) (p2 is q2's oracle).
+    //     shuffle [p1, p3, p4]: i=2, j=⌊0.5·3⌋=1 → [p1, p4, p3]; i=1, j=⌊0.5·2⌋=1 (stay)
+    const rng = scripted([0.1, 0.9, 0, 0.95, 0.5, 0.5]);
+    const { records, skipped } = await buildRaftRecords(Q, ranked, { numDistractors: 2, rng });
+    expect(skipped).toEqual([]);
+    expect(records.map((r) => [r.id, r.oracleIncluded, r.context.map((p) => `${p.id}:${p.role}:${p.rank ?? '-'}`)])).toEqual([
+      ['q1', true, ['p3:distractor:2', 'p1:oracle:-', 'p2:distractor:3']],
+      ['q2', false, ['p1:distractor:1', 'p4:distractor:4', 'p3:distractor:2']],
+    ]);
+    expect(records[0].cotAnswer).toBe(
+      '##Reason: To answer "What is the capital of France?", find the passage that states it. The document "Paris" says ' +
+        '##begin_quote##Paris is the capital of France.##end_quote## This sentence gives the answer: Paris. ' +
+        'The other documents do not answer the question.\n<ANSWER>: Paris',
+    );
+    // the target quotes the oracle even when the oracle is left out (RAFT's (1 − P) split)
+    expect(quotedSpans(records[1].cotAnswer)).toEqual(['The tower was completed in 1889.']);
+    expect(records.every((r) => r.quoteVerified && r.targetSource === 'template' && r.distractorSource === 'bm25')).toBe(true);
+    expect(records[0].instruction).toBe(
+      '<DOCUMENT>Lyon\nLyon is a city in France.</DOCUMENT>\n<DOCUMENT>Paris\nParis is the capital of France. It lies on the Seine.</DOCUMENT>\n' +
+        '<DOCUMENT>Eiffel Tower\nThe tower was completed in 1889. It is in Paris.</DOCUMENT>\nWhat is the capital of France?',
+    );
+    // p2 mentions Paris: a "distractor" that contains the answer is flagged
+    expect(records[0].context[2].containsAnswer).toBe(true);
+    const lines = toJsonl(records).split('\n');
+    expect(lines.length).toBe(3);
+    expect(JSON.parse(lines[1]).id).toBe('q2');
+  });
+
+  it('random distractors by rejection sampling; skips a question without its oracle; refuses bad P', async () => {
+    // q1: u = 0.5 → in; draws ⌊0·5⌋ = p1 (oracle, rejected), ⌊0.99·5⌋ = p5; shuffle [p1, p5]: i=1, j=⌊0.7·2⌋=1 (stay)
+    const rng = scripted([0.5, 0, 0.99, 0.7, 0.3]);
+    const lost: TrainQuestion = { id: 'q9', question: 'x?', answers: ['y'], oracleIds: ['nope'] };
+    const { records, skipped } = await buildRaftRecords([Q[0], lost], memoryPool(P), { numDistractors: 1, rng });
+    expect(records[0].context.map((p) => `${p.id}:${p.origin}`)).toEqual(['p1:gold', 'p5:random']);
+    expect(skipped).toEqual([{ id: 'q9', reason: 'none of its oracle passages (nope) is in the corpus' }]);
+    await expect(buildRaftRecords(Q, ranked, { oracleProbability: 1.5, rng })).rejects.toThrow(InvalidParameterError);
+    await expect(buildRaftRecords(Q, memoryPool(P), { distractors: 'bm25', rng: () => 0 })).rejects.toThrow(InvalidParameterError);
+  });
+
+  it('template and quote checks by hand', () => {
+    const oracle = [{ ...P[1], role: 'oracle' as const, origin: 'gold', containsAnswer: true }];
+    expect(templateCotAnswer('q', oracle, ['nowhere'])).toBeNull();
+    // case-insensitive fallback: "IT IS IN PARIS" is found in the second sentence
+    expect(quotedSpans(templateCotAnswer('q', oracle, ['it is in paris'])!)).toEqual(['It is in Paris.']);
+    expect(quotesVerified('##begin_quote##completed in 1889##end_quote##', oracle)).toBe(true);
+    expect(quotesVerified('##begin_quote##completed in 1890##end_quote##', oracle)).toBe(false);
+    expect(quotesVerified('no quote at all', oracle)).toBe(false);
+  });
+});
+
+describe('RAFT with a model (the loopback server stands in for an LLM)', () => {
+  let server: OpenAIServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+  });
+  it('the target comes from the model and is marked so', async () => {
+    server = await startOpenAIServer();
+    const { records } = await buildRaftRecords([Q[0]], ranked, { numDistractors: 1, rng: () => 0.5, llm: model(server) });
+    expect(records[0].targetSource).toMatch(/^model:/);
+    expect(records[0].cotAnswer.length).toBeGreaterThan(0);
+    expect(typeof records[0].quoteVerified).toBe('boolean');
+  });
+});
+
+describe('RetRobust records (Yoran et al. 2024)', () => {
+  const many: TrainPassage[] = Array.from({ length: 22 }, (_, i) => ({ id: `d${String(i + 1).padStart(2, '0')}`, title: '', text: `passage ${i + 1}` }));
+  const pool = memoryPool(many, async (_q, topK) => many.slice(0, topK));
+  const q: TrainQuestion = { id: 'q', question: 'Which?', answers: ['passage 1'], oracleIds: ['d01'] };
+
+  it('top-1, one of ranks 11–20, one random passage; the gold answer is the target', async () => {
+    // low-rank: ⌊0.35·10⌋ = 3 → rank 14 (d14). random: ⌊0·22⌋ = d01 (oracle, rejected), ⌊0.5·22⌋ = 11 → d12
+    const { records, skipped } = await buildRetRobustRecords([q], pool, { rng: scripted([0.35, 0, 0.5]) });
+    expect(skipped).toEqual([]);
+    expect(records.map((r) => [r.setting, r.context.map((p) => `${p.id}:${p.role}:${p.rank ?? '-'}`)])).toEqual([
+      ['top-1', ['d01:oracle:1']],
+      ['low-rank', ['d14:distractor:14']],
+      ['random', ['d12:distractor:-']],
+    ]);
+    expect(records[0].input).toBe('Context: passage 1\nQuestion: Which?\nAnswer:');
+    expect(records.every((r) => r.target === 'passage 1')).toBe(true);
+    expect(records[0].context[0].containsAnswer).toBe(true);
+  });
+
+  it('needs a ranking for top-1/low-rank; fewer than 11 ranked passages skip low-rank', async () => {
+    await expect(buildRetRobustRecords([q], memoryPool(many), { rng: () => 0 })).rejects.toThrow(CapabilityError);
+    const short = memoryPool(many, async (_q, topK) => many.slice(0, Math.min(topK, 5)));
+    const { records, skipped } = await buildRetRobustRecords([q], short, { rng: scripted([0.5]), settings: ['top-1', 'low-rank', 'random'] });
+    expect(records.map((r) => r.setting)).toEqual(['top-1', 'random']);
+    expect(skipped).toEqual([{ id: 'q', reason: 'low-rank: fewer than 11 passages ranked' }]);
+  });
+});
+
+describe('ATM attacker-side records (Zhu et al. 2024), no model', () => {
+  it('clean vs attacked: entity swap, duplicates, shuffle — exact lists', async () => {
+    // questions [q1, q9]; q9's oracle is missing, so it is skipped without draws.
+    // q1: random distractor ⌊0.5·5⌋ = p3; clean shuffle [p1, p3]: i=1, j=⌊0.9·2⌋=1 (stay)
+    // entity-swap: other answers = [q9's "Lyon"] → ⌊0.2·1⌋ = 0 → "Paris" → "Lyon" in a copy of p1
+    // duplicate: ⌊0·1⌋ = p3, twice → [p1, p3, p1#swap, p3#dup-1, p3#dup-2]
+    // shuffle: i=4, j=⌊0·5⌋=0 → swap p1 and p3#dup-2; i=3,2,1 with 0.99 → j=i (stay)
+    const q9: TrainQuestion = { id: 'q9', question: 'Other?', answers: ['Lyon'], oracleIds: ['missing'] };
+    const rng = scripted([0.5, 0.9, 0.2, 0, 0, 0.99, 0.99, 0.99]);
+    const { records, skipped } = await buildAtmRecords([Q[0], q9], memoryPool(P), { numDistractors: 1, rng, distractors: 'random' });
+    expect(skipped).toEqual([{ id: 'q9', reason: 'none of its oracle passages (missing) is in the corpus' }]);
+    const r = records[0];
+    expect(r.clean.map((p) => p.id)).toEqual(['p1', 'p3']);
+    expect(r.attacked.map((p) => `${p.id}:${p.role}:${p.origin}`)).toEqual([
+      'p3#dup-2:fabricated:duplicate',
+      'p3:distractor:random',
+      'p1#swap:fabricated:entity-swap',
+      'p3#dup-1:fabricated:duplicate',
+      'p1:oracle:gold',
+    ]);
+    expect(r.attacked[2].text).toBe('Lyon is the capital of France. It lies on the Seine.');
+    expect(r.attacked[2].containsAnswer).toBe(false);
+    expect(r.attacks.map((a) => a.kind)).toEqual(['entity-swap', 'duplicate', 'shuffle']);
+    expect(r.attacks[0].detail).toBe('p1: "Paris" → "Lyon"');
+    expect(r.target).toBe('Paris');
+    expect(r.attackSource).toBe('template');
+  });
+
+  it('refuses an unknown attack', async () => {
+    await expect(buildAtmRecords(Q, memoryPool(P), { rng: () => 0, attacks: ['nope' as never] })).rejects.toThrow(InvalidParameterError);
+  });
+});
+
+describe('seeded helpers', () => {
+  it('Fisher–Yates by hand', () => {
+    // [a, b, c]: i=2, j=⌊0.1·3⌋=0 → [c, b, a]; i=1, j=⌊0.6·2⌋=1 → stay
+    expect(shuffleInPlace(['a', 'b', 'c'], scripted([0.1, 0.6]))).toEqual(['c', 'b', 'a']);
+  });
+});
