@@ -12,12 +12,17 @@
  * Note: `Document.text` is the extracted text, not the markup, so chunk line numbers refer to
  * lines of the extracted text, not of the .html file.
  */
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
 import type { Document } from '../core/types.js';
 import { decodeText } from './encoding.js';
 import { collapseWhitespace, extractText, type DomNode, type ExtractedText } from './html-text.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
+
+// Parsers load on first use: linkedom and mammoth take ~0.3–0.4 s to import, which every
+// command would otherwise pay at start-up, even those that never read HTML or DOCX.
+const require = createRequire(import.meta.url);
+const parseHTML: typeof import('linkedom').parseHTML = (...args) => (require('linkedom') as typeof import('linkedom')).parseHTML(...args);
+const readability = () => (require('@mozilla/readability') as typeof import('@mozilla/readability')).Readability;
 
 /** Extract title, text, headings and links from an HTML string (see the module comment). */
 export function htmlToDocumentParts(
@@ -37,7 +42,7 @@ export function htmlToDocumentParts(
   if (opts.readability !== false) {
     // Readability mutates the document it is given: hand it a copy.
     const { document: copy } = parseHTML(document.toString());
-    const article = new Readability(copy as never).parse();
+    const article = new (readability())(copy as never).parse();
     if (article?.content) {
       const { document: main } = parseHTML(`<!doctype html><html><body>${article.content}</body></html>`);
       const parts = extractText(main.body as unknown as DomNode);

@@ -18,9 +18,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { OpenbookError } from '../core/errors.js';
 import type {
+
   ChatMessage,
   ContinuationScore,
   EmbedOptions,
@@ -30,6 +32,10 @@ import type {
   LanguageModel,
   LanguageModelCapabilities,
 } from './types.js';
+
+// ioredis loads on first use (~0.3 s to import); runs without Redis never pay for it.
+const require = createRequire(import.meta.url);
+const RedisClient = () => (require('ioredis') as typeof import('ioredis')).Redis;
 
 /** Bumped when the stored value format changes; old entries then miss. */
 export const CACHE_FORMAT_VERSION = 1;
@@ -146,7 +152,7 @@ export class RedisCache implements CacheBackend {
   constructor(private readonly options: RedisCacheOptions) {
     this.name = `redis:${options.url.replace(/\/\/([^@/]*:)?[^@/]*@/, '//****@')}`;
     this.prefix = options.prefix ?? 'openbook:cache:';
-    this.client = new Redis(options.url, {
+    this.client = new (RedisClient())(options.url, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       connectTimeout: options.connectTimeoutMs ?? 5_000,
@@ -235,24 +241,33 @@ export class CachedLanguageModel implements LanguageModel {
     return cacheKey({ kind: 'chat', provider: this.inner.id, params: { ...this.options.params, ...chatParams(options) }, input: messages });
   }
 
-  private async lookup(key: string): Promise<GenerateResult | undefined> {
+  /**
+   * The stored result for `key`, counted as a hit and returned with `cached: true` and the
+   * lookup's own `latencyMs` (since `t0`, ms); undefined, counted as a miss, when absent.
+   */
+  private async lookup(key: string, t0: number): Promise<GenerateResult | undefined> {
     const buf = await this.cache.get(key);
-    if (!buf) return undefined;
-    return JSON.parse(buf.toString('utf8')) as GenerateResult;
+    if (!buf) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    return { ...(JSON.parse(buf.toString('utf8')) as GenerateResult), cached: true, latencyMs: performance.now() - t0 };
+  }
+
+  /** Stores a fresh result under `key` (without a `cached` flag). */
+  private remember(key: string, result: GenerateResult): Promise<void> {
+    return this.cache.set(key, Buffer.from(JSON.stringify({ ...result, cached: undefined })));
   }
 
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<GenerateResult> {
     if (!cacheable(options)) return this.inner.generate(messages, options);
     const t0 = performance.now();
     const key = this.chatKey(messages, options);
-    const hit = await this.lookup(key);
-    if (hit) {
-      this.stats.hits++;
-      return { ...hit, cached: true, latencyMs: performance.now() - t0 };
-    }
-    this.stats.misses++;
+    const hit = await this.lookup(key, t0);
+    if (hit) return hit;
     const result = await this.inner.generate(messages, options);
-    await this.cache.set(key, Buffer.from(JSON.stringify({ ...result, cached: undefined })));
+    await this.remember(key, result);
     return result;
   }
 
@@ -260,15 +275,13 @@ export class CachedLanguageModel implements LanguageModel {
     if (!cacheable(options)) return yield* this.inner.stream(messages, options);
     const t0 = performance.now();
     const key = this.chatKey(messages, options);
-    const hit = await this.lookup(key);
+    const hit = await this.lookup(key, t0);
     if (hit) {
-      this.stats.hits++;
       if (hit.generations[0]?.text) yield hit.generations[0].text;
-      return { ...hit, cached: true, latencyMs: performance.now() - t0 };
+      return hit;
     }
-    this.stats.misses++;
     const result = yield* this.inner.stream(messages, options);
-    await this.cache.set(key, Buffer.from(JSON.stringify({ ...result, cached: undefined })));
+    await this.remember(key, result);
     return result;
   }
 
