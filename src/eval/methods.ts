@@ -366,5 +366,7 @@ export function renderMethodsReport(r: QaMethodsResult): string {
     `- models: llm ${String((c.models as Record<string, unknown>)?.llm ?? 'none')}, embedder ${String((c.models as Record<string, unknown>)?.embedder ?? 'none')}`,
     '',
   ].join('\n');
-  return head + '\n' + toMarkdown(methodsTableHeaders(r.k, multi), methodsTableRows(r.summaries));
+  // EM, F1 and Recall@k always with 4 decimals (formatMetric would print a whole 0 or 1 bare).
+  const rows = methodsTableRows(r.summaries).map((row) => row.map((cell, i) => (typeof cell === 'number' && i >= 2 && i <= 4 ? cell.toFixed(4) : cell)));
+  return head + '\n' + toMarkdown(methodsTableHeaders(r.k, multi), rows);
 }

@@ -161,7 +161,8 @@ describe('openbook eval qa --methods (loopback server stands in for the model)',
     // report.md: the same table in Markdown.
     const report = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('| method | n | EM | F1 | Recall@2 | calls | tokens | seconds | errors |');
-    expect(report).toMatch(/\| naive \| 3 \| 0\.6667 \| 0\.9524 \| 1 \| 3 \|/);
+    expect(report).toMatch(/\| naive \| 3 \| 0\.6667 \| 0\.9524 \| 1\.0000 \| 3 \|/);
+    expect(report).toMatch(/\| closed-book \| 3 \| 0\.3333 \| 0\.3333 \| – \| 3 \|/);
   });
 
   it('a method that needs a model, with none configured, fails before any work (exit 2)', async () => {
