@@ -12,8 +12,9 @@ import * as regress from './regress.js';
 import * as search from './search.js';
 import * as serve from './serve.js';
 import * as status from './status.js';
+import * as trainData from './train-data.js';
 
-const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph];
+const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph, trainData];
 
 /** Registers every subcommand, including optional ones whose modules exist. */
 export function registerCommands(program: Command): void {

@@ -1,0 +1,167 @@
+/**
+ * `openbook train-data raft|retrobust|atm|replug-lsr --dataset <path> --out file.jsonl` — training
+ * data for trainers outside TypeScript, from a QA dataset (SQuAD/KorQuAD .json, HotpotQA .jsonl).
+ *
+ * Hard-negative distractors and rankings come from a BM25 index of the dataset's paragraphs (the
+ * cached eval index, as `openbook eval qa` builds it). A configured language model writes RAFT's
+ * chain-of-thought targets and ATM's fabricated passages, and is required for REPLUG-LSR; without
+ * one, RAFT and ATM use their templates and say so in every record.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidParameterError } from '../../core/errors.js';
+import { mulberry32 } from '../../engine/engine.js';
+import { loadQaDataset } from '../../eval/datasets.js';
+import { openEvalEngine } from '../../eval/engine-runner.js';
+import type { QaDataset } from '../../eval/loaders/common.js';
+import { sampleQuestions } from '../../eval/qa.js';
+import type { Retriever } from '../../retrieve/types.js';
+import { buildAtmRecords } from '../../train/atm.js';
+import { distractorSources, memoryPool, toJsonl, type DistractorSource, type PassagePool, type SkippedQuestion, type TrainPassage, type TrainQuestion } from '../../train/common.js';
+import { buildRaftRecords } from '../../train/raft.js';
+import { buildLsrRecord } from '../../train/replug-lsr.js';
+import { buildRetRobustRecords } from '../../train/retrobust.js';
+import { loadCliModels } from '../models.js';
+import { action, colors, floatFlag, intFlag, printJson } from '../shared.js';
+
+const KINDS = ['raft', 'retrobust', 'atm', 'replug-lsr'] as const;
+type Kind = (typeof KINDS)[number];
+
+interface Flags {
+  dataset: string;
+  out: string;
+  limit?: string;
+  seed: string;
+  k?: string;
+  p?: string;
+  distractors?: string;
+  model?: boolean;
+  cache?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/** Questions of a QA dataset as training questions (oracles = its relevant paragraphs). */
+export function trainQuestions(qa: QaDataset): TrainQuestion[] {
+  return qa.questions.filter((q) => q.answers.length > 0).map((q) => ({ id: q.id, question: q.question, answers: q.answers, oracleIds: q.relevant }));
+}
+
+/** A pool over the dataset's paragraphs whose search is the engine's BM25, one passage per paragraph. */
+function poolWithSearch(corpus: TrainPassage[], retriever: Retriever | undefined): PassagePool {
+  const byId = new Map(corpus.map((p) => [p.id, p]));
+  if (!retriever) return memoryPool(corpus);
+  return memoryPool(corpus, async (query, topK, signal) => {
+    const hits = await retriever.retrieve(query, topK * 2, signal);
+    const out: TrainPassage[] = [];
+    const seen = new Set<string>();
+    for (const h of hits) {
+      const p = byId.get(h.docId);
+      if (!p || seen.has(p.id)) continue;
+      seen.add(p.id);
+      out.push(p);
+      if (out.length === topK) break;
+    }
+    return out;
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('train-data')
+    .description('write training data (JSONL) for RAFT, RetRobust, ATM or REPLUG-LSR from a QA dataset')
+    .argument('<kind>', KINDS.join(' | '))
+    .requiredOption('--dataset <path>', 'SQuAD/KorQuAD .json or HotpotQA .jsonl (or a folder holding one)')
+    .requiredOption('--out <file>', 'output JSONL file')
+    .option('--limit <n>', 'a seeded random sample of n questions')
+    .option('--seed <n>', 'seed of the sample and of every random choice', '1')
+    .option('-k, --k <n>', 'RAFT/ATM: distractors per example (default 4); REPLUG-LSR: passages per question (default 20)')
+    .option('--p <x>', 'RAFT: probability P that the oracle is in the context (default 0.8)')
+    .option('--distractors <source>', `RAFT/ATM: ${distractorSources.join(' or ')} (default bm25)`)
+    .option('--no-model', 'RAFT/ATM: use the templates even when a language model is configured')
+    .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
+    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      action(async (kindArg: string, f: Flags) => {
+        if (!(KINDS as readonly string[]).includes(kindArg)) throw new InvalidParameterError(`train-data: unknown kind ${JSON.stringify(kindArg)}; valid: ${KINDS.join(', ')}`);
+        const kind = kindArg as Kind;
+        const seed = intFlag('--seed', f.seed, 1, 0, 2 ** 32 - 1);
+        const distractors = (f.distractors ?? 'bm25') as DistractorSource;
+        if (!distractorSources.includes(distractors)) throw new InvalidParameterError(`--distractors must be one of ${distractorSources.join(', ')}, got ${JSON.stringify(f.distractors)}`);
+        const started = performance.now();
+        const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
+        const qa = await loadQaDataset(f.dataset, { onWarning: warn });
+        let questions = trainQuestions(qa);
+        if (f.limit !== undefined) questions = sampleQuestions(qa.questions, intFlag('--limit', f.limit, questions.length, 1), seed).filter((q) => q.answers.length > 0).map((q) => ({ id: q.id, question: q.question, answers: q.answers, oracleIds: q.relevant }));
+        const models = await loadCliModels({ config: f.config }, { llm: kind === 'replug-lsr' || f.model !== false, embedder: false });
+        try {
+          const needsBm25 = kind === 'retrobust' || kind === 'replug-lsr' || distractors === 'bm25';
+          let retriever: Retriever | undefined;
+          if (needsBm25) {
+            const opened = await openEvalEngine(
+              qa.name,
+              qa.corpus,
+              qa.files,
+              { analyzer: 'auto', fields: 'text', luceneNorms: true },
+              { similarity: 'bm25', k1: 0.9, b: 0.4 },
+              { retriever: 'bm25' },
+              { cacheDir: path.resolve(f.cache ?? path.join('.openbook', 'eval-cache')), now: () => performance.now(), wallClock: Date.now, onProgress: (m) => process.stderr.write(`${m}\n`), models: {} },
+            );
+            retriever = opened.retriever;
+          }
+          const pool = poolWithSearch(qa.corpus, retriever);
+          const rng = mulberry32(seed);
+          const onProgress = (done: number, total: number) => {
+            if (done % 50 === 0 || done === total) process.stderr.write(`\r${kind}: ${done}/${total} questions`);
+          };
+          let records: unknown[];
+          let skipped: SkippedQuestion[] = [];
+          const llm = f.model === false ? undefined : models.llm;
+          if (kind === 'raft') {
+            const p = floatFlag('--p', f.p, 0.8, 0, 1);
+            ({ records, skipped } = await buildRaftRecords(questions, pool, { rng, numDistractors: intFlag('-k', f.k, 4, 0), oracleProbability: p, distractors, llm, onProgress }));
+          } else if (kind === 'retrobust') {
+            ({ records, skipped } = await buildRetRobustRecords(questions, pool, { rng, onProgress }));
+          } else if (kind === 'atm') {
+            ({ records, skipped } = await buildAtmRecords(questions, pool, { rng, numDistractors: intFlag('-k', f.k, 4, 0), distractors, llm, onProgress }));
+          } else {
+            if (!models.llm) throw new InvalidParameterError('train-data replug-lsr needs a language model with continuation scoring: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL');
+            const topK = intFlag('-k', f.k, 20, 1);
+            records = [];
+            let done = 0;
+            for (const q of questions) {
+              records.push({ method: 'replug-lsr', id: q.id, oracleIds: q.oracleIds, ...(await buildLsrRecord(models.llm, retriever!, q.question, q.answers[0], { topK })) });
+              onProgress(++done, questions.length);
+            }
+          }
+          process.stderr.write('\n');
+          const out = path.resolve(f.out);
+          await writeFile(out + '.tmp', toJsonl(records));
+          await rename(out + '.tmp', out);
+          const summary = {
+            kind,
+            dataset: qa.name,
+            questions: questions.length,
+            records: records.length,
+            skipped: skipped.length,
+            skippedExamples: skipped.slice(0, 5),
+            seed,
+            distractors: kind === 'raft' || kind === 'atm' ? distractors : undefined,
+            target: kind === 'raft' || kind === 'atm' ? (llm ? `model:${llm.id}` : 'template') : undefined,
+            out,
+            seconds: Math.round((performance.now() - started) / 10) / 100,
+          };
+          if (f.json) printJson(summary);
+          else {
+            const c = colors();
+            process.stdout.write(`${c.green('✓')} ${summary.records} ${kind} records from ${summary.questions} questions of ${qa.name} → ${out} (${summary.seconds} s)\n`);
+            if (skipped.length > 0) process.stdout.write(c.yellow(`  skipped ${skipped.length}: ${skipped.slice(0, 3).map((s) => `${s.id} (${s.reason})`).join('; ')}${skipped.length > 3 ? ' …' : ''}`) + '\n');
+            if (summary.target) process.stdout.write(c.dim(`  distractors: ${distractors}; targets: ${summary.target}; seed ${seed}`) + '\n');
+          }
+        } finally {
+          await models.close();
+        }
+      }),
+    );
+}
