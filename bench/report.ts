@@ -1,0 +1,79 @@
+/** The SciFact-style comparison report: shapes and the Markdown tables (shared by bench/run.ts and bench/scale.ts). */
+import { toMarkdown } from '../src/eval/report.js';
+import { describeEnvironment, type Environment } from './stats.js';
+import type { SystemName } from './systems.js';
+
+export interface SystemSummary {
+  system: SystemName;
+  ndcg10: number;
+  recall100: number;
+  buildSeconds: number;
+  queriesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMB: number;
+  indexMemoryMB: number;
+  indexDiskMB: number | null;
+  failedQueries: number;
+  /** Queries with no result at all. */
+  emptyResults: number;
+  reps: number;
+}
+
+export interface BenchReport {
+  dataset: string;
+  numDocs: number;
+  numQueries: number;
+  rawTextMB: number;
+  topK: number;
+  environment: Environment;
+  reps: number;
+  systems: SystemSummary[];
+}
+
+const fx = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const ratio = (x: number) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : '—');
+
+/** The two Markdown tables (measurements, and ratios to openbook). */
+export function formatReport(r: BenchReport): string {
+  const rows = r.systems.map((s) => [
+    s.system,
+    s.ndcg10.toFixed(4),
+    s.recall100.toFixed(4),
+    fx(s.buildSeconds),
+    s.queriesPerSecond >= 100 ? s.queriesPerSecond.toFixed(0) : s.queriesPerSecond.toFixed(1),
+    fx(s.p50Ms, 3),
+    fx(s.p99Ms, 3),
+    fx(s.peakRssMB, 0),
+    fx(s.indexMemoryMB, 1),
+    s.indexDiskMB === null ? '—' : fx(s.indexDiskMB, 1),
+  ]);
+  const ob = r.systems.find((s) => s.system === 'openbook')!;
+  const ratioRows = r.systems
+    .filter((s) => s.system !== 'openbook')
+    .map((s) => [
+      s.system,
+      (s.ndcg10 - ob.ndcg10 >= 0 ? '+' : '') + (s.ndcg10 - ob.ndcg10).toFixed(4),
+      ratio(ob.queriesPerSecond / s.queriesPerSecond),
+      ratio(s.p50Ms / ob.p50Ms),
+      ratio(s.buildSeconds / ob.buildSeconds),
+      ratio(s.peakRssMB / ob.peakRssMB),
+      ratio(s.indexMemoryMB / ob.indexMemoryMB),
+      s.indexDiskMB === null || ob.indexDiskMB === null ? '—' : ratio(s.indexDiskMB / ob.indexDiskMB),
+    ]);
+  const notes: string[] = [];
+  for (const s of r.systems) {
+    if (s.failedQueries > 0) notes.push(`${s.system}: ${s.failedQueries} queries threw and count as empty.`);
+  }
+  return [
+    `${r.dataset}: ${r.numDocs} documents (${r.rawTextMB.toFixed(1)} MB of text), ${r.numQueries} queries, top-${r.topK}, single-threaded.`,
+    describeEnvironment(r.environment, r.reps) + '.',
+    '',
+    toMarkdown(['system', 'nDCG@10', 'Recall@100', 'build s', 'queries/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'index heap MB', 'index disk MB'], rows),
+    'Ratios to openbook (> 1× means openbook is better; nDCG@10 as the peer minus openbook):',
+    '',
+    toMarkdown(['system', 'ΔnDCG@10', 'queries/s', 'p50', 'build time', 'peak RSS', 'index heap', 'index disk'], ratioRows),
+    ...notes,
+  ].join('\n');
+}
+
