@@ -60,17 +60,12 @@ export interface LocalEmbedderSettings {
   onnxPath: string;
 }
 
-interface Loaded {
+/** The resolved settings (less `onnxPath`, which `folder` holds) and what inference needs. */
+interface Loaded extends Omit<LocalEmbedderSettings, 'onnxPath'> {
   ort: Ort;
   session: Session;
   tokenizer: Tokenizer;
   folder: ModelFolderInfo;
-  pooling: PoolingMode;
-  normalize: boolean;
-  queryPrefix: string;
-  passagePrefix: string;
-  maxLength: number;
-  dimension: number;
   /** Special-token ids the tokenizer puts before / after one sequence (e.g. [CLS] / [SEP], <s> / </s>). */
   prefixIds: number[];
   suffixIds: number[];
