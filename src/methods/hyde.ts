@@ -22,7 +22,7 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import { answerFromPassages } from './answer.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
 export interface HydeParams {
@@ -55,7 +55,7 @@ export const hyde: Method<HydeParams> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'hyde');
     const p = { ...hyde.defaults, ...params };
-    if (!Number.isInteger(p.numHypotheses) || p.numHypotheses < 1) throw new InvalidParameterError(`hyde: numHypotheses must be an integer ≥ 1, got ${p.numHypotheses}`);
+    checkInteger('hyde', 'numHypotheses', p.numHypotheses, 1);
     const tracer = new Tracer(ctx);
     const messages = [{ role: 'user' as const, content: renderPrompt('hyde.user', { question }) }];
     const docs: string[] = [];

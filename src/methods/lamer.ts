@@ -11,10 +11,9 @@
  * concatenates q with its answers), `temperature` 0.7 for the samples, `maxTokens` 128 per answer.
  * Cost: 2 retrievals + 1 chat call with n = N + 1 chat call for the answer.
  */
-import { InvalidParameterError } from '../core/errors.js';
 import { answerFromPassages } from './answer.js';
 import { formatPassages } from './cite.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
 export interface LamerParams {
@@ -38,7 +37,7 @@ export const lamer: Method<LamerParams> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'lamer');
     const p = { ...lamer.defaults, ...params };
-    if (!Number.isInteger(p.numAnswers) || p.numAnswers < 1) throw new InvalidParameterError(`lamer: numAnswers must be an integer ≥ 1, got ${p.numAnswers}`);
+    checkInteger('lamer', 'numAnswers', p.numAnswers, 1);
     const repeats = p.queryRepeats ?? p.numAnswers;
     const tracer = new Tracer(ctx);
     const first = await tracer.retrieve('BM25 candidates for q', question, ctx.topK);

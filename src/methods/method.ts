@@ -87,9 +87,17 @@ export interface Method<P extends object = Record<string, unknown>> {
   run(question: string, ctx: MethodContext, params?: Partial<P>): Promise<MethodResult>;
 }
 
+/**
+ * Checks that a count parameter is an integer ≥ `min`.
+ * @throws InvalidParameterError "`method`: `field` must be an integer ≥ `min`, got `value`"
+ */
+export function checkInteger(method: string, field: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new InvalidParameterError(`${method}: ${field} must be an integer ≥ ${min}, got ${value}`);
+}
+
 /** Validates the fields every method relies on; throws InvalidParameterError naming the field. */
 export function checkContext(ctx: MethodContext, method: string): void {
-  if (!Number.isInteger(ctx.topK) || ctx.topK < 1) throw new InvalidParameterError(`${method}: topK must be an integer ≥ 1, got ${ctx.topK}`);
+  checkInteger(method, 'topK', ctx.topK, 1);
 }
 
 /** Adds two usages. */

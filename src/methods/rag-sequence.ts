@@ -20,7 +20,7 @@
  * Cost: k chat calls (N = 1) or k × N per token (N > 1); thorough adds |Y| × k scorings.
  */
 import { InvalidParameterError } from '../core/errors.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
 import { docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
@@ -40,7 +40,7 @@ export const ragSequence: Method<RagSequenceParams> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'rag-sequence');
     const p = { ...ragSequence.defaults, ...params };
-    if (!Number.isInteger(p.beamSize) || p.beamSize < 1) throw new InvalidParameterError(`rag-sequence: beamSize must be an integer ≥ 1, got ${p.beamSize}`);
+    checkInteger('rag-sequence', 'beamSize', p.beamSize, 1);
     if (p.decoding !== 'thorough' && p.decoding !== 'fast') throw new InvalidParameterError(`rag-sequence: decoding must be "thorough" or "fast", got ${JSON.stringify(p.decoding)}`);
     requireLogprobs(ctx, 'rag-sequence');
     if (p.decoding === 'thorough') requireEchoScoring(ctx, 'rag-sequence (thorough decoding)');

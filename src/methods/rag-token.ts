@@ -18,8 +18,7 @@
  * Parameters: `beamSize` N (default 1 = greedy), `temperature` 1, `maxTokens` 32.
  * Cost: k × (live beams) chat calls per generated token.
  */
-import { InvalidParameterError } from '../core/errors.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { beamText, mixtureDecode, requireLogprobs } from './mixture.js';
 import { softmax } from './prob.js';
 import { docMessages, finishWithPosterior } from './replug.js';
@@ -38,7 +37,7 @@ export const ragToken: Method<RagTokenParams> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'rag-token');
     const p = { ...ragToken.defaults, ...params };
-    if (!Number.isInteger(p.beamSize) || p.beamSize < 1) throw new InvalidParameterError(`rag-token: beamSize must be an integer ≥ 1, got ${p.beamSize}`);
+    checkInteger('rag-token', 'beamSize', p.beamSize, 1);
     requireLogprobs(ctx, 'rag-token');
     const tracer = new Tracer(ctx);
     const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);

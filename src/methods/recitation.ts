@@ -12,10 +12,9 @@
  * `temperature` (0 for one path, 0.7 when sampling several), `maxTokens` 256 per recitation.
  * Cost: 1 chat call (n = numPaths) + numPaths chat calls.
  */
-import { InvalidParameterError } from '../core/errors.js';
 import { ANSWER_MAX_TOKENS } from './answer.js';
 import { stripMarkers } from '../generate/citations.js';
-import { Tracer, type Method } from './method.js';
+import { checkInteger, Tracer, type Method } from './method.js';
 import { majorityVote } from './prob.js';
 import { renderPrompt } from './prompts.js';
 
@@ -33,7 +32,7 @@ export const recitation: Method<RecitationParams> = {
   cost: '1 chat call (n = paths) + 1 chat call per path',
   async run(question, ctx, params = {}) {
     const p = { ...recitation.defaults, ...params };
-    if (!Number.isInteger(p.numPaths) || p.numPaths < 1) throw new InvalidParameterError(`recitation: numPaths must be an integer ≥ 1, got ${p.numPaths}`);
+    checkInteger('recitation', 'numPaths', p.numPaths, 1);
     const temperature = p.temperature ?? (p.numPaths > 1 ? 0.7 : 0);
     const tracer = new Tracer(ctx);
     const rec = await tracer.generate('recite from memory', [{ role: 'user', content: renderPrompt('recite.user', { question }) }], {

@@ -21,10 +21,9 @@
  * Parameters: `maxSearches` B = 4, `maxTokens` per turn 512 (the reference's new-token limit).
  * Cost: up to B + 2 chat calls (B searches, one refused search, one last turn) + up to B retrievals.
  */
-import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { renderPrompt } from './prompts.js';
 
 export interface SearchR1Params {
@@ -69,7 +68,7 @@ export const searchR1: Method<SearchR1Params> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'search-r1');
     const p = { ...searchR1.defaults, ...params };
-    if (!Number.isInteger(p.maxSearches) || p.maxSearches < 0) throw new InvalidParameterError(`search-r1: maxSearches must be an integer ≥ 0, got ${p.maxSearches}`);
+    checkInteger('search-r1', 'maxSearches', p.maxSearches, 0);
     const tracer = new Tracer(ctx);
     const messages: ChatMessage[] = [{ role: 'user', content: renderPrompt('searchr1.user', { question }) }];
     const seen: Hit[] = [];

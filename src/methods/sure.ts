@@ -17,10 +17,9 @@
  * Parameters: `numCandidates` N = 2 (the paper's), `summaryMaxTokens` 200.
  * Cost: 1 retrieval + 1 + N + N + N(N−1) chat calls (7 for N = 2).
  */
-import { InvalidParameterError } from '../core/errors.js';
 import { stripMarkers } from '../generate/citations.js';
 import { formatPassages } from './cite.js';
-import { checkContext, Tracer, type Method } from './method.js';
+import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { argmax } from './prob.js';
 import { renderPrompt } from './prompts.js';
 
@@ -60,7 +59,7 @@ export const sure: Method<SureParams> = {
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'sure');
     const p = { ...sure.defaults, ...params };
-    if (!Number.isInteger(p.numCandidates) || p.numCandidates < 1) throw new InvalidParameterError(`sure: numCandidates must be an integer ≥ 1, got ${p.numCandidates}`);
+    checkInteger('sure', 'numCandidates', p.numCandidates, 1);
     const tracer = new Tracer(ctx);
     const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);
     const passages = formatPassages(hits);

@@ -9,6 +9,7 @@ import { comparisonTable, recallOf, runMethodsOnQa, writeTracesJsonl, type Trace
 import { formatTrace } from '../../src/methods/format.js';
 import { methodNames, runMethod } from '../../src/methods/registry.js';
 import { withRetrievalSetting } from '../../src/methods/retrieval.js';
+import { OpenAICompatibleModel } from '../../src/models/openai-compatible.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { context, MemoryRetriever, model } from './support/memory.js';
 
@@ -137,5 +138,17 @@ describe('registry and side-by-side comparison (the loopback server stands in fo
     expect(summaries[0]).toMatchObject({ questions: 1, errors: 1, EM: 0 });
     expect(summaries[0].error).toMatch(/rag-token: token-level decoding needs token log-probabilities/);
     expect(records).toHaveLength(1);
+  });
+});
+
+describe('count parameters are checked before any model call', () => {
+  // The model points at a closed port: a call would fail with a ModelError, not these messages.
+  const ctx = (topK = 2) => ({ ...context(new OpenAICompatibleModel({ baseUrl: 'http://127.0.0.1:9', model: 'never-called', maxRetries: 0 }), new MemoryRetriever()), topK });
+
+  it('names the method, the parameter, the bound and the value', async () => {
+    await expect(runMethod('hyde', 'q', ctx(), { numHypotheses: 0 })).rejects.toThrow(new InvalidParameterError('hyde: numHypotheses must be an integer ≥ 1, got 0'));
+    await expect(runMethod('sure', 'q', ctx(), { numCandidates: 1.5 })).rejects.toThrow('sure: numCandidates must be an integer ≥ 1, got 1.5');
+    await expect(runMethod('search-r1', 'q', ctx(), { maxSearches: -1 })).rejects.toThrow('search-r1: maxSearches must be an integer ≥ 0, got -1');
+    await expect(runMethod('naive', 'q', ctx(0))).rejects.toThrow('naive: topK must be an integer ≥ 1, got 0');
   });
 });
