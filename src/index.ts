@@ -29,3 +29,6 @@ export { embedIndex, type EmbedOptions, type EmbedSummary } from './engine/embed
 export { evaluateRun, evaluateQuery, parseMetric, trecEvalOrder, defaultRetrievalMetrics, type Evaluation, type MetricSpec } from './eval/metrics.js';
 export { exactMatch, answerF1, scoreAnswer, normalizeSquadAnswer, normalizeKorquadAnswer, type AnswerMetric } from './eval/qa-metrics.js';
 export * as datasets from './eval/loaders/index.js';
+export { evaluateRetrieval, type RetrievalEvalOptions, type RetrievalEvalResult } from './eval/retrieval.js';
+export { openEvalEngine, runRetrieverQueries, type EvalRetrieverConfig } from './eval/engine-runner.js';
+export { evaluateQaMethods, comparableMethodNames, type QaMethodsEvalOptions, type QaMethodsResult, type QaMethodRecord } from './eval/methods.js';
