@@ -26,12 +26,16 @@ export interface ChildResult {
   /** UTF-8 bytes of the indexed contents. */
   rawTextBytes: number;
   buildSeconds: number;
+  /** CPU time (user + system) of the build, seconds: robust when other processes share the cores. */
+  buildCpuSeconds: number;
   /** Heap + ArrayBuffer growth from before the build to after it (after GC), bytes. */
   indexMemoryBytes: number;
   /** Bytes on disk of the persisted index, or null. */
   indexBytesOnDisk: number | null;
   /** Per-query latency, ms, in query order. */
   latenciesMs: number[];
+  /** CPU time (user + system) of all timed queries, ms. */
+  queriesCpuMs: number;
   /** Peak resident set size of the whole process, bytes. */
   peakRssBytes: number;
   /** RSS after loading the data, before building, bytes. */
@@ -54,8 +58,11 @@ async function main(): Promise<void> {
     const baselineRssBytes = process.memoryUsage().rss;
     const m0 = process.memoryUsage();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const built = await SYSTEMS[job.system].build(data.docs, work);
     const buildSeconds = (performance.now() - t0) / 1000;
+    const bc = process.cpuUsage(c0);
+    const buildCpuSeconds = (bc.user + bc.system) / 1e6;
     gc();
     const m1 = process.memoryUsage();
     const indexMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < Math.min(job.warmupQueries, data.queries.length); i++) await built.search(data.queries[i][1], job.topK);
     const latenciesMs: number[] = [];
     const run: Record<string, string[]> = {};
+    const qc0 = process.cpuUsage();
     for (const [qid, text] of data.queries) {
       const q0 = performance.now();
       const r = built.search(text, job.topK);
@@ -70,15 +78,18 @@ async function main(): Promise<void> {
       latenciesMs.push(performance.now() - q0);
       run[qid] = ids;
     }
+    const qc = process.cpuUsage(qc0);
     const result: ChildResult = {
       system: job.system,
       numDocs: data.docs.length,
       numQueries: data.queries.length,
       rawTextBytes,
       buildSeconds,
+      buildCpuSeconds,
       indexMemoryBytes,
       indexBytesOnDisk,
       latenciesMs,
+      queriesCpuMs: (qc.user + qc.system) / 1000,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       baselineRssBytes,
       failedQueries: built.failedQueries(),

@@ -8,7 +8,11 @@ export interface SystemSummary {
   ndcg10: number;
   recall100: number;
   buildSeconds: number;
+  buildCpuSeconds: number;
+  /** Queries / wall-clock seconds inside search calls. */
   queriesPerSecond: number;
+  /** Queries / CPU seconds of the query loop (what one unshared core would do). */
+  queriesPerCpuSecond: number;
   p50Ms: number;
   p99Ms: number;
   peakRssMB: number;
@@ -31,6 +35,7 @@ export interface BenchReport {
   systems: SystemSummary[];
 }
 
+const qpsText = (q: number) => (q >= 100 ? q.toFixed(0) : q.toFixed(1));
 const fx = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const ratio = (x: number) => (Number.isFinite(x) ? `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : '—');
 
@@ -41,7 +46,9 @@ export function formatReport(r: BenchReport): string {
     s.ndcg10.toFixed(4),
     s.recall100.toFixed(4),
     fx(s.buildSeconds),
-    s.queriesPerSecond >= 100 ? s.queriesPerSecond.toFixed(0) : s.queriesPerSecond.toFixed(1),
+    fx(s.buildCpuSeconds),
+    qpsText(s.queriesPerSecond),
+    qpsText(s.queriesPerCpuSecond),
     fx(s.p50Ms, 3),
     fx(s.p99Ms, 3),
     fx(s.peakRssMB, 0),
@@ -55,8 +62,10 @@ export function formatReport(r: BenchReport): string {
       s.system,
       (s.ndcg10 - ob.ndcg10 >= 0 ? '+' : '') + (s.ndcg10 - ob.ndcg10).toFixed(4),
       ratio(ob.queriesPerSecond / s.queriesPerSecond),
+      ratio(ob.queriesPerCpuSecond / s.queriesPerCpuSecond),
       ratio(s.p50Ms / ob.p50Ms),
       ratio(s.buildSeconds / ob.buildSeconds),
+      ratio(s.buildCpuSeconds / ob.buildCpuSeconds),
       ratio(s.peakRssMB / ob.peakRssMB),
       ratio(s.indexMemoryMB / ob.indexMemoryMB),
       s.indexDiskMB === null || ob.indexDiskMB === null ? '—' : ratio(s.indexDiskMB / ob.indexDiskMB),
@@ -69,10 +78,10 @@ export function formatReport(r: BenchReport): string {
     `${r.dataset}: ${r.numDocs} documents (${r.rawTextMB.toFixed(1)} MB of text), ${r.numQueries} queries, top-${r.topK}, single-threaded.`,
     describeEnvironment(r.environment, r.reps) + '.',
     '',
-    toMarkdown(['system', 'nDCG@10', 'Recall@100', 'build s', 'queries/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'index heap MB', 'index disk MB'], rows),
+    toMarkdown(['system', 'nDCG@10', 'Recall@100', 'build s', 'build CPU s', 'queries/s', 'queries/CPU s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'index heap MB', 'index disk MB'], rows),
     'Ratios to openbook (> 1× means openbook is better; nDCG@10 as the peer minus openbook):',
     '',
-    toMarkdown(['system', 'ΔnDCG@10', 'queries/s', 'p50', 'build time', 'peak RSS', 'index heap', 'index disk'], ratioRows),
+    toMarkdown(['system', 'ΔnDCG@10', 'queries/s', 'queries/CPU s', 'p50', 'build time', 'build CPU', 'peak RSS', 'index heap', 'index disk'], ratioRows),
     ...notes,
   ].join('\n');
 }

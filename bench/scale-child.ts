@@ -29,6 +29,8 @@ export interface LatencySummary {
   p50Ms: number;
   p99Ms: number;
   meanMs: number;
+  /** Median over passes of CPU ms per query (the pass's CPU time / queries). */
+  cpuMsPerQuery: number;
 }
 
 export interface ScaleResult {
@@ -38,6 +40,8 @@ export interface ScaleResult {
   numPostings: number;
   /** Analysis + in-memory indexing + commit, seconds. */
   buildSeconds: number;
+  /** CPU time (user + system) of the build, seconds. */
+  buildCpuSeconds: number;
   commitSeconds: number;
   /** `IndexReader.open` (read files, decode postings, precompute impacts), seconds. */
   openSeconds: number;
@@ -49,21 +53,23 @@ export interface ScaleResult {
   mixed: LatencySummary;
 }
 
-function summarize(passes: number[][]): LatencySummary {
+function summarize(passes: number[][], cpuMs: number[]): LatencySummary {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   return {
     p50Ms: med(passes.map((p) => percentile(p, 50))),
     p99Ms: med(passes.map((p) => percentile(p, 99))),
     meanMs: med(passes.map((p) => p.reduce((s, x) => s + x, 0) / p.length)),
+    cpuMsPerQuery: med(cpuMs.map((c, i) => c / passes[i].length)),
   };
 }
 
 /** Indexes the corpus into `dir` (in its own function, so the writer is garbage before the reader is measured). */
-async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>): Promise<{ rawTextBytes: number; buildSeconds: number; commitSeconds: number }> {
+async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>): Promise<{ rawTextBytes: number; buildSeconds: number; buildCpuSeconds: number; commitSeconds: number }> {
   let rawTextBytes = 0;
   // Generate first (untimed): the build time is openbook's alone. The writer keeps the texts anyway.
   const docs = [...corpus.docs()];
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const writer = await IndexWriter.open(dir, { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: true }, { now: Date.now });
   let commitSeconds: number;
   try {
@@ -80,7 +86,8 @@ async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>): P
   } finally {
     await writer.close();
   }
-  return { rawTextBytes, buildSeconds: (performance.now() - t0) / 1000, commitSeconds };
+  const cpu = process.cpuUsage(c0);
+  return { rawTextBytes, buildSeconds: (performance.now() - t0) / 1000, buildCpuSeconds: (cpu.user + cpu.system) / 1e6, commitSeconds };
 }
 
 async function main(): Promise<void> {
@@ -90,7 +97,7 @@ async function main(): Promise<void> {
   const dir = job.dir ?? (await mkdtemp(join(tmpdir(), 'openbook-scale-')));
   const corpus = syntheticCorpus({ numDocs: job.numDocs, seed: job.seed });
   try {
-    const { rawTextBytes, buildSeconds, commitSeconds } = await build(dir, corpus);
+    const { rawTextBytes, buildSeconds, buildCpuSeconds, commitSeconds } = await build(dir, corpus);
     gc();
     const m0 = process.memoryUsage();
     const o0 = performance.now();
@@ -101,28 +108,33 @@ async function main(): Promise<void> {
     const readerMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
     const st = reader.stats();
 
-    const run = (queries: Array<{ text: string }>): number[][] => {
+    const run = (queries: Array<{ text: string }>): LatencySummary => {
       for (const q of queries.slice(0, 50)) reader.search(q.text, { topK: job.topK }); // warm-up
       const passes: number[][] = [];
+      const cpuMs: number[] = [];
       for (let p = 0; p < job.passes; p++) {
         const lat: number[] = [];
+        const c0 = process.cpuUsage();
         for (const q of queries) {
           const q0 = performance.now();
           reader.search(q.text, { topK: job.topK });
           lat.push(performance.now() - q0);
         }
+        const c = process.cpuUsage(c0);
+        cpuMs.push((c.user + c.system) / 1000);
         passes.push(lat);
       }
-      return passes;
+      return summarize(passes, cpuMs);
     };
-    const threeTerm = summarize(run(corpus.queries(job.numQueries, 3, job.seed + 1)));
-    const mixed = summarize(run(corpus.queries(job.numQueries, undefined, job.seed + 2)));
+    const threeTerm = run(corpus.queries(job.numQueries, 3, job.seed + 1));
+    const mixed = run(corpus.queries(job.numQueries, undefined, job.seed + 2));
     const result: ScaleResult = {
       numDocs: job.numDocs,
       rawTextBytes,
       numTerms: st.numTerms,
       numPostings: st.numPostings,
       buildSeconds,
+      buildCpuSeconds,
       commitSeconds,
       openSeconds,
       bytesOnDisk: st.bytesOnDisk,

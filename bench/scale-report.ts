@@ -95,14 +95,17 @@ export function formatScale(r: ScaleReport): string {
     f2(p.rawTextBytes / MB),
     p.numPostings.toLocaleString('en-US'),
     f2(p.buildSeconds),
+    f2(p.buildCpuSeconds),
     f2(p.openSeconds),
     f2(p.peakRssBytes / MB),
     f2(p.readerMemoryBytes / MB),
     f2(p.bytesOnDisk / MB),
     f3(p.threeTerm.p50Ms),
     f3(p.threeTerm.p99Ms),
+    f3(p.threeTerm.cpuMsPerQuery),
     f3(p.mixed.p50Ms),
     f3(p.mixed.p99Ms),
+    f3(p.mixed.cpuMsPerQuery),
     String(p.reps),
   ]);
   return [
@@ -110,7 +113,7 @@ export function formatScale(r: ScaleReport): string {
     describeEnvironment(r.environment, Math.max(...r.points.map((p) => p.reps))) + ' (the reps column says how many builds each row is the median of).',
     '',
     toMarkdown(
-      ['documents', 'text MB', 'postings', 'build s', 'open s', 'peak RSS MB', 'reader MB', 'disk MB', '3-term p50 ms', '3-term p99 ms', '1–8 p50 ms', '1–8 p99 ms', 'reps'],
+      ['documents', 'text MB', 'postings', 'build s', 'build CPU s', 'open s', 'peak RSS MB', 'reader MB', 'disk MB', '3-term p50 ms', '3-term p99 ms', '3-term CPU ms/q', '1–8 p50 ms', '1–8 p99 ms', '1–8 CPU ms/q', 'reps'],
       rows,
     ),
   ].join('\n');

@@ -7,7 +7,8 @@
  * p50/p99 (top-100, single-threaded) for 3-term queries and for 1–8-term queries. Each size is
  * built `reps` times in fresh processes (sizes ≥ 1M once unless `--reps-large` says otherwise),
  * each process times `passes` passes over the queries; medians are reported. Writes
- * `bench/results/scale.json` and regenerates `docs/performance.md` (with the SciFact table from
+ * `bench/results/scale.json` (keeping earlier points of other sizes measured with the same seed,
+ * queries and passes, so sizes can be run separately) and regenerates `docs/performance.md` (with the SciFact table from
  * `bench/results/scifact.json` when `npm run bench -- --save bench/results/scifact.json` wrote it)
  * and the SVG plot `docs/img/scale-latency.svg`.
  */
@@ -47,6 +48,7 @@ function medianPoint(results: ScaleResult[]): ScalePoint {
     p50Ms: m((r) => f(r).p50Ms),
     p99Ms: m((r) => f(r).p99Ms),
     meanMs: m((r) => f(r).meanMs),
+    cpuMsPerQuery: m((r) => f(r).cpuMsPerQuery),
   });
   const r0 = results[0];
   return {
@@ -55,6 +57,7 @@ function medianPoint(results: ScaleResult[]): ScalePoint {
     numTerms: r0.numTerms,
     numPostings: r0.numPostings,
     buildSeconds: m((r) => r.buildSeconds),
+    buildCpuSeconds: m((r) => r.buildCpuSeconds),
     commitSeconds: m((r) => r.commitSeconds),
     openSeconds: m((r) => r.openSeconds),
     bytesOnDisk: m((r) => r.bytesOnDisk),
@@ -98,11 +101,19 @@ async function main(): Promise<void> {
       const job: ScaleJob = { numDocs, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100 };
       const r = await runChild<ScaleResult>(JSON.stringify(job), { script: SCALE_CHILD, maxOldSpaceMb: 16_000 });
       process.stderr.write(
-        `${sizeLabel(numDocs)} rep ${rep + 1}: build ${f2(r.buildSeconds)} s, 3-term p50 ${f3(r.threeTerm.p50Ms)} ms p99 ${f3(r.threeTerm.p99Ms)} ms, peak RSS ${f2(r.peakRssBytes / MB)} MB\n`,
+        `${sizeLabel(numDocs)} rep ${rep + 1}: build ${f2(r.buildSeconds)} s (CPU ${f2(r.buildCpuSeconds)} s), 3-term p50 ${f3(r.threeTerm.p50Ms)} ms p99 ${f3(r.threeTerm.p99Ms)} ms, peak RSS ${f2(r.peakRssBytes / MB)} MB\n`,
       );
       results.push(r);
     }
     points.push(medianPoint(results));
+  }
+  // Points of other sizes from an earlier run with the same settings are kept (runs can be split by size).
+  if (existsSync(resultsFile)) {
+    const prev = JSON.parse(await readFile(resultsFile, 'utf8')) as ScaleReport;
+    if (prev.seed === a.seed && prev.numQueries === a.queries && prev.passes === a.passes) {
+      for (const p of prev.points) if (!a.sizes.includes(p.numDocs)) points.push(p);
+      points.sort((x, y) => x.numDocs - y.numDocs);
+    }
   }
   const report: ScaleReport = { environment: env, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100, points };
   process.stdout.write(formatScale(report) + '\n');
