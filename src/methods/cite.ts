@@ -12,9 +12,14 @@
 import type { Citation, Hit } from '../core/types.js';
 import { checkCitations, parseMarkers } from '../generate/citations.js';
 
+/** One passage as `(Title: t) text` (no title part when the hit has none), text trimmed. */
+export function formatPassage(hit: Hit): string {
+  return `${hit.title ? `(Title: ${hit.title}) ` : ''}${hit.text.trim()}`;
+}
+
 /** `[1] (Title: t) text` blocks separated by blank lines. */
 export function formatPassages(hits: readonly Hit[]): string {
-  return hits.map((h, i) => `[${i + 1}] ${h.title ? `(Title: ${h.title}) ` : ''}${h.text.trim()}`).join('\n\n');
+  return hits.map((h, i) => `[${i + 1}] ${formatPassage(h)}`).join('\n\n');
 }
 
 /**

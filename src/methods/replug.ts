@@ -28,6 +28,7 @@
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
+import { formatPassage } from './cite.js';
 import { checkContext, Tracer, type Method, type MethodContext, type MethodResult } from './method.js';
 import { beamText, mixtureDecode } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
@@ -43,12 +44,12 @@ export interface ReplugParams {
 
 /** The chat prompt of one document. */
 export function docMessages(hit: Hit, question: string): ChatMessage[] {
-  return [{ role: 'user', content: renderPrompt('doc.user', { passage: `${hit.title ? `(Title: ${hit.title}) ` : ''}${hit.text.trim()}`, question }) }];
+  return [{ role: 'user', content: renderPrompt('doc.user', { passage: formatPassage(hit), question }) }];
 }
 
 /** The raw prompt of one document for continuation scoring. */
 export function docRawPrompt(hit: Hit, question: string): string {
-  return renderPrompt('doc.raw', { passage: `${hit.title ? `(Title: ${hit.title}) ` : ''}${hit.text.trim()}`, question });
+  return renderPrompt('doc.raw', { passage: formatPassage(hit), question });
 }
 
 /** Picks `token` or `sequence` for `auto` from the model's capabilities. */

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../src/core/errors.js';
 import { slotsOf } from '../../src/generate/prompts.js';
+import type { Hit } from '../../src/core/types.js';
+import { formatPassages } from '../../src/methods/cite.js';
 import { methodPrompts, renderPrompt, type MethodPromptName } from '../../src/methods/prompts.js';
+import { docMessages, docRawPrompt } from '../../src/methods/replug.js';
 
 describe('method prompts rendered by the generate template mechanism', () => {
   it('fills {{slot}}s literally', () => {
@@ -26,5 +29,20 @@ describe('method prompts rendered by the generate template mechanism', () => {
       for (const s of slotsOf(text)) expect(out, name).toContain(`<${s}>`);
     }
     expect(slotsOf(methodPrompts['duet.referee'])).toEqual(['question', 'passages', 'closed', 'open']);
+  });
+});
+
+describe('one passage format for numbered lists and single-document prompts', () => {
+  const hit = (title: string, text: string): Hit => ({ rank: 1, score: 1, docId: 'd', chunkId: 'd#0', source: 'd.txt', title, text, startLine: 1, endLine: 1 });
+  const paris = hit('Paris', '  Paris is the capital of France.\n');
+  const untitled = hit('', 'No title here.');
+
+  it('numbers passages as [n] (Title: t) text, without the title part when there is none', () => {
+    expect(formatPassages([paris, untitled])).toBe('[1] (Title: Paris) Paris is the capital of France.\n\n[2] No title here.');
+  });
+
+  it('REPLUG puts the same passage text in its chat and raw prompts', () => {
+    expect(docRawPrompt(paris, 'Capital?')).toBe('Document: (Title: Paris) Paris is the capital of France.\n\nQuestion: Capital?\nAnswer:');
+    expect(docMessages(untitled, 'Q?')).toEqual([{ role: 'user', content: 'Document: No title here.\n\nQuestion: Q?\nAnswer with a few words only.' }]);
   });
 });
