@@ -6,7 +6,7 @@ import { recitation } from '../../src/methods/recitation.js';
 import { parseNliLabel, retrobust } from '../../src/methods/retrobust.js';
 import { parseTurn, searchR1 } from '../../src/methods/search-r1.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
-import { context, lastUser, MemoryRetriever, model } from './support/memory.js';
+import { chatBodies, context, lastUser, MemoryRetriever, model } from './support/memory.js';
 
 let server: OpenAIServer;
 beforeEach(async () => {
@@ -16,7 +16,6 @@ afterEach(async () => {
   await server.close();
 });
 
-const chatBodies = () => server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body!);
 const Q = 'What is the capital of France?';
 
 describe('Search-R1 (the loopback server stands in for an LLM)', () => {
@@ -24,9 +23,9 @@ describe('Search-R1 (the loopback server stands in for an LLM)', () => {
     server.enqueueChat('<think>I need facts.</think><search> capital of France </search> (text after the stop is never seen)', '<think>Doc 1 says Paris.</think><answer> Paris </answer>');
     const retriever = new MemoryRetriever();
     const r = await searchR1.run(Q, context(model(server), retriever));
-    expect(chatBodies()[0].stop).toEqual(['</search>', '</answer>']);
+    expect(chatBodies(server)[0].stop).toEqual(['</search>', '</answer>']);
     expect(retriever.queries).toEqual(['capital of France']);
-    const second = chatBodies()[1].messages as Array<{ role: string; content: string }>;
+    const second = chatBodies(server)[1].messages as Array<{ role: string; content: string }>;
     // the model's turn goes back with its </search> restored, then the information block
     expect(second[1]).toEqual({ role: 'assistant', content: '<think>I need facts.</think><search> capital of France </search>' });
     expect(second[2].content).toMatch(/^<information>\nDoc 1\(Title: Paris\) Paris is the capital of France\. It lies on the Seine\.\nDoc 2\(Title: /);
@@ -41,7 +40,7 @@ describe('Search-R1 (the loopback server stands in for an LLM)', () => {
     const retriever = new MemoryRetriever();
     const r = await searchR1.run(Q, context(model(server), retriever), { maxSearches: 1 });
     expect(retriever.queries).toEqual(['France capital']);
-    expect(lastUser(chatBodies()[2])).toMatch(/Search budget of 1 exhausted/);
+    expect(lastUser(chatBodies(server)[2])).toMatch(/Search budget of 1 exhausted/);
     expect(r.answer).toBe('Paris [1]');
     expect(r.trace.some((s) => s.name === 'turn 2: search refused (budget 1 used)')).toBe(true);
   });
@@ -68,7 +67,7 @@ describe('RetRobust NLI gate (the loopback server stands in for an LLM)', () => 
     expect(r.answer).toBe('Paris');
     expect(r.citations).toEqual([]);
     expect(r.calls).toBe(4); // answer + 2 NLI + closed-book
-    const nli = chatBodies()[1];
+    const nli = chatBodies(server)[1];
     expect(lastUser(nli)).toContain('Premise: Paris is the capital of France. It lies on the Seine.');
     expect(lastUser(nli)).toContain('Hypothesis: What is the capital of France? Berlin');
     expect(r.trace.find((s) => s.kind === 'decide')!.name).toMatch(/fall back to closed-book/);
@@ -117,7 +116,7 @@ describe('DuetRAG referee (the loopback server stands in for an LLM)', () => {
     server = await startOpenAIServer({ logprobs: false });
     server.enqueueChat('Lyon', 'Paris [1]', 'B\nParis [1]');
     const r = await duetrag.run(Q, context(model(server, { logprobs: false }), new MemoryRetriever()));
-    expect(lastUser(chatBodies()[2])).toContain('Answer A (from the model\'s own knowledge): Lyon');
+    expect(lastUser(chatBodies(server)[2])).toContain('Answer A (from the model\'s own knowledge): Lyon');
     expect(r.answer).toBe('Paris [1]');
     expect(r.calls).toBe(3);
     expect(parseReferee('Answer A\nLyon')).toEqual({ choice: 'A', answer: 'Lyon' });
@@ -130,7 +129,7 @@ describe('LameR and RECITE (the loopback server stands in for an LLM)', () => {
     server.enqueueChat({ content: ['The Seine flows through Paris.', 'Paris is the capital.'] }, 'Paris [1]');
     const retriever = new MemoryRetriever();
     const r = await lamer.run(Q, context(model(server), retriever), { numAnswers: 2 });
-    expect(chatBodies()[0]).toMatchObject({ n: 2, temperature: 0.7 });
+    expect(chatBodies(server)[0]).toMatchObject({ n: 2, temperature: 0.7 });
     expect(retriever.queries[1]).toBe(`${Q}\n${Q}\nThe Seine flows through Paris.\nParis is the capital.`);
     expect(r.answer).toBe('Paris [1]');
     expect(r.calls).toBe(2);
@@ -140,8 +139,8 @@ describe('LameR and RECITE (the loopback server stands in for an LLM)', () => {
     server.enqueueChat({ content: ['Paris is the capital of France.', 'Lyon is a city in France.', 'France: capital Paris.'] }, 'Paris', 'Lyon', 'paris');
     const retriever = new MemoryRetriever();
     const r = await recitation.run(Q, context(model(server), retriever), { numPaths: 3 });
-    expect(chatBodies()[0]).toMatchObject({ n: 3, temperature: 0.7 });
-    expect(lastUser(chatBodies()[2])).toContain('Passage: Lyon is a city in France.');
+    expect(chatBodies(server)[0]).toMatchObject({ n: 3, temperature: 0.7 });
+    expect(lastUser(chatBodies(server)[2])).toContain('Passage: Lyon is a city in France.');
     expect(r.answer).toBe('Paris');
     expect(r.trace.at(-1)!.scores).toEqual({ paris: 2, lyon: 1 });
     expect(retriever.queries).toEqual([]);

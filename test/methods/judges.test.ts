@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRelevant, parseSupport, parseUtility, parseYesNo, selfRag } from '../../src/methods/self-rag.js';
 import { parseCandidates, parsePairwise, parseValidity, sure } from '../../src/methods/sure.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
-import { context, lastUser, MemoryRetriever, model } from './support/memory.js';
+import { chatBodies, context, lastUser, MemoryRetriever, model } from './support/memory.js';
 
 let server: OpenAIServer;
 beforeEach(async () => {
@@ -11,7 +11,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.close();
 });
-const chatBodies = () => server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body!);
 const Q = 'What is the capital of France?';
 
 describe('SuRe (the loopback server stands in for an LLM)', () => {
@@ -42,9 +41,9 @@ describe('SuRe (the loopback server stands in for an LLM)', () => {
     expect(d.scores).toEqual({ 'v(Paris)': 1, 'r(Paris)': 1, 'total(Paris)': 2, 'v(Lyon)': 0, 'r(Lyon)': 0, 'total(Lyon)': 0 });
     expect(r.answer).toBe('Paris [1]');
     expect(r.calls).toBe(7); // 1 + 2 + 2 + 2
-    expect(chatBodies()[1].stop).toEqual(['[DONE]']);
-    expect(lastUser(chatBodies()[3])).toContain('Passage: Paris is the capital of France.');
-    expect(lastUser(chatBodies()[6])).toMatch(/Passage 1: Lyon is a large French city\.\n\nPassage 2: Paris/);
+    expect(chatBodies(server)[1].stop).toEqual(['[DONE]']);
+    expect(lastUser(chatBodies(server)[3])).toContain('Passage: Paris is the capital of France.');
+    expect(lastUser(chatBodies(server)[6])).toMatch(/Passage 1: Lyon is a large French city\.\n\nPassage 2: Paris/);
   });
 
   it('an unparsable ranking verdict gives 0.5 to each side', async () => {

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CapabilityError } from '../../src/core/errors.js';
 import { ragSequence } from '../../src/methods/rag-sequence.js';
 import { ragToken } from '../../src/methods/rag-token.js';
-import { startOpenAIServer, type ChatRequest, type OpenAIServer } from '../support/openai-server.js';
-import { context, MemoryRetriever, model } from './support/memory.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { byDocument, context, MemoryRetriever, model } from './support/memory.js';
 
 let server: OpenAIServer | undefined;
 afterEach(async () => {
@@ -11,16 +11,6 @@ afterEach(async () => {
   server = undefined;
 });
 const Q = 'What is the capital of France?';
-
-/** The Paris document continues to "Paris", the Berlin one to "Berlin"; any other prefix gets " ." and then ends. */
-function byDocument(req: ChatRequest): string {
-  const user = req.messages.find((m) => m.role === 'user')!.content;
-  const prefix = req.messages.at(-1)!.role === 'assistant' ? req.messages.at(-1)!.content : '';
-  const target = user.includes('Title: Paris') ? 'Paris' : 'Berlin';
-  if (prefix === '') return target;
-  if (prefix === target || prefix.endsWith(' .')) return '';
-  return ' .';
-}
 
 describe('RAG-Token and RAG-Sequence (the loopback server stands in for an LLM)', () => {
   it('RAG-Token beam search (N = 2) on the per-step marginal', async () => {

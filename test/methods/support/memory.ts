@@ -6,7 +6,7 @@
 import type { Hit } from '../../../src/core/types.js';
 import type { MethodContext, Retriever } from '../../../src/methods/method.js';
 import { OpenAICompatibleModel } from '../../../src/models/openai-compatible.js';
-import type { OpenAIServer } from '../../support/openai-server.js';
+import type { ChatRequest, OpenAIServer } from '../../support/openai-server.js';
 
 export const PASSAGES = [
   { title: 'Paris', text: 'Paris is the capital of France. It lies on the Seine.' },
@@ -70,4 +70,23 @@ export function context(llm: OpenAICompatibleModel, retriever: Retriever, extra:
 export function lastUser(body: Record<string, unknown> | undefined): string {
   const msgs = (body?.messages ?? []) as Array<{ role: string; content: string }>;
   return [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
+}
+
+/** The bodies of the chat requests the loopback server received, in order. */
+export function chatBodies(server: OpenAIServer): Array<Record<string, unknown>> {
+  return server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body!);
+}
+
+/**
+ * Scripted per-document continuation for RAG-Token / RAG-Sequence: the prompt holding the Paris
+ * passage continues to "Paris", any other to "Berlin"; after the target, or after " .", the
+ * answer ends (""); any other prefix gets " .".
+ */
+export function byDocument(req: ChatRequest): string {
+  const user = req.messages.find((m) => m.role === 'user')!.content;
+  const prefix = req.messages.at(-1)!.role === 'assistant' ? req.messages.at(-1)!.content : '';
+  const target = user.includes('Title: Paris') ? 'Paris' : 'Berlin';
+  if (prefix === '') return target;
+  if (prefix === target || prefix.endsWith(' .')) return '';
+  return ' .';
 }

@@ -5,17 +5,8 @@
  */
 import { formatTrace } from '../../../src/methods/format.js';
 import { runMethod } from '../../../src/methods/registry.js';
-import { startOpenAIServer, type ChatReply, type ChatRequest } from '../../support/openai-server.js';
-import { context, MemoryRetriever, model } from './memory.js';
-
-function byDocument(req: ChatRequest): string {
-  const user = req.messages.find((m) => m.role === 'user')!.content;
-  const prefix = req.messages.at(-1)!.role === 'assistant' ? req.messages.at(-1)!.content : '';
-  const target = user.includes('Title: Paris') ? 'Paris' : 'Berlin';
-  if (prefix === '') return target;
-  if (prefix === target || prefix.endsWith(' .')) return '';
-  return ' .';
-}
+import { startOpenAIServer, type ChatReply } from '../../support/openai-server.js';
+import { byDocument, context, MemoryRetriever, model } from './memory.js';
 
 const Q = 'What is the capital of France?';
 const runs: Array<{ name: string; replies?: ChatReply[]; params?: Record<string, unknown>; scripted?: boolean; question?: string }> = [
