@@ -281,6 +281,11 @@ async function qaMethods(f: QaFlags): Promise<void> {
     checkMethodsRun(methods, models, retriever);
     const startedAt = new Date();
     const outDir = path.resolve(f.out ?? path.join('.openbook', 'eval-runs', startedAt.toISOString().replace(/[:.]/g, '-')));
+    const done = new Map<string, number>();
+    const progress = (method: string) => {
+      done.set(method, (done.get(method) ?? 0) + 1);
+      process.stderr.write(`\r${method} ${done.get(method)}   `);
+    };
     const require = createRequire(import.meta.url);
     const { version } = require('../../../package.json') as { version: string };
     const res = await evaluateQaMethods(
@@ -289,6 +294,10 @@ async function qaMethods(f: QaFlags): Promise<void> {
         ...deps(f),
         models,
         outDir,
+        // Progress on a terminal only: "naive 12" as each item finishes.
+        ...(process.stderr.isTTY
+          ? { onRecord: (r: { method: string }) => void progress(r.method), onProgress: (m: string) => void process.stderr.write(`\r\x1b[K${m}\n`) }
+          : {}),
         runConfig: {
           command: ['openbook', ...process.argv.slice(2)],
           startedAt: startedAt.toISOString(),
