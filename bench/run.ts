@@ -96,6 +96,7 @@ function summarize(system: SystemName, results: ChildResult[], data: Awaited<Ret
     failedQueries: first.failedQueries,
     emptyResults,
     reps: results.length,
+    perQueryNdcg10: [...ev.perQuery.values()].map((v) => v['nDCG@10']),
   };
 }
 
