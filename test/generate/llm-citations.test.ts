@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hit } from '../../src/core/types.js';
+import { mulberry32 } from '../../src/engine/engine.js';
 import { MarkerStreamFilter, bestQuote, checkCitations, dice, features, parseMarkers, removeInvalidMarkers, stripMarkers } from '../../src/generate/citations.js';
 
 function hit(n: number, text: string, extra: Partial<Hit> = {}): Hit {
@@ -76,17 +77,6 @@ describe('quote scoring', () => {
 });
 
 describe('MarkerStreamFilter', () => {
-  /** mulberry32: a small seeded PRNG, so the random splits are the same on every run. */
-  function mulberry32(seed: number) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const samples = [
     'Paris is the capital [1][7]. The Louvre opened in 1793 [2, 9, 2]. Lyon is big [0].',
     'A [12] b [1 ,  3] c [see 2] d [1234] e [12345] f [3]',
@@ -97,7 +87,7 @@ describe('MarkerStreamFilter', () => {
   ];
 
   it('streams exactly what checkCitations would return, for every random split (oracle check)', () => {
-    const rng = mulberry32(7);
+    const rng = mulberry32(7); // seeded, so the random splits are the same on every run
     for (const text of samples) {
       const expected = removeInvalidMarkers(text, 3).answer;
       for (let trial = 0; trial < 200; trial++) {

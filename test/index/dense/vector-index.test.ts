@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../src/core/errors.js';
+import { mulberry32 } from '../../../src/engine/engine.js';
 import { ExactIndex } from '../../../src/index/dense/exact.js';
 import { createVectorIndex, resolveVectorIndexKind } from '../../../src/index/dense/factory.js';
 import { HnswIndex } from '../../../src/index/dense/hnsw.js';
@@ -8,18 +9,6 @@ import { vectorIndexContract } from './vector-index-contract.js';
 
 vectorIndexContract('ExactIndex', (o) => new ExactIndex(o));
 vectorIndexContract('HnswIndex', (o) => new HnswIndex({ ...o, connectivity: 16, expansionSearch: 64 }));
-
-/** mulberry32: a small seeded PRNG (Tommy Ettinger's public-domain generator), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal via Box–Muller. */
 function gaussianMatrix(rng: () => number, rows: number, dim: number): Float32Array {
