@@ -28,4 +28,26 @@ describe('library entry (src/index.ts)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fuses a PageRank prior over the link graph with the text score', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'openbook-prior-'));
+    try {
+      // a → b, a → c, b → a, c → a, c → b; every document matches the query.
+      writeFileSync(path.join(dir, 'a.md'), '# Hub\n\nBM25 retrieval basics. See [b](b.md) and [c](c.md).\n');
+      writeFileSync(path.join(dir, 'b.md'), '# B\n\nBM25 retrieval with length normalisation. Back to [hub](a.md).\n');
+      writeFileSync(path.join(dir, 'c.md'), '# C\n\nBM25 retrieval with saturation. Back to [hub](a.md) and [b](b.md).\n');
+      const indexDir = path.join(dir, '.openbook');
+      await indexPaths({ indexDir, paths: ['.'], cwd: dir, now: Date.now });
+      const engine = await Engine.open(indexDir);
+      const hits = await engine.search('BM25 retrieval', { topK: 3, prior: 'pagerank', prWeight: 0.5 });
+      // PageRank (d = 0.85): a 0.432749, b 0.333333, c 0.233918. BM25 ranks b first, a and c tie.
+      // Min-max over the three: text b 1, a 0, c 0; PR a 1, b (0.333333 − 0.233918)/(0.432749 − 0.233918) = 0.5, c 0.
+      // Score = 0.5·text + 0.5·PR: b 0.75, a 0.5, c 0.
+      expect(hits.map((h) => h.source)).toEqual(['b.md', 'a.md', 'c.md']);
+      expect(hits.map((h) => h.score)).toEqual([expect.closeTo(0.75, 5), expect.closeTo(0.5, 5), expect.closeTo(0, 5)]);
+      expect(hits[1].scores?.pagerank).toBeCloseTo(0.432749, 5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

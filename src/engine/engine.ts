@@ -26,6 +26,7 @@ import { DenseRetriever } from '../retrieve/dense.js';
 import type { FusionMethod } from '../retrieve/hybrid.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
+import { withPageRankPrior } from '../retrieve/graph-prior.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -59,6 +60,10 @@ export interface SearchOptions {
   /** Weight of the dense list in [0, 1] for hybrid fusion (default: equal weights). */
   alpha?: number;
   normalization?: ScoreNormalization;
+  /** A query-independent prior fused with the text score: `pagerank` over the documents' link graph. */
+  prior?: 'pagerank';
+  /** Weight of the PageRank prior in [0, 1] (default 0.2): (1 − w)·norm(text) + w·norm(PR). */
+  prWeight?: number;
   signal?: AbortSignal;
 }
 
@@ -153,8 +158,16 @@ export class Engine {
     return new DenseRetriever(this.reader, await this.denseReader, embedder);
   }
 
-  /** The retriever `o.retriever` names (default BM25). */
+  /** The retriever `o.retriever` names (default BM25), with the PageRank prior when `o.prior` asks for it. */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    const base = await this.textRetriever(o);
+    if (o.prior === undefined) return base;
+    if (o.prior !== 'pagerank') throw new InvalidParameterError(`unknown prior ${JSON.stringify(o.prior)}; valid: pagerank`);
+    if (o.prWeight !== undefined && !(o.prWeight >= 0 && o.prWeight <= 1)) throw new InvalidParameterError(`prWeight must be in [0, 1], got ${o.prWeight}`);
+    return withPageRankPrior(base, { dir: this.dir, documents: () => this.reader.documents() }, o.prWeight !== undefined ? { prWeight: o.prWeight } : {});
+  }
+
+  private async textRetriever(o: SearchOptions): Promise<Retriever> {
     checkSearchOptions(o);
     const kind = o.retriever ?? 'bm25';
     if (kind === 'bm25') return this.sparseRetriever(o);

@@ -22,6 +22,8 @@ export interface RetrievalFlags {
   fusion?: string;
   rrfK?: string;
   alpha?: string;
+  prior?: string;
+  prWeight?: string;
   json?: boolean;
 }
 
@@ -39,6 +41,8 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--fusion <method>', 'hybrid fusion: rrf (default) or linear')
     .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
     .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
+    .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
+    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)')
     .option('--json', 'print JSON');
 }
 
@@ -51,6 +55,8 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     fusion: (flags.fusion ?? r?.fusion) as FusionMethod | undefined,
     rrfK: flags.rrfK === undefined ? r?.rrfK : floatFlag('--rrf-k', flags.rrfK, 60, 0),
     alpha: flags.alpha === undefined ? undefined : floatFlag('--alpha', flags.alpha, 0.5, 0, 1),
+    prior: flags.prior as 'pagerank' | undefined,
+    prWeight: flags.prWeight === undefined ? undefined : floatFlag('--pr-weight', flags.prWeight, 0.2, 0, 1),
     similarity: flags.similarity as SimilarityName | undefined,
     k1: flags.k1 === undefined ? undefined : floatFlag('--k1', flags.k1, 0.9, 0),
     b: flags.b === undefined ? undefined : floatFlag('--b', flags.b, 0.4, 0, 1),
