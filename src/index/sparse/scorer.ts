@@ -91,7 +91,7 @@ interface Impacts {
 
 /**
  * Below this many postings (Σ docFreq of the query terms) a query adds impacts term-at-a-time.
- * On BEIR SciFact (5,183 chunks, 9.8 distinct terms and ~4,300 postings per query, top-100)
+ * On BEIR SciFact (5,183 chunks, ~10 analysed terms and ~4,300 postings per query, top-100)
  * MaxScore's per-candidate bookkeeping cost more than the postings it skipped: 300 µs of CPU per
  * query against 104 µs for impact TAAT and 145 µs for exhaustive scoring (docs/performance.md).
  * Long postings — common terms of a large corpus — are where skipping pays.
