@@ -23,7 +23,8 @@ export { extractiveAnswer, notFoundMessage, type ExtractiveAnswer, type Extracti
 export { answerWithLlm } from './generate/llm-answer.js';
 export { loadTemplates, DEFAULT_TEMPLATES, type TemplateSet } from './generate/prompts.js';
 export * as methods from './methods/index.js';
-export { Engine, mulberry32, retrieverKinds, type AskOptions, type EngineAnswer, type EngineModels, type RetrieverKind, type SearchOptions } from './engine/engine.js';
+export { mulberry32 } from './core/random.js';
+export { Engine, retrieverKinds, type AskOptions, type EngineAnswer, type EngineModels, type RetrieverKind, type SearchOptions } from './engine/engine.js';
 export { indexPaths, type IndexOptions, type IndexProgress, type IndexSummary } from './engine/indexer.js';
 export { embedIndex, type EmbedOptions, type EmbedSummary } from './engine/embed.js';
 export { evaluateRun, evaluateQuery, parseMetric, trecEvalOrder, defaultRetrievalMetrics, type Evaluation, type MetricSpec } from './eval/metrics.js';

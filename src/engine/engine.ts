@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Analyzer } from '../analysis/analyzer.js';
 import { getAnalyzer } from '../analysis/registry.js';
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import { mulberry32 } from '../core/random.js';
 import type { Answer, Hit, TraceStep } from '../core/types.js';
 import { extractiveAnswer, type ExtractiveOptions } from '../generate/extractive.js';
 import { answerWithLlm } from '../generate/llm-answer.js';
@@ -27,6 +28,7 @@ import type { FusionMethod } from '../retrieve/hybrid.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { withPageRankPrior } from '../retrieve/graph-prior.js';
+import { hitFromChunk } from '../retrieve/hit.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -104,18 +106,6 @@ export function checkSearchOptions(o: SearchOptions): void {
     throw new InvalidParameterError(`unknown retriever ${JSON.stringify(o.retriever)}; valid: ${retrieverKinds.join(', ')}`);
   if (o.alpha !== undefined && !(o.alpha >= 0 && o.alpha <= 1)) throw new InvalidParameterError(`alpha must be in [0, 1], got ${o.alpha}`);
   if (o.rrfK !== undefined && !(o.rrfK >= 0)) throw new InvalidParameterError(`rrfK must be ≥ 0, got ${o.rrfK}`);
-}
-
-/** mulberry32: a small seeded PRNG giving uniform [0, 1) numbers (Tommy Ettinger's public-domain generator). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class Engine {
@@ -257,10 +247,7 @@ export class Engine {
     const n = this.reader.stats().numChunks;
     const picked = new Set<number>();
     while (picked.size < Math.min(count, n)) picked.add(Math.floor(rng() * n));
-    return [...picked].map((i, k) => {
-      const c = this.reader.chunk(i);
-      return { rank: k + 1, score: 0, docId: c.docId, chunkId: c.id, source: c.source, title: c.title, text: c.text, startLine: c.startLine, endLine: c.endLine, ...(c.page !== undefined ? { page: c.page } : {}) };
-    });
+    return [...picked].map((i, k) => hitFromChunk(this.reader.chunk(i), 0, k + 1));
   }
 
   /**

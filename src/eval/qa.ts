@@ -16,6 +16,7 @@ import { loadQaDataset, qaAsRetrieval } from './datasets.js';
 import { evaluateRun } from './metrics.js';
 import { scoreAnswer } from './qa-metrics.js';
 import { checkSearchConfig, openEvalIndex, runQueries, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
+import { mulberry32 } from '../core/random.js';
 
 /** Produces an answer string for a question from its ranked hits. */
 export type Answerer = (question: string, hits: Hit[]) => string | Promise<string>;
@@ -55,18 +56,6 @@ export interface QaEvalResult {
   metrics: Record<string, number>;
   timings: { indexSeconds: number; queriesPerSecond: number; answerSeconds: number; indexCached: boolean };
   perQuestion: QaPerQuestion[];
-}
-
-/** mulberry32: a small seeded PRNG (Tommy Ettinger's public-domain generator), values in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A seeded sample of `limit` questions (Fisher–Yates on a copy), in dataset order. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hit } from '../../src/core/types.js';
-import { mulberry32 } from '../../src/engine/engine.js';
+import { mulberry32 } from '../../src/core/random.js';
 import { MarkerStreamFilter, bestQuote, checkCitations, dice, features, parseMarkers, removeInvalidMarkers, stripMarkers } from '../../src/generate/citations.js';
 
 function hit(n: number, text: string, extra: Partial<Hit> = {}): Hit {

@@ -11,7 +11,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../../core/errors.js';
-import { mulberry32 } from '../../engine/engine.js';
+import { mulberry32 } from '../../core/random.js';
 import { loadQaDataset } from '../../eval/datasets.js';
 import { openEvalEngine } from '../../eval/engine-runner.js';
 import type { QaDataset } from '../../eval/loaders/common.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../src/core/errors.js';
-import { mulberry32 } from '../../../src/engine/engine.js';
+import { mulberry32 } from '../../../src/core/random.js';
 import { ExactIndex } from '../../../src/index/dense/exact.js';
 import { createVectorIndex, resolveVectorIndexKind } from '../../../src/index/dense/factory.js';
 import { HnswIndex } from '../../../src/index/dense/hnsw.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IndexFormatError, InvalidParameterError } from '../../../src/core/errors.js';
 import type { Link } from '../../../src/core/types.js';
-import { mulberry32 } from '../../../src/engine/engine.js';
+import { mulberry32 } from '../../../src/core/random.js';
 import {
   buildGraph,
   buildLinkGraph,
