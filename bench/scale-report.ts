@@ -1,5 +1,6 @@
 /** The scale-curve report: shapes, the Markdown table and the SVG plot (no side effects; bench/scale.ts runs the measurements). */
 import { toMarkdown } from '../src/eval/report.js';
+import { pairedRandomizationP, type BenchReport } from './report.js';
 import type { ScaleResult } from './scale-child.js';
 import { describeEnvironment, type Environment } from './stats.js';
 
@@ -119,3 +120,58 @@ export function formatScale(r: ScaleReport): string {
   ].join('\n');
 }
 
+
+/**
+ * The issue's targets checked against the measured reports (either may be missing): one row per
+ * target with the measured value and "met" / "missed". Speed ratios are given on wall clock and
+ * on CPU time, because the machine is shared.
+ */
+export function targetsTable(scifact: BenchReport | null, scale: ScaleReport | null): string {
+  const rows: string[][] = [];
+  const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+  if (scifact) {
+    const ob = scifact.systems.find((s) => s.system === 'openbook');
+    const peers = scifact.systems.filter((s) => s.system !== 'openbook');
+    if (ob && peers.length > 0) {
+      const fastestWall = peers.reduce((a, b) => (b.queriesPerSecond > a.queriesPerSecond ? b : a));
+      const fastestCpu = peers.reduce((a, b) => (b.queriesPerCpuSecond > a.queriesPerCpuSecond ? b : a));
+      const rw = ob.queriesPerSecond / fastestWall.queriesPerSecond;
+      const rc = ob.queriesPerCpuSecond / fastestCpu.queriesPerCpuSecond;
+      rows.push(['SciFact queries/s ≥ 10× the fastest peer', `${rw.toFixed(1)}× ${fastestWall.system} (wall), ${rc.toFixed(1)}× ${fastestCpu.system} (CPU)`, verdict(rw >= 10 && rc >= 10)]);
+      const better = peers.filter((p) => p.ndcg10 > ob.ndcg10);
+      rows.push([
+        'nDCG@10 ≥ every peer',
+        `openbook ${ob.ndcg10.toFixed(4)}; ${better.length === 0 ? 'no peer higher' : better.map((p) => `${p.system} ${p.ndcg10.toFixed(4)} (paired p = ${pairedRandomizationP(p.perQueryNdcg10, ob.perQueryNdcg10).toFixed(2)})`).join(', ')}`,
+        verdict(better.length === 0),
+      ]);
+      const builders = peers.filter((p) => p.system !== 'okapibm25');
+      const fastestBuild = builders.reduce((a, b) => (b.buildCpuSeconds < a.buildCpuSeconds ? b : a));
+      rows.push([
+        'build time ≤ the fastest peer that builds an index',
+        `openbook ${ob.buildSeconds.toFixed(2)} s wall / ${ob.buildCpuSeconds.toFixed(2)} s CPU; ${fastestBuild.system} ${fastestBuild.buildSeconds.toFixed(2)} s / ${fastestBuild.buildCpuSeconds.toFixed(2)} s`,
+        verdict(ob.buildCpuSeconds <= fastestBuild.buildCpuSeconds),
+      ]);
+      const mem = ob.indexMemoryMB / scifact.rawTextMB;
+      rows.push(['in-memory index ≤ 2× raw text', `${ob.indexMemoryMB.toFixed(1)} MB for ${scifact.rawTextMB.toFixed(1)} MB (${mem.toFixed(2)}×)`, verdict(mem <= 2)]);
+      if (ob.indexDiskMB !== null) {
+        const disk = ob.indexDiskMB / scifact.rawTextMB;
+        rows.push(['on-disk index ≤ raw text', `${ob.indexDiskMB.toFixed(1)} MB (${disk.toFixed(2)}×, texts included)`, verdict(disk <= 1)]);
+      }
+    }
+  }
+  if (scale) {
+    const big = scale.points.find((p) => p.numDocs === 1_000_000);
+    const mid = scale.points.find((p) => p.numDocs === 100_000);
+    if (big) {
+      rows.push(['1M documents: build ≤ 3 min', `${big.buildSeconds.toFixed(0)} s wall, ${big.buildCpuSeconds.toFixed(0)} s CPU`, verdict(big.buildCpuSeconds <= 180)]);
+      rows.push(['1M: median 3-term query ≤ 10 ms', `p50 ${big.threeTerm.p50Ms.toFixed(2)} ms wall; mean ${big.threeTerm.cpuMsPerQuery.toFixed(2)} ms CPU`, verdict(big.threeTerm.p50Ms <= 10)]);
+      rows.push(['1M: p99 3-term query ≤ 50 ms', `p99 ${big.threeTerm.p99Ms.toFixed(1)} ms wall`, verdict(big.threeTerm.p99Ms <= 50)]);
+      if (mid) {
+        const g = big.threeTerm.cpuMsPerQuery / mid.threeTerm.cpuMsPerQuery;
+        const gw = big.threeTerm.p50Ms / mid.threeTerm.p50Ms;
+        rows.push(['sub-linear growth 100k → 1M (10× documents)', `3-term CPU per query ×${g.toFixed(1)}, p50 ×${gw.toFixed(1)}`, verdict(g < 10 && gw < 10)]);
+      }
+    }
+  }
+  return rows.length === 0 ? '_no measurements yet_' : toMarkdown(['target (issue 4)', 'measured', 'status'], rows);
+}

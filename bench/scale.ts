@@ -17,7 +17,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { formatReport, type BenchReport } from './report.js';
 import type { ScaleJob, ScaleResult } from './scale-child.js';
-import { f2, f3, formatScale, latencySvg, MB, sizeLabel, type ScalePoint, type ScaleReport } from './scale-report.js';
+import { f2, f3, formatScale, latencySvg, MB, sizeLabel, targetsTable, type ScalePoint, type ScaleReport } from './scale-report.js';
 import { environment, median, runChild } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -73,7 +73,7 @@ async function writeDocs(scale: ScaleReport | null): Promise<void> {
   const scifactFile = `${ROOT}bench/results/scifact.json`;
   const scifact = existsSync(scifactFile) ? (JSON.parse(await readFile(scifactFile, 'utf8')) as BenchReport) : null;
   const head = await readFile(`${ROOT}bench/performance-notes.md`, 'utf8');
-  const parts = [head.trimEnd(), ''];
+  const parts = [head.trimEnd(), '', '## Targets', '', targetsTable(scifact, scale), ''];
   parts.push('## SciFact: openbook and the npm peers', '', 'Reproduce: `npm run bench -- --dataset ../shared/datasets/scifact --reps 3 --save bench/results/scifact.json`', '');
   parts.push(scifact ? formatReport(scifact) : '_not measured yet_', '');
   parts.push('## Scale curve (synthetic corpus)', '', 'Reproduce: `npm run bench:scale` (sizes 10k, 100k, 1M).', '');
