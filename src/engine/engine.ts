@@ -20,6 +20,7 @@ import { answerWithLlm } from '../generate/llm-answer.js';
 import type { TemplateSet } from '../generate/prompts.js';
 import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
 import { IndexReader, similarityNames, type SimilarityName } from '../index/index.js';
+import { loadKnowledgeGraph } from '../methods/kg.js';
 import { getMethod, runMethod } from '../methods/registry.js';
 import { withRetrievalSetting, type RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
@@ -193,6 +194,8 @@ export class Engine {
         retriever = withRetrievalSetting(retriever, o.retrieval, { rng: mulberry32(o.seed ?? 7), randomPassages: async (count, rng) => this.randomPassages(count, rng) });
       }
       const dense = this.models.embedder && this.hasDenseIndex() ? await this.denseRetriever() : undefined;
+      // a method parameter `kg` (RoG) names a triples file; methods receive the loaded graph in ctx.kg
+      const kg = typeof o.params?.kg === 'string' ? await loadKnowledgeGraph(o.params.kg) : undefined;
       const r = await runMethod(
         o.method,
         question,
@@ -205,6 +208,7 @@ export class Engine {
           seed: o.seed ?? 7,
           ...(o.signal ? { signal: o.signal } : {}),
           ...(this.models.embedder ? { embedder: this.models.embedder } : {}),
+          ...(kg ? { kg } : {}),
           ...(dense ? { denseSearch: async (v: Float32Array, k: number) => dense.searchVector(v, k) } : {}),
         },
         o.params ?? {},

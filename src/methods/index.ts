@@ -9,3 +9,4 @@ export { argmax, logMixture, logSumExp, majorityVote, meanLogprob, mixNextToken,
 export { citeAnswer, formatPassage, formatPassages } from './cite.js';
 export { stripMarkers } from '../generate/citations.js';
 export { methodPrompts, renderPrompt, type MethodPromptName } from './prompts.js';
+export { KnowledgeGraph, loadKnowledgeGraph, parseKnowledgeGraph, renderPath, type ReasoningPath, type TopicEntity, type Triple } from './kg.js';

@@ -18,6 +18,7 @@ import { removeInvalidMarkers } from '../generate/citations.js';
 import type { Retriever as BaseRetriever } from '../retrieve/types.js';
 import type { ChatMessage, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
 import { citeAnswer } from './cite.js';
+import type { KnowledgeGraph } from './kg.js';
 
 /**
  * What a method needs of a retriever: `retrieve(query, topK, signal)` of `src/retrieve/types.ts`
@@ -51,6 +52,8 @@ export interface MethodContext {
   nli?: NliModel;
   /** Seed passed to sampling calls when the endpoint honours it. */
   seed?: number;
+  /** A knowledge graph of triples for graph methods (RoG); `loadKnowledgeGraph(path)` of `./kg.ts` reads one. */
+  kg?: KnowledgeGraph;
 }
 
 /** What every method returns. */

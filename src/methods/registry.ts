@@ -13,15 +13,17 @@ import type { Method, MethodContext, MethodResult } from './method.js';
 import { naive } from './naive.js';
 import { ragSequence } from './rag-sequence.js';
 import { ragToken } from './rag-token.js';
+import { realm } from './realm.js';
 import { recitation } from './recitation.js';
 import { replug } from './replug.js';
 import { retrobust } from './retrobust.js';
+import { rog } from './rog.js';
 import { searchR1 } from './search-r1.js';
 import { selfRag } from './self-rag.js';
 import { sure } from './sure.js';
 
 // Each method has its own parameter record; the registry stores them behind the common shape.
-const all = [closedBook, naive, hyde, lamer, recitation, replug, ragSequence, ragToken, sure, retrobust, selfRag, searchR1, duetrag] as unknown as Method<Record<string, unknown>>[];
+const all = [closedBook, naive, hyde, lamer, recitation, replug, realm, ragSequence, ragToken, sure, retrobust, selfRag, searchR1, duetrag, rog] as unknown as Method<Record<string, unknown>>[];
 
 export const methods: ReadonlyMap<string, Method<Record<string, unknown>>> = new Map(all.map((m) => [m.name, m]));
 
