@@ -6,9 +6,11 @@
  * reader, then times `passes` passes over 3-term queries and over 1–8-term queries (top-100,
  * single-threaded). Prints one line `RESULT <ScaleResult JSON>`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Chunk, Document } from '../src/core/types.js';
 import { IndexReader, IndexWriter } from '../src/index/index.js';
 import { percentile } from './stats.js';
@@ -46,7 +48,7 @@ export interface ScaleResult {
   /** `IndexReader.open` (read files, decode postings, precompute impacts), seconds. */
   openSeconds: number;
   bytesOnDisk: number;
-  /** Reader heap + ArrayBuffer growth after GC, bytes. */
+  /** Heap + ArrayBuffer growth of `IndexReader.open` after GC, measured in a fresh process, bytes. */
   readerMemoryBytes: number;
   peakRssBytes: number;
   threeTerm: LatencySummary;
@@ -90,7 +92,28 @@ async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>): P
   return { rawTextBytes, buildSeconds: (performance.now() - t0) / 1000, buildCpuSeconds: (cpu.user + cpu.system) / 1e6, commitSeconds };
 }
 
+/** Heap + ArrayBuffer growth of opening the reader of `dir`, after GC, in a fresh Node process. */
+function measureReaderMemory(dir: string): number {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--measure-reader', dir], { encoding: 'utf8' });
+  return Number(/READER (\d+)/.exec(out)?.[1] ?? NaN);
+}
+
+async function measureReaderMain(dir: string, gc: () => void): Promise<void> {
+  gc();
+  const m0 = process.memoryUsage();
+  const reader = await IndexReader.open(dir);
+  gc();
+  const m1 = process.memoryUsage();
+  process.stdout.write(`READER ${m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers)} ${reader.stats().numChunks}\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--measure-reader') {
+    const gcFn = (globalThis as { gc?: () => void }).gc;
+    if (!gcFn) throw new Error('needs --expose-gc');
+    await measureReaderMain(process.argv[3], gcFn);
+    return;
+  }
   const job = JSON.parse(process.argv[2]) as ScaleJob;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('bench/scale-child.ts needs node --expose-gc');
@@ -98,14 +121,11 @@ async function main(): Promise<void> {
   const corpus = syntheticCorpus({ numDocs: job.numDocs, seed: job.seed });
   try {
     const { rawTextBytes, buildSeconds, buildCpuSeconds, commitSeconds } = await build(dir, corpus);
-    gc();
-    const m0 = process.memoryUsage();
+    // Reader memory is measured in a fresh process: the writer's garbage here would blur it.
+    const readerMemoryBytes = measureReaderMemory(dir);
     const o0 = performance.now();
     const reader = await IndexReader.open(dir);
     const openSeconds = (performance.now() - o0) / 1000;
-    gc();
-    const m1 = process.memoryUsage();
-    const readerMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
     const st = reader.stats();
 
     const run = (queries: Array<{ text: string }>): LatencySummary => {
