@@ -13,8 +13,10 @@
  * idf) when given, else from the candidate sentences themselves. Question words ("what",
  * "how", "어떻게", "무엇" …) are dropped before scoring; they say what kind of answer is wanted,
  * not where it is. A sentence is kept only when it covers at least `minCoverage` of the
- * question's idf mass; when none does, the answer says nothing relevant was found. Markdown
- * headings and fragments of fewer than three analysed terms are never quoted.
+ * question's idf mass and matches at least two distinct question terms (one for a one-term
+ * question); a further sentence must also cover at least half as much as the best one. When none
+ * qualifies, the answer says nothing relevant was found. Markdown headings and fragments of fewer
+ * than three analysed terms are never quoted.
  */
 import type { Analyzer } from '../analysis/analyzer.js';
 import { splitSentences } from '../analysis/sentences.js';
@@ -159,10 +161,12 @@ export function extractiveAnswer(
 
   const chosen: ScoredSentence[] = [];
   const seenText = new Set<string>();
+  const minMatched = Math.min(2, qTerms.length);
   for (const s of scored) {
     if (chosen.length >= maxSentences) break;
-    if (s.coverage < minCoverage || s.score <= 0) continue;
+    if (s.coverage < minCoverage || s.score <= 0 || s.matched.length < minMatched) continue;
     if (chosen.length > 0 && s.score < relativeCutoff * chosen[0].score) break;
+    if (chosen.length > 0 && s.coverage < 0.5 * chosen[0].coverage) continue;
     const key = s.text.replace(/\s+/g, ' ').toLowerCase();
     if (seenText.has(key)) continue; // the same sentence from an overlapping chunk
     seenText.add(key);

@@ -58,3 +58,15 @@ describe('extractiveAnswer', () => {
     expect(a.citations.map((c) => c.n)).toEqual([...a.citations.map((c) => c.n)].sort((x, y) => x - y));
   });
 });
+
+describe('extractiveAnswer: sentences matching a single question word are not answers', () => {
+  it('drops a sentence that shares only "before" with the question', () => {
+    const analyzer = getAnalyzer('auto');
+    const hits = [
+      hit(1, 'Before it retrieves, HyDE asks a language model to write a hypothetical document.', 5),
+      hit(2, 'Without one, the command stops before any work with exit 2.', 4),
+    ];
+    const a = extractiveAnswer('What does HyDE generate before it retrieves?', hits, analyzer);
+    expect(a.citations.map((c) => c.chunkId)).toEqual(['d1#0']);
+  });
+});
