@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CapabilityError, InputFormatError, NotFoundError } from '../../src/core/errors.js';
+import { Engine } from '../../src/engine/engine.js';
+import { indexPaths } from '../../src/engine/indexer.js';
 import { KnowledgeGraph, loadKnowledgeGraph, parseKnowledgeGraph, renderPath } from '../../src/methods/kg.js';
 import { runMethod } from '../../src/methods/registry.js';
 import { parseRelationPaths, rog } from '../../src/methods/rog.js';
@@ -172,5 +174,22 @@ describe('RoG (the loopback server stands in for an LLM)', () => {
     expect(r.answer).toBe(`No entity of the knowledge graph ${kgPath} was found in the question.`);
     expect(r.calls).toBe(0);
     expect(server.count('/chat/completions')).toBe(0);
+  });
+});
+
+describe('RoG through the engine (the loopback server stands in for an LLM)', () => {
+  it('ask --method rog --param kg=<file>: the engine loads the triples file into ctx.kg', async () => {
+    await mkdir(join(dir, 'docs'));
+    await writeFile(join(dir, 'docs', 'a.md'), '# Hamlet\n\nHamlet is a tragedy.\n');
+    const indexDir = join(dir, '.openbook');
+    await indexPaths({ indexDir, paths: ['docs'], cwd: dir, now: Date.now });
+    server = await startOpenAIServer();
+    server.enqueueChat('<PATH> set_in </PATH>', 'Denmark [1]');
+    const engine = await Engine.open(indexDir, { llm: model(server) });
+    const a = await engine.ask('Where is Hamlet set?', { method: 'rog', params: { kg: kgPath } });
+    expect(a.answer).toBe('Denmark [1]');
+    expect(a.citations[0]).toMatchObject({ source: kgPath, startLine: 5, endLine: 5, quote: 'Hamlet —set_in→ Denmark' });
+    await expect(engine.ask('Where is Hamlet set?', { method: 'rog', params: { kg: join(dir, 'none.tsv') } })).rejects.toThrow(/knowledge graph .*none\.tsv: cannot read/);
+    await expect(engine.ask('Where is Hamlet set?', { method: 'rog' })).rejects.toThrow(CapabilityError);
   });
 });
