@@ -158,7 +158,8 @@ export const rog: Method<RogParams> = {
       relations: shown.join('\n') + (near.length > shown.length ? `\n(… ${near.length - shown.length} more not shown)` : ''),
       question,
     });
-    const plan = await tracer.generate(`plan: ${p.numPaths} relation paths`, [{ role: 'user', content: planPrompt }], { temperature: 0, maxTokens: 64 * p.numPaths }) // room for K lines of up to maxHops long relation names;
+    // 64 tokens per requested path: room for maxHops long relation names ("people.person.place_of_birth") per line
+    const plan = await tracer.generate(`plan: ${p.numPaths} relation paths`, [{ role: 'user', content: planPrompt }], { temperature: 0, maxTokens: 64 * p.numPaths });
     const planned = tracer.time('transform', 'parse relation paths', () => parseRelationPaths(plan.generations[0].text, kg, p.numPaths, p.maxHops), (r) => ({
       input: { relationsShown: shown.length, relationsNear: near.length },
       output: { paths: r.paths.map((z) => z.join(' → ')), ...(r.rejected.length > 0 ? { rejected: r.rejected.map((x) => `${x.text} (${x.reason})`) } : {}) },
