@@ -5,7 +5,7 @@
  */
 import type { OpenbookConfig } from '../config/index.js';
 import { loadTemplates } from '../generate/prompts.js';
-import { CachedEmbedder, cacheFromConfig, embedderFromConfig, languageModelFromConfig, LocalEmbedder, type CacheBackend } from '../models/index.js';
+import type { CacheBackend } from '../models/index.js';
 import type { Embedder } from '../models/types.js';
 import type { EngineModels } from '../engine/engine.js';
 import { loadCliConfig, type ConfigFlags } from './commands/config.js';
@@ -25,8 +25,12 @@ export async function loadCliModels(flags: ConfigFlags, options: { llm?: boolean
   const { config } = loadCliConfig(flags);
   const wantLlm = options.llm ?? true;
   const wantEmbedder = options.embedder ?? true;
-  const needsCache = (wantLlm && config.llm.baseUrl) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir));
-  const cache = needsCache ? cacheFromConfig(config) : undefined;
+  const needsModels = (wantLlm && config.llm.baseUrl) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir));
+  if (!needsModels) return { config, templates: loadTemplates(config.prompts), close: async () => {} };
+  // The model stack (OpenAI SDK, Redis client) loads only when a model is configured: offline
+  // commands start without paying for it.
+  const { CachedEmbedder, cacheFromConfig, embedderFromConfig, languageModelFromConfig, LocalEmbedder } = await import('../models/index.js');
+  const cache = cacheFromConfig(config);
   const llm = wantLlm ? languageModelFromConfig(config, cache) : undefined;
   let embedder: Embedder | undefined = wantEmbedder ? embedderFromConfig(config, cache) : undefined;
   if (wantEmbedder && !embedder && config.embed.modelDir) {

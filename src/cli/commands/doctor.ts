@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import type { OpenbookConfig } from '../../config/index.js';
-import { cacheFromConfig, cacheKey, openAIEmbedderFromConfig, openAIModelFromConfig, type CapabilityReport } from '../../models/index.js';
+import type { CapabilityReport } from '../../models/index.js';
 import { action, colors, printJson, renderTable, useColor } from '../shared.js';
 import { loadCliConfig, type ConfigFlags } from './config.js';
 
@@ -29,6 +29,8 @@ export interface DoctorReport {
  * @param now clock in ms for latencies
  */
 export async function runDoctor(config: OpenbookConfig, now: () => number = () => performance.now()): Promise<DoctorReport> {
+  // Loaded here, not at start-up: every other command would pay for the OpenAI SDK otherwise.
+  const { cacheFromConfig, cacheKey, openAIEmbedderFromConfig, openAIModelFromConfig } = await import('../../models/index.js');
   let ok = true;
 
   let llm: DoctorReport['llm'] = { configured: false };
