@@ -2,8 +2,10 @@
  * One measurement in a fresh process (so peak RSS belongs to one system alone):
  *   node --expose-gc --import tsx bench/child.ts '<ChildJob JSON>'
  * Loads the data, builds the system's index (timed), measures the index's heap + ArrayBuffer
- * growth, writes the index where the library persists (size), warms up on a few queries, then runs
- * every query once, single-threaded, timing each. Prints one line `RESULT <ChildResult JSON>`.
+ * growth, writes the index where the library persists (size), warms up (one pass over the queries
+ * or `warmupMs`, whichever is first), then times full passes over the queries, single-threaded,
+ * until `minTimedMs` have passed (at least one, at most `maxPasses`). The run (top-k per query) is
+ * the first timed pass's. Prints one line `RESULT <ChildResult JSON>`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,8 +17,11 @@ export interface ChildJob {
   system: SystemName;
   data: DataSpec;
   topK: number;
-  /** Queries run untimed first (JIT warm-up). */
-  warmupQueries: number;
+  /** Untimed warm-up: queries in order until one full pass or this many ms. */
+  warmupMs: number;
+  /** Timed full passes continue until this many ms have passed (at least one pass). */
+  minTimedMs: number;
+  maxPasses: number;
 }
 
 export interface ChildResult {
@@ -32,8 +37,10 @@ export interface ChildResult {
   indexMemoryBytes: number;
   /** Bytes on disk of the persisted index, or null. */
   indexBytesOnDisk: number | null;
-  /** Per-query latency, ms, in query order. */
+  /** Per-query latency, ms, over all timed passes (query order within a pass). */
   latenciesMs: number[];
+  /** Timed passes over the queries. */
+  passes: number;
   /** CPU time (user + system) of all timed queries, ms. */
   queriesCpuMs: number;
   /** Peak resident set size of the whole process, bytes. */
@@ -67,17 +74,25 @@ async function main(): Promise<void> {
     const m1 = process.memoryUsage();
     const indexMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
     const indexBytesOnDisk = await built.persist(join(work, 'persisted'));
-    for (let i = 0; i < Math.min(job.warmupQueries, data.queries.length); i++) await built.search(data.queries[i][1], job.topK);
+    // Warm-up (JIT): the queries in order until one full pass or warmupMs, whichever comes first.
+    const w0 = performance.now();
+    for (let i = 0; i < data.queries.length && performance.now() - w0 < job.warmupMs; i++) await built.search(data.queries[i][1], job.topK);
+    // Timed: full passes until at least minTimedMs have gone by (at least one pass, at most maxPasses).
     const latenciesMs: number[] = [];
     const run: Record<string, string[]> = {};
     const qc0 = process.cpuUsage();
-    for (const [qid, text] of data.queries) {
-      const q0 = performance.now();
-      const r = built.search(text, job.topK);
-      const ids = r instanceof Promise ? await r : r;
-      latenciesMs.push(performance.now() - q0);
-      run[qid] = ids;
-    }
+    const t1 = performance.now();
+    let passes = 0;
+    do {
+      for (const [qid, text] of data.queries) {
+        const q0 = performance.now();
+        const r = built.search(text, job.topK);
+        const ids = r instanceof Promise ? await r : r;
+        latenciesMs.push(performance.now() - q0);
+        if (passes === 0) run[qid] = ids;
+      }
+      passes++;
+    } while (passes < job.maxPasses && performance.now() - t1 < job.minTimedMs);
     const qc = process.cpuUsage(qc0);
     const result: ChildResult = {
       system: job.system,
@@ -89,6 +104,7 @@ async function main(): Promise<void> {
       indexMemoryBytes,
       indexBytesOnDisk,
       latenciesMs,
+      passes,
       queriesCpuMs: (qc.user + qc.system) / 1000,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       baselineRssBytes,

@@ -106,7 +106,7 @@ export function formatReport(r: BenchReport): string {
     if (s.failedQueries > 0) notes.push(`${s.system}: ${s.failedQueries} queries threw and count as empty.`);
   }
   return [
-    `${r.dataset}: ${r.numDocs} documents (${r.rawTextMB.toFixed(1)} MB of text), ${r.numQueries} queries, top-${r.topK}, single-threaded.`,
+    `${r.dataset}: ${r.numDocs} documents (${r.rawTextMB.toFixed(1)} MB of text), ${r.numQueries} queries, top-${r.topK}, single-threaded; per process an untimed warm-up (one pass over the queries or 1 s, whichever first), then timed full passes until 2 s have gone by (1–5 passes).`,
     describeEnvironment(r.environment, r.reps) + '.',
     '',
     toMarkdown(['system', 'nDCG@10', 'Recall@100', 'build s', 'build CPU s', 'queries/s', 'queries/CPU s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'index heap MB', 'index disk MB'], rows),

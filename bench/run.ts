@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   for (const system of args.systems) {
     const results: ChildResult[] = [];
     for (let rep = 0; rep < args.reps; rep++) {
-      const job: ChildJob = { system, data: spec, topK: args.topK, warmupQueries: Math.min(20, data.queries.length) };
+      const job: ChildJob = { system, data: spec, topK: args.topK, warmupMs: args.smoke ? 200 : 1000, minTimedMs: args.smoke ? 0 : 2000, maxPasses: 5 };
       try {
         const r = await runChild<ChildResult>(JSON.stringify(job));
         results.push(r);

@@ -49,7 +49,7 @@ export interface ScaleResult {
   openSeconds: number;
   bytesOnDisk: number;
   /** Heap + ArrayBuffer growth of `IndexReader.open` after GC, measured in a fresh process, bytes. */
-  readerMemoryBytes: number;
+  readerMemoryBytes: number | null;
   peakRssBytes: number;
   threeTerm: LatencySummary;
   mixed: LatencySummary;

@@ -99,7 +99,7 @@ export function formatScale(r: ScaleReport): string {
     f2(p.buildCpuSeconds),
     f2(p.openSeconds),
     f2(p.peakRssBytes / MB),
-    f2(p.readerMemoryBytes / MB),
+    p.readerMemoryBytes === null ? 'n/m' : f2(p.readerMemoryBytes / MB),
     f2(p.bytesOnDisk / MB),
     f3(p.threeTerm.p50Ms),
     f3(p.threeTerm.p99Ms),
@@ -117,6 +117,9 @@ export function formatScale(r: ScaleReport): string {
       ['documents', 'text MB', 'postings', 'build s', 'build CPU s', 'open s', 'peak RSS MB', 'reader MB', 'disk MB', '3-term p50 ms', '3-term p99 ms', '3-term CPU ms/q', '1–8 p50 ms', '1–8 p99 ms', '1–8 CPU ms/q', 'reps'],
       rows,
     ),
+    r.points.some((p) => p.readerMemoryBytes === null)
+      ? 'n/m: not measured — that run measured the reader in the building process, where the writer\'s garbage made the number meaningless; later runs measure it in a fresh process.'
+      : '',
   ].join('\n');
 }
 

@@ -61,7 +61,7 @@ function medianPoint(results: ScaleResult[]): ScalePoint {
     commitSeconds: m((r) => r.commitSeconds),
     openSeconds: m((r) => r.openSeconds),
     bytesOnDisk: m((r) => r.bytesOnDisk),
-    readerMemoryBytes: m((r) => r.readerMemoryBytes),
+    readerMemoryBytes: results.some((r) => r.readerMemoryBytes === null) ? null : m((r) => r.readerMemoryBytes ?? 0),
     peakRssBytes: m((r) => r.peakRssBytes),
     threeTerm: lat((r) => r.threeTerm),
     mixed: lat((r) => r.mixed),
