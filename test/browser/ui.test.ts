@@ -114,7 +114,7 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
   });
 
   it('answers an English question and opens its citation with the keyboard', async () => {
-    await page.fill('#question', 'What does k1 control?');
+    await page.fill('#question', 'What are k1 and b in BM25?');
     await page.evaluate(() => void delete (globalThis as unknown as Dom).document.body.dataset.answered);
     await page.click('#ask-btn');
     await page.waitForSelector('body[data-answered="true"]');
@@ -123,12 +123,12 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => {
       const d = (globalThis as unknown as Dom).document;
-      return Boolean(d.querySelector('#viewer-loc')?.textContent?.startsWith('uploads/bm25.md:4')) && d.querySelector('#viewer mark') !== null;
+      return Boolean(d.querySelector('#viewer-loc')?.textContent?.startsWith('uploads/bm25.md:')) && d.querySelector('#viewer mark') !== null;
     });
     // Both answer sentences cite [1] (the same chunk), so both quotes are marked, one per line.
-    expect(await page.$$eval('#viewer mark', (ms) => ms.map((m) => m.textContent))).toEqual([
-      'The parameter k1 controls term-frequency saturation, and b controls length normalisation.',
+    expect((await page.$$eval('#viewer mark', (ms) => ms.map((m) => m.textContent))).sort()).toEqual([
       'Lucene uses k1 = 1.2 and b = 0.75 by default.',
+      'The parameter k1 controls term-frequency saturation, and b controls length normalisation.',
     ]);
     await page.keyboard.press('Escape');
     expect(await page.isHidden('#viewer')).toBe(true);
