@@ -52,6 +52,17 @@ export interface ChildResult {
   run: Record<string, string[]>;
 }
 
+/**
+ * Full GCs with event-loop turns between them, so finalizers (which free Buffers and other
+ * ArrayBuffers, e.g. the bytes of files read) have run before memory is read.
+ */
+async function settle(gc: () => void): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]) as ChildJob;
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -61,7 +72,7 @@ async function main(): Promise<void> {
   for (const d of data.docs) rawTextBytes += Buffer.byteLength(d.contents);
   const work = await mkdtemp(join(tmpdir(), `openbook-bench-${job.system}-`));
   try {
-    gc();
+    await settle(gc);
     const baselineRssBytes = process.memoryUsage().rss;
     const m0 = process.memoryUsage();
     const t0 = performance.now();
@@ -70,7 +81,7 @@ async function main(): Promise<void> {
     const buildSeconds = (performance.now() - t0) / 1000;
     const bc = process.cpuUsage(c0);
     const buildCpuSeconds = (bc.user + bc.system) / 1e6;
-    gc();
+    await settle(gc);
     const m1 = process.memoryUsage();
     const indexMemoryBytes = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
     const indexBytesOnDisk = await built.persist(join(work, 'persisted'));
