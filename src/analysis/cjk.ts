@@ -13,9 +13,8 @@
  * character. The other tokens are folded and filtered by Lucene's CJK stop set (the 33 English
  * stop words plus `s`, `t`, `www`). No stemming.
  */
-import type { Analyzer, Token } from './analyzer.js';
 import { foldSpan, lowerCase } from './normalize.js';
-import { TermSink } from './sink.js';
+import { SinkAnalyzer, TermSink } from './sink.js';
 import { CJK_STOP_WORDS } from './stopwords.js';
 import { TokenCursor, TokenType } from './tokenizer.js';
 
@@ -108,22 +107,11 @@ export function splitHangulRuns(
   fn(runStart, end, runHangul);
 }
 
-export class CjkAnalyzer implements Analyzer {
+export class CjkAnalyzer extends SinkAnalyzer {
   readonly name = 'cjk';
 
-  analyze(text: string): string[] {
-    const sink = new TermSink(false);
-    this.run(text, sink);
-    return sink.terms;
-  }
 
-  tokens(text: string): Token[] {
-    const sink = new TermSink(true);
-    this.run(text, sink);
-    return sink.toTokens();
-  }
-
-  private run(text: string, sink: TermSink): void {
+  protected run(text: string, sink: TermSink): void {
     const cur = new TokenCursor(text);
     const bigrams = new CjkBigrammer(sink);
     const other = (s: number, e: number, flags: number): void => {

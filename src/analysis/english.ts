@@ -14,10 +14,9 @@
  * Each instance keeps a bounded cache from folded token to term (at most `stemCacheSize` entries,
  * default 50,000; cleared when full) — memory per instance is bounded and nothing is shared between instances.
  */
-import type { Analyzer, Token } from './analyzer.js';
 import { foldSpan } from './normalize.js';
 import { PorterStemmer } from './porter.js';
-import { TermSink } from './sink.js';
+import { SinkAnalyzer, TermSink } from './sink.js';
 import { ENGLISH_STOP_WORDS } from './stopwords.js';
 import { TokenCursor } from './tokenizer.js';
 
@@ -67,30 +66,20 @@ export class EnglishTermFilter {
   }
 }
 
-export class EnglishAnalyzer implements Analyzer {
+export class EnglishAnalyzer extends SinkAnalyzer {
   readonly name: string;
   private readonly nfkc: boolean;
   private readonly filter: EnglishTermFilter;
 
   constructor(options: EnglishOptions = {}) {
+    super();
     this.name = options.name ?? 'english';
     this.nfkc = options.nfkc ?? true;
     this.filter = new EnglishTermFilter(options.stemCacheSize ?? 50_000);
   }
 
-  analyze(text: string): string[] {
-    const sink = new TermSink(false);
-    this.run(text, sink);
-    return sink.terms;
-  }
 
-  tokens(text: string): Token[] {
-    const sink = new TermSink(true);
-    this.run(text, sink);
-    return sink.toTokens();
-  }
-
-  private run(text: string, sink: TermSink): void {
+  protected run(text: string, sink: TermSink): void {
     const cur = new TokenCursor(text);
     while (cur.next()) {
       const term = this.filter.term(foldSpan(text, cur.start, cur.end, cur.flags, this.nfkc));

@@ -43,11 +43,10 @@
  * `korean` and `auto` are the same pipeline under two names: `auto` is the default for corpora
  * of unknown language, `korean` states the intent in an index manifest.
  */
-import type { Analyzer, Token } from './analyzer.js';
 import { CjkBigrammer, isHangul, splitHangulRuns } from './cjk.js';
 import { EnglishTermFilter } from './english.js';
 import { foldSpan, lowerCase } from './normalize.js';
-import { TermSink } from './sink.js';
+import { SinkAnalyzer, TermSink } from './sink.js';
 import { FLAG_ASCII_UPPER, FLAG_NON_ASCII, TokenCursor, TokenType } from './tokenizer.js';
 
 /**
@@ -105,31 +104,21 @@ export function isKoreanSuffix(word: string): boolean {
 }
 const SUFFIX_SET: ReadonlySet<string> = new Set(KOREAN_SUFFIXES);
 
-export class KoreanAnalyzer implements Analyzer {
+export class KoreanAnalyzer extends SinkAnalyzer {
   readonly name: string;
   private readonly strategy: KoreanStrategy;
   private readonly minStem: number;
   private readonly english = new EnglishTermFilter();
 
   constructor(options: KoreanOptions) {
+    super();
     this.name = options.name;
     this.strategy = options.strategy;
     this.minStem = Math.max(1, options.minStem ?? 1);
   }
 
-  analyze(text: string): string[] {
-    const sink = new TermSink(false);
-    this.run(text, sink);
-    return sink.terms;
-  }
 
-  tokens(text: string): Token[] {
-    const sink = new TermSink(true);
-    this.run(text, sink);
-    return sink.toTokens();
-  }
-
-  private run(text: string, sink: TermSink): void {
+  protected run(text: string, sink: TermSink): void {
     const cur = new TokenCursor(text);
     const bigrams = new CjkBigrammer(sink);
     while (cur.next()) {
