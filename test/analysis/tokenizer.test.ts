@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { standardTokens, TOKEN_TYPE_NAMES, TokenCursor } from '../../src/analysis/tokenizer.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 const texts = (s: string, maxTokenLength?: number): string[] => standardTokens(s, maxTokenLength).map((t) => t.text);
 const typed = (s: string): string[] => standardTokens(s).map((t) => `${t.text}/${TOKEN_TYPE_NAMES[t.type]}`);
 
-/** mulberry32: a small seeded PRNG, so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('standard tokenizer (Lucene StandardTokenizer / UAX #29)', () => {
   it('keeps acronyms, decimals, thousands, contractions and underscores together (WB6/7, WB11/12, WB13a/b)', () => {

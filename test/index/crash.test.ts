@@ -12,20 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexReader, IndexWriter } from '../../src/index/index.js';
 import { stateAt } from './fixtures/crash-plan.js';
 import { stepClock, tempDir, tinyAnalyzer, tinyConfig } from './helpers.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 const SCRIPT = join(import.meta.dirname, 'fixtures', 'crash-writer.ts');
 const ROUNDS = 6;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it is ready, lets it commit for `delayMs`, kills it; returns the generations it confirmed. */
 async function runAndKill(dir: string, delayMs: number): Promise<{ ready: number; committed: number[] }> {

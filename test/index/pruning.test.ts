@@ -3,17 +3,8 @@ import { uintArrayFor, type PostingsCsr } from '../../src/index/sparse/postings.
 import { TermAtATimeScorer, type ScoringIndex } from '../../src/index/sparse/scorer.js';
 import { byte4ToInt, intToByte4 } from '../../src/index/sparse/small-float.js';
 import { idfLucene, normInverseLucene, queryWeightLucene, termScoreLucene } from '../../src/index/sparse/similarity.js';
+import { mulberry32 } from '../../src/core/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RandomIndex {
   index: ScoringIndex;

@@ -6,19 +6,10 @@ import { IndexReader, IndexWriter, similarityNames, similarities } from '../../s
 import { idfLucene, normInverseLucene, termScoreLucene } from '../../src/index/sparse/similarity.js';
 import { byte4ToInt, intToByte4 } from '../../src/index/sparse/small-float.js';
 import { makeDoc, stepClock, tempDir, tinyAnalyzer, tinyConfig } from './helpers.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 const VOCAB = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu', 'hen', 'ibis', 'jay', 'koi', 'lark'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dirs: Array<{ dir: string; cleanup: () => Promise<void> }> = [];
 afterAll(async () => {

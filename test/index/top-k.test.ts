@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TopK } from '../../src/index/index.js';
+import { mulberry32 } from '../../src/core/random.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('TopK (bounded min-heap)', () => {
   it('equals a full sort (score desc, chunk asc) on random inputs with many ties', () => {
