@@ -1,4 +1,5 @@
 /** The SciFact-style comparison report: shapes and the Markdown tables (shared by bench/run.ts and bench/scale.ts). */
+import { mulberry32 } from '../src/core/random.js';
 import { toMarkdown } from '../src/eval/report.js';
 import { describeEnvironment, type Environment } from './stats.js';
 import type { SystemName } from './systems.js';
@@ -52,14 +53,7 @@ export function pairedRandomizationP(a: readonly number[], b: readonly number[],
   const n = d.length;
   if (n === 0) return 1;
   const observed = Math.abs(d.reduce((s, x) => s + x, 0) / n);
-  let state = seed >>> 0;
-  const rng = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = mulberry32(seed);
   let atLeast = 0;
   for (let k = 0; k < trials; k++) {
     let sum = 0;

@@ -12,20 +12,10 @@
  *   and newswire document lengths; μ = ln(median)).
  * - Sampling: Vose's alias method (Vose, "A linear algorithm for generating random numbers with a
  *   given distribution", IEEE TSE 1991), O(1) per token after O(vocabSize) set-up.
- * - Randomness: mulberry32 seeded by `seed`; the same options give the same corpus byte for byte.
+ * - Randomness: mulberry32 (`src/core/random.ts`) seeded by `seed`; the same options give the same
+ *   corpus byte for byte.
  */
-
-/** mulberry32: a 32-bit seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/core/random.js';
 
 export interface SyntheticOptions {
   numDocs: number;
