@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
-import { fsyncDir, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
+import { fsyncDir, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
 import { ExactIndex } from './exact.js';
 import { resolveVectorIndexKind } from './factory.js';
 import { HnswIndex, type HnswIndexOptions } from './hnsw.js';
@@ -103,28 +103,19 @@ export interface ChunkRef {
 }
 
 async function readManifest(denseDir: string): Promise<DenseManifest | undefined> {
-  let raw: string;
-  try {
-    raw = await readFile(join(denseDir, DENSE_MANIFEST), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new IndexFormatError(`cannot read ${join(denseDir, DENSE_MANIFEST)}`, { cause: err });
-  }
-  let m: DenseManifest;
-  try {
-    m = JSON.parse(raw) as DenseManifest;
-  } catch (err) {
-    throw new IndexFormatError(`${join(denseDir, DENSE_MANIFEST)} is not valid JSON; rebuild with \`openbook index --embed --force\``, { cause: err });
-  }
+  const read = await readJsonManifest<DenseManifest>(join(denseDir, DENSE_MANIFEST), denseManifestProblem, 'rebuild with `openbook index --embed --force`');
+  return read?.value;
+}
+
+/** What is wrong with a parsed dense manifest, or null. */
+function denseManifestProblem(v: unknown): string | null {
+  const m = v as Partial<DenseManifest> | null;
+  if (m === null || typeof m !== 'object') return 'is not a JSON object; rebuild the dense index';
   if (typeof m.formatVersion !== 'number' || m.formatVersion > DENSE_FORMAT_VERSION) {
-    throw new IndexFormatError(
-      `${join(denseDir, DENSE_MANIFEST)} has formatVersion ${String(m.formatVersion)}; this openbook reads up to ${DENSE_FORMAT_VERSION}: upgrade openbook or rebuild`,
-    );
+    return `has formatVersion ${String(m.formatVersion)}; this openbook reads up to ${DENSE_FORMAT_VERSION}: upgrade openbook or rebuild`;
   }
-  if (!Array.isArray(m.segments) || typeof m.dimension !== 'number') {
-    throw new IndexFormatError(`${join(denseDir, DENSE_MANIFEST)} lacks segments or dimension; rebuild the dense index`);
-  }
-  return m;
+  if (!Array.isArray(m.segments) || typeof m.dimension !== 'number') return 'lacks segments or dimension; rebuild the dense index';
+  return null;
 }
 
 async function readKeys(denseDir: string, name: string, expected: number): Promise<Array<[string, string]>> {

@@ -22,7 +22,7 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { IndexFormatError, IndexNotFoundError } from '../../core/errors.js';
-import { fsyncDir, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
+import { fsyncDir, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
 import { checksum, type DocumentRecord } from '../store/format.js';
 import { readManifest } from '../store/load.js';
 import { buildGraph, type LinkCounts, type LinkGraph, type LinkedDocument } from './link-graph.js';
@@ -186,23 +186,9 @@ function manifestProblem(m: unknown): string | null {
 export async function readLinkGraph(indexDir: string): Promise<StoredLinkGraph | null> {
   const dir = join(indexDir, GRAPH_DIR);
   const manifestPath = join(dir, GRAPH_MANIFEST);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new IndexFormatError(`${manifestPath} is not valid JSON; re-run \`openbook index\` to rebuild the link graph`, { cause: err });
-  }
-  const problem = manifestProblem(parsed);
-  if (problem !== null) throw new IndexFormatError(`${manifestPath}: ${problem}`);
-  const manifest = parsed as GraphManifest;
+  const stored = await readJsonManifest<GraphManifest>(manifestPath, manifestProblem, 're-run `openbook index` to rebuild the link graph');
+  if (stored === null) return null;
+  const manifest = stored.value;
   const read = async (entry: GraphFileEntry): Promise<Uint8Array> => {
     const p = join(dir, entry.name);
     let data: Uint8Array;

@@ -8,7 +8,8 @@
  * temp name per file suffices; leftovers of a crashed writer end in `.tmp` and are removed by
  * the next writer.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { IndexFormatError } from '../../core/errors.js';
 
 /** Suffix of in-flight temporary files; a writer removes leftovers when it opens the index. */
 export const TMP_SUFFIX = '.tmp';
@@ -60,4 +61,30 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Reads a JSON manifest: `null` when the file does not exist, else the parsed value (and the
+ * file's size in bytes) after `problemOf` (a description of what is wrong, or null) accepts it.
+ * @param rebuildHint what the user should do, appended to the error ("rebuild the index")
+ * @throws IndexFormatError naming the file when it is not JSON or `problemOf` rejects it
+ */
+export async function readJsonManifest<T>(path: string, problemOf: (value: unknown) => string | null, rebuildHint: string): Promise<{ value: T; bytes: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new IndexFormatError(`${path} is not valid JSON; ${rebuildHint}`, { cause: err });
+  }
+  const problem = problemOf(parsed);
+  if (problem !== null) throw new IndexFormatError(`${path}: ${problem}`);
+  return { value: parsed as T, bytes: Buffer.byteLength(text, 'utf8') };
 }

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IndexFormatError, IndexNotFoundError } from '../../core/errors.js';
+import { readJsonManifest } from './atomic-file.js';
 import { checksum, decodeGeneration, FILE_ROLES, MANIFEST_FILE, manifestProblem, type FileRole, type GenerationData, type Manifest } from './format.js';
 
 export interface LoadedGeneration {
@@ -21,23 +22,8 @@ export interface LoadedGeneration {
 
 /** Reads and parses `manifest.json`, or returns null when there is none. */
 export async function readManifest(dir: string): Promise<{ manifest: Manifest; bytes: number } | null> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new IndexFormatError(`${join(dir, MANIFEST_FILE)} is not valid JSON; rebuild the index`, { cause: err });
-  }
-  const problem = manifestProblem(parsed);
-  if (problem !== null) throw new IndexFormatError(`${join(dir, MANIFEST_FILE)}: ${problem}`);
-  return { manifest: parsed as Manifest, bytes: Buffer.byteLength(text, 'utf8') };
+  const read = await readJsonManifest<Manifest>(join(dir, MANIFEST_FILE), manifestProblem, 'rebuild the index');
+  return read && { manifest: read.value, bytes: read.bytes };
 }
 
 /** Loads the last committed generation of `dir`. */
