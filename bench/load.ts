@@ -9,7 +9,7 @@
  * process (rate limit off), and cycles through the SciFact queries. `--url` targets a server you
  * started yourself instead (it must be loopback, and its rate limit must allow the load).
  *
- *   npm run load -- [--connections 50] [--duration 30] [--warmup 5] [--index DIR] [--url http://127.0.0.1:7700]
+ *   npm run load -- [--connections 50] [--duration 30] [--warmup 5] [--index DIR] [--url http://127.0.0.1:8080]
  *                   [--queries FILE] [--phases search,ask] [--api-key KEY]
  *
  * Each phase is one run on the same connections: a warm-up window (`--warmup` s, default 5),

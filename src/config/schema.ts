@@ -12,7 +12,7 @@
  *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 0.9, "b": 0.4,
  *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "minmax", "alpha": 0.5 },
  *   "prompts": { "answer-with-citations": "…template text…" },
- *   "server": { "host": "127.0.0.1", "port": 7700, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
+ *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
  *               "rateLimitPerMinute": 60, "roots": [] }
  * }
  * ```
@@ -92,7 +92,7 @@ export const RetrievalConfig = z.strictObject({
 
 export const ServerConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65_535).default(7700),
+  port: z.number().int().min(0).max(65_535).default(8080),
   /** When set, requests need `Authorization: Bearer <apiKey>`. Secret. */
   apiKey: z.string().min(1).optional(),
   corsOrigins: z.array(z.string()).default([]),

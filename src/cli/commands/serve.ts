@@ -29,9 +29,9 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve the HTTP API and the web page (default http://127.0.0.1:7700)')
+    .description('serve the HTTP API and the web page (default http://127.0.0.1:8080)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; anything else needs OPENBOOK_API_KEY)')
-    .option('--port <n>', 'port (default 7700; 0 = any free port)')
+    .option('--port <n>', 'port (default 8080; 0 = any free port)')
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
     .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
@@ -42,7 +42,7 @@ export function register(program: Command): void {
       action(async (flags: ServeFlags) => {
         const server: NonNullable<OpenbookConfigInput['server']> = {};
         if (flags.host !== undefined) server.host = flags.host;
-        if (flags.port !== undefined) server.port = intFlag('--port', flags.port, 7700, 0, 65_535);
+        if (flags.port !== undefined) server.port = intFlag('--port', flags.port, 8080, 0, 65_535);
         if (flags.root) server.roots = flags.root;
         if (flags.cors) server.corsOrigins = flags.cors;
         if (flags.rateLimit !== undefined) server.rateLimitPerMinute = intFlag('--rate-limit', flags.rateLimit, 60, 0);
