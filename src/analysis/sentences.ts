@@ -20,6 +20,9 @@ const ABBREVIATIONS = new Set([
   'pp', 'sec', 'approx', 'inc', 'ltd', 'co', 'jr', 'sr', 'st', 'u.s', 'u.k',
 ]);
 
+/** A line that starts a list item, heading, quote or table row begins a new sentence. */
+const LIST_OR_BLOCK = /^([-*+•·>|#]\s|\d+[.)]\s)/;
+
 const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '」', '』', '》', '〉']);
 
 function isSpace(c: string): boolean {
@@ -62,7 +65,13 @@ export function splitSentences(text: string): SentenceSpan[] {
       while (j < n && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j++;
       const blank = j < n && text[j] === '\n';
       const prev = lastNonSpace(text, start, i);
-      const wrapped = !blank && j < n && (/[a-z]/.test(text[j]) || (prev !== '' && /[,\-–([]/.test(prev)));
+      const next = text[j] ?? '';
+      const startsBlock = LIST_OR_BLOCK.test(text.slice(j, j + 4));
+      const wrapped =
+        !blank &&
+        j < n &&
+        !startsBlock &&
+        (/[a-z`]/.test(next) || (prev !== '' && /[,\-–([]/.test(prev)) || (/[A-Za-z0-9`)]/.test(prev) && /[A-Za-z0-9"'(]/.test(next)));
       if (!wrapped) push(i + 1);
       continue;
     }
@@ -70,13 +79,22 @@ export function splitSentences(text: string): SentenceSpan[] {
       let e = i + 1;
       while (e < n && (text[e] === '.' || text[e] === '?' || text[e] === '!' || CLOSERS.has(text[e]))) e++;
       if (e < n && !isSpace(text[e])) continue; // "3.14", "example.com", "U.S.A."
-      if (c === '.' && isAbbreviation(text, i)) continue;
+      if (c === '.' && (isAbbreviation(text, i) || isListNumber(text, i))) continue;
       push(e);
       i = e - 1;
     }
   }
   push(n);
   return spans;
+}
+
+/** The "1." of an ordered list item: only digits between the line start and the period. */
+function isListNumber(text: string, dot: number): boolean {
+  let k = dot - 1;
+  while (k >= 0 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k--;
+  if (k === dot - 1) return false;
+  while (k >= 0 && (text[k] === ' ' || text[k] === '\t')) k--;
+  return k < 0 || text[k] === '\n';
 }
 
 function lastNonSpace(text: string, from: number, to: number): string {

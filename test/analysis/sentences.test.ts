@@ -34,3 +34,14 @@ describe('splitSentences', () => {
     expect(splitSentences('   \n  ')).toEqual([]);
   });
 });
+
+describe('splitSentences: wrapped Markdown prose', () => {
+  it('keeps a sentence whose wrapped line starts with code or a capital word', () => {
+    const t = 'A method receives its dependencies in `ctx`: `llm`, optional\n`nli` and a seeded rng from\nHyDE onwards.\n- a list item\n## Heading';
+    expect(texts(t)).toEqual(['A method receives its dependencies in `ctx`: `llm`, optional\n`nli` and a seeded rng from\nHyDE onwards.', '- a list item', '## Heading']);
+  });
+
+  it('still ends a line of Korean notes at the line break', () => {
+    expect(texts('1. Retrieval: Web Search (PageRank 알고리즘)\n웹 페이지의 중요도를 계산합니다.')).toEqual(['1. Retrieval: Web Search (PageRank 알고리즘)', '웹 페이지의 중요도를 계산합니다.']);
+  });
+});
