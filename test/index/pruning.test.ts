@@ -103,7 +103,7 @@ function naiveBm25(r: RandomIndex, query: string[], topK: number): Array<{ chunk
 }
 
 describe('MaxScore over precomputed impacts equals exhaustive scoring', () => {
-  it('MaxScore and impact TAAT give the exhaustive top k, scores bit for bit, on 300 random corpora × 10 queries (seeded)', () => {
+  it('MaxScore and impact TAAT (touched-list and full scan, with the k-th-impact bound) give the exhaustive top k, scores bit for bit, on 300 random corpora × 10 queries (seeded)', () => {
     const rng = mulberry32(20240601);
     let compared = 0;
     let nonEmpty = 0;
@@ -111,16 +111,19 @@ describe('MaxScore over precomputed impacts equals exhaustive scoring', () => {
       const r = randomIndex(rng, rng() < 0.5);
       if (r.index.docCount === 0) continue;
       const maxScore = new TermAtATimeScorer(r.index, { maxScoreAbovePostings: 0 });
-      const impactsTaat = new TermAtATimeScorer(r.index, { maxScoreAbovePostings: Infinity });
+      const impactsTaat = new TermAtATimeScorer(r.index, { maxScoreAbovePostings: Infinity, denseScan: false });
+      const impactsScan = new TermAtATimeScorer(r.index, { maxScoreAbovePostings: Infinity, denseScan: true });
       for (let q = 0; q < 10; q++) {
         const n = 1 + Math.floor(rng() * 8);
         // Query terms: mostly from the vocabulary (skewed towards common ones), repeats allowed, sometimes an absent term.
         const query = Array.from({ length: n }, () => (rng() < 0.1 ? 'absent' : r.vocab[Math.floor(rng() * rng() * r.vocab.length)]));
-        const topK = Math.floor(rng() * 25);
+        // Mostly small k; sometimes exactly a bucket of the k-th-impact bound (10, 100) or just above one.
+        const topK = rng() < 0.3 ? [10, 11, 100, 101][Math.floor(rng() * 4)] : Math.floor(rng() * 25);
         const pruned = maxScore.search(query, { topK });
         const exhaustive = maxScore.searchExhaustive(query, { topK });
         expect(pruned).toEqual(exhaustive);
         expect(impactsTaat.search(query, { topK })).toEqual(exhaustive);
+        expect(impactsScan.search(query, { topK })).toEqual(exhaustive);
         expect(pruned).toEqual(naiveBm25(r, query, topK));
         compared++;
         if (pruned.length > 0) nonEmpty++;

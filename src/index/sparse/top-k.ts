@@ -75,11 +75,38 @@ export class TopK {
     this.chunks[i] = chunk;
   }
 
-  /** The kept entries, best first. */
+  /**
+   * The kept entries, best first. Empties the collector: entries are popped off the heap (worst
+   * first) into the output from its end, which costs O(k log k) without a comparator sort.
+   */
   results(): ScoredChunk[] {
-    const out: ScoredChunk[] = [];
-    for (let i = 0; i < this.count; i++) out.push({ chunk: this.chunks[i], score: this.scores[i] });
-    out.sort((a, b) => b.score - a.score || a.chunk - b.chunk);
+    const n = this.count;
+    const out = new Array<ScoredChunk>(n);
+    for (let j = n - 1; j >= 0; j--) {
+      out[j] = { chunk: this.chunks[0], score: this.scores[0] };
+      this.popRoot();
+    }
     return out;
+  }
+
+  /** Removes the worst kept entry (the root) and restores the heap. */
+  private popRoot(): void {
+    const last = --this.count;
+    const score = this.scores[last];
+    const chunk = this.chunks[last];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= last) break;
+      const r = l + 1;
+      let m = l;
+      if (r < last && worse(this.scores[r], this.chunks[r], this.scores[l], this.chunks[l])) m = r;
+      if (!worse(this.scores[m], this.chunks[m], score, chunk)) break;
+      this.scores[i] = this.scores[m];
+      this.chunks[i] = this.chunks[m];
+      i = m;
+    }
+    this.scores[i] = score;
+    this.chunks[i] = chunk;
   }
 }
