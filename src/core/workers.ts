@@ -1,0 +1,53 @@
+/**
+ * Worker threads for openbook's parallel stages (index-time analysis, batch querying).
+ *
+ * `startWorker(moduleUrl)` starts a `worker_threads` Worker on a module given relative to the
+ * caller's `import.meta.url`. From the built package that module is a `.js` file next to the
+ * caller. When the caller itself runs from TypeScript source (tests under vitest, `tsx` scripts),
+ * the `.ts` sibling is started with `--import tsx`, so source and build run the same code.
+ *
+ * `defaultThreads()` is the thread count a parallel stage uses when none is given: the cores
+ * Node reports (`os.availableParallelism()`), at most {@link MAX_DEFAULT_THREADS}.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InvalidParameterError } from './errors.js';
+
+/** Upper bound of {@link defaultThreads}: more workers than this rarely pay for their memory. */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** Cores available to this process, at most {@link MAX_DEFAULT_THREADS}; ≥ 1. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
+}
+
+/**
+ * Checks a user-given thread count: an integer in [1, 256].
+ * @param where names the option in the error, e.g. "--threads"
+ * @throws InvalidParameterError otherwise
+ */
+export function checkThreads(n: number, where: string): number {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidParameterError(`${where} must be an integer from 1 to 256, got ${n}`);
+  return n;
+}
+
+/**
+ * Starts a worker on `relative` (written with a `.js` extension) resolved against `baseUrl`
+ * (the caller's `import.meta.url`); see the module doc for TypeScript sources.
+ * @throws Error when neither the `.js` nor, from sources, the `.ts` module exists
+ */
+export function startWorker(relative: string, baseUrl: string, workerData?: unknown): Worker {
+  const jsUrl = new URL(relative, baseUrl);
+  if (baseUrl.endsWith('.ts')) {
+    const tsUrl = new URL(relative.replace(/\.js$/, '.ts'), baseUrl);
+    if (existsSync(fileURLToPath(tsUrl))) {
+      // Register tsx's loader inside the worker, then import the TypeScript module.
+      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(tsUrl.href)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
+      return new Worker(boot, { eval: true, workerData });
+    }
+  }
+  if (!existsSync(fileURLToPath(jsUrl))) throw new Error(`worker module not found: ${fileURLToPath(jsUrl)}`);
+  return new Worker(jsUrl, { workerData });
+}
