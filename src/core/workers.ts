@@ -9,9 +9,11 @@
  * `defaultThreads()` is the thread count a parallel stage uses when none is given: the cores
  * Node reports (`os.availableParallelism()`), at most {@link MAX_DEFAULT_THREADS}.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidParameterError } from './errors.js';
 
@@ -43,11 +45,26 @@ export function startWorker(relative: string, baseUrl: string, workerData?: unkn
   if (baseUrl.endsWith('.ts')) {
     const tsUrl = new URL(relative.replace(/\.js$/, '.ts'), baseUrl);
     if (existsSync(fileURLToPath(tsUrl))) {
-      // Register tsx's loader inside the worker, then import the TypeScript module.
-      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(tsUrl.href)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
+      // Register tsx's loader inside the worker, then import the TypeScript module. tsx is
+      // resolved from the module's folder: an eval'd worker resolves bare names from the cwd.
+      const tsxApi = tsxEsmApiUrl(tsUrl);
+      const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(tsUrl.href)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
       return new Worker(boot, { eval: true, workerData });
     }
   }
   if (!existsSync(fileURLToPath(jsUrl))) throw new Error(`worker module not found: ${fileURLToPath(jsUrl)}`);
   return new Worker(jsUrl, { workerData });
+}
+
+/**
+ * File URL of tsx's ESM `tsx/esm/api` entry as installed for the module at `from`, read from
+ * tsx's package.json `exports` (its `require` entry cannot register the ESM loader).
+ */
+function tsxEsmApiUrl(from: URL): string {
+  const pkgPath = createRequire(from).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string }> };
+  const entry = pkg.exports?.['./esm/api']?.import;
+  const rel = typeof entry === 'string' ? entry : entry?.default;
+  if (rel === undefined) throw new Error(`${pkgPath} exports no ESM "./esm/api" entry`);
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }
