@@ -4,16 +4,18 @@
  * With `retriever: { retriever: 'dense' | 'hybrid' }` the eval index also gets passage vectors
  * from `models.embedder` (cache key includes the embedder id) and queries run through the
  * engine's retriever (see `engine-runner.ts`); `bm25` keeps the direct `IndexReader.search`
- * loop the pinned regressions were measured with.
+ * loop the pinned regressions were measured with, or, with `threads` > 1, runs the same searches
+ * as one batch on a `SearchPool` of worker threads (same run, wall-clock queries/s).
  */
 import { basename } from 'node:path';
+import { checkThreads } from '../core/workers.js';
 import type { LoadOptions, RetrievalDataset } from './loaders/common.js';
 import { writeRun } from './loaders/trec.js';
 import { loadRetrievalDataset } from './datasets.js';
 import { defaultRetrievalMetrics, evaluateRun, parseMetric } from './metrics.js';
 import type { EngineModels } from '../engine/engine.js';
 import { checkRetrieverConfig, openEvalEngine, retrieverRecord, runRetrieverQueries, type EvalRetrieverConfig } from './engine-runner.js';
-import { checkSearchConfig, openEvalIndex, runQueries, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
+import { checkSearchConfig, openEvalIndex, runQueriesThreaded, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
 
 export interface RetrievalEvalOptions extends LoadOptions {
   /** Dataset path (see `detectDataset`). */
@@ -30,6 +32,11 @@ export interface RetrievalEvalOptions extends LoadOptions {
   perQuery?: boolean;
   /** Which retriever runs the queries; default `{ retriever: 'bm25' }`. */
   retriever?: EvalRetrieverConfig;
+  /**
+   * Worker threads for the bm25 queries, integer in [1, 256]; default 1 (in-process, no worker).
+   * Dense and hybrid retrievers always run serially: their result records `timings.threads` 1.
+   */
+  threads?: number;
 }
 
 /** Index statistics as pinned by regression files (Anserini's IndexReaderUtils names in comments). */
@@ -52,7 +59,23 @@ export interface RetrievalEvalResult {
   /** Number of judged queries the means are over (trec_eval -c). */
   queries: number;
   metrics: Record<string, number>;
-  timings: { indexSeconds: number; queriesPerSecond: number; searchSeconds: number; indexCached: boolean; embedSeconds?: number; embedded?: number };
+  /**
+   * `threads`: worker threads the queries ran on (1 = in-process). `queriesPerSecond` is
+   * queries ÷ `searchSeconds`; with threads 1, `searchSeconds` sums the time inside each search,
+   * with threads > 1 it is the wall-clock time of the whole batch (see `runQueriesThreaded`), so
+   * the two are throughputs of different kinds. `workerStartSeconds`: starting the workers and
+   * loading the index in each (threads > 1 only).
+   */
+  timings: {
+    indexSeconds: number;
+    queriesPerSecond: number;
+    searchSeconds: number;
+    indexCached: boolean;
+    threads: number;
+    workerStartSeconds?: number;
+    embedSeconds?: number;
+    embedded?: number;
+  };
   index: EvalIndexStats & { dir: string };
   perQuery?: Record<string, Record<string, number>>;
 }
@@ -62,6 +85,7 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
   checkSearchConfig(opts.search);
   const retriever = opts.retriever ?? { retriever: 'bm25' };
   checkRetrieverConfig(retriever);
+  const threads = checkThreads(opts.threads ?? 1, '--threads');
   const metrics = (opts.metrics ?? [...defaultRetrievalMetrics]).map((m) => parseMetric(m));
   const split = opts.split ?? 'test';
   const ds = loaded ?? (await loadRetrievalDataset(opts.dataset, split, opts));
@@ -70,14 +94,14 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
   let embed;
   if (retriever.retriever === 'bm25') {
     index = await openEvalIndex(ds.name, ds.corpus, ds.files, opts.index, deps);
-    runResult = runQueries(index, ds.queries, opts.search, deps.now);
+    runResult = await runQueriesThreaded(index, ds.queries, opts.search, deps.now, threads);
   } else {
     const opened = await openEvalEngine(ds.name, ds.corpus, ds.files, opts.index, opts.search, retriever, { ...deps, models: deps.models ?? {} });
     index = opened.index;
     embed = opened.embed;
-    runResult = await runRetrieverQueries(opened.retriever, ds.queries, opts.search.topK, deps.now);
+    runResult = { ...(await runRetrieverQueries(opened.retriever, ds.queries, opts.search.topK, deps.now)), threads: 1, workerStartSeconds: 0 };
   }
-  const { run, queriesPerSecond, searchSeconds } = runResult;
+  const { run, queriesPerSecond, searchSeconds, workerStartSeconds } = runResult;
   if (opts.runFile) await writeRun(opts.runFile, run, `openbook-${retriever.retriever === 'bm25' ? opts.search.similarity : retriever.retriever}`);
   const ev = evaluateRun(ds.qrels, run, metrics, { complete: true });
   const st = index.reader.stats();
@@ -92,6 +116,8 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
       queriesPerSecond,
       searchSeconds,
       indexCached: index.cached,
+      threads: runResult.threads,
+      ...(runResult.threads > 1 ? { workerStartSeconds } : {}),
       ...(embed ? { embedSeconds: embed.seconds, embedded: embed.embedded } : {}),
     },
     index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen, dir: index.dir },
