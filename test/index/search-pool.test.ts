@@ -153,7 +153,7 @@ describe('SearchPool failures reject, never hang', () => {
   it('workers refuse a generation other than the pinned one: INDEX_CHANGED', async () => {
     await expect(SearchPool.open(dir, { threads: 1, generation: 2 })).rejects.toMatchObject({
       code: 'INDEX_CHANGED',
-      message: expect.stringMatching(/expected generation 2, search worker 0 of 1 found 1; open the pool again/),
+      message: expect.stringMatching(/^index .* holds generation 1, not the requested generation 2 \(search worker 0 of 1\); open the pool on the generation/),
     });
   });
 

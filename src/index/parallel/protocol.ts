@@ -15,8 +15,6 @@ export interface SearchWorkerData {
   dir: string;
   /** The committed generation the pool expects the worker to open. */
   generation: number;
-  /** 0-based worker number, for messages. */
-  worker: number;
 }
 
 /** A serialisable error: the name, stable code (for `OpenbookError`s) and message. */

@@ -86,12 +86,14 @@ interface PoolWorker {
 }
 
 /** Rebuilds a worker's error in this thread, as the same class when the code is one we throw. */
-function fromWire(e: WireError, message: string): Error {
+function fromWire(e: WireError, message: string, dir: string): Error {
   switch (e.code) {
     case 'INVALID_PARAMETER':
       return new InvalidParameterError(message);
     case 'INDEX_FORMAT':
       return new IndexFormatError(message);
+    case 'INDEX_NOT_FOUND':
+      return new IndexNotFoundError(dir);
     case undefined:
       return new Error(message);
     default:
@@ -156,15 +158,21 @@ export class SearchPool {
       const { failure } = started;
       const changed = failure.found !== undefined;
       if (changed && opts.generation === undefined && attempt === 0) continue;
-      if (changed) {
+      if (changed && opts.generation !== undefined) {
         throw new OpenbookError(
           'INDEX_CHANGED',
-          `index ${dir} changed while the search pool opened it: expected generation ${generation}, search worker ${failure.n} of ${threads} found ${failure.found}` +
-            `${opts.generation === undefined ? ' (after one retry)' : ''}; open the pool again when no writer is committing`,
+          `index ${dir} holds generation ${failure.found}, not the requested generation ${generation} (search worker ${failure.n} of ${threads}); open the pool on the generation your reader holds, or reopen both`,
           { httpStatus: 409 },
         );
       }
-      throw fromWire(failure.error, `search worker ${failure.n} of ${threads} could not open index ${dir}: ${failure.error.message}`);
+      if (changed) {
+        throw new OpenbookError(
+          'INDEX_CHANGED',
+          `index ${dir} changed twice while the search pool opened it: expected generation ${generation}, search worker ${failure.n} of ${threads} found ${failure.found}; open the pool again when no writer is committing`,
+          { httpStatus: 409 },
+        );
+      }
+      throw fromWire(failure.error, `search worker ${failure.n} of ${threads} could not open index ${dir}: ${failure.error.message}`, dir);
     }
   }
 
@@ -229,7 +237,7 @@ export class SearchPool {
     const { batch } = block;
     if (!batch.settled) {
       if (m.type === 'failed') {
-        this.settle(batch, fromWire(m.error, `${m.error.message} (search worker ${w.n} of ${this.workers.length}, ${blockRange(block)})`));
+        this.settle(batch, fromWire(m.error, `${m.error.message} (search worker ${w.n} of ${this.workers.length}, ${blockRange(block)})`, this.dir));
       } else {
         let o = 0;
         for (let i = 0; i < m.counts.length; i++) {
@@ -294,7 +302,7 @@ async function startAll(dir: string, generation: number, threads: number): Promi
   const workers: PoolWorker[] = [];
   const waits: Promise<StartFailure | null>[] = [];
   for (let n = 0; n < threads; n++) {
-    const worker = startWorker('./search-worker.js', import.meta.url, { dir, generation, worker: n } satisfies SearchWorkerData);
+    const worker = startWorker('./search-worker.js', import.meta.url, { dir, generation } satisfies SearchWorkerData);
     workers.push({ worker, n, busy: null });
     waits.push(
       new Promise<StartFailure | null>((resolve) => {
