@@ -24,6 +24,8 @@ export interface ScaleJob {
   topK: number;
   /** Keep the index here instead of a temporary folder (it is then not deleted). */
   dir?: string;
+  /** Analysis threads of the writer (`WriterDeps.threads`); default 1. */
+  threads?: number;
 }
 
 export interface LatencySummary {
@@ -66,22 +68,25 @@ function summarize(passes: number[][], cpuMs: number[]): LatencySummary {
 }
 
 /** Indexes the corpus into `dir` (in its own function, so the writer is garbage before the reader is measured). */
-async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>): Promise<{ rawTextBytes: number; buildSeconds: number; buildCpuSeconds: number; commitSeconds: number }> {
+async function build(dir: string, corpus: ReturnType<typeof syntheticCorpus>, threads: number): Promise<{ rawTextBytes: number; buildSeconds: number; buildCpuSeconds: number; commitSeconds: number }> {
   let rawTextBytes = 0;
   // Generate first (untimed): the build time is openbook's alone. The writer keeps the texts anyway.
   const docs = [...corpus.docs()];
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const writer = await IndexWriter.open(dir, { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: true }, { now: Date.now });
+  const writer = await IndexWriter.open(dir, { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: true }, { now: Date.now, threads });
   let commitSeconds: number;
   try {
-    for (const d of docs) {
-      const text = d.contents;
-      rawTextBytes += text.length; // ASCII: characters = UTF-8 bytes
-      const document: Document = { id: d.id, source: 'synthetic', title: '', text, format: 'jsonl', contentHash: d.id, sizeBytes: text.length, mtimeMs: 0 };
-      const chunk: Chunk = { id: `${d.id}#0`, docId: d.id, ordinal: 0, text, headingPath: [], startChar: 0, endChar: text.length, startLine: 1, endLine: 1 };
-      writer.addDocument(document, [chunk]);
-    }
+    const items = function* () {
+      for (const d of docs) {
+        const text = d.contents;
+        rawTextBytes += text.length; // ASCII: characters = UTF-8 bytes
+        const doc: Document = { id: d.id, source: 'synthetic', title: '', text, format: 'jsonl', contentHash: d.id, sizeBytes: text.length, mtimeMs: 0 };
+        const chunk: Chunk = { id: `${d.id}#0`, docId: d.id, ordinal: 0, text, headingPath: [], startChar: 0, endChar: text.length, startLine: 1, endLine: 1 };
+        yield { doc, chunks: [chunk] };
+      }
+    };
+    await writer.addDocuments(items());
     const c0 = performance.now();
     await writer.commit();
     commitSeconds = (performance.now() - c0) / 1000;
@@ -120,7 +125,7 @@ async function main(): Promise<void> {
   const dir = job.dir ?? (await mkdtemp(join(tmpdir(), 'openbook-scale-')));
   const corpus = syntheticCorpus({ numDocs: job.numDocs, seed: job.seed });
   try {
-    const { rawTextBytes, buildSeconds, buildCpuSeconds, commitSeconds } = await build(dir, corpus);
+    const { rawTextBytes, buildSeconds, buildCpuSeconds, commitSeconds } = await build(dir, corpus, job.threads ?? 1);
     // Reader memory is measured in a fresh process: the writer's garbage here would blur it.
     const readerMemoryBytes = measureReaderMemory(dir);
     const o0 = performance.now();

@@ -28,4 +28,14 @@ export interface Analyzer {
    * picking answer sentences). `tokens(t).map(x => x.term)` equals `analyze(t)`.
    */
   tokens(text: string): Token[];
+  /**
+   * Optional index-time fast path, for analyzers in which each token becomes at most one term by
+   * a function of the token alone (English: folded token → possessive, stop words, Porter).
+   * `forEachKey` calls `visit` with each token's key, in order; `termOfKey` gives the key's term
+   * or null (a stop word). Mapping the keys of a text through `termOfKey` and dropping nulls
+   * equals `analyze(text)`. A caller can then cache key → term id and pay one hash lookup per
+   * token (see `src/index/store/term-counter.ts`).
+   */
+  forEachKey?(text: string, visit: (key: string) => void): void;
+  termOfKey?(key: string): string | null;
 }

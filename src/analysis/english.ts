@@ -45,7 +45,7 @@ export class EnglishTermFilter {
     // standing for "stop word" (no token is empty).
     const hit = this.cache.get(folded);
     if (hit !== undefined) return hit === '' ? null : hit;
-    const result = this.compute(folded);
+    const result = this.termOf(folded);
     if (this.stemCacheSize > 0) {
       if (this.cache.size >= this.stemCacheSize) this.cache.clear();
       this.cache.set(folded, result ?? '');
@@ -53,7 +53,8 @@ export class EnglishTermFilter {
     return result;
   }
 
-  private compute(folded: string): string | null {
+  /** As {@link term}, without the cache. */
+  termOf(folded: string): string | null {
     let t = folded;
     const n = t.length;
     // EnglishPossessiveFilter: drop a trailing 's, ’s or ＇s (U+0027, U+2019, U+FF07).
@@ -78,6 +79,17 @@ export class EnglishAnalyzer extends SinkAnalyzer {
     this.filter = new EnglishTermFilter(options.stemCacheSize ?? 50_000);
   }
 
+
+  /** The folded (NFKC + lower-case) tokens of `text`, in order: the keys of {@link termOfKey}. */
+  forEachKey(text: string, visit: (key: string) => void): void {
+    const cur = new TokenCursor(text);
+    while (cur.next()) visit(foldSpan(text, cur.start, cur.end, cur.flags, this.nfkc));
+  }
+
+  /** The term of a folded token, or null for a stop word (uncached). */
+  termOfKey(key: string): string | null {
+    return this.filter.termOf(key);
+  }
 
   protected run(text: string, sink: TermSink): void {
     const cur = new TokenCursor(text);

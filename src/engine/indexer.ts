@@ -13,11 +13,15 @@ import path from 'node:path';
 import { getAnalyzer } from '../analysis/registry.js';
 import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
-import { IndexWriter, readManifest, type IndexConfig } from '../index/index.js';
+import { checkThreads } from '../core/workers.js';
+import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } from '../index/index.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
+
+/** With analysis threads, documents reach the writer in groups of about this many characters (many analysis batches each). */
+const GROUP_CHARS = 8 << 20;
 
 export interface IndexOptions {
   /** Index folder (created when absent). */
@@ -37,6 +41,8 @@ export interface IndexOptions {
   luceneNorms?: boolean;
   /** Treat malformed JSONL lines as errors instead of skipping them. */
   strict?: boolean;
+  /** Analysis threads (`WriterDeps.threads`; default 1 = this thread only). The index is the same for any count. */
+  threads?: number;
   cwd: string;
   now: () => number;
   onProgress?: (p: IndexProgress) => void;
@@ -100,7 +106,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0 });
   }
 
-  const writer = await IndexWriter.open(opts.indexDir, config, { now: opts.now });
+  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads, 'threads');
+  const writer = await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
     const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: 0, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
@@ -108,7 +115,17 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     const walkedSources = new Set<string>();
     let filesDone = 0;
 
-    const put = (doc: Document) => {
+    // Documents to add go to the writer in groups, so its analysis threads get whole batches.
+    let group: DocumentWithChunks[] = [];
+    let groupChars = 0;
+    const flushGroup = async () => {
+      if (group.length === 0) return;
+      const items = group;
+      group = [];
+      groupChars = 0;
+      await writer.addDocuments(items);
+    };
+    const put = async (doc: Document) => {
       seenDocs.add(doc.id);
       const old = writer.getDocument(doc.id);
       if (old && old.contentHash === doc.contentHash && old.source === doc.source) {
@@ -116,7 +133,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
         return;
       }
       const chunks = chunkDocument(doc, chunking);
-      writer.addDocument(doc, chunks);
+      group.push({ doc, chunks });
+      groupChars += doc.text.length;
+      if (threads === 1 || groupChars >= GROUP_CHARS) await flushGroup();
       summary.chunksWritten += chunks.length;
       if (old) summary.updated++;
       else summary.added++;
@@ -150,7 +169,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
             warn(`${doc.source}: duplicate document id ${JSON.stringify(doc.id)}; keeping the first`);
             continue;
           }
-          put(doc);
+          await put(doc);
         }
       } catch (err) {
         if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
@@ -160,6 +179,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       filesDone++;
     }
 
+    await flushGroup();
     // Remove documents whose source lies under the walked paths but was not seen this run.
     const roots = opts.paths.map((p) => toPosix(path.relative(opts.cwd, path.resolve(opts.cwd, p))));
     for (const id of [...writer.documentIds()]) {

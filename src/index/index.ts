@@ -13,7 +13,7 @@ export {
   type IndexCounts,
   type Manifest,
 } from './store/format.js';
-export { IndexWriter, type CommitInfo, type WriterDeps } from './store/writer.js';
+export { IndexWriter, type CommitInfo, type DocumentWithChunks, type WriterDeps } from './store/writer.js';
 export { IndexReader, type IndexStats, type ReaderOptions } from './store/reader.js';
 export { readManifest } from './store/load.js';
 export { SearchPool, DEFAULT_BLOCK_SIZE, type SearchPoolOptions } from './parallel/search-pool.js';

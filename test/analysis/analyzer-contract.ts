@@ -26,6 +26,19 @@ export function analyzerContract(make: () => Analyzer): void {
       }
     });
 
+    it('forEachKey + termOfKey, when the analyzer has them, give analyze()', () => {
+      const a = make();
+      if (a.forEachKey === undefined || a.termOfKey === undefined) return;
+      for (const text of CONTRACT_SAMPLES) {
+        const viaKeys: string[] = [];
+        a.forEachKey(text, (key) => {
+          const t = a.termOfKey!(key);
+          if (t !== null) viaKeys.push(t);
+        });
+        expect(viaKeys).toEqual(a.analyze(text));
+      }
+    });
+
     it('offsets are in order, inside the text, non-empty, and the span shares a character with the term', () => {
       const a = make();
       for (const text of CONTRACT_SAMPLES) {

@@ -4,6 +4,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { CapabilityError } from '../../core/errors.js';
+import { defaultThreads } from '../../core/workers.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
 import { loadCliModels } from '../models.js';
 import { action, colors, intFlag, printJson, resolveIndexDir, useColor } from '../shared.js';
@@ -18,6 +19,7 @@ interface Flags {
   chunk: boolean;
   luceneNorms: boolean;
   strict?: boolean;
+  threads?: string;
   embed?: boolean;
   force?: boolean;
   config?: string;
@@ -40,6 +42,7 @@ export function register(program: Command): void {
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
     .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
     .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
+    .option('--threads <n>', 'analysis threads (default: the available cores, at most 8); the index is the same for any count')
     .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
     .option('--force', 'with --embed: discard stored vectors first (after changing the embedding model)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
@@ -111,6 +114,7 @@ export function register(program: Command): void {
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
             strict: flags.strict,
+            threads: flags.threads === undefined ? defaultThreads() : intFlag('--threads', flags.threads, 1, 1, 256),
             cwd: process.cwd(),
             now: Date.now,
             onProgress,

@@ -17,7 +17,8 @@
  * `documentText.slice(startChar, endChar)`, so overlapping chunks do not store text twice.
  * Term lengths (`docLen`) are stored exactly; Lucene one-byte norms are derived at load time.
  */
-import { deflateRawSync, inflateRawSync, crc32 } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync, crc32 } from 'node:zlib';
 import type { Chunk, Document } from '../../core/types.js';
 import { decodePostings, encodePostings, type PostingsCsr } from '../sparse/postings.js';
 import { ByteReader, ByteWriter } from '../sparse/varint.js';
@@ -26,6 +27,8 @@ export const FORMAT_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 /** Target size of one compressed text block, in characters. */
 export const TEXT_BLOCK_CHARS = 16_384;
+
+const deflateRawAsync = promisify(deflateRaw);
 
 /** A `Document` without its text, as kept in the index. */
 export type DocumentRecord = Omit<Document, 'text'>;
@@ -163,24 +166,23 @@ export interface GenerationInput {
   postings: PostingsCsr;
 }
 
-/** Encodes one generation's files and counts. */
-export function encodeGeneration(input: GenerationInput): { files: Record<FileRole, Uint8Array>; counts: IndexCounts } {
+/**
+ * Encodes one generation's files and counts. Text blocks are deflated on libuv's thread pool
+ * (`zlib.deflateRaw`) while this thread encodes postings, terms and chunk columns, so a commit
+ * uses more than one core; the bytes are those of `deflateRawSync` at the default level.
+ */
+export async function encodeGeneration(input: GenerationInput): Promise<{ files: Record<FileRole, Uint8Array>; counts: IndexCounts }> {
   const numChunks = input.chunks.docIndex.length;
   // texts
   const layout: TextLayout = { blockOffset: [], blockBytes: [], docBlock: [], docStart: [], docEnd: [] };
-  const blocks: Uint8Array[] = [];
+  const compressing: Array<Promise<Buffer>> = [];
   let pending: string[] = [];
   let pendingChars = 0;
-  let offset = 0;
   let textBytes = 0;
   const flush = () => {
     if (pending.length === 0) return;
-    const raw = Buffer.from(pending.join(''), 'utf8');
-    const comp = deflateRawSync(raw);
-    layout.blockOffset.push(offset);
-    layout.blockBytes.push(comp.length);
-    blocks.push(comp);
-    offset += comp.length;
+    compressing.push(deflateRawAsync(Buffer.from(pending.join(''), 'utf8')));
+    layout.blockOffset.push(0); // set below, once the compressed sizes are known
     pending = [];
     pendingChars = 0;
   };
@@ -194,19 +196,44 @@ export function encodeGeneration(input: GenerationInput): { files: Record<FileRo
     if (pendingChars >= TEXT_BLOCK_CHARS) flush();
   }
   flush();
+  // chunks, terms and postings are encoded here while the text blocks compress
+  const { chunks, terms, postings } = encodeIndexFiles(input, numChunks);
+  const blocks = await Promise.all(compressing);
+  let offset = 0;
+  blocks.forEach((b, i) => {
+    layout.blockOffset[i] = offset;
+    layout.blockBytes.push(b.length);
+    offset += b.length;
+  });
   const texts = new Uint8Array(offset);
-  {
-    let p = 0;
-    for (const b of blocks) {
-      texts.set(b, p);
-      p += b.length;
-    }
-  }
+  blocks.forEach((b, i) => texts.set(b, layout.blockOffset[i]));
   // docs
   const docs = deflateRawSync(
     Buffer.from(JSON.stringify({ documents: input.documents, headingPaths: input.headingPaths, textLayout: layout }), 'utf8'),
   );
-  // chunks
+
+  let sumDocLen = 0;
+  let docCount = 0;
+  for (let i = 0; i < numChunks; i++) {
+    sumDocLen += input.chunks.docLen[i];
+    if (input.chunks.docLen[i] > 0) docCount++;
+  }
+  return {
+    files: { postings, terms, chunks, docs, texts },
+    counts: {
+      numDocuments: input.documents.length,
+      numChunks,
+      numTerms: input.terms.length,
+      numPostings: input.postings.chunkIds.length,
+      sumDocLen,
+      docCount,
+      textBytes,
+    },
+  };
+}
+
+/** The chunk-column, term-dictionary and postings files of a generation. */
+function encodeIndexFiles(input: GenerationInput, numChunks: number): { chunks: Uint8Array; terms: Uint8Array; postings: Uint8Array } {
   const cw = new ByteWriter(numChunks * 12 + 16);
   cw.varint(numChunks);
   for (const name of COLUMN_NAMES) {
@@ -232,25 +259,7 @@ export function encodeGeneration(input: GenerationInput): { files: Record<FileRo
   }
   const terms = deflateRawSync(tw.finish());
   const postings = encodePostings(input.postings, numChunks);
-
-  let sumDocLen = 0;
-  let docCount = 0;
-  for (let i = 0; i < numChunks; i++) {
-    sumDocLen += input.chunks.docLen[i];
-    if (input.chunks.docLen[i] > 0) docCount++;
-  }
-  return {
-    files: { postings, terms, chunks, docs, texts },
-    counts: {
-      numDocuments: input.documents.length,
-      numChunks,
-      numTerms: input.terms.length,
-      numPostings: input.postings.chunkIds.length,
-      sumDocLen,
-      docCount,
-      textBytes,
-    },
-  };
+  return { chunks, terms, postings };
 }
 
 /** CRC-32 of `data` (zlib polynomial). */

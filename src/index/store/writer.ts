@@ -40,8 +40,10 @@ import {
   type IndexConfig,
   type Manifest,
 } from './format.js';
+import { AnalysisPool } from './analysis-pool.js';
 import { acquireWriteLock, type WriteLock } from './lock.js';
 import { loadGeneration } from './load.js';
+import { ChunkTermCounter, TermDictionary, type CountedChunks } from './term-counter.js';
 
 /** What `commit()` reports. */
 export interface CommitInfo {
@@ -64,6 +66,13 @@ export interface WriterDeps {
   now: () => number;
   /** The analyzer to use; by default `getAnalyzer(config.analyzer)`. Its name must equal the index's analyzer. */
   analyzer?: Analyzer;
+  /**
+   * Threads `addDocuments` analyses chunks on (default 1: the writer's own thread, no workers).
+   * With more, that many worker threads each run the registry analyzer of the index, started on
+   * the first call with more than one batch of text (~512K characters); a custom `analyzer`
+   * instance always runs on the writer's thread. The index built is the same either way.
+   */
+  threads?: number;
 }
 
 interface ChunkEntry {
@@ -74,9 +83,14 @@ interface ChunkEntry {
   endLine: number;
   page: number;
   headingPath: string[];
-  /** Writer-local term ids, distinct, and their frequencies in the chunk. */
-  termIds: Uint32Array;
-  termFreqs: Uint32Array;
+  /**
+   * The chunk's distinct writer term ids are `ids[start .. end)` with frequencies `tfs[start .. end)`;
+   * the arrays may be shared with the other chunks analysed in the same batch.
+   */
+  ids: Uint32Array;
+  tfs: Uint32Array;
+  start: number;
+  end: number;
   docLen: number;
 }
 
@@ -85,6 +99,26 @@ interface DocEntry {
   text: string;
   chunks: ChunkEntry[];
 }
+
+/** A document validated by `addDocuments`, waiting for its chunks' analysis. */
+interface PreparedDoc {
+  doc: Document;
+  record: DocumentRecord;
+  chunks: Chunk[];
+}
+
+/** One document and its chunks, as `addDocument` takes them. */
+export interface DocumentWithChunks {
+  doc: Document;
+  chunks: Chunk[];
+}
+
+/**
+ * `addDocuments` sends chunk texts to the analysis workers in batches of about this many
+ * characters (and ≥ 1 chunk): large enough that message passing is a small part of the cost,
+ * small enough that several batches per worker keep both cores busy.
+ */
+const BATCH_CHARS = 1 << 19;
 
 function toRecord(doc: Document): DocumentRecord {
   const rec: Partial<Document> = { ...doc };
@@ -97,8 +131,9 @@ const recordKey = (r: DocumentRecord): string => JSON.stringify(r);
 
 export class IndexWriter {
   private readonly docs = new Map<string, DocEntry>();
-  private readonly termIndex = new Map<string, number>();
-  private readonly termList: string[] = [];
+  private readonly dict = new TermDictionary();
+  private readonly counter: ChunkTermCounter;
+  private pool: AnalysisPool | null = null;
   private generation: number;
   private committedAt: number;
   private isDirty: boolean;
@@ -117,6 +152,7 @@ export class IndexWriter {
     this.generation = generation;
     this.committedAt = committedAt;
     this.isDirty = generation === 0; // a new index commits once even when empty
+    this.counter = new ChunkTermCounter(analyzer, this.dict);
   }
 
   /**
@@ -189,29 +225,80 @@ export class IndexWriter {
    */
   addDocument(doc: Document, chunks: Chunk[]): void {
     this.assertOpen();
-    const old = this.docs.get(doc.id);
-    const record = toRecord(doc);
-    if (old && old.record.contentHash === doc.contentHash && old.text === doc.text) {
-      if (recordKey(old.record) !== recordKey(record)) {
-        old.record = record;
-        this.isDirty = true;
+    const prep = this.prepare(doc, chunks, this.docs.get(doc.id));
+    if (prep === null) return;
+    this.apply(prep, this.counter.countAll(chunks.map((c) => c.text)), 0);
+  }
+
+  /**
+   * Adds or replaces many documents: the same result, in the same index order, as calling
+   * {@link addDocument} for each in turn, with chunk analysis spread over `deps.threads` worker
+   * threads (see {@link WriterDeps.threads}). Resolves when every document is in; on an invalid
+   * document it rejects with addDocument's error after adding the documents before it.
+   * @param onProgress called with the number of documents added so far by this call
+   * @throws InvalidParameterError as addDocument; Error when an analysis worker fails (documents
+   *   not yet added are then not added)
+   */
+  async addDocuments(items: Iterable<DocumentWithChunks>, onProgress?: (added: number) => void): Promise<void> {
+    this.assertOpen();
+    const threads = this.deps.analyzer === undefined ? (this.deps.threads ?? 1) : 1;
+    let added = 0;
+    if (threads <= 1) {
+      for (const { doc, chunks } of items) {
+        this.addDocument(doc, chunks);
+        onProgress?.(++added);
       }
       return;
     }
-    const entries: ChunkEntry[] = [];
-    chunks.forEach((ch, i) => {
-      const where = `chunk ${i} of document ${JSON.stringify(doc.id)}`;
-      if (ch.docId !== doc.id) throw new InvalidParameterError(`${where} has docId ${JSON.stringify(ch.docId)}`);
-      if (ch.ordinal !== i) throw new InvalidParameterError(`${where} has ordinal ${ch.ordinal}; chunks must be given in order`);
-      if (ch.id !== `${doc.id}#${i}`) throw new InvalidParameterError(`${where} has id ${JSON.stringify(ch.id)}, expected "${doc.id}#${i}"`);
-      if (!(ch.startChar >= 0 && ch.startChar <= ch.endChar && ch.endChar <= doc.text.length) || doc.text.slice(ch.startChar, ch.endChar) !== ch.text) {
-        throw new InvalidParameterError(`${where}: text is not document.text.slice(${ch.startChar}, ${ch.endChar})`);
+    const queue: Array<{ docs: PreparedDoc[]; counted: Promise<CountedChunks> }> = [];
+    // Documents validated in this call but not applied yet: the newest of each id, for the no-op check.
+    const waiting = new Map<string, PreparedDoc>();
+    let docs: PreparedDoc[] = [];
+    let texts: string[] = [];
+    let chars = 0;
+    const send = () => {
+      const pool = (this.pool ??= new AnalysisPool(this.config.analyzer, threads, (t) => this.dict.idOf(t)));
+      queue.push({ docs, counted: pool.analyze(texts) });
+      docs = [];
+      texts = [];
+      chars = 0;
+    };
+    const applyOldest = async () => {
+      const b = queue.shift()!;
+      const counted = await b.counted;
+      let chunk = 0;
+      for (const d of b.docs) {
+        this.apply(d, counted, chunk);
+        chunk += d.chunks.length;
+        if (waiting.get(d.doc.id) === d) waiting.delete(d.doc.id);
+        onProgress?.(++added);
       }
-      entries.push(this.analyzeChunk(ch));
-    });
-    if (old) this.docs.delete(doc.id);
-    this.docs.set(doc.id, { record, text: doc.text, chunks: entries });
-    this.isDirty = true;
+    };
+    try {
+      for (const { doc, chunks } of items) {
+        const newer = waiting.get(doc.id);
+        const prep = this.prepare(doc, chunks, newer === undefined ? this.docs.get(doc.id) : { record: newer.record, text: newer.doc.text }, newer);
+        if (prep === null) continue;
+        waiting.set(doc.id, prep);
+        docs.push(prep);
+        for (const c of chunks) {
+          texts.push(c.text);
+          chars += c.text.length;
+        }
+        if (chars >= BATCH_CHARS) {
+          send();
+          while (queue.length >= 2 * threads) await applyOldest();
+        }
+      }
+    } finally {
+      // The last, partial batch — also when a later document was invalid: everything before it
+      // goes in. Less than one batch in all (no workers yet) is counted on this thread.
+      if (docs.length > 0) {
+        if (this.pool === null && queue.length === 0) queue.push({ docs, counted: Promise.resolve(this.counter.countAll(texts)) });
+        else send();
+      }
+      while (queue.length > 0) await applyOldest();
+    }
   }
 
   /** Removes a document and its chunks; false when there was none. */
@@ -232,7 +319,7 @@ export class IndexWriter {
       return { changed: false, generation: this.generation, committedAt: this.committedAt, ...this.currentCounts(), bytesWritten: 0 };
     }
     const input = this.buildGeneration();
-    const { files, counts } = encodeGeneration(input);
+    const { files, counts } = await encodeGeneration(input);
     const gen = this.generation + 1;
     const entries = {} as Record<FileRole, FileEntry>;
     let bytesWritten = 0;
@@ -265,11 +352,15 @@ export class IndexWriter {
     };
   }
 
-  /** Releases the lock without committing. Idempotent. */
+  /** Stops the analysis workers and releases the lock without committing. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.lock.release();
+    try {
+      await this.pool?.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   // ------------------------------------------------------------------ internals
@@ -278,54 +369,71 @@ export class IndexWriter {
     if (this.closed) throw new InvalidParameterError(`the writer of ${this.dir} is closed`);
   }
 
-  private termIdOf(term: string): number {
-    let id = this.termIndex.get(term);
-    if (id === undefined) {
-      id = this.termList.length;
-      this.termList.push(term);
-      this.termIndex.set(term, id);
+  /**
+   * Validates `doc` and its chunks against `old` (the stored document, or the newest one waiting
+   * in `addDocuments`). Returns null when nothing needs analysing: identical content (a changed
+   * record is updated in place on `pending`, or on the stored document).
+   */
+  private prepare(doc: Document, chunks: Chunk[], old: { record: DocumentRecord; text: string } | undefined, pending?: PreparedDoc): PreparedDoc | null {
+    const record = toRecord(doc);
+    if (old && old.record.contentHash === doc.contentHash && old.text === doc.text) {
+      if (recordKey(old.record) !== recordKey(record)) {
+        if (pending) pending.record = record;
+        else old.record = record;
+        this.isDirty = true;
+      }
+      return null;
     }
-    return id;
+    chunks.forEach((ch, i) => {
+      const where = `chunk ${i} of document ${JSON.stringify(doc.id)}`;
+      if (ch.docId !== doc.id) throw new InvalidParameterError(`${where} has docId ${JSON.stringify(ch.docId)}`);
+      if (ch.ordinal !== i) throw new InvalidParameterError(`${where} has ordinal ${ch.ordinal}; chunks must be given in order`);
+      if (ch.id !== `${doc.id}#${i}`) throw new InvalidParameterError(`${where} has id ${JSON.stringify(ch.id)}, expected "${doc.id}#${i}"`);
+      if (!(ch.startChar >= 0 && ch.startChar <= ch.endChar && ch.endChar <= doc.text.length) || doc.text.slice(ch.startChar, ch.endChar) !== ch.text) {
+        throw new InvalidParameterError(`${where}: text is not document.text.slice(${ch.startChar}, ${ch.endChar})`);
+      }
+    });
+    return { doc, record, chunks };
   }
 
-  private analyzeChunk(ch: Chunk): ChunkEntry {
-    const terms = this.analyzer.analyze(ch.text);
-    const tf = new Map<number, number>();
-    for (const t of terms) {
-      const id = this.termIdOf(t);
-      tf.set(id, (tf.get(id) ?? 0) + 1);
+  /** Stores a prepared document whose chunks are counted chunks `first, first + 1, …` of `counted`. */
+  private apply(prep: PreparedDoc, counted: CountedChunks, first: number): void {
+    const entries: ChunkEntry[] = new Array(prep.chunks.length);
+    for (let i = 0; i < prep.chunks.length; i++) {
+      const ch = prep.chunks[i];
+      const k = first + i;
+      entries[i] = {
+        ordinal: ch.ordinal,
+        startChar: ch.startChar,
+        endChar: ch.endChar,
+        startLine: ch.startLine,
+        endLine: ch.endLine,
+        page: ch.page ?? 0,
+        headingPath: ch.headingPath,
+        ids: counted.ids,
+        tfs: counted.tfs,
+        start: k === 0 ? 0 : counted.ends[k - 1],
+        end: counted.ends[k],
+        docLen: counted.docLens[k],
+      };
     }
-    const termIds = new Uint32Array(tf.size);
-    const termFreqs = new Uint32Array(tf.size);
-    let i = 0;
-    for (const [id, f] of tf) {
-      termIds[i] = id;
-      termFreqs[i++] = f;
-    }
-    return {
-      ordinal: ch.ordinal,
-      startChar: ch.startChar,
-      endChar: ch.endChar,
-      startLine: ch.startLine,
-      endLine: ch.endLine,
-      page: ch.page ?? 0,
-      headingPath: ch.headingPath,
-      termIds,
-      termFreqs,
-      docLen: terms.length,
-    };
+    const id = prep.doc.id;
+    if (this.docs.has(id)) this.docs.delete(id);
+    this.docs.set(id, { record: prep.record, text: prep.doc.text, chunks: entries });
+    this.isDirty = true;
   }
 
   private currentCounts(): { numDocuments: number; numChunks: number; numTerms: number; numPostings: number } {
     let numChunks = 0;
     let numPostings = 0;
-    const live = new Uint8Array(this.termList.length);
+    const live = new Uint8Array(this.dict.size);
     let numTerms = 0;
     for (const d of this.docs.values()) {
       numChunks += d.chunks.length;
       for (const c of d.chunks) {
-        numPostings += c.termIds.length;
-        for (const id of c.termIds) {
+        numPostings += c.end - c.start;
+        for (let i = c.start; i < c.end; i++) {
+          const id = c.ids[i];
           if (live[id] === 0) {
             live[id] = 1;
             numTerms++;
@@ -344,7 +452,7 @@ export class IndexWriter {
     const cols = emptyChunkColumns(numChunks);
     const headingPaths: string[][] = [];
     const headingIds = new Map<string, number>();
-    const docFreq = new Uint32Array(this.termList.length);
+    const docFreq = new Uint32Array(this.dict.size);
     let c = 0;
     docList.forEach((d, di) => {
       for (const ch of d.chunks) {
@@ -364,16 +472,16 @@ export class IndexWriter {
           headingIds.set(key, hid);
         }
         cols.headingPathId[c] = hid;
-        for (const id of ch.termIds) docFreq[id]++;
+        for (let i = ch.start; i < ch.end; i++) docFreq[ch.ids[i]]++;
         c++;
       }
     });
     // Live terms sorted by UTF-16 code units (the order binary search in the reader uses).
     const liveIds: number[] = [];
     for (let id = 0; id < docFreq.length; id++) if (docFreq[id] > 0) liveIds.push(id);
-    const list = this.termList;
+    const list = this.dict.terms;
     liveIds.sort((a, b) => (list[a] < list[b] ? -1 : list[a] > list[b] ? 1 : 0));
-    const newId = new Int32Array(this.termList.length).fill(-1);
+    const newId = new Int32Array(this.dict.size).fill(-1);
     const offsets = new Uint32Array(liveIds.length + 1);
     let numPostings = 0;
     let maxTf = 0;
@@ -389,12 +497,14 @@ export class IndexWriter {
     c = 0;
     for (const d of docList) {
       for (const ch of d.chunks) {
-        for (let i = 0; i < ch.termIds.length; i++) {
-          const t = newId[ch.termIds[i]];
+        const { ids, tfs } = ch;
+        for (let i = ch.start; i < ch.end; i++) {
+          const t = newId[ids[i]];
           const p = cursor[t]++;
           chunkIds[p] = c; // chunks visited in ascending order: postings come out sorted
-          freqs[p] = ch.termFreqs[i];
-          if (ch.termFreqs[i] > maxTf) maxTf = ch.termFreqs[i];
+          const tf = tfs[i];
+          freqs[p] = tf;
+          if (tf > maxTf) maxTf = tf;
         }
         c++;
       }
@@ -416,23 +526,20 @@ export class IndexWriter {
   private restore(g: Awaited<ReturnType<typeof loadGeneration>>['data']): void {
     const numChunks = g.chunks.docIndex.length;
     // terms keep their dictionary ids as writer ids
-    for (const t of g.terms) this.termIdOf(t);
-    // invert postings into per-chunk lists
-    const distinct = new Uint32Array(numChunks);
+    for (const t of g.terms) this.dict.idOf(t);
+    // invert postings into one forward index: chunk c's terms are at [starts[c], starts[c + 1])
     const { offsets, chunkIds, termFreqs } = g.postings;
-    for (let p = 0; p < chunkIds.length; p++) distinct[chunkIds[p]]++;
-    const ids: Uint32Array[] = [];
-    const tfs: Uint32Array[] = [];
-    for (let c = 0; c < numChunks; c++) {
-      ids.push(new Uint32Array(distinct[c]));
-      tfs.push(new Uint32Array(distinct[c]));
-    }
-    const fill = new Uint32Array(numChunks);
+    const starts = new Uint32Array(numChunks + 1);
+    for (let p = 0; p < chunkIds.length; p++) starts[chunkIds[p] + 1]++;
+    for (let c = 0; c < numChunks; c++) starts[c + 1] += starts[c];
+    const ids = new Uint32Array(chunkIds.length);
+    const tfs = new Uint32Array(chunkIds.length);
+    const fill = starts.slice(0, numChunks);
     for (let t = 0; t < g.terms.length; t++) {
       for (let p = offsets[t]; p < offsets[t + 1]; p++) {
-        const c = chunkIds[p];
-        ids[c][fill[c]] = t;
-        tfs[c][fill[c]++] = termFreqs[p];
+        const at = fill[chunkIds[p]]++;
+        ids[at] = t;
+        tfs[at] = termFreqs[p];
       }
     }
     const blockCache = new Map<number, string>();
@@ -457,8 +564,10 @@ export class IndexWriter {
         endLine: cols.endLine[c],
         page: cols.page[c],
         headingPath: g.headingPaths[cols.headingPathId[c]],
-        termIds: ids[c],
-        termFreqs: tfs[c],
+        ids,
+        tfs,
+        start: starts[c],
+        end: starts[c + 1],
         docLen: cols.docLen[c],
       });
     }
