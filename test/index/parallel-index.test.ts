@@ -36,7 +36,7 @@ async function build(items: DocumentWithChunks[], analyzer: string, threads: num
   const { dir, cleanup } = await tempDir();
   cleanups.push(cleanup);
   const writer = await IndexWriter.open(dir, { analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true }, { now: stepClock(), threads });
-  let usedWorkers = false;
+  let usedWorkers: boolean;
   try {
     if (threads === 1) for (const { doc, chunks } of items) writer.addDocument(doc, chunks);
     else await writer.addDocuments(items);
