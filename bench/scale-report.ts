@@ -14,6 +14,8 @@ export interface ScaleReport {
   numQueries: number;
   passes: number;
   topK: number;
+  /** Analysis threads of the writer during the builds (absent in results from before threads). */
+  threads?: number;
   points: ScalePoint[];
 }
 
@@ -110,7 +112,7 @@ export function formatScale(r: ScaleReport): string {
     String(p.reps),
   ]);
   return [
-    `Synthetic corpus (seed ${r.seed}; Zipf s = 1 over 500,000 words, log-normal lengths with median 100 tokens, σ = 0.7); ${r.numQueries} queries of each kind, top-${r.topK}, ${r.passes} passes per process, single-threaded.`,
+    `Synthetic corpus (seed ${r.seed}; Zipf s = 1 over 500,000 words, log-normal lengths with median 100 tokens, σ = 0.7); ${r.numQueries} queries of each kind, top-${r.topK}, ${r.passes} passes per process, queries single-threaded; index built with ${r.threads ?? 1} analysis thread${(r.threads ?? 1) === 1 ? '' : 's'}.`,
     describeEnvironment(r.environment, Math.max(...r.points.map((p) => p.reps))) + ' (the reps column says how many builds each row is the median of).',
     '',
     toMarkdown(

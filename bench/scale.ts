@@ -1,9 +1,10 @@
 /**
  * Scale curve of openbook's BM25 on the seeded synthetic corpus (bench/synthetic.ts):
  *
- *   npm run bench:scale [-- --sizes 10000,100000,1000000 --reps 3 --queries 1000 --passes 3]
+ *   npm run bench:scale [-- --sizes 10000,100000,1000000 --reps 3 --queries 1000 --passes 3 --threads N]
  *
- * For each size: index time, peak RSS, reader memory, index bytes on disk, and query latency
+ * `--threads` sets the writer's analysis threads (default: the available cores, at most 8;
+ * queries stay single-threaded). For each size: index time, peak RSS, reader memory, index bytes on disk, and query latency
  * p50/p99 (top-100, single-threaded) for 3-term queries and for 1–8-term queries. Each size is
  * built `reps` times in fresh processes (sizes ≥ 1M once unless `--reps-large` says otherwise),
  * each process times `passes` passes over the queries; medians are reported. Writes
@@ -15,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { defaultThreads } from '../src/core/workers.js';
 import { formatReport, type BenchReport } from './report.js';
 import type { ScaleJob, ScaleResult } from './scale-child.js';
 import { f2, f3, formatScale, latencySvg, MB, sizeLabel, targetsTable, type ScalePoint, type ScaleReport } from './scale-report.js';
@@ -24,11 +26,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCALE_CHILD = fileURLToPath(new URL('./scale-child.ts', import.meta.url));
 
 function parseArgs(argv: string[]) {
-  const a = { sizes: [10_000, 100_000, 1_000_000], reps: 3, repsLarge: 1, queries: 1000, passes: 3, seed: 42, docsOnly: false };
+  const a = { sizes: [10_000, 100_000, 1_000_000], reps: 3, repsLarge: 1, queries: 1000, passes: 3, seed: 42, docsOnly: false, threads: defaultThreads() };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => argv[++i] ?? '';
     if (k === '--sizes') a.sizes = v().split(',').map(Number);
+    else if (k === '--threads') a.threads = Number(v());
     else if (k === '--reps') a.reps = Number(v());
     else if (k === '--reps-large') a.repsLarge = Number(v());
     else if (k === '--queries') a.queries = Number(v());
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
     const reps = numDocs >= 1_000_000 ? a.repsLarge : a.reps;
     const results: ScaleResult[] = [];
     for (let rep = 0; rep < reps; rep++) {
-      const job: ScaleJob = { numDocs, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100 };
+      const job: ScaleJob = { numDocs, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100, threads: a.threads };
       const r = await runChild<ScaleResult>(JSON.stringify(job), { script: SCALE_CHILD, maxOldSpaceMb: 16_000 });
       process.stderr.write(
         `${sizeLabel(numDocs)} rep ${rep + 1}: build ${f2(r.buildSeconds)} s (CPU ${f2(r.buildCpuSeconds)} s), 3-term p50 ${f3(r.threeTerm.p50Ms)} ms p99 ${f3(r.threeTerm.p99Ms)} ms, peak RSS ${f2(r.peakRssBytes / MB)} MB\n`,
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
       points.sort((x, y) => x.numDocs - y.numDocs);
     }
   }
-  const report: ScaleReport = { environment: env, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100, points };
+  const report: ScaleReport = { environment: env, seed: a.seed, numQueries: a.queries, passes: a.passes, topK: 100, threads: a.threads, points };
   process.stdout.write(formatScale(report) + '\n');
   await mkdir(`${ROOT}bench/results`, { recursive: true });
   await writeFile(resultsFile, JSON.stringify(report, null, 2) + '\n');
