@@ -477,10 +477,14 @@ export class IndexWriter {
       }
     });
     // Live terms sorted by UTF-16 code units (the order binary search in the reader uses).
-    const liveIds: number[] = [];
-    for (let id = 0; id < docFreq.length; id++) if (docFreq[id] > 0) liveIds.push(id);
+    // Array.prototype.sort without a comparator orders strings by UTF-16 code units natively,
+    // several times faster than a comparator over ids for millions of terms; the dictionary then
+    // gives each sorted term its writer id back.
     const list = this.dict.terms;
-    liveIds.sort((a, b) => (list[a] < list[b] ? -1 : list[a] > list[b] ? 1 : 0));
+    const sortedTerms: string[] = [];
+    for (let id = 0; id < docFreq.length; id++) if (docFreq[id] > 0) sortedTerms.push(list[id]);
+    sortedTerms.sort();
+    const liveIds = sortedTerms.map((t) => this.dict.idOf(t));
     const newId = new Int32Array(this.dict.size).fill(-1);
     const offsets = new Uint32Array(liveIds.length + 1);
     let numPostings = 0;
@@ -517,7 +521,7 @@ export class IndexWriter {
       documentTexts: docList.map((d) => d.text),
       headingPaths,
       chunks: cols,
-      terms: liveIds.map((id) => list[id]),
+      terms: sortedTerms,
       postings,
     };
   }
