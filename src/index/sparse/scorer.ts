@@ -128,6 +128,8 @@ export class TermAtATimeScorer {
 
   private readonly maxScoreAbovePostings: number;
   private readonly denseScan: boolean | undefined;
+  /** The last top-k collector, reused while queries ask for the same k (results() leaves it empty). */
+  private top: TopK | null = null;
   /** queryTerms' scratch: position j of the query → its slot in `ids`, or −1 when absent. */
   private readonly slotOf: number[] = [];
   /** Per bucket of {@link KTH_BUCKETS}: each term's k′-th largest impact, −1 until computed. */
@@ -177,6 +179,13 @@ export class TermAtATimeScorer {
   searchExhaustive(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
     const { sim, params } = this.check(opts);
     return this.runExhaustive(terms, opts.topK, sim, params);
+  }
+
+  /** An empty top-k collector for `topK`. */
+  private collector(topK: number): TopK {
+    let top = this.top;
+    if (top === null || top.topK !== topK || top.size !== 0) top = this.top = new TopK(topK);
+    return top;
   }
 
   private check(opts: SearchOptions): { sim: Similarity; params: SimilarityParams } {
@@ -238,7 +247,7 @@ export class TermAtATimeScorer {
       const weight = sim.queryWeight(qtfs[q], sim.idf(docFreq, ix.docCount));
       numTouched = this.accumulateTerm(id, weight, sim, params, avgdl, normTable, numTouched);
     }
-    const top = new TopK(topK);
+    const top = this.collector(topK);
     const { scores, seen, touched } = this;
     for (let i = 0; i < numTouched; i++) {
       const c = touched[i];
@@ -378,7 +387,7 @@ export class TermAtATimeScorer {
     // A chunk whose float32 score is ≥ θ₀ has a double sum ≥ θ₀·(1 − 2⁻²³) (rounding to float32
     // moves a value by at most 2⁻²⁴ of itself), so that is the cheap pre-test.
     const floor = theta0 > 0 ? theta0 * (1 - 2 ** -23) : Number.MIN_VALUE;
-    const top = new TopK(topK);
+    const top = this.collector(topK);
     let theta = theta0 > 0 ? theta0 : -Infinity;
     if (dense) {
       for (let c = 0, n = ix.numChunks; c < n; c++) {
@@ -464,7 +473,7 @@ export class TermAtATimeScorer {
     const contrib = new Float64Array(n); // by query-term position, for the canonical sum
     const stamp = new Int32Array(n).fill(-1); // contrib[q] is for chunk stamp[q]
 
-    const top = new TopK(topK);
+    const top = this.collector(topK);
     let theta = -Infinity;
     let firstEssential = 0;
     const NONE = 0xffffffff;
