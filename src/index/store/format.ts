@@ -168,20 +168,21 @@ export interface GenerationInput {
 
 /**
  * Encodes one generation's files and counts. Text blocks are deflated on libuv's thread pool
- * (`zlib.deflateRaw`) while this thread encodes postings, terms and chunk columns, so a commit
- * uses more than one core; the bytes are those of `deflateRawSync` at the default level.
+ * (`zlib.deflateRaw`, {@link DEFLATE_LANES} blocks at a time: each stream holds ~300 KB of zlib
+ * state, so memory stays bounded), so a commit uses more than one core; the bytes are those of
+ * `deflateRawSync` at the default level.
  */
 export async function encodeGeneration(input: GenerationInput): Promise<{ files: Record<FileRole, Uint8Array>; counts: IndexCounts }> {
   const numChunks = input.chunks.docIndex.length;
   // texts
   const layout: TextLayout = { blockOffset: [], blockBytes: [], docBlock: [], docStart: [], docEnd: [] };
-  const compressing: Array<Promise<Buffer>> = [];
+  const blockParts: string[][] = [];
   let pending: string[] = [];
   let pendingChars = 0;
   let textBytes = 0;
   const flush = () => {
     if (pending.length === 0) return;
-    compressing.push(deflateRawAsync(Buffer.from(pending.join(''), 'utf8')));
+    blockParts.push(pending);
     layout.blockOffset.push(0); // set below, once the compressed sizes are known
     pending = [];
     pendingChars = 0;
@@ -196,9 +197,10 @@ export async function encodeGeneration(input: GenerationInput): Promise<{ files:
     if (pendingChars >= TEXT_BLOCK_CHARS) flush();
   }
   flush();
-  // chunks, terms and postings are encoded here while the text blocks compress
+  const compressing = deflateBlocks(blockParts);
+  // chunks, terms and postings are encoded here while the first text blocks compress
   const { chunks, terms, postings } = encodeIndexFiles(input, numChunks);
-  const blocks = await Promise.all(compressing);
+  const blocks = await compressing;
   let offset = 0;
   blocks.forEach((b, i) => {
     layout.blockOffset[i] = offset;
@@ -230,6 +232,23 @@ export async function encodeGeneration(input: GenerationInput): Promise<{ files:
       textBytes,
     },
   };
+}
+
+/** Text blocks compressed at once on libuv's thread pool (its default size is 4). */
+export const DEFLATE_LANES = 4;
+
+/** Raw-deflates each block (its parts joined, UTF-8), {@link DEFLATE_LANES} at a time; results in block order. */
+async function deflateBlocks(parts: readonly string[][]): Promise<Buffer[]> {
+  const out = new Array<Buffer>(parts.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < parts.length) {
+      const i = next++;
+      out[i] = await deflateRawAsync(Buffer.from(parts[i].join(''), 'utf8'));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, parts.length) }, lane));
+  return out;
 }
 
 /** The chunk-column, term-dictionary and postings files of a generation. */
