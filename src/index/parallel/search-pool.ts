@@ -18,7 +18,9 @@
  *
  * **Scheduling.** A batch is cut into blocks of consecutive queries (at most `blockSize`,
  * default 64, and small enough that every worker gets one). Blocks wait in one FIFO queue shared
- * by all batches; an idle worker takes the next block, so a slow block holds up only its worker.
+ * by all batches; each worker holds at most two (one running, the next at hand, so it does not
+ * wait while this thread decodes its answer) and takes another when it answers, so a slow block
+ * holds up only its worker and the one block queued behind it.
  * Results of a block cross back as three transferred typed arrays (see `protocol.ts`) and are
  * written into the batch's result array at the block's offset: output order is input order.
  *
@@ -44,6 +46,9 @@ import type { SearchRequest, SearchWorkerData, WireError, WorkerReply } from './
 
 /** Default (largest) number of queries handed to a worker at once. */
 export const DEFAULT_BLOCK_SIZE = 64;
+
+/** Blocks posted to one worker ahead of its answers. */
+const MAX_IN_FLIGHT = 2;
 
 export interface SearchPoolOptions {
   /** Number of worker threads, an integer in [1, 256] (see `checkThreads`). */
@@ -82,7 +87,8 @@ interface PoolWorker {
   worker: Worker;
   /** 0-based. */
   n: number;
-  busy: Block | null;
+  /** Blocks posted and not yet answered, oldest first (a worker answers in order). */
+  inFlight: Block[];
 }
 
 /** Rebuilds a worker's error in this thread, as the same class when the code is one we throw. */
@@ -217,23 +223,30 @@ export class SearchPool {
     });
   }
 
-  /** Hands queued blocks to idle workers. */
+  /**
+   * Hands queued blocks to workers: first one to every idle worker, then a second to each, so
+   * a worker has its next block at hand while this thread decodes its last answer.
+   */
   private dispatch(): void {
-    for (const w of this.workers) {
-      if (this.queue.length === 0) return;
-      if (w.busy !== null) continue;
-      const block = this.queue.shift()!;
-      w.busy = block;
-      w.worker.ref();
-      w.worker.postMessage(block.request);
+    for (let depth = 1; depth <= MAX_IN_FLIGHT; depth++) {
+      for (const w of this.workers) {
+        if (this.queue.length === 0) return;
+        if (w.inFlight.length >= depth) continue;
+        const block = this.queue.shift()!;
+        if (w.inFlight.length === 0) w.worker.ref();
+        w.inFlight.push(block);
+        w.worker.postMessage(block.request);
+      }
     }
   }
 
   private onReply(w: PoolWorker, m: WorkerReply): void {
-    const block = w.busy;
-    if (block === null || (m.type !== 'result' && m.type !== 'failed') || m.id !== block.id) return;
-    w.busy = null;
-    w.worker.unref();
+    const block = w.inFlight[0];
+    if (block === undefined || (m.type !== 'result' && m.type !== 'failed') || m.id !== block.id) return;
+    w.inFlight.shift();
+    if (w.inFlight.length === 0) w.worker.unref();
+    // Keep the worker busy before spending time on decoding.
+    this.dispatch();
     const { batch } = block;
     if (!batch.settled) {
       if (m.type === 'failed') {
@@ -251,7 +264,6 @@ export class SearchPool {
         }
       }
     }
-    this.dispatch();
   }
 
   /** Rejects `batch` and drops its queued blocks. */
@@ -264,16 +276,16 @@ export class SearchPool {
   private failAll(err: Error): void {
     const batches = new Set<Batch>();
     for (const b of this.queue) batches.add(b.batch);
-    for (const w of this.workers) if (w.busy !== null) batches.add(w.busy.batch);
+    for (const w of this.workers) for (const b of w.inFlight) batches.add(b.batch);
     this.queue.length = 0;
-    for (const w of this.workers) w.busy = null;
+    for (const w of this.workers) w.inFlight.length = 0;
     for (const b of batches) if (!b.settled) this.settle(b, err);
   }
 
   private onDeath(w: PoolWorker, what: string): void {
     if (this.closing !== null || this.broken !== null) return;
-    const running = w.busy;
-    const during = running === null ? 'while idle' : `while running ${blockRange(running)}`;
+    const running = w.inFlight[0];
+    const during = running === undefined ? 'while idle' : `while running ${blockRange(running)}`;
     this.broken = new OpenbookError(
       'SEARCH_WORKER_FAILED',
       `search worker ${w.n} of ${this.workers.length} on index ${this.dir} ${what} ${during}; the pool is closed, open a new one`,
@@ -303,7 +315,7 @@ async function startAll(dir: string, generation: number, threads: number): Promi
   const waits: Promise<StartFailure | null>[] = [];
   for (let n = 0; n < threads; n++) {
     const worker = startWorker('./search-worker.js', import.meta.url, { dir, generation } satisfies SearchWorkerData);
-    workers.push({ worker, n, busy: null });
+    workers.push({ worker, n, inFlight: [] });
     waits.push(
       new Promise<StartFailure | null>((resolve) => {
         const done = (r: StartFailure | null) => {
