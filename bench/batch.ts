@@ -6,7 +6,7 @@
  *
  * Each side runs warm-up passes over the queries, then the query list repeated `passes` times
  * (chosen so the serial side takes about `--seconds`): serially in a loop, and as one batch on the
- * pool; both keep all result lists. Both are wall clock from the first query to the last result; worker start-up is reported
+ * pool (`searchBatch`, then `searchBatchPacked` as the eval runner uses it); all keep their results. Both are wall clock from the first query to the last result; worker start-up is reported
  * apart. The threaded results of the first pass are checked equal to the serial ones.
  * Run on an idle machine (the load average is printed).
  */
@@ -61,12 +61,16 @@ t = performance.now();
 const pool = await SearchPool.open(index.dir, { threads, generation: reader.stats().generation });
 const startSeconds = (performance.now() - t) / 1000;
 let threadedSeconds: number;
+let packedSeconds: number;
 let equal: boolean;
 try {
   equal = isDeepStrictEqual(await pool.searchBatch(queries, opts), serialFirst); // warm-up pass, checked
   t = performance.now();
   await pool.searchBatch(batch, opts);
   threadedSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  await pool.searchBatchPacked(batch, opts);
+  packedSeconds = (performance.now() - t) / 1000;
 } finally {
   await pool.close();
 }
@@ -83,7 +87,9 @@ const result = {
   loadAverage1m: Number(loadavg()[0].toFixed(2)),
   serial: { seconds: Number(serialSeconds.toFixed(3)), queriesPerSecond: Math.round(qps(serialSeconds)) },
   pool: { seconds: Number(threadedSeconds.toFixed(3)), queriesPerSecond: Math.round(qps(threadedSeconds)), workerStartSeconds: Number(startSeconds.toFixed(3)) },
+  poolPacked: { seconds: Number(packedSeconds.toFixed(3)), queriesPerSecond: Math.round(qps(packedSeconds)) },
   speedup: Number((serialSeconds / threadedSeconds).toFixed(2)),
+  speedupPacked: Number((serialSeconds / packedSeconds).toFixed(2)),
   resultsEqual: equal,
 };
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -250,11 +250,16 @@ export async function runQueriesThreaded(
   const pool = await SearchPool.open(index.dir, { threads, generation: index.reader.stats().generation });
   try {
     const t1 = now();
-    const results = await pool.searchBatch([...queries.values()], searchOptions(search));
+    const { offsets, chunks, scores } = await pool.searchBatchPacked([...queries.values()], searchOptions(search));
     const searchSeconds = (now() - t1) / 1000;
     const run: Run = new Map();
     let i = 0;
-    for (const qid of queries.keys()) run.set(qid, runEntries(index, results[i++]));
+    for (const qid of queries.keys()) {
+      const entries: Array<{ docId: string; score: number }> = [];
+      for (let o = offsets[i]; o < offsets[i + 1]; o++) entries.push({ docId: index.docIdOfChunk[chunks[o]], score: roundRunScore(scores[o]) });
+      run.set(qid, entries);
+      i++;
+    }
     return { run, searchSeconds, queriesPerSecond: searchSeconds > 0 ? queries.size / searchSeconds : 0, threads, workerStartSeconds: (t1 - t0) / 1000 };
   } finally {
     await pool.close();

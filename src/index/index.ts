@@ -16,4 +16,4 @@ export {
 export { IndexWriter, type CommitInfo, type DocumentWithChunks, type WriterDeps } from './store/writer.js';
 export { IndexReader, type IndexStats, type ReaderOptions } from './store/reader.js';
 export { readManifest } from './store/load.js';
-export { SearchPool, DEFAULT_BLOCK_SIZE, type SearchPoolOptions } from './parallel/search-pool.js';
+export { SearchPool, DEFAULT_BLOCK_SIZE, type PackedHits, type SearchPoolOptions } from './parallel/search-pool.js';

@@ -71,6 +71,19 @@ describe('SearchPool over a real index', () => {
     }
   });
 
+  it('searchBatchPacked holds the same hits as flat typed arrays', async () => {
+    const opts = { topK: 20 };
+    const serial = queries.map((q) => reader.search(q, opts));
+    const packed = await pool.searchBatchPacked(queries, opts);
+    expect(packed.offsets.length).toBe(201);
+    expect(packed.offsets[200]).toBe(serial.reduce((n, r) => n + r.length, 0));
+    const unpacked = serial.map((_, i) =>
+      Array.from({ length: packed.offsets[i + 1] - packed.offsets[i] }, (_, j) => ({ chunk: packed.chunks[packed.offsets[i] + j], score: packed.scores[packed.offsets[i] + j] })),
+    );
+    expect(unpacked).toEqual(serial);
+    expect(await pool.searchBatchPacked([], opts)).toEqual({ offsets: new Uint32Array(1), chunks: new Uint32Array(0), scores: new Float64Array(0) });
+  });
+
   it('searchTermsBatch equals reader.searchTerms, with blocks smaller than the batch', async () => {
     const small = await SearchPool.open(dir, { threads: 2, blockSize: 7 });
     try {
