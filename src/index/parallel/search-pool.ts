@@ -18,12 +18,12 @@
  *
  * **Scheduling.** A batch is cut into blocks of consecutive queries: at most `blockSize`
  * (default 64), and small enough that each worker gets about four, so that the workers finish
- * together (300 queries on 2 workers: 8 blocks of 38, not 5 of 64 shared 3 : 2). Blocks wait in one FIFO queue shared
- * by all batches; each worker holds at most two (one running, the next at hand, so it does not
- * wait while this thread decodes its answer) and takes another when it answers, so a slow block
- * holds up only its worker and the one block queued behind it.
- * Results of a block cross back as three transferred typed arrays (see `protocol.ts`) and are
- * written into the batch's result array at the block's offset: output order is input order.
+ * together (300 queries on 2 workers: 8 blocks of 38, not 5 of 64 shared 3 : 2). Blocks wait
+ * in one FIFO queue shared by all batches; each worker holds at most two (one running, the next
+ * at hand, so it does not wait while this thread decodes its answer) and takes another when it
+ * answers, so a slow block holds up only its worker and the one block queued behind it. Results
+ * of a block cross back as three transferred typed arrays (see `protocol.ts`) and land at the
+ * block's offset in the batch's result: output order is input order.
  *
  * **Memory.** Every worker holds a whole decoded index: about `threads` × the reader's memory.
  *
