@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/random.js';
-import { evaluateRetrieval, type RetrievalEvalOptions } from '../../src/eval/retrieval.js';
+import { AUTO_THREADS_MIN_QUERIES, evaluateRetrieval, type RetrievalEvalOptions } from '../../src/eval/retrieval.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const root = mkdtempSync(path.join(tmpdir(), 'openbook-eval-threads-'));
@@ -40,7 +40,7 @@ mkdirSync(path.join(beir, 'qrels'), { recursive: true });
 }
 
 const deps = { cacheDir: path.join(root, 'cache'), now: () => performance.now(), wallClock: () => 0 };
-const options = (runFile: string, threads?: number): RetrievalEvalOptions => ({
+const options = (runFile: string, threads?: number | 'auto'): RetrievalEvalOptions => ({
   dataset: beir,
   index: { analyzer: 'standard', fields: 'flat', luceneNorms: true },
   search: { similarity: 'bm25', k1: 0.9, b: 0.4, topK: 100 },
@@ -70,6 +70,13 @@ describe('evaluateRetrieval with threads', () => {
     expect(serial.queries).toBe(90);
     expect(serial.metrics['nDCG@10']).toBeGreaterThan(0.3);
   }, 60_000);
+
+  it("threads 'auto' stays in-process below AUTO_THREADS_MIN_QUERIES (90 queries here)", async () => {
+    expect(AUTO_THREADS_MIN_QUERIES).toBe(2000);
+    const r = await evaluateRetrieval({ ...options(path.join(root, 'auto.run')), threads: 'auto' }, deps);
+    expect(r.timings.threads).toBe(1);
+    expect(r.timings.workerStartSeconds).toBeUndefined();
+  });
 
   it('rejects a bad thread count before reading the dataset', async () => {
     await expect(evaluateRetrieval({ ...options(path.join(root, 'x.run'), 0), dataset: path.join(root, 'absent') }, deps)).rejects.toThrow(

@@ -14,13 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { maskSecrets } from '../../config/index.js';
 import { InvalidParameterError } from '../../core/errors.js';
-import { checkThreads, defaultThreads, MAX_DEFAULT_THREADS } from '../../core/workers.js';
+import { checkThreads, MAX_DEFAULT_THREADS } from '../../core/workers.js';
 import type { RetrieverKind } from '../../engine/engine.js';
 import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
 import { checkMethodsRun, comparableMethodNames, evaluateQaMethods, methodsTableHeaders, methodsTableRows, type QaMethodsResult } from '../../eval/methods.js';
 import { evaluateQa, type QaEvalResult } from '../../eval/qa.js';
 import { toCsv, toMarkdown, type Cell } from '../../eval/report.js';
-import { evaluateRetrieval } from '../../eval/retrieval.js';
+import { AUTO_THREADS_MIN_QUERIES, evaluateRetrieval } from '../../eval/retrieval.js';
 import { fieldsModes, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type FieldsMode } from '../../eval/runner.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { MethodSpec } from '../../methods/compare.js';
@@ -121,7 +121,7 @@ export function register(program: Command): void {
     .option('--topk <n>', 'run depth per query', '1000')
     .option('--metrics <list>', 'comma-separated, e.g. nDCG@5,P@10 (default nDCG@10, Recall@1/5/10/20/100/1000, MAP, MRR@10)')
     .option('--run <file>', 'write the TREC run file here')
-    .option('--threads <n>', `worker threads for the bm25 queries (default: the cores, at most ${MAX_DEFAULT_THREADS}); 1 runs them in-process; queries/s is then wall-clock batch throughput`)
+    .option('--threads <n>', `worker threads for the bm25 queries (default: the cores, at most ${MAX_DEFAULT_THREADS}, from ${AUTO_THREADS_MIN_QUERIES.toLocaleString('en')} queries on, else 1); 1 runs them in-process; with more, queries/s is wall-clock batch throughput`)
     .action(
       action(async (f: CommonFlags & { split: string; topk: string; metrics?: string; run?: string; threads?: string }) => {
         const { index, search } = configs(f, intFlag('--topk', f.topk, 1000, 1, 100_000));
@@ -130,7 +130,7 @@ export function register(program: Command): void {
         if (threadsFlag !== undefined && threadsFlag > 1 && retriever.retriever !== 'bm25') {
           warn(`--threads ${threadsFlag} applies to the bm25 retriever; ${retriever.retriever} queries run on one thread`);
         }
-        const threads = retriever.retriever === 'bm25' ? (threadsFlag ?? defaultThreads()) : 1;
+        const threads = retriever.retriever === 'bm25' ? (threadsFlag ?? 'auto') : 1;
         // BM25 needs no model: the configuration is read only when vectors are needed.
         const models = needsEmbedder(retriever) ? await loadCliModels(f, { llm: false }) : undefined;
         try {
