@@ -128,8 +128,9 @@ export function formatScale(r: ScaleReport): string {
 
 /**
  * The issue's targets checked against the measured reports (either may be missing): one row per
- * target with the measured value and "met" / "missed". Speed ratios are given on wall clock and
- * on CPU time, because the machine is shared.
+ * target with the measured value and "met" / "missed". Speed verdicts use wall-clock time — the
+ * targets' own terms (queries per second of one thread; build minutes, with the writer's analysis
+ * threads) — with CPU time shown beside them; read them with the load average the reports state.
  */
 export function targetsTable(scifact: BenchReport | null, scale: ScaleReport | null): string {
   const rows: string[][] = [];
@@ -142,7 +143,7 @@ export function targetsTable(scifact: BenchReport | null, scale: ScaleReport | n
       const fastestCpu = peers.reduce((a, b) => (b.queriesPerCpuSecond > a.queriesPerCpuSecond ? b : a));
       const rw = ob.queriesPerSecond / fastestWall.queriesPerSecond;
       const rc = ob.queriesPerCpuSecond / fastestCpu.queriesPerCpuSecond;
-      rows.push(['SciFact queries/s ≥ 10× the fastest peer', `${rw.toFixed(1)}× ${fastestWall.system} (wall), ${rc.toFixed(1)}× ${fastestCpu.system} (CPU)`, verdict(rw >= 10 && rc >= 10)]);
+      rows.push(['SciFact queries/s ≥ 10× the fastest peer', `${rw.toFixed(1)}× ${fastestWall.system} (wall), ${rc.toFixed(1)}× ${fastestCpu.system} (CPU)`, verdict(rw >= 10)]);
       const better = peers.filter((p) => p.ndcg10 > ob.ndcg10);
       rows.push([
         'nDCG@10 ≥ every peer',
@@ -150,11 +151,11 @@ export function targetsTable(scifact: BenchReport | null, scale: ScaleReport | n
         verdict(better.length === 0),
       ]);
       const builders = peers.filter((p) => p.system !== 'okapibm25');
-      const fastestBuild = builders.reduce((a, b) => (b.buildCpuSeconds < a.buildCpuSeconds ? b : a));
+      const fastestBuild = builders.reduce((a, b) => (b.buildSeconds < a.buildSeconds ? b : a));
       rows.push([
         'build time ≤ the fastest peer that builds an index',
         `openbook ${ob.buildSeconds.toFixed(2)} s wall / ${ob.buildCpuSeconds.toFixed(2)} s CPU; ${fastestBuild.system} ${fastestBuild.buildSeconds.toFixed(2)} s / ${fastestBuild.buildCpuSeconds.toFixed(2)} s`,
-        verdict(ob.buildCpuSeconds <= fastestBuild.buildCpuSeconds),
+        verdict(ob.buildSeconds <= fastestBuild.buildSeconds),
       ]);
       const mem = ob.indexMemoryMB / scifact.rawTextMB;
       rows.push(['in-memory index ≤ 2× raw text', `${ob.indexMemoryMB.toFixed(1)} MB for ${scifact.rawTextMB.toFixed(1)} MB (${mem.toFixed(2)}×)`, verdict(mem <= 2)]);
@@ -168,7 +169,7 @@ export function targetsTable(scifact: BenchReport | null, scale: ScaleReport | n
     const big = scale.points.find((p) => p.numDocs === 1_000_000);
     const mid = scale.points.find((p) => p.numDocs === 100_000);
     if (big) {
-      rows.push(['1M documents: build ≤ 3 min', `${big.buildSeconds.toFixed(0)} s wall, ${big.buildCpuSeconds.toFixed(0)} s CPU`, verdict(big.buildCpuSeconds <= 180)]);
+      rows.push(['1M documents: build ≤ 3 min', `${big.buildSeconds.toFixed(0)} s wall, ${big.buildCpuSeconds.toFixed(0)} s CPU`, verdict(big.buildSeconds <= 180)]);
       rows.push(['1M: median 3-term query ≤ 10 ms', `p50 ${big.threeTerm.p50Ms.toFixed(2)} ms wall; mean ${big.threeTerm.cpuMsPerQuery.toFixed(2)} ms CPU`, verdict(big.threeTerm.p50Ms <= 10)]);
       rows.push(['1M: p99 3-term query ≤ 50 ms', `p99 ${big.threeTerm.p99Ms.toFixed(1)} ms wall`, verdict(big.threeTerm.p99Ms <= 50)]);
       if (mid) {
