@@ -58,21 +58,7 @@ export class TopK {
       return;
     }
     if (!worse(this.scores[0], this.chunks[0], score, chunk)) return; // not better than the worst kept
-    // replace root, sift down
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= k) break;
-      const r = l + 1;
-      let m = l;
-      if (r < k && worse(this.scores[r], this.chunks[r], this.scores[l], this.chunks[l])) m = r;
-      if (!worse(this.scores[m], this.chunks[m], score, chunk)) break;
-      this.scores[i] = this.scores[m];
-      this.chunks[i] = this.chunks[m];
-      i = m;
-    }
-    this.scores[i] = score;
-    this.chunks[i] = chunk;
+    this.siftDown(score, chunk, k); // replace the root
   }
 
   /**
@@ -92,15 +78,18 @@ export class TopK {
   /** Removes the worst kept entry (the root) and restores the heap. */
   private popRoot(): void {
     const last = --this.count;
-    const score = this.scores[last];
-    const chunk = this.chunks[last];
+    this.siftDown(this.scores[last], this.chunks[last], last);
+  }
+
+  /** Puts (score, chunk) at the root of the heap's first `size` entries and sifts it down to its place. */
+  private siftDown(score: number, chunk: number, size: number): void {
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= last) break;
+      if (l >= size) break;
       const r = l + 1;
       let m = l;
-      if (r < last && worse(this.scores[r], this.chunks[r], this.scores[l], this.chunks[l])) m = r;
+      if (r < size && worse(this.scores[r], this.chunks[r], this.scores[l], this.chunks[l])) m = r;
       if (!worse(this.scores[m], this.chunks[m], score, chunk)) break;
       this.scores[i] = this.scores[m];
       this.chunks[i] = this.chunks[m];
