@@ -29,13 +29,14 @@ export interface Analyzer {
    */
   tokens(text: string): Token[];
   /**
-   * Optional index-time fast path, for analyzers in which each token becomes at most one term by
+   * Optional index-time fast path, for analyzers in which most tokens become at most one term by
    * a function of the token alone (English: folded token → possessive, stop words, Porter).
-   * `forEachKey` calls `visit` with each token's key, in order; `termOfKey` gives the key's term
-   * or null (a stop word). Mapping the keys of a text through `termOfKey` and dropping nulls
-   * equals `analyze(text)`. A caller can then cache key → term id and pay one hash lookup per
-   * token (see `src/index/store/term-counter.ts`).
+   * `forEachKey` walks the text once, in order, calling `visitKey` with such a token's key and
+   * `visitTerm` with each term it produces any other way (e.g. Hangul or CJK bigrams);
+   * `termOfKey` gives a key's term, or null (a stop word). Mapping the keys through `termOfKey`,
+   * dropping nulls and keeping the terms where they came, equals `analyze(text)`. A caller can then
+   * cache key → term id and pay one hash lookup per keyed token (`src/index/store/term-counter.ts`).
    */
-  forEachKey?(text: string, visit: (key: string) => void): void;
+  forEachKey?(text: string, visitKey: (key: string) => void, visitTerm: (term: string) => void): void;
   termOfKey?(key: string): string | null;
 }

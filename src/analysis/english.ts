@@ -80,10 +80,10 @@ export class EnglishAnalyzer extends SinkAnalyzer {
   }
 
 
-  /** The folded (NFKC + lower-case) tokens of `text`, in order: the keys of {@link termOfKey}. */
-  forEachKey(text: string, visit: (key: string) => void): void {
+  /** The folded (NFKC + lower-case) tokens of `text`, in order: the keys of {@link termOfKey}. Every token is keyed. */
+  forEachKey(text: string, visitKey: (key: string) => void): void {
     const cur = new TokenCursor(text);
-    while (cur.next()) visit(foldSpan(text, cur.start, cur.end, cur.flags, this.nfkc));
+    while (cur.next()) visitKey(foldSpan(text, cur.start, cur.end, cur.flags, this.nfkc));
   }
 
   /** The term of a folded token, or null for a stop word (uncached). */

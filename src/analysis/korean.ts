@@ -109,6 +109,8 @@ export class KoreanAnalyzer extends SinkAnalyzer {
   private readonly strategy: KoreanStrategy;
   private readonly minStem: number;
   private readonly english = new EnglishTermFilter();
+  /** Set during {@link forEachKey}: Latin-script tokens go here as keys instead of to the sink. */
+  private keyVisitor: ((key: string) => void) | null = null;
 
   constructor(options: KoreanOptions) {
     super();
@@ -117,6 +119,25 @@ export class KoreanAnalyzer extends SinkAnalyzer {
     this.minStem = Math.max(1, options.minStem ?? 1);
   }
 
+
+  /**
+   * Index-time fast path (see `Analyzer.forEachKey`): Latin-script tokens are keyed by their
+   * folded form (their term is the English chain's, {@link termOfKey}); Hangul and CJK terms are
+   * passed as terms. Runs the same `run` as `analyze`, so the two agree by construction.
+   */
+  forEachKey(text: string, visitKey: (key: string) => void, visitTerm: (term: string) => void): void {
+    this.keyVisitor = visitKey;
+    try {
+      this.run(text, new VisitSink(visitTerm));
+    } finally {
+      this.keyVisitor = null;
+    }
+  }
+
+  /** The English-chain term of a folded Latin-script token, or null for a stop word (uncached). */
+  termOfKey(key: string): string | null {
+    return this.english.termOf(key);
+  }
 
   protected run(text: string, sink: TermSink): void {
     const cur = new TokenCursor(text);
@@ -145,7 +166,12 @@ export class KoreanAnalyzer extends SinkAnalyzer {
   }
 
   private englishSpan(text: string, s: number, e: number, flags: number, sink: TermSink): void {
-    const term = this.english.term(foldSpan(text, s, e, flags, true));
+    const folded = foldSpan(text, s, e, flags, true);
+    if (this.keyVisitor !== null) {
+      this.keyVisitor(folded);
+      return;
+    }
+    const term = this.english.term(folded);
     if (term !== null) sink.push(term, s, e);
   }
 
@@ -176,6 +202,17 @@ export class KoreanAnalyzer extends SinkAnalyzer {
       return;
     }
     if (strategy === 'strip-bigram' && stem.length > 2) pushBigrams(stem, s, stemEnd, sameLength, sink, 3);
+  }
+}
+
+/** A sink that hands each term to a callback (offsets are not needed on the keyed path). */
+class VisitSink extends TermSink {
+  constructor(private readonly visit: (term: string) => void) {
+    super(false);
+  }
+
+  override push(term: string): void {
+    this.visit(term);
   }
 }
 

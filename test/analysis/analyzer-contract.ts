@@ -31,10 +31,14 @@ export function analyzerContract(make: () => Analyzer): void {
       if (a.forEachKey === undefined || a.termOfKey === undefined) return;
       for (const text of CONTRACT_SAMPLES) {
         const viaKeys: string[] = [];
-        a.forEachKey(text, (key) => {
-          const t = a.termOfKey!(key);
-          if (t !== null) viaKeys.push(t);
-        });
+        a.forEachKey(
+          text,
+          (key) => {
+            const t = a.termOfKey!(key);
+            if (t !== null) viaKeys.push(t);
+          },
+          (term) => viaKeys.push(term),
+        );
         expect(viaKeys).toEqual(a.analyze(text));
       }
     });

@@ -111,6 +111,26 @@ describe('index-time analysis on worker threads', () => {
 });
 
 describe('ChunkTermCounter', () => {
+  it('counts the same terms through the keyed path as through analyze() (english, auto, korean; mixed scripts)', () => {
+    const texts = corpus(300, 21).flatMap((d) => d.chunks.map((c) => c.text));
+    texts.push('BM25는 東京都に住んでいます。 ＦＵＬＬ-width café', "John's e-mail: user@example.com 3.14%", '');
+    for (const name of ['english', 'auto', 'korean']) {
+      const keyedAnalyzer = getAnalyzer(name);
+      expect(keyedAnalyzer.forEachKey).toBeDefined();
+      const plain = getAnalyzer(name);
+      const plainOnly = { name, analyze: (t: string) => plain.analyze(t), tokens: (t: string) => plain.tokens(t) };
+      const keyed = new ChunkTermCounter(keyedAnalyzer, new TermDictionary()).countAll(texts);
+      const viaAnalyze = new ChunkTermCounter(plainOnly, new TermDictionary());
+      const ref = viaAnalyze.countAll(texts);
+      // Dictionaries are filled in the same first-sight order, so ids, frequencies and lengths match exactly.
+      expect(Array.from(keyed.ids)).toEqual(Array.from(ref.ids));
+      expect(Array.from(keyed.tfs)).toEqual(Array.from(ref.tfs));
+      expect(Array.from(keyed.ends)).toEqual(Array.from(ref.ends));
+      expect(Array.from(keyed.docLens)).toEqual(Array.from(ref.docLens));
+      expect(viaAnalyze.dict.size).toBeGreaterThan(100);
+    }
+  });
+
   it('counts distinct term ids and frequencies per chunk, in first-occurrence order (hand-checked)', () => {
     for (const name of ['english', 'standard']) {
       const counter = new ChunkTermCounter(getAnalyzer(name), new TermDictionary());

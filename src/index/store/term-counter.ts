@@ -47,8 +47,9 @@ export interface CountedChunks {
 /**
  * Counts the terms of chunk texts against a {@link TermDictionary}. Not thread-safe; one per
  * thread. With an analyzer that has the keyed fast path (`Analyzer.forEachKey`/`termOfKey`), it
- * caches token key → term id (−1 for a stop word) for its whole life: one hash lookup per token
- * instead of the analyzer's cache plus the dictionary. The cache holds one entry per distinct
+ * caches token key → term id (−1 for a stop word) for its whole life: one hash lookup per keyed
+ * token instead of the analyzer's cache plus the dictionary; other terms take one dictionary
+ * lookup each. The cache holds one entry per distinct
  * token key seen (it is the writer's or a worker's, and goes with it).
  */
 export class ChunkTermCounter {
@@ -60,6 +61,7 @@ export class ChunkTermCounter {
   private n = 0;
   private tokens = 0;
   private readonly visitKey: (key: string) => void;
+  private readonly visitTerm: (term: string) => void;
 
   constructor(
     private readonly analyzer: Analyzer,
@@ -77,6 +79,7 @@ export class ChunkTermCounter {
       }
       if (id >= 0) this.add(id);
     };
+    this.visitTerm = (term) => this.add(this.dict.idOf(term));
   }
 
   /** Analyses each text (in order) and returns its distinct terms and frequencies. */
@@ -88,7 +91,7 @@ export class ChunkTermCounter {
       const start = this.n;
       this.tokens = 0;
       if (this.keyIds !== null) {
-        this.analyzer.forEachKey!(texts[i], this.visitKey);
+        this.analyzer.forEachKey!(texts[i], this.visitKey, this.visitTerm);
       } else {
         const terms = this.analyzer.analyze(texts[i]);
         const dict = this.dict;
