@@ -30,6 +30,14 @@ export const TEXT_BLOCK_CHARS = 16_384;
 
 const deflateRawAsync = promisify(deflateRaw);
 
+/**
+ * zlib level 1 (Z_BEST_SPEED) for document texts, as Lucene's default stored-fields mode favours
+ * speed (LZ4) over ratio. On SciFact's texts level 1 deflates at ~70 MB/s per core against
+ * ~39 MB/s for the default level 6, for 0.437 instead of 0.408 of the UTF-8 size; texts are the
+ * largest part of a commit (1M synthetic documents: 731 MB). Any level decodes the same way.
+ */
+const TEXT_DEFLATE = { level: 1 } as const;
+
 /** A `Document` without its text, as kept in the index. */
 export type DocumentRecord = Omit<Document, 'text'>;
 /** A chunk as read back from the index, with its document's source and title. */
@@ -169,8 +177,8 @@ export interface GenerationInput {
 /**
  * Encodes one generation's files and counts. Text blocks are deflated on libuv's thread pool
  * (`zlib.deflateRaw`, {@link DEFLATE_LANES} blocks at a time: each stream holds ~300 KB of zlib
- * state, so memory stays bounded), so a commit uses more than one core; the bytes are those of
- * `deflateRawSync` at the default level.
+ * state, so memory stays bounded), so a commit uses more than one core; texts at level 1
+ * ({@link TEXT_DEFLATE}), the smaller files at zlib's default.
  */
 export async function encodeGeneration(input: GenerationInput): Promise<{ files: Record<FileRole, Uint8Array>; counts: IndexCounts }> {
   const numChunks = input.chunks.docIndex.length;
@@ -244,7 +252,7 @@ async function deflateBlocks(parts: readonly string[][]): Promise<Buffer[]> {
   const lane = async () => {
     while (next < parts.length) {
       const i = next++;
-      out[i] = await deflateRawAsync(Buffer.from(parts[i].join(''), 'utf8'));
+      out[i] = await deflateRawAsync(Buffer.from(parts[i].join(''), 'utf8'), TEXT_DEFLATE);
     }
   };
   await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, parts.length) }, lane));
