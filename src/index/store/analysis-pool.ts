@@ -12,20 +12,26 @@ import type { Worker } from 'node:worker_threads';
 import { checkThreads, startWorker } from '../../core/workers.js';
 import type { CountedChunks } from './term-counter.js';
 
-/** Writer → worker. */
-export interface AnalysisRequest {
-  seq: number;
-  texts: string[];
-}
+/** Writer → worker: chunk texts to analyse, or text blocks (each a list of parts) to deflate. */
+export type AnalysisRequest = { seq: number; texts: string[] } | { seq: number; deflate: string[][] };
 
-/** Worker → writer: the counted batch (local ids) and the terms first seen in it, or an error. */
-export type AnalysisReply = { seq: number; newTerms: string[]; counted: CountedChunks; error?: undefined } | { seq: number; error: string };
+/**
+ * Worker → writer: the counted batch (local ids) and the terms first seen in it; or the deflated
+ * blocks packed in one buffer (block i is `bytes[Σ lengths before i ..][.. lengths[i]]`); or an error.
+ */
+export type AnalysisReply =
+  | { seq: number; newTerms: string[]; counted: CountedChunks; error?: undefined }
+  | { seq: number; deflated: { bytes: Uint8Array<ArrayBuffer>; lengths: Uint32Array<ArrayBuffer> }; error?: undefined; counted?: undefined }
+  | { seq: number; error: string };
 
 interface Pending {
   seq: number;
-  resolve: (c: CountedChunks) => void;
+  resolve: (reply: AnalysisReply) => void;
   reject: (e: Error) => void;
 }
+
+/** Text blocks per deflate message: enough to amortise a message, few enough to share the blocks between workers. */
+const DEFLATE_BLOCKS_PER_MESSAGE = 64;
 
 interface PoolWorker {
   worker: Worker;
@@ -80,16 +86,46 @@ export class AnalysisPool {
    * Analyses `texts` on the least busy worker; resolves with writer term ids.
    * @throws Error (rejects) when a worker failed or the pool is closed
    */
-  analyze(texts: string[]): Promise<CountedChunks> {
+  async analyze(texts: string[]): Promise<CountedChunks> {
+    const reply = await this.send((seq) => ({ seq, texts }));
+    if (!('counted' in reply) || reply.counted === undefined) throw new Error('analysis worker answered an analysis batch with something else');
+    return reply.counted;
+  }
+
+  /**
+   * Raw-deflates text blocks on the workers, as `format.ts`'s `deflateTextBlock` does on this
+   * thread (same bytes); results in block order. A `TextBlockDeflater` for `encodeGeneration`.
+   * @throws Error (rejects) when a worker failed or the pool is closed
+   */
+  async deflate(blocks: readonly (readonly string[])[]): Promise<Uint8Array[]> {
+    const parts: Array<Promise<AnalysisReply>> = [];
+    for (let i = 0; i < blocks.length; i += DEFLATE_BLOCKS_PER_MESSAGE) {
+      const slice = blocks.slice(i, i + DEFLATE_BLOCKS_PER_MESSAGE) as string[][];
+      parts.push(this.send((seq) => ({ seq, deflate: slice })));
+    }
+    const out: Uint8Array[] = [];
+    for (const reply of await Promise.all(parts)) {
+      if (!('deflated' in reply) || reply.deflated === undefined) throw new Error('analysis worker answered a deflate batch with something else');
+      const { bytes, lengths } = reply.deflated;
+      let at = 0;
+      for (const n of lengths) {
+        out.push(bytes.subarray(at, at + n));
+        at += n;
+      }
+    }
+    return out;
+  }
+
+  /** Sends a request to the least busy worker; resolves with its reply. */
+  private send(make: (seq: number) => AnalysisRequest): Promise<AnalysisReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
     let best = this.workers[0];
     for (const w of this.workers) if (w.pending.length < best.pending.length) best = w;
     const seq = this.seq++;
-    return new Promise<CountedChunks>((resolve, reject) => {
+    return new Promise<AnalysisReply>((resolve, reject) => {
       best.pending.push({ seq, resolve, reject });
-      const req: AnalysisRequest = { seq, texts };
-      best.worker.postMessage(req);
+      best.worker.postMessage(make(seq));
     });
   }
 
@@ -111,11 +147,14 @@ export class AnalysisPool {
       p.reject(new Error(`analysis worker failed on a batch: ${reply.error}`));
       return;
     }
-    const { toGlobal } = pw;
-    for (const t of reply.newTerms) toGlobal.push(this.intern(t));
-    const ids = reply.counted.ids;
-    for (let i = 0; i < ids.length; i++) ids[i] = toGlobal[ids[i]];
-    p.resolve(reply.counted);
+    if ('counted' in reply && reply.counted !== undefined) {
+      // Map the worker's term ids to the writer's now, in the order the worker sent them.
+      const { toGlobal } = pw;
+      for (const t of reply.newTerms) toGlobal.push(this.intern(t));
+      const ids = reply.counted.ids;
+      for (let i = 0; i < ids.length; i++) ids[i] = toGlobal[ids[i]];
+    }
+    p.resolve(reply);
   }
 
   private fail(err: Error): void {

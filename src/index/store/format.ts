@@ -17,8 +17,7 @@
  * `documentText.slice(startChar, endChar)`, so overlapping chunks do not store text twice.
  * Term lengths (`docLen`) are stored exactly; Lucene one-byte norms are derived at load time.
  */
-import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRawSync, crc32 } from 'node:zlib';
+import { deflateRawSync, inflateRawSync, crc32 } from 'node:zlib';
 import type { Chunk, Document } from '../../core/types.js';
 import { decodePostings, encodePostings, type PostingsCsr } from '../sparse/postings.js';
 import { ByteReader, ByteWriter } from '../sparse/varint.js';
@@ -28,15 +27,24 @@ export const MANIFEST_FILE = 'manifest.json';
 /** Target size of one compressed text block, in characters. */
 export const TEXT_BLOCK_CHARS = 16_384;
 
-const deflateRawAsync = promisify(deflateRaw);
-
 /**
  * zlib level 1 (Z_BEST_SPEED) for document texts, as Lucene's default stored-fields mode favours
  * speed (LZ4) over ratio. On SciFact's texts level 1 deflates at ~70 MB/s per core against
  * ~39 MB/s for the default level 6, for 0.437 instead of 0.408 of the UTF-8 size; texts are the
  * largest part of a commit (1M synthetic documents: 731 MB). Any level decodes the same way.
  */
-const TEXT_DEFLATE = { level: 1 } as const;
+export const TEXT_DEFLATE = { level: 1 } as const;
+
+/** Raw-deflates each text block (its parts joined, as UTF-8) at {@link TEXT_DEFLATE}; results in block order. */
+export type TextBlockDeflater = (blocks: readonly (readonly string[])[]) => Promise<Uint8Array[]>;
+
+/** {@link TextBlockDeflater} on this thread. */
+export const deflateTextBlocksHere: TextBlockDeflater = (blocks) => Promise.resolve(blocks.map((parts) => deflateTextBlock(parts)));
+
+/** One text block (its parts joined, as UTF-8) raw-deflated at {@link TEXT_DEFLATE}. */
+export function deflateTextBlock(parts: readonly string[]): Uint8Array {
+  return deflateRawSync(Buffer.from(parts.join(''), 'utf8'), TEXT_DEFLATE);
+}
 
 /** A `Document` without its text, as kept in the index. */
 export type DocumentRecord = Omit<Document, 'text'>;
@@ -175,12 +183,16 @@ export interface GenerationInput {
 }
 
 /**
- * Encodes one generation's files and counts. Text blocks are deflated on libuv's thread pool
- * (`zlib.deflateRaw`, {@link DEFLATE_LANES} blocks at a time: each stream holds ~300 KB of zlib
- * state, so memory stays bounded), so a commit uses more than one core; texts at level 1
- * ({@link TEXT_DEFLATE}), the smaller files at zlib's default.
+ * Encodes one generation's files and counts. Text blocks go to `deflateTexts` (the writer passes
+ * its analysis workers' deflater when it has workers, so a large commit uses every core; zlib on
+ * libuv's thread pool measured no faster than synchronous zlib here, its per-call overhead
+ * exceeding a 16K block's work) at level 1 ({@link TEXT_DEFLATE}); the smaller files use zlib's
+ * default level.
  */
-export async function encodeGeneration(input: GenerationInput): Promise<{ files: Record<FileRole, Uint8Array>; counts: IndexCounts }> {
+export async function encodeGeneration(
+  input: GenerationInput,
+  deflateTexts: TextBlockDeflater = deflateTextBlocksHere,
+): Promise<{ files: Record<FileRole, Uint8Array>; counts: IndexCounts }> {
   const numChunks = input.chunks.docIndex.length;
   // texts
   const layout: TextLayout = { blockOffset: [], blockBytes: [], docBlock: [], docStart: [], docEnd: [] };
@@ -205,8 +217,8 @@ export async function encodeGeneration(input: GenerationInput): Promise<{ files:
     if (pendingChars >= TEXT_BLOCK_CHARS) flush();
   }
   flush();
-  const compressing = deflateBlocks(blockParts);
-  // chunks, terms and postings are encoded here while the first text blocks compress
+  const compressing = deflateTexts(blockParts);
+  // with workers, chunks, terms and postings are encoded here while the text blocks compress
   const { chunks, terms, postings } = encodeIndexFiles(input, numChunks);
   const blocks = await compressing;
   let offset = 0;
@@ -240,23 +252,6 @@ export async function encodeGeneration(input: GenerationInput): Promise<{ files:
       textBytes,
     },
   };
-}
-
-/** Text blocks compressed at once on libuv's thread pool (its default size is 4). */
-export const DEFLATE_LANES = 4;
-
-/** Raw-deflates each block (its parts joined, UTF-8), {@link DEFLATE_LANES} at a time; results in block order. */
-async function deflateBlocks(parts: readonly string[][]): Promise<Buffer[]> {
-  const out = new Array<Buffer>(parts.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < parts.length) {
-      const i = next++;
-      out[i] = await deflateRawAsync(Buffer.from(parts[i].join(''), 'utf8'), TEXT_DEFLATE);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DEFLATE_LANES, parts.length) }, lane));
-  return out;
 }
 
 /** The chunk-column, term-dictionary and postings files of a generation. */

@@ -320,7 +320,9 @@ export class IndexWriter {
       return { changed: false, generation: this.generation, committedAt: this.committedAt, ...this.currentCounts(), bytesWritten: 0 };
     }
     const input = this.buildGeneration();
-    const { files, counts } = await encodeGeneration(input);
+    // With analysis workers, they deflate the texts while this thread encodes the postings.
+    const pool = this.pool;
+    const { files, counts } = await encodeGeneration(input, pool === null ? undefined : (blocks) => pool.deflate(blocks));
     const gen = this.generation + 1;
     const entries = {} as Record<FileRole, FileEntry>;
     let bytesWritten = 0;
