@@ -8,7 +8,8 @@
  */
 import path from 'node:path';
 import pc from 'picocolors';
-import { OpenbookError } from '../core/errors.js';
+import { InvalidParameterError, OpenbookError } from '../core/errors.js';
+import { checkThreads } from '../core/workers.js';
 
 /** Default index folder, relative to the working directory. */
 export const DEFAULT_INDEX_DIR = '.openbook';
@@ -136,6 +137,16 @@ export function handleError(err: unknown): never {
   if (debugEnabled() && e?.stack) process.stderr.write(e.stack + '\n');
   else process.stderr.write(c.dim('(run with --debug for the stack trace)') + '\n');
   process.exit(1);
+}
+
+/**
+ * A `--threads` value: an integer in [1, 256], or `def` when the flag is absent.
+ * @throws InvalidParameterError naming the flag and the value
+ */
+export function threadsFlag(value: string | undefined, def: number): number {
+  if (value === undefined) return def;
+  if (!/^\s*\d+\s*$/.test(value)) throw new InvalidParameterError(`--threads must be an integer from 1 to 256, got "${value}"`);
+  return checkThreads(Number(value), '--threads');
 }
 
 /** Parses an integer flag with bounds; throws a clear InvalidParameterError-like OpenbookError. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { maskSecrets } from '../../config/index.js';
 import { InvalidParameterError } from '../../core/errors.js';
-import { checkThreads, MAX_DEFAULT_THREADS } from '../../core/workers.js';
+import { MAX_DEFAULT_THREADS } from '../../core/workers.js';
 import type { RetrieverKind } from '../../engine/engine.js';
 import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
 import { checkMethodsRun, comparableMethodNames, evaluateQaMethods, methodsTableHeaders, methodsTableRows, type QaMethodsResult } from '../../eval/methods.js';
@@ -27,7 +27,7 @@ import type { MethodSpec } from '../../methods/compare.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, type CliModels } from '../models.js';
-import { action, floatFlag, intFlag, printJson, renderTable } from '../shared.js';
+import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
 
 interface CommonFlags {
@@ -107,12 +107,6 @@ function deps(f: CommonFlags): EvalDeps {
 
 const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
-/** `--threads n`: an integer in [1, 256]. */
-function threadsOf(value: string): number {
-  if (!/^\s*\d+\s*$/.test(value)) throw new InvalidParameterError(`--threads must be an integer from 1 to 256, got "${value}"`);
-  return checkThreads(Number(value), '--threads');
-}
-
 export function register(program: Command): void {
   const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
 
@@ -126,11 +120,11 @@ export function register(program: Command): void {
       action(async (f: CommonFlags & { split: string; topk: string; metrics?: string; run?: string; threads?: string }) => {
         const { index, search } = configs(f, intFlag('--topk', f.topk, 1000, 1, 100_000));
         const retriever = retrieverConfig(f);
-        const threadsFlag = f.threads === undefined ? undefined : threadsOf(f.threads);
-        if (threadsFlag !== undefined && threadsFlag > 1 && retriever.retriever !== 'bm25') {
-          warn(`--threads ${threadsFlag} applies to the bm25 retriever; ${retriever.retriever} queries run on one thread`);
+        const threadsGiven = f.threads === undefined ? undefined : threadsFlag(f.threads, 1);
+        if (threadsGiven !== undefined && threadsGiven > 1 && retriever.retriever !== 'bm25') {
+          warn(`--threads ${threadsGiven} applies to the bm25 retriever; ${retriever.retriever} queries run on one thread`);
         }
-        const threads = retriever.retriever === 'bm25' ? (threadsFlag ?? 'auto') : 1;
+        const threads = retriever.retriever === 'bm25' ? (threadsGiven ?? 'auto') : 1;
         // BM25 needs no model: the configuration is read only when vectors are needed.
         const models = needsEmbedder(retriever) ? await loadCliModels(f, { llm: false }) : undefined;
         try {

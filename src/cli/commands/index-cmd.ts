@@ -7,7 +7,7 @@ import { CapabilityError } from '../../core/errors.js';
 import { defaultThreads } from '../../core/workers.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, intFlag, printJson, resolveIndexDir, useColor } from '../shared.js';
+import { action, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor } from '../shared.js';
 
 interface Flags {
   index?: string;
@@ -114,7 +114,7 @@ export function register(program: Command): void {
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
             strict: flags.strict,
-            threads: flags.threads === undefined ? defaultThreads() : intFlag('--threads', flags.threads, 1, 1, 256),
+            threads: threadsFlag(flags.threads, defaultThreads()),
             cwd: process.cwd(),
             now: Date.now,
             onProgress,

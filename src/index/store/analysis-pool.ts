@@ -70,18 +70,6 @@ export class AnalysisPool {
     }
   }
 
-  /** Number of worker threads. */
-  get threads(): number {
-    return this.workers.length;
-  }
-
-  /** Batches sent and not yet answered, over all workers. */
-  get inFlight(): number {
-    let n = 0;
-    for (const w of this.workers) n += w.pending.length;
-    return n;
-  }
-
   /**
    * Analyses `texts` on the least busy worker; resolves with writer term ids.
    * @throws Error (rejects) when a worker failed or the pool is closed
