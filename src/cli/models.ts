@@ -6,7 +6,7 @@
 import type { OpenbookConfig } from '../config/index.js';
 import { loadTemplates } from '../generate/prompts.js';
 import type { CacheBackend } from '../models/index.js';
-import type { Embedder } from '../models/types.js';
+import type { Embedder, LanguageModel } from '../models/types.js';
 import type { EngineModels } from '../engine/engine.js';
 import { loadCliConfig, type ConfigFlags } from './commands/config.js';
 
@@ -25,13 +25,20 @@ export async function loadCliModels(flags: ConfigFlags, options: { llm?: boolean
   const { config } = loadCliConfig(flags);
   const wantLlm = options.llm ?? true;
   const wantEmbedder = options.embedder ?? true;
-  const needsModels = (wantLlm && config.llm.baseUrl) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir));
+  const needsModels = (wantLlm && (config.llm.baseUrl || config.llm.modelDir)) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir));
   if (!needsModels) return { config, templates: loadTemplates(config.prompts), close: async () => {} };
   // The model stack (OpenAI SDK, Redis client) loads only when a model is configured: offline
   // commands start without paying for it.
-  const { CachedEmbedder, cacheFromConfig, embedderFromConfig, languageModelFromConfig, LocalEmbedder } = await import('../models/index.js');
+  const { CachedEmbedder, cacheFromConfig, embedderFromConfig, languageModelFromConfig, LocalCausalLM, LocalEmbedder } = await import('../models/index.js');
   const cache = cacheFromConfig(config);
-  const llm = wantLlm ? languageModelFromConfig(config, cache) : undefined;
+  let llm: LanguageModel | undefined = wantLlm ? languageModelFromConfig(config, cache) : undefined;
+  if (wantLlm && !llm && config.llm.modelDir) {
+    // Not cached: the local model is deterministic at temperature 0, and kNN-LM and perplexity
+    // need its forward pass, which the cache wrapper does not expose.
+    const local = new LocalCausalLM({ modelDir: config.llm.modelDir });
+    await local.load();
+    llm = local;
+  }
   let embedder: Embedder | undefined = wantEmbedder ? embedderFromConfig(config, cache) : undefined;
   if (wantEmbedder && !embedder && config.embed.modelDir) {
     const local = new LocalEmbedder({

@@ -27,6 +27,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   OPENBOOK_INDEX: ['index'],
   OPENBOOK_LLM_BASE_URL: ['llm.baseUrl'],
   OPENBOOK_LLM_MODEL: ['llm.model'],
+  OPENBOOK_LLM_MODEL_DIR: ['llm.modelDir'],
   OPENBOOK_EMBED_BASE_URL: ['embed.baseUrl'],
   OPENBOOK_EMBED_MODEL: ['embed.model'],
   OPENBOOK_EMBED_MODEL_DIR: ['embed.modelDir'],
@@ -57,7 +58,7 @@ export interface ResolvedConfig {
 }
 
 /** Config fields holding paths, resolved against the file's folder or the cwd. */
-const PATH_FIELDS = ['index', 'embed.modelDir', 'cache.dir'] as const;
+const PATH_FIELDS = ['index', 'llm.modelDir', 'embed.modelDir', 'cache.dir'] as const;
 
 /** The nearest `openbook.config.json` at or above `cwd`, or undefined. */
 export function findConfigFile(cwd: string): string | undefined {

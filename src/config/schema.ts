@@ -5,7 +5,7 @@
  * ```json
  * {
  *   "index": ".openbook",
- *   "llm":   { "baseUrl": null, "model": null, "apiKey": null, "timeoutMs": 60000, "maxRetries": 3, "maxConcurrency": 4 },
+ *   "llm":   { "baseUrl": null, "modelDir": null, "model": null, "apiKey": null, "timeoutMs": 60000, "maxRetries": 3, "maxConcurrency": 4 },
  *   "embed": { "baseUrl": null, "model": null, "apiKey": null, "modelDir": null, "pooling": "auto",
  *              "queryPrefix": "", "passagePrefix": "", "normalize": true, "batchSize": 32 },
  *   "cache": { "enabled": true, "dir": null, "redisUrl": null },
@@ -17,7 +17,7 @@
  * }
  * ```
  * Unknown keys are rejected (a typo such as `"topk"` is an error, not a silently ignored
- * field). Paths (`index`, `embed.modelDir`, `cache.dir`, `server.roots`) are resolved to
+ * field). Paths (`index`, `llm.modelDir`, `embed.modelDir`, `cache.dir`, `server.roots`) are resolved to
  * absolute paths by `resolveConfig`: relative to the config file's folder when they come from
  * the file, relative to the working directory otherwise.
  */
@@ -29,6 +29,8 @@ const posInt = () => z.number().int().positive();
 export const LlmConfig = z.strictObject({
   /** OpenAI-compatible base URL including `/v1`, e.g. `http://127.0.0.1:11434/v1`. Absent = no LLM (offline answers). */
   baseUrl: z.url().optional(),
+  /** Folder of a local causal LM (ONNX decoder + tokenizer.json); used when `baseUrl` is unset. See docs/models.md. */
+  modelDir: z.string().min(1).optional(),
   /** Model name as the endpoint knows it, e.g. `qwen2.5:7b`, `gpt-4o-mini`. */
   model: z.string().min(1).optional(),
   /** Bearer token. Secret: masked by `maskSecrets`. */

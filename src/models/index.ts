@@ -6,3 +6,4 @@ export * from './openai-embedder.js';
 export * from './cache.js';
 export * from './from-config.js';
 export * from './local-embedder.js';
+export * from './local-lm.js';

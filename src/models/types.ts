@@ -101,3 +101,53 @@ export interface Embedder {
   /** Embeds texts in batches; returns one Float32Array per text, in order. */
   embed(texts: string[], options: EmbedOptions): Promise<Float32Array[]>;
 }
+
+/**
+ * One forward pass of a causal LM over a token sequence of length T: for every position t the
+ * next-token log-distribution log p(· | ids[0..t]) over the whole vocabulary (natural log,
+ * `logprobs[t·V + v]`, each row log-sum-exps to 0) and, when the graph outputs them, the
+ * final-layer hidden states (`hidden[t·D + j]`) — the context representation kNN-LM keys on.
+ */
+export interface NextTokenForward {
+  /** T, the number of positions. */
+  length: number;
+  /** V, the vocabulary size. */
+  vocabSize: number;
+  /** T × V log-probabilities, row-major. */
+  logprobs: Float32Array;
+  /** D, the hidden size, when `hidden` is present. */
+  hiddenSize?: number;
+  /** T × D final-layer hidden states, row-major; absent when the graph does not output them. */
+  hidden?: Float32Array;
+}
+
+/**
+ * A language model whose full next-token distribution (and optionally hidden states) is visible:
+ * a local model folder. Perplexity and kNN-LM use it directly; hosted chat APIs do not offer it.
+ */
+export interface TokenDistributionModel {
+  readonly id: string;
+  /** Loads the model (idempotent); the getters below are valid afterwards. */
+  load(): Promise<void>;
+  /** V. */
+  readonly vocabSize: number;
+  /** Whether `forward` returns hidden states. */
+  readonly hasHiddenStates: boolean;
+  /** Longest sequence `forward` accepts (the model's position limit). */
+  readonly contextLength: number;
+  /** Token ids that end generation. */
+  readonly eosTokenIds: readonly number[];
+  /** Token id put before a text so its first token can be scored (GPT-2: `<|endoftext|>`), if the model has one. */
+  readonly bosTokenId: number | undefined;
+  /** Token ids of `text`, no special tokens added. */
+  encode(text: string): number[];
+  /** Text of `ids` (special tokens kept as text). */
+  decode(ids: readonly number[]): string;
+  /** Runs the model over `ids` (1 ≤ length ≤ contextLength). */
+  forward(ids: readonly number[], signal?: AbortSignal): Promise<NextTokenForward>;
+}
+
+/** Whether `m` exposes its next-token distribution (a `TokenDistributionModel`). */
+export function isTokenDistributionModel(m: unknown): m is TokenDistributionModel {
+  return typeof m === 'object' && m !== null && typeof (m as TokenDistributionModel).forward === 'function' && typeof (m as TokenDistributionModel).encode === 'function';
+}

@@ -67,7 +67,7 @@ describe('runDoctor against test servers standing in for models', () => {
     config.cache.enabled = false;
     const report = await runDoctor(config);
     expect(report).toEqual({ llm: { configured: false }, embeddings: { configured: false }, cache: { enabled: false }, ok: true });
-    expect(renderDoctor(report)).toContain('not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL)');
+    expect(renderDoctor(report)).toContain('not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL, or OPENBOOK_LLM_MODEL_DIR)');
   });
 
   it('prints JSON from the CLI with the endpoint taken from OPENBOOK_LLM_BASE_URL', async () => {
@@ -79,5 +79,22 @@ describe('runDoctor against test servers standing in for models', () => {
     });
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.llm).toMatchObject({ configured: true, capabilities: { chat: true, logprobs: false, echoScoring: false } });
+  });
+});
+
+describe('runDoctor with a local causal LM folder (the tiny ONNX decoder stands in for a real model)', () => {
+  it('reports the full distribution and whether the graph outputs hidden states', async () => {
+    const { writeTinyCausalLmFolder } = await import('../support/tiny-causal-lm.js');
+    const withHidden = writeTinyCausalLmFolder(path.join(dir, 'lm-h'));
+    const without = writeTinyCausalLmFolder(path.join(dir, 'lm-n'), { hiddenStates: false });
+    const a = await runDoctor(configFor({ OPENBOOK_LLM_MODEL_DIR: withHidden }));
+    expect(a.localLlm).toMatchObject({ ok: true, info: { vocabSize: 257, hiddenStates: true, hiddenOutput: 'last_hidden_state', hiddenSize: 5, contextLength: 64 } });
+    expect(renderDoctor(a)).toContain('last_hidden_state, 5 dims (kNN-LM keys)');
+    const b = await runDoctor(configFor({ OPENBOOK_LLM_MODEL_DIR: without }));
+    expect(b.localLlm?.info?.hiddenStates).toBe(false);
+    expect(renderDoctor(b)).toContain('not output by the graph');
+    const c = await runDoctor(configFor({ OPENBOOK_LLM_MODEL_DIR: path.join(dir, 'absent') }));
+    expect(c.ok).toBe(false);
+    expect(c.localLlm?.error).toContain('does not exist');
   });
 });

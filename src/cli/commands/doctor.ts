@@ -9,12 +9,14 @@
  */
 import type { Command } from 'commander';
 import type { OpenbookConfig } from '../../config/index.js';
-import type { CapabilityReport } from '../../models/index.js';
+import type { CapabilityReport, LocalCausalLMInfo } from '../../models/index.js';
 import { action, colors, printJson, renderTable, useColor } from '../shared.js';
 import { loadCliConfig, type ConfigFlags } from './config.js';
 
 export interface DoctorReport {
   llm: { configured: false } | ({ configured: true; reachable: boolean; modelListed?: boolean } & CapabilityReport);
+  /** The local causal LM of `llm.modelDir` (used when `llm.baseUrl` is unset): what its graph gives. */
+  localLlm?: { modelDir: string; ok: boolean; error?: string; info?: LocalCausalLMInfo; latencyMs: number };
   embeddings:
     | { configured: false; modelDir?: string }
     | { configured: true; baseUrl: string; model: string; ok: boolean; dimension?: number; latencyMs: number; error?: string };
@@ -47,6 +49,22 @@ export async function runDoctor(config: OpenbookConfig, now: () => number = () =
     };
   }
 
+  let localLlm: DoctorReport['localLlm'];
+  if (!model && config.llm.modelDir) {
+    const { LocalCausalLM } = await import('../../models/index.js');
+    const t0 = now();
+    const local = new LocalCausalLM({ modelDir: config.llm.modelDir });
+    try {
+      await local.load();
+      localLlm = { modelDir: config.llm.modelDir, ok: true, info: local.info!, latencyMs: now() - t0 };
+    } catch (err) {
+      ok = false;
+      localLlm = { modelDir: config.llm.modelDir, ok: false, error: (err as Error).message, latencyMs: now() - t0 };
+    } finally {
+      await local.close();
+    }
+  }
+
   let embeddings: DoctorReport['embeddings'] = { configured: false, ...(config.embed.modelDir ? { modelDir: config.embed.modelDir } : {}) };
   const embedder = openAIEmbedderFromConfig(config);
   if (embedder) {
@@ -76,7 +94,7 @@ export async function runDoctor(config: OpenbookConfig, now: () => number = () =
       await backend.close();
     }
   }
-  return { llm, embeddings, cache, ok };
+  return { llm, ...(localLlm ? { localLlm } : {}), embeddings, cache, ok };
 }
 
 /** The report as an aligned table plus one line per failure reason. */
@@ -87,8 +105,18 @@ export function renderDoctor(report: DoctorReport, useColor = false): string {
   const ms = (x: number | undefined) => (x === undefined ? '' : `${Math.round(x)} ms`);
   const rows: string[][] = [];
   const notes: string[] = [];
-  if (!report.llm.configured) {
-    rows.push(['LLM', 'not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL)', '', '']);
+  const loc = report.localLlm;
+  if (loc) {
+    rows.push(['LLM (local folder)', loc.modelDir, loc.ok ? yes : no, ms(loc.latencyMs)]);
+    if (loc.info) {
+      rows.push(['  vocabulary / context', `${loc.info.vocabSize} tokens, ${loc.info.contextLength} positions`, '', '']);
+      rows.push(['  next-token distribution', 'full (every token)', yes, '']);
+      rows.push(['  hidden states', loc.info.hiddenStates ? `${loc.info.hiddenOutput}, ${loc.info.hiddenSize} dims (kNN-LM keys)` : 'not output by the graph (kNN-LM needs them; see docs/models.md)', loc.info.hiddenStates ? yes : no, '']);
+      rows.push(['  chat template', loc.info.chatTemplate ? 'from tokenizer_config.json' : 'none (plain User:/Assistant: transcript)', '', '']);
+    }
+    if (loc.error) notes.push(`local LLM: ${loc.error}`);
+  } else if (!report.llm.configured) {
+    rows.push(['LLM', 'not configured (set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL, or OPENBOOK_LLM_MODEL_DIR)', '', '']);
   } else {
     const l = report.llm;
     rows.push(['LLM endpoint', `${l.baseUrl} model ${l.model}`, l.reachable ? yes : no, '']);
