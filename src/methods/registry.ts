@@ -8,6 +8,7 @@ import type { Answer } from '../core/types.js';
 import { closedBook } from './closed-book.js';
 import { duetrag } from './duetrag.js';
 import { hyde } from './hyde.js';
+import { knnLm } from './knn-lm.js';
 import { lamer } from './lamer.js';
 import type { Method, MethodContext, MethodResult } from './method.js';
 import { naive } from './naive.js';
@@ -23,7 +24,7 @@ import { selfRag } from './self-rag.js';
 import { sure } from './sure.js';
 
 // Each method has its own parameter record; the registry stores them behind the common shape.
-const all = [closedBook, naive, hyde, lamer, recitation, replug, realm, ragSequence, ragToken, sure, retrobust, selfRag, searchR1, duetrag, rog] as unknown as Method<Record<string, unknown>>[];
+const all = [closedBook, naive, hyde, lamer, recitation, replug, realm, ragSequence, ragToken, sure, retrobust, selfRag, searchR1, duetrag, rog, knnLm] as unknown as Method<Record<string, unknown>>[];
 
 export const methods: ReadonlyMap<string, Method<Record<string, unknown>>> = new Map(all.map((m) => [m.name, m]));
 

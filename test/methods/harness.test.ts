@@ -81,7 +81,7 @@ describe('registry and side-by-side comparison (the loopback server stands in fo
   });
 
   it('lists the methods of the notes and rejects unknown names and parameters', async () => {
-    expect(methodNames).toEqual(['closed-book', 'naive', 'hyde', 'lamer', 'recitation', 'replug', 'realm', 'rag-sequence', 'rag-token', 'sure', 'retrobust', 'self-rag', 'search-r1', 'duetrag', 'rog']);
+    expect(methodNames).toEqual(['closed-book', 'naive', 'hyde', 'lamer', 'recitation', 'replug', 'realm', 'rag-sequence', 'rag-token', 'sure', 'retrobust', 'self-rag', 'search-r1', 'duetrag', 'rog', 'knn-lm']);
     const ctx = context(model(server), new MemoryRetriever());
     await expect(runMethod('nope', 'q', ctx)).rejects.toThrow(/unknown method "nope"; valid: closed-book, naive/);
     await expect(runMethod('hyde', 'q', ctx, { K: 3 })).rejects.toThrow(/hyde: unknown parameter "K"; valid: numHypotheses, temperature, maxTokens/);

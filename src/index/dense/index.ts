@@ -18,3 +18,4 @@ export {
   type DenseIndexReaderOptions,
   type ChunkRef,
 } from './store.js';
+export { KnnDatastore, KnnDatastoreWriter, KNN_DATASTORE_MANIFEST, type KnnDatastoreManifest, type KnnNeighbor } from './datastore.js';
