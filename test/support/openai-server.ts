@@ -31,6 +31,16 @@
  * length (" Paris" → −0.5), so tests can work numbers out by hand. Top alternatives are the
  * chosen token, then `"<alt1>"`, `"<alt2>"`, … each 1.0 lower.
  *
+ * Server modes (`mode`, default `generic` = the behaviour above): the stand-in behaves as one real
+ * server does, following that server's documented semantics (see `SERVER_SEMANTICS` below for the
+ * table and its sources): whether a trailing assistant message is continued (prefill) and under
+ * which request fields, whether `/v1/completions` gives `echo` + `logprobs`, whether `n` is
+ * honoured, whether chat logprobs come back at all, and the error for an unsupported field. In
+ * every mode but `generic` and `lmstudio`, logprob entries carry `bytes` and a Hangul syllable
+ * (3 UTF-8 bytes) is emitted as two byte-level tokens — the first two bytes, then the last —
+ * whose `token` strings are partial UTF-8 shown as U+FFFD, each with log-probability −0.1
+ * (so " 서울" is the four tokens " \uFFFD", "\uFFFD", "\uFFFD", "\uFFFD", Σ = −0.4).
+ *
  * Failure injection: `failNext(count, { status, retryAfter?, retryAfterMs?, path? })` makes the
  * next `count` requests (optionally only those whose path contains `path`) fail with that
  * status and headers; `delayMs` in a scripted reply holds the response that long (timeouts).
@@ -53,6 +63,98 @@ export interface ChatRequest {
   logprobs?: boolean;
   top_logprobs?: number;
   [key: string]: unknown;
+}
+
+/** The real servers the stand-in can imitate; `generic` is the idealised server of the other tests. */
+export type ServerMode = 'generic' | 'vllm' | 'llamacpp' | 'ollama' | 'openai' | 'lmstudio';
+
+/** The real-server modes, for tests that run under each. */
+export const SERVER_MODES = ['vllm', 'llamacpp', 'ollama', 'openai', 'lmstudio'] as const;
+
+export interface ServerSemantics {
+  /** How a trailing assistant message is treated: always continued, continued only with vLLM's fields, or answered with a new turn. */
+  prefill: 'always' | 'continue_final_message' | 'never';
+  /** `n` > 1 returns n choices (false: one choice comes back). */
+  honoursN: boolean;
+  /** `/v1/completions`: 'echo' = echo + logprobs; 'no-echo' = 400 on echo; 'no-logprobs' = echo and logprobs ignored (logprobs null); 'absent' = 404. */
+  completions: 'echo' | 'no-echo' | 'no-logprobs' | 'absent';
+  /** Chat completions return logprobs when asked. */
+  chatLogprobs: boolean;
+  /** Logprob entries carry `bytes`, Hangul split across byte-level tokens. */
+  byteTokens: boolean;
+  /** Unknown request fields get 400 "Unrecognized request argument supplied: <field>". */
+  rejectsUnknownFields: boolean;
+}
+
+/**
+ * What each mode does, and where that comes from.
+ * - vllm — vLLM's OpenAI-compatible server, `ChatCompletionRequest` (vllm/entrypoints/openai/protocol.py):
+ *   `add_generation_prompt` defaults to true and `continue_final_message` to false; "If this is set,
+ *   the chat will be formatted so that the final message in the chat is open-ended … The model will
+ *   continue this message rather than starting a new one"; setting both to true is rejected (400,
+ *   "Cannot set both `continue_final_message` and `add_generation_prompt` to True"). `n`, `echo` and
+ *   `logprobs` on /v1/completions are served; logprob entries carry `bytes` (OpenAI's schema).
+ * - llamacpp — llama.cpp's `tools/server/README.md`: a trailing assistant message is prefilled
+ *   (`--no-prefill-assistant` turns that off, so it is on by default); /v1/completions answers
+ *   `echo` with "Only no echo is supported"; the OpenAI layer has returned a single choice for `n`
+ *   (issue #11's observation). Chat logprobs with `bytes` are returned.
+ * - ollama — Ollama's OpenAI compatibility page (docs/openai.md): `n` is not among the supported
+ *   request fields (one choice comes back); /v1/completions does not list `echo` or `logprobs`
+ *   (ignored: no log-probabilities); a final assistant message is continued as by /api/chat.
+ * - openai — OpenAI's API reference: chat models answer a trailing assistant message with a new
+ *   turn (no prefill); an unknown field is a 400 "Unrecognized request argument supplied: <field>";
+ *   /v1/completions serves only legacy completion models (a chat model gets 404); `n` is honoured;
+ *   `logprobs` entries have `token`, `logprob`, `bytes`, `top_logprobs`.
+ * - lmstudio — LM Studio's OpenAI compatibility docs: the listed chat parameters include neither
+ *   `n` nor `logprobs` (one choice, `logprobs` null); its llama.cpp engine continues a trailing
+ *   assistant message. (Least documented of the five: treat as the most conservative.)
+ */
+export const SERVER_SEMANTICS: Record<ServerMode, ServerSemantics> = {
+  generic: { prefill: 'always', honoursN: true, completions: 'echo', chatLogprobs: true, byteTokens: false, rejectsUnknownFields: false },
+  vllm: { prefill: 'continue_final_message', honoursN: true, completions: 'echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  llamacpp: { prefill: 'always', honoursN: false, completions: 'no-echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  ollama: { prefill: 'always', honoursN: false, completions: 'no-logprobs', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  openai: { prefill: 'never', honoursN: true, completions: 'absent', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: true },
+  lmstudio: { prefill: 'always', honoursN: false, completions: 'no-logprobs', chatLogprobs: false, byteTokens: false, rejectsUnknownFields: false },
+};
+
+/** The request fields OpenAI's chat endpoint knows (for `rejectsUnknownFields`). */
+const OPENAI_CHAT_FIELDS = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'stop', 'max_tokens', 'max_completion_tokens', 'n', 'temperature', 'seed',
+  'logprobs', 'top_logprobs', 'top_p', 'presence_penalty', 'frequency_penalty', 'user', 'response_format', 'tools', 'tool_choice', 'logit_bias',
+]);
+
+/** One token as a byte-level tokenizer emits it. */
+export interface ByteToken {
+  token: string;
+  bytes: number[];
+  logprob: number;
+}
+
+/**
+ * Byte-level tokens of the toy tokens: every Hangul syllable (U+AC00–U+D7A3, 3 UTF-8 bytes) is
+ * split after its second byte; the piece strings are the bytes decoded with U+FFFD for partial
+ * UTF-8. Split pieces get log-probability −0.1 each; other tokens keep `tokenLogprob`.
+ */
+export function byteTokens(tokens: string[]): ByteToken[] {
+  const out: ByteToken[] = [];
+  for (const t of tokens) {
+    if (!/[\uAC00-\uD7A3]/u.test(t)) {
+      out.push({ token: t, bytes: [...Buffer.from(t)], logprob: tokenLogprob(t) });
+      continue;
+    }
+    let pending: number[] = [];
+    for (const ch of t) {
+      const b = [...Buffer.from(ch)];
+      if (/[\uAC00-\uD7A3]/u.test(ch)) {
+        out.push({ token: Buffer.from([...pending, b[0], b[1]]).toString('utf8'), bytes: [...pending, b[0], b[1]], logprob: -0.1 });
+        out.push({ token: Buffer.from([b[2]]).toString('utf8'), bytes: [b[2]], logprob: -0.1 });
+        pending = [];
+      } else pending.push(...b);
+    }
+    if (pending.length > 0) out.push({ token: Buffer.from(pending).toString('utf8'), bytes: pending, logprob: -0.1 });
+  }
+  return out;
 }
 
 /** A scripted chat reply: plain text, or text per sample with options. */
@@ -109,6 +211,8 @@ export interface OpenAIServerOptions {
   ignoreEncodingFormat?: boolean;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` (else 401). */
   apiKey?: string;
+  /** Which real server to imitate (default `generic`); see `SERVER_SEMANTICS`. */
+  mode?: ServerMode;
 }
 
 export interface OpenAIServer {
@@ -208,12 +312,28 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     return `echo: ${last?.content ?? ''}`;
   }
 
+  const sem = SERVER_SEMANTICS[options.mode ?? 'generic'];
+
   async function handleChat(req: ChatRequest, res: http.ServerResponse, log: LoggedRequest) {
     if (req.stream && options.streaming === false) return error(res, log, 400, 'streaming is not supported by this server');
-    const n = req.n ?? 1;
+    if (sem.rejectsUnknownFields) {
+      const unknown = Object.keys(req).find((k) => !OPENAI_CHAT_FIELDS.has(k));
+      if (unknown) return error(res, log, 400, `Unrecognized request argument supplied: ${unknown}`);
+    }
+    if (req.continue_final_message === true && req.add_generation_prompt !== false && options.mode === 'vllm') {
+      return error(res, log, 400, 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.');
+    }
+    if (req.messages.at(-1)?.role === 'assistant') {
+      const continued =
+        sem.prefill === 'always' || (sem.prefill === 'continue_final_message' && req.continue_final_message === true && req.add_generation_prompt === false);
+      // A new assistant turn: what the model writes does not depend on the trailing message's text being continued,
+      // so the stand-in answers the conversation without it (the reply starts from the beginning of an answer).
+      if (!continued) req = { ...req, messages: req.messages.slice(0, -1) };
+    }
+    const n = sem.honoursN ? (req.n ?? 1) : 1;
     const stop = req.stop === undefined ? [] : Array.isArray(req.stop) ? req.stop : [req.stop];
     const maxTokens = req.max_completion_tokens ?? req.max_tokens;
-    const wantLogprobs = Boolean(req.logprobs) && options.logprobs !== false;
+    const wantLogprobs = Boolean(req.logprobs) && options.logprobs !== false && sem.chatLogprobs;
     const topK = req.top_logprobs ?? 0;
     const samples: Array<{ text: string; tokens: string[]; finish: string }> = [];
     let delayMs = 0;
@@ -235,7 +355,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const lpContent = (tokens: string[]) =>
-      tokens.map((t) => ({ token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) }));
+      sem.byteTokens
+        ? byteTokens(tokens).map((t) => ({
+            token: t.token,
+            logprob: t.logprob,
+            bytes: t.bytes,
+            top_logprobs: [{ token: t.token, logprob: t.logprob, bytes: t.bytes }, ...topFor(t.token, topK).slice(1).map((x, i) => ({ token: x.token, logprob: t.logprob - (i + 1), bytes: [...Buffer.from(x.token)] }))].slice(0, topK),
+          }))
+        : tokens.map((t) => ({ token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) }));
     const id = `chatcmpl-${++created}`;
     if (!req.stream) {
       return send(res, log, 200, {
@@ -270,10 +397,13 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
 
   function handleCompletions(req: Record<string, unknown>, res: http.ServerResponse, log: LoggedRequest) {
     const prompt = String(req.prompt ?? '');
-    const echo = Boolean(req.echo);
-    if (echo && options.echo === false) return error(res, log, 400, 'Only no echo is supported');
+    if (sem.completions === 'absent') {
+      return error(res, log, 404, 'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?');
+    }
+    const echo = Boolean(req.echo) && sem.completions !== 'no-logprobs';
+    if (echo && (options.echo === false || sem.completions === 'no-echo')) return error(res, log, 400, 'Only no echo is supported');
     const maxTokens = typeof req.max_tokens === 'number' ? req.max_tokens : 16;
-    const k = typeof req.logprobs === 'number' ? req.logprobs : undefined;
+    const k = typeof req.logprobs === 'number' && sem.completions !== 'no-logprobs' ? req.logprobs : undefined;
     const promptTokens = tokenize(prompt);
     const generated = tokenize(options.completionText ?? ' ok .').slice(0, maxTokens);
     const shown = echo ? [...promptTokens, ...generated] : generated;

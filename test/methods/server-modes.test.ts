@@ -1,0 +1,104 @@
+/**
+ * The token-level and scoring methods under each real server's semantics (the loopback server
+ * stands in for vLLM, llama.cpp's server, Ollama, OpenAI and LM Studio; see `SERVER_SEMANTICS`
+ * in test/support/openai-server.ts for what each mode does and the source it follows).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CapabilityError } from '../../src/core/errors.js';
+import { mixNextToken, type TokenAlternative } from '../../src/methods/prob.js';
+import { ragSequence } from '../../src/methods/rag-sequence.js';
+import { ragToken } from '../../src/methods/rag-token.js';
+import { replug } from '../../src/methods/replug.js';
+import { startOpenAIServer, SERVER_MODES, type ChatRequest, type OpenAIServer, type ServerMode } from '../support/openai-server.js';
+import { byDocument, context, MemoryRetriever, model } from './support/memory.js';
+
+let server: OpenAIServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+const Q = 'What is the capital of France?';
+// p(z|x) = softmax([5, 4]) = [0.731059, 0.268941] (MemoryRetriever word overlaps 5 and 4)
+const LOG_PZ1 = Math.log(0.7310585786);
+const LOG_PZ2 = Math.log(0.2689414214);
+
+/** Modes whose chat endpoint continues a partial answer and returns logprobs: the token-level methods run. */
+const RUNS: Record<ServerMode, boolean> = { generic: true, vllm: true, llamacpp: true, ollama: true, openai: false, lmstudio: false };
+
+describe.each(SERVER_MODES)('token-level decoding under %s semantics (the loopback server stands in for the model)', (mode) => {
+  it(RUNS[mode] ? 'RAG-Token greedy gives Paris with log p = log .731059 − .5' : 'RAG-Token refuses with CapabilityError', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode });
+    const run = ragToken.run(Q, context(model(server), new MemoryRetriever()));
+    if (!RUNS[mode]) return void (await expect(run).rejects.toThrow(CapabilityError));
+    const r = await run;
+    // step 1: "Paris" = log(.731059 e^−.5 + 0) = −0.813262; step 2: EOS under doc 1 (log 1) ⇒ done
+    expect(r.answer).toBe('Paris [1]');
+    const s = r.trace.find((t) => t.name === 'token "Paris"')!;
+    expect(s.scores!['log p mixture']).toBeCloseTo(LOG_PZ1 - 0.5, 5);
+  });
+
+  it(RUNS[mode] ? 'RAG-Token beam (N = 2) keeps Paris −1.126524 and "<alt1> ." −1.625926' : 'RAG-Token beam refuses with CapabilityError', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode });
+    const run = ragToken.run(Q, context(model(server), new MemoryRetriever()), { beamSize: 2 });
+    if (!RUNS[mode]) return void (await expect(run).rejects.toThrow(CapabilityError));
+    const r = await run;
+    // as in rag.test.ts: Paris + EOS = −0.813262 + log .731059 = −1.126524; "<alt1> ." = −1.525926 − 0.1
+    const beams = r.trace.find((t) => t.name === 'beam search (N = 2)')!.output as Array<{ text: string; logprob: number }>;
+    expect(beams.map((b) => b.text)).toEqual(['Paris', '<alt1> .']);
+    expect(beams[0].logprob).toBeCloseTo(-1.126524, 5);
+    expect(beams[1].logprob).toBeCloseTo(-1.625926, 5);
+  });
+
+  it(RUNS[mode] ? 'REPLUG token mode gives Paris [1]' : 'REPLUG token mode refuses with CapabilityError', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode });
+    const run = replug.run(Q, context(model(server), new MemoryRetriever()), { mode: 'token' });
+    if (!RUNS[mode]) return void (await expect(run).rejects.toThrow(CapabilityError));
+    const r = await run;
+    expect(r.answer).toBe('Paris [1]');
+    expect(r.trace.find((t) => t.name === 'token "Paris"')!.scores!['log p mixture']).toBeCloseTo(LOG_PZ1 - 0.5, 5);
+  });
+
+  it(RUNS[mode] ? 'RAG-Sequence beam (N = 2) gives log p(Paris | x) = log .731059 − .5' : 'RAG-Sequence beam refuses with CapabilityError', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode });
+    const run = ragSequence.run(Q, context(model(server), new MemoryRetriever()), { beamSize: 2 });
+    if (!RUNS[mode]) return void (await expect(run).rejects.toThrow(CapabilityError));
+    const r = await run;
+    expect(r.trace.find((t) => t.kind === 'decide')!.scores!['log p(Paris | x)']).toBeCloseTo(LOG_PZ1 - 0.5, 5);
+    expect(r.answer).toBe('Paris [1]');
+  });
+});
+
+describe('byte-level tokens (the loopback server stands in for a byte-level BPE model)', () => {
+  const korean = (req: ChatRequest) => (req.messages.find((m) => m.role === 'user')!.content.includes('Title: Paris') ? '서울' : '베를린');
+
+  it.each(['vllm', 'llamacpp', 'ollama', 'openai'] as const)('RAG-Sequence greedy decodes a Korean answer from joined bytes under %s', async (mode) => {
+    server = await startOpenAIServer({ chat: korean, mode });
+    const r = await ragSequence.run(Q, context(model(server), new MemoryRetriever()));
+    // "서울" = 2 syllables × 2 byte tokens × −0.1 = −0.4; "베를린" = 3 × 2 × −0.1 = −0.6
+    const d = r.trace.find((t) => t.kind === 'decide')!;
+    expect(d.scores!['log p(서울 | x)']).toBeCloseTo(LOG_PZ1 - 0.4, 5);
+    expect(d.scores!['log p(베를린 | x)']).toBeCloseTo(LOG_PZ2 - 0.6, 5);
+    expect(r.answer).toBe('서울 [1]');
+  });
+
+  it('the mixture keys tokens by bytes: two partial-UTF-8 tokens that both print as U+FFFD stay distinct', () => {
+    // 서 = EC 84 9C, 부 = EB B6 80: first byte tokens [EC 84] and [EB B6] both print "\uFFFD"
+    const d1: TokenAlternative[] = [{ token: '\uFFFD', logprob: Math.log(0.6), bytes: [0xec, 0x84] } as TokenAlternative];
+    const d2: TokenAlternative[] = [{ token: '\uFFFD', logprob: Math.log(0.8), bytes: [0xeb, 0xb6] } as TokenAlternative];
+    const mixed = mixNextToken([d1, d2], [0.5, 0.5]);
+    // distinct: 0.5·0.8 = 0.4 for [EB B6], 0.5·0.6 = 0.3 for [EC 84] (merged they would be 0.7)
+    expect(mixed.map((m) => Math.exp(m.logprob))).toEqual([expect.closeTo(0.4, 9), expect.closeTo(0.3, 9)]);
+  });
+});
+
+describe('n samples from servers that return one choice (the loopback server stands in for the model)', () => {
+  const bySeed = (req: ChatRequest) => `sample seed ${String(req.seed)}`;
+  it.each(SERVER_MODES)('generate(n = 3, seed 5) returns 3 samples under %s', async (mode) => {
+    server = await startOpenAIServer({ chat: bySeed, mode });
+    const r = await model(server, { logprobs: false }).generate([{ role: 'user', content: 'hi' }], { n: 3, temperature: 0.8, seed: 5 });
+    expect(r.generations).toHaveLength(3);
+    // servers that honour n answer once with 3 choices; the others are asked again with seeds 6 and 7
+    if (mode === 'vllm' || mode === 'openai') expect(server.count('/chat/completions')).toBe(1);
+    else expect(r.generations.map((g) => g.text)).toEqual(['sample seed 5', 'sample seed 6', 'sample seed 7']);
+  });
+});
