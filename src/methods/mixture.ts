@@ -11,9 +11,15 @@
  * also ends the answer (short-answer QA). Only the top alternatives are visible, so a token's
  * mixed probability is a lower bound; the unseen mass per document is reported.
  *
- * Prefill needs an endpoint that continues a final assistant message (vLLM, llama.cpp's
- * server, Ollama and LM Studio do; OpenAI's hosted chat models reply anew instead, which makes
- * token-level decoding meaningless there: use the sequence-level forms).
+ * Prefill needs an endpoint that continues a final assistant message. Each step sets
+ * `continueFinalMessage`, which sends vLLM's `continue_final_message: true` +
+ * `add_generation_prompt: false` (without them vLLM starts a new assistant turn and every "next
+ * token" would be the first token of a fresh answer); llama.cpp's server and Ollama continue a
+ * trailing assistant message anyway; OpenAI refuses the fields and the step raises
+ * `CapabilityError` (use the sequence-level forms there). Tokens are matched by their bytes when
+ * the endpoint reports them (`tokenKey`). Known limit: a chosen byte-level token that ends inside
+ * a character cannot be sent back as prefill text; byte-split answers decode correctly on the
+ * single-generation paths (RAG-Sequence greedy) through `tokensText`.
  *
  * Cost: one chat call per document per live beam per generated token.
  */
@@ -53,11 +59,12 @@ export function withPrefix(messages: readonly ChatMessage[], prefix: string): Ch
  * when nothing was generated and the model stopped.
  */
 export async function nextTokenAlternatives(tracer: Tracer, messages: readonly ChatMessage[], prefix: string, topLogprobs = TOP_LOGPROBS): Promise<TokenAlternative[]> {
-  const res = await tracer.generate('next token', withPrefix(messages, prefix), { temperature: 0, maxTokens: 1, logprobs: true, topLogprobs }, true);
+  const res = await tracer.generate('next token', withPrefix(messages, prefix), { temperature: 0, maxTokens: 1, logprobs: true, topLogprobs, continueFinalMessage: true }, true);
   const g = res.generations[0];
   const first = g?.logprobs?.[0];
   if (!first) return [{ token: EOS, logprob: 0 }];
-  return first.top && first.top.length > 0 ? first.top.map((t) => ({ token: t.token, logprob: t.logprob })) : [{ token: first.token, logprob: first.logprob }];
+  const alt = (t: { token: string; logprob: number; bytes?: number[] }): TokenAlternative => (t.bytes ? { token: t.token, logprob: t.logprob, bytes: t.bytes } : { token: t.token, logprob: t.logprob });
+  return first.top && first.top.length > 0 ? first.top.map(alt) : [alt(first)];
 }
 
 /** One decoded token under the mixture, for the trace. */

@@ -68,6 +68,13 @@ export function meanLogprob(tokenLogprobs: readonly number[]): number {
 export interface TokenAlternative {
   token: string;
   logprob: number;
+  /** UTF-8 bytes when the endpoint reports them: the token's identity (two partial-UTF-8 tokens may share the string U+FFFD). */
+  bytes?: number[];
+}
+
+/** A token's identity: its bytes when known, else its string. */
+export function tokenKey(t: TokenAlternative): string {
+  return t.bytes ? `b:${t.bytes.join(',')}` : `s:${t.token}`;
 }
 
 /** A next token under the mixture: its mixed log-probability and its log-probability per document (−∞ when absent from that document's top list). */
@@ -75,6 +82,7 @@ export interface MixedToken {
   token: string;
   logprob: number;
   perDoc: number[];
+  bytes?: number[];
 }
 
 /**
@@ -82,28 +90,31 @@ export interface MixedToken {
  * over the union of the documents' top alternatives. A token outside a document's top list
  * gets probability 0 from it — a lower bound, since the API reveals only the top alternatives;
  * the trace reports the unseen mass.
+ * Tokens are matched by `tokenKey` (bytes when reported), so distinct byte-level tokens that
+ * print alike stay apart.
  * @param perDoc one list of alternatives per document (duplicates: the first wins)
  * @param weights one weight per document, ≥ 0
  * @returns the union, best first (ties: first seen)
  */
 export function mixNextToken(perDoc: ReadonlyArray<readonly TokenAlternative[]>, weights: readonly number[]): MixedToken[] {
   if (perDoc.length !== weights.length) throw new InvalidParameterError(`mixNextToken: ${perDoc.length} distributions but ${weights.length} weights`);
-  const order: string[] = [];
+  const order: TokenAlternative[] = [];
   const table = new Map<string, number[]>();
   perDoc.forEach((alts, d) => {
     for (const a of alts) {
-      let row = table.get(a.token);
+      const key = tokenKey(a);
+      let row = table.get(key);
       if (!row) {
         row = new Array<number>(perDoc.length).fill(-Infinity);
-        table.set(a.token, row);
-        order.push(a.token);
+        table.set(key, row);
+        order.push(a);
       }
       if (row[d] === -Infinity) row[d] = a.logprob;
     }
   });
-  const out = order.map((token) => {
-    const row = table.get(token)!;
-    return { token, logprob: logMixture(row, weights), perDoc: row };
+  const out: MixedToken[] = order.map((a) => {
+    const row = table.get(tokenKey(a))!;
+    return a.bytes ? { token: a.token, logprob: logMixture(row, weights), perDoc: row, bytes: a.bytes } : { token: a.token, logprob: logMixture(row, weights), perDoc: row };
   });
   return stableSortDesc(out, (x) => x.logprob);
 }

@@ -20,6 +20,7 @@
  * Cost: k chat calls (N = 1) or k × N per token (N > 1); thorough adds |Y| × k scorings.
  */
 import { InvalidParameterError } from '../core/errors.js';
+import { tokensText, type TokenLogprob } from '../models/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
@@ -57,13 +58,15 @@ export const ragSequence: Method<RagSequenceParams> = {
       if (p.beamSize === 1) {
         const r = await tracer.generate(`greedy answer from document [${z + 1}]`, docMessages(hits[z], question), { temperature: 0, maxTokens: p.maxTokens, logprobs: true });
         const g = r.generations[0];
-        let text = '';
+        // text is decoded from the joined bytes (a Hangul syllable may span byte-level tokens)
+        const kept: TokenLogprob[] = [];
         let lp = 0;
         for (const t of g.logprobs ?? []) {
-          if (t.token.includes('\n') && text.trim().length > 0) break;
-          text += t.token;
+          if (t.token.includes('\n') && tokensText(kept).trim().length > 0) break;
+          kept.push(t);
           lp += t.logprob;
         }
+        const text = tokensText(kept);
         if (text.trim()) found.set(text.trim(), lp);
       } else {
         const res = await mixtureDecode(tracer, [docMessages(hits[z], question)], [1], p.beamSize, p.maxTokens);

@@ -135,15 +135,19 @@ export class OpenAICompatibleModel implements LanguageModel {
     if (options.logprobs) this.require('logprobs', 'token log-probabilities');
     const started = this.now();
     const what = `POST ${this.baseUrl}/chat/completions (model ${this.model})`;
-    const res = await this.limiter.run(
-      () =>
-        withRetry(
-          () => this.client.chat.completions.create({ ...this.chatParams(messages, options), stream: false }, { signal: options.signal }),
-          this.retryContext(what, options.signal),
-        ),
-      options.signal,
-    );
-    const generations: Generation[] = res.choices
+    const n = options.n ?? 1;
+    const res = await this.chatOnce(messages, options, what);
+    let choices = res.choices.slice().sort((a, b) => a.index - b.index);
+    let usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
+    // Ollama's, llama.cpp's and LM Studio's OpenAI layers answer `n` > 1 with one choice: ask again,
+    // one sample per request, each with its own seed (seed + i; 0 + i when none was given).
+    for (let i = choices.length; i < n; i++) {
+      const more = await this.chatOnce(messages, { ...options, n: 1, seed: (options.seed ?? 0) + i }, what);
+      if (more.choices.length === 0) break;
+      choices = [...choices, { ...more.choices[0], index: i }];
+      usage = { promptTokens: usage.promptTokens + (more.usage?.prompt_tokens ?? 0), completionTokens: usage.completionTokens + (more.usage?.completion_tokens ?? 0) };
+    }
+    const generations: Generation[] = choices
       .slice()
       .sort((a, b) => a.index - b.index)
       .map((c) => {
@@ -151,9 +155,30 @@ export class OpenAICompatibleModel implements LanguageModel {
         if (options.logprobs) g.logprobs = this.readChatLogprobs(c.logprobs?.content, what);
         return g;
       });
-    const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
     this.account(usage);
     return { generations, usage, model: res.model || this.model, latencyMs: this.now() - started };
+  }
+
+  /** One chat request; a refused prefill field becomes `CapabilityError`. */
+  private async chatOnce(messages: ChatMessage[], options: GenerateOptions, what: string): Promise<OpenAI.Chat.Completions.ChatCompletion> {
+    try {
+      return await this.limiter.run(
+        () =>
+          withRetry(
+            () => this.client.chat.completions.create({ ...this.chatParams(messages, options), stream: false }, { signal: options.signal }),
+            this.retryContext(what, options.signal),
+          ),
+        options.signal,
+      );
+    } catch (err) {
+      const cause = err instanceof ModelError ? err.cause : err;
+      if (cause instanceof APIError && cause.status === 400 && /continue_final_message|add_generation_prompt/.test(cause.message)) {
+        throw new CapabilityError(
+          `${this.baseUrl} (model ${this.model}) cannot continue a trailing assistant message (prefill): it refused continue_final_message (HTTP 400: ${cause.message}); token-level decoding cannot run there — use a sequence-level mode or a vLLM / llama.cpp / Ollama server`,
+        );
+      }
+      throw err;
+    }
   }
 
   async *stream(messages: ChatMessage[], options: GenerateOptions = {}): AsyncGenerator<string, GenerateResult, void> {
@@ -348,17 +373,21 @@ export class OpenAICompatibleModel implements LanguageModel {
       ...(n !== 1 ? { n } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.logprobs ? { logprobs: true, ...(top !== undefined ? { top_logprobs: top } : {}) } : {}),
+      ...(options.continueFinalMessage && messages.at(-1)?.role === 'assistant' ? { continue_final_message: true, add_generation_prompt: false } : {}),
     };
   }
 
   private readChatLogprobs(
-    content: Array<{ token: string; logprob: number; top_logprobs?: Array<{ token: string; logprob: number }> }> | null | undefined,
+    content: Array<{ token: string; logprob: number; bytes?: number[] | null; top_logprobs?: Array<{ token: string; logprob: number; bytes?: number[] | null }> }> | null | undefined,
     what: string,
   ): TokenLogprob[] {
     if (!content) throw this.missingLogprobs(what);
     return content.map((t) => {
       const out: TokenLogprob = { token: t.token, logprob: t.logprob };
-      if (t.top_logprobs && t.top_logprobs.length > 0) out.top = t.top_logprobs.map((x) => ({ token: x.token, logprob: x.logprob }));
+      if (Array.isArray(t.bytes)) out.bytes = t.bytes;
+      if (t.top_logprobs && t.top_logprobs.length > 0) {
+        out.top = t.top_logprobs.map((x) => (Array.isArray(x.bytes) ? { token: x.token, logprob: x.logprob, bytes: x.bytes } : { token: x.token, logprob: x.logprob }));
+      }
       return out;
     });
   }

@@ -16,8 +16,21 @@ export interface ChatMessage {
 export interface TokenLogprob {
   token: string;
   logprob: number;
+  /**
+   * The token's UTF-8 bytes when the endpoint reports them (OpenAI's `bytes`, also vLLM and
+   * llama.cpp). A byte-level token may hold part of a character (a Hangul syllable spans two or
+   * three tokens whose `token` strings are U+FFFD): identity is the byte sequence, and text is
+   * decoded from the joined bytes of consecutive tokens (`tokensText`).
+   */
+  bytes?: number[];
   /** Up to `topLogprobs` alternatives at this position, best first (includes the chosen token when the endpoint does). */
-  top?: Array<{ token: string; logprob: number }>;
+  top?: Array<{ token: string; logprob: number; bytes?: number[] }>;
+}
+
+/** The text of consecutive tokens: their joined `bytes` decoded as UTF-8 when every token has them, else the joined strings. */
+export function tokensText(tokens: ReadonlyArray<{ token: string; bytes?: number[] }>): string {
+  if (tokens.length > 0 && tokens.every((t) => t.bytes !== undefined)) return Buffer.from(tokens.flatMap((t) => t.bytes!)).toString('utf8');
+  return tokens.map((t) => t.token).join('');
 }
 
 export interface GenerateOptions {
@@ -33,6 +46,14 @@ export interface GenerateOptions {
   /** Return per-token log-probabilities; 0..20 alternatives per position. Needs `capabilities.logprobs`. */
   logprobs?: boolean;
   topLogprobs?: number;
+  /**
+   * When the last message is from the assistant, continue it (prefill) instead of starting a new
+   * assistant turn. The OpenAI-compatible provider sends vLLM's `continue_final_message: true`
+   * with `add_generation_prompt: false` (vLLM `ChatCompletionRequest`); llama.cpp's server and
+   * Ollama continue a trailing assistant message anyway; an endpoint that refuses the fields
+   * (OpenAI: "Unrecognized request argument") raises `CapabilityError`. Default false.
+   */
+  continueFinalMessage?: boolean;
   signal?: AbortSignal;
 }
 

@@ -35,6 +35,10 @@ describe.each(SERVER_MODES)('token-level decoding under %s semantics (the loopba
     expect(r.answer).toBe('Paris [1]');
     const s = r.trace.find((t) => t.name === 'token "Paris"')!;
     expect(s.scores!['log p mixture']).toBeCloseTo(LOG_PZ1 - 0.5, 5);
+    // the step after "Paris" continues the assistant message with vLLM's fields
+    const prefilled = server.requests.filter((q) => q.path.endsWith('/chat/completions') && (q.body!.messages as Array<{ role: string }>).at(-1)!.role === 'assistant');
+    expect(prefilled.length).toBe(2);
+    for (const q of prefilled) expect(q.body).toMatchObject({ continue_final_message: true, add_generation_prompt: false, max_tokens: 1, top_logprobs: 20 });
   });
 
   it(RUNS[mode] ? 'RAG-Token beam (N = 2) keeps Paris −1.126524 and "<alt1> ." −1.625926' : 'RAG-Token beam refuses with CapabilityError', async () => {

@@ -41,9 +41,10 @@ describe('OpenAICompatibleModel against a test server standing in for a model', 
       ['.', -0.1],
     ]);
     expect(r.generations[0].logprobs![0].top).toEqual([
-      { token: 'Paris', logprob: -0.5 },
-      { token: '<alt1>', logprob: -1.5 },
+      { token: 'Paris', logprob: -0.5, bytes: [80, 97, 114, 105, 115] }, // the UTF-8 bytes of "Paris"
+      { token: '<alt1>', logprob: -1.5, bytes: [60, 97, 108, 116, 49, 62] },
     ]);
+    expect(r.generations[0].logprobs![1].bytes).toEqual([32, 105, 115]); // ' is'
     expect(server.requests.at(-1)!.body).toMatchObject({ logprobs: true, top_logprobs: 2, temperature: 0 });
   });
 
