@@ -1,12 +1,30 @@
 /**
- * Rule-based sentence segmentation for English and Korean prose, with offsets.
+ * The one sentence and block splitter of openbook: English and Korean prose, Markdown/HTML-derived
+ * plain text, with offsets. Used by the extractive answerer, citation checking and the chunker's
+ * abbreviation rule.
  *
- * A sentence ends at `.`, `?`, `!`, `。`, `？`, `！`, or `…` followed by whitespace or the end
- * of text (closing quotes and brackets stay with the sentence), except after common
- * abbreviations ("e.g.", "i.e.", "et al.", "Dr.", "vs.", "Fig."), single-letter initials and
- * between digits ("3.14"). A blank line always ends a sentence; a single newline ends one
- * unless the next line continues wrapped prose (starts with a lowercase Latin letter, or
- * the line before ends with a comma, hyphen or open bracket).
+ * Blocks (line-level structure, decided first):
+ *  - a blank line ends a paragraph;
+ *  - a heading line (`# …` ATX, or a line underlined by `===`/`---`) is a `heading` segment;
+ *  - a list item (`- `, `* `, `+ `, `• `, `· `, `1. `, `1) `) is an `item` segment; its wrapped or
+ *    indented continuation lines stay with it;
+ *  - a fenced code block (``` or ~~~ up to the closing fence) is one `code` segment;
+ *  - a table row (a line starting with `|`) is a `table` segment;
+ *  - a block quote line (`> `) starts a new sentence.
+ *
+ * Sentences inside a paragraph: a sentence ends at `.`, `?`, `!`, `。`, `？`, `！` or `…` followed
+ * by whitespace or the end of the text (closing quotes and brackets stay with the sentence), except
+ * after an abbreviation (`ABBREVIATIONS`: "e.g.", "i.e.", "etc.", "vs.", "Fig.", "No." …), a single
+ * capital initial ("J. Smith"), or between digits ("3.14"). A Korean terminal ending followed by a
+ * period ends a sentence even without a following space ("했다.그리고").
+ *
+ * Line breaks inside a paragraph (hard wrapping), for every script: a single newline joins the two
+ * lines into one sentence when the line before does not end a sentence and either the next line
+ * starts with a lowercase Latin letter, the line before ends with a comma, hyphen or open bracket,
+ * the line before ends and the next starts with a Latin letter or digit (wrapped English),
+ * or the line before is a wrapped line — at least 70% as long as the longest line of its paragraph
+ * (hard-wrapped text fills its lines; a note's short title line does not). A line ending in a
+ * Korean terminal ending without punctuation ("…합니다", "…했다") or in ":" ends there.
  */
 
 /** A sentence's span in the source text: `text.slice(start, end)` is the sentence, trimmed. */
@@ -15,15 +33,32 @@ export interface SentenceSpan {
   end: number;
 }
 
-const ABBREVIATIONS = new Set([
-  'e.g', 'i.e', 'etc', 'al', 'vs', 'cf', 'fig', 'figs', 'eq', 'eqs', 'dr', 'mr', 'mrs', 'ms', 'prof', 'no', 'vol',
-  'pp', 'sec', 'approx', 'inc', 'ltd', 'co', 'jr', 'sr', 'st', 'u.s', 'u.k',
+/** What a segment is: prose sentence, heading, list item, fenced code block or table row. */
+export type SegmentKind = 'sentence' | 'heading' | 'item' | 'code' | 'table';
+
+/** One segment (a sentence or a block line) with its kind and its paragraph number (0-based). */
+export interface Segment extends SentenceSpan {
+  kind: SegmentKind;
+  paragraph: number;
+}
+
+/** Lower-cased words (without the final period) after which a period does not end a sentence; shared with the chunker. */
+export const ABBREVIATIONS: ReadonlySet<string> = new Set([
+  'e.g', 'i.e', 'etc', 'al', 'vs', 'cf', 'fig', 'figs', 'eq', 'eqs', 'dr', 'mr', 'mrs', 'ms', 'prof', 'no', 'nos', 'vol',
+  'pp', 'sec', 'approx', 'inc', 'ltd', 'co', 'corp', 'jr', 'sr', 'st', 'u.s', 'u.k', 'ca', 'ref', 'refs', 'resp', 'viz',
+  'ie', 'eg',
 ]);
 
-/** A line that starts a list item, heading, quote or table row begins a new sentence. */
-const LIST_OR_BLOCK = /^([-*+•·>|#]\s|\d+[.)]\s)/;
-
-const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '」', '』', '》', '〉']);
+const HEADING_LINE = /^#{1,6}(\s|$)/;
+const SETEXT_UNDERLINE = /^(=+|-{2,})\s*$/;
+const ITEM_LINE = /^([-*+•·]\s|\d{1,3}[.)]\s)/;
+const FENCE = /^(```|~~~)/;
+const TABLE_LINE = /^\|/;
+const QUOTE_LINE = /^>\s?/;
+/** Korean terminal endings that close a sentence at a line end even without punctuation. */
+const KOREAN_TERMINAL = /(니다|니까|[어아여해]요|예요|에요|지요|죠|[했한였았었겠된있없]다|이다|까)$/;
+const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '」', '』', '》', '〉', '»', '）']);
+const TERMINALS = new Set(['.', '?', '!', '。', '？', '！', '…']);
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\u3000' || c === '\u00a0';
@@ -36,68 +71,157 @@ function wordBefore(text: string, i: number): string {
   return text.slice(s, i).toLowerCase();
 }
 
-function isAbbreviation(text: string, dot: number): boolean {
+/** Does the period at `dot` belong to an abbreviation or an initial rather than end a sentence? */
+export function isAbbreviation(text: string, dot: number): boolean {
   const w = wordBefore(text, dot);
   if (w.length === 0) return false;
   if (ABBREVIATIONS.has(w)) return true;
-  // A single Latin letter initial ("J. Smith"), but not a Korean syllable.
+  // A single Latin capital initial ("J. Smith"), but not a Korean syllable.
   return /^[a-z]$/i.test(w) && /[A-Z]/.test(text[dot - 1]);
 }
 
-/** Splits `text` into trimmed sentence spans, in order; empty input → []. */
-export function splitSentences(text: string): SentenceSpan[] {
-  const spans: SentenceSpan[] = [];
-  let start = 0;
-  const push = (end: number) => {
-    let s = start;
-    let e = end;
-    while (s < e && isSpace(text[s])) s++;
-    while (e > s && isSpace(text[e - 1])) e--;
-    if (e > s) spans.push({ start: s, end: e });
-    start = end;
-  };
+interface Line {
+  start: number;
+  /** End of content (before `\n`, trailing spaces trimmed). */
+  end: number;
+  /** Content start (leading spaces skipped). */
+  contentStart: number;
+  text: string;
+  indent: number;
+}
+
+function linesOf(text: string): Line[] {
+  const out: Line[] = [];
+  let s = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text[i];
-    if (c === '\n') {
-      // Blank line, or a line break that is not wrapped prose.
-      let j = i + 1;
-      while (j < n && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r')) j++;
-      const blank = j < n && text[j] === '\n';
-      const prev = lastNonSpace(text, start, i);
-      const next = text[j] ?? '';
-      const startsBlock = LIST_OR_BLOCK.test(text.slice(j, j + 4));
-      const wrapped =
-        !blank &&
-        j < n &&
-        !startsBlock &&
-        (/[a-z`]/.test(next) || (prev !== '' && /[,\-–([]/.test(prev)) || (/[A-Za-z0-9`)]/.test(prev) && /[A-Za-z0-9"'(]/.test(next)));
-      if (!wrapped) push(i + 1);
+  while (s <= n) {
+    let e = text.indexOf('\n', s);
+    if (e < 0) e = n;
+    let cs = s;
+    while (cs < e && isSpace(text[cs])) cs++;
+    let ce = e;
+    while (ce > cs && isSpace(text[ce - 1])) ce--;
+    out.push({ start: s, end: ce, contentStart: cs, text: text.slice(cs, ce), indent: cs - s });
+    if (e === n) break;
+    s = e + 1;
+  }
+  return out;
+}
+
+/** Splits `text` into typed segments (sentences and block lines), in order; see the module comment. */
+export function segmentText(text: string): Segment[] {
+  const out: Segment[] = [];
+  const lines = linesOf(text);
+  let paragraph = 0;
+  let i = 0;
+  const push = (start: number, end: number, kind: SegmentKind) => {
+    while (start < end && isSpace(text[start])) start++;
+    while (end > start && isSpace(text[end - 1])) end--;
+    if (end > start) out.push({ start, end, kind, paragraph });
+  };
+  while (i < lines.length) {
+    const L = lines[i];
+    if (L.text === '') {
+      paragraph++;
+      i++;
       continue;
     }
-    if (c === '.' || c === '?' || c === '!' || c === '。' || c === '？' || c === '！' || c === '…') {
-      let e = i + 1;
-      while (e < n && (text[e] === '.' || text[e] === '?' || text[e] === '!' || CLOSERS.has(text[e]))) e++;
-      if (e < n && !isSpace(text[e])) continue; // "3.14", "example.com", "U.S.A."
-      if (c === '.' && (isAbbreviation(text, i) || isListNumber(text, i))) continue;
-      push(e);
-      i = e - 1;
+    if (FENCE.test(L.text)) {
+      const fence = L.text.slice(0, 3);
+      let j = i + 1;
+      while (j < lines.length && !lines[j].text.startsWith(fence)) j++;
+      const last = lines[Math.min(j, lines.length - 1)];
+      push(L.contentStart, last.end, 'code');
+      i = j + 1;
+      paragraph++;
+      continue;
     }
+    if (HEADING_LINE.test(L.text)) {
+      push(L.contentStart, L.end, 'heading');
+      i++;
+      continue;
+    }
+    if (i + 1 < lines.length && lines[i + 1].text !== '' && SETEXT_UNDERLINE.test(lines[i + 1].text) && !ITEM_LINE.test(L.text)) {
+      push(L.contentStart, lines[i + 1].end, 'heading');
+      i += 2;
+      continue;
+    }
+    if (TABLE_LINE.test(L.text)) {
+      push(L.contentStart, L.end, 'table');
+      i++;
+      continue;
+    }
+    // A run of prose lines (or one list item with its continuation lines) up to the next block.
+    const item = ITEM_LINE.test(L.text);
+    let j = i + 1;
+    while (j < lines.length) {
+      const M = lines[j];
+      if (M.text === '' || FENCE.test(M.text) || HEADING_LINE.test(M.text) || TABLE_LINE.test(M.text) || ITEM_LINE.test(M.text) || QUOTE_LINE.test(M.text)) break;
+      if (j + 1 < lines.length && SETEXT_UNDERLINE.test(lines[j + 1].text) && lines[j + 1].text !== '') break;
+      if (item && M.indent === 0 && !(/^[a-z`]/.test(M.text) || /[,\-–([]$/.test(lines[j - 1].text))) break;
+      j++;
+    }
+    splitProse(text, lines, i, j, item ? 'item' : 'sentence', push);
+    i = j;
   }
-  push(n);
-  return spans;
+  return out;
 }
 
-/** The "1." of an ordered list item: only digits between the line start and the period. */
-function isListNumber(text: string, dot: number): boolean {
-  let k = dot - 1;
-  while (k >= 0 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k--;
-  if (k === dot - 1) return false;
-  while (k >= 0 && (text[k] === ' ' || text[k] === '\t')) k--;
-  return k < 0 || text[k] === '\n';
+/** Is the break between line j-1 and line j a hard wrap inside one sentence? */
+function isWrapped(lines: Line[], from: number, j: number): boolean {
+  const A = lines[j - 1].text;
+  const B = lines[j].text;
+  if (endsSentenceText(A)) return false;
+  if (A.endsWith(':')) return false;
+  if (/^[a-z`]/.test(B)) return true;
+  if (/[,\-–([]$/.test(A)) return true;
+  if (KOREAN_TERMINAL.test(A)) return false;
+  if (/[A-Za-z0-9`)]$/.test(A) && /^[A-Za-z0-9"'(]/.test(B)) return true; // wrapped English prose
+  let max = 0;
+  for (let k = from; k < lines.length && lines[k].text !== ''; k++) max = Math.max(max, [...lines[k].text].length);
+  return [...A].length >= 0.7 * max && max >= 30;
 }
 
-function lastNonSpace(text: string, from: number, to: number): string {
-  for (let k = to - 1; k >= from; k--) if (!isSpace(text[k])) return text[k];
-  return '';
+/** Does a line end with sentence-final punctuation (not an abbreviation)? */
+function endsSentenceText(s: string): boolean {
+  let k = s.length - 1;
+  while (k > 0 && CLOSERS.has(s[k])) k--;
+  if (!TERMINALS.has(s[k])) return false;
+  return !(s[k] === '.' && isAbbreviation(s, k));
+}
+
+/** Sentences of lines [from, to): one run of prose lines, or one list item with its continuation. */
+function splitProse(text: string, lines: Line[], from: number, to: number, kind: SegmentKind, push: (s: number, e: number, k: SegmentKind) => void): void {
+  // Hard line boundaries: a break that is not a wrap ends the sentence there.
+  const cuts = new Set<number>();
+  for (let j = from + 1; j < to; j++) if (kind === 'sentence' && !isWrapped(lines, from, j)) cuts.add(lines[j].start);
+  const s0 = lines[from].contentStart;
+  const e0 = lines[to - 1].end;
+  if (kind === 'item') {
+    push(s0, e0, 'item');
+    return;
+  }
+  let start = s0;
+  for (let i = s0; i < e0; i++) {
+    if (cuts.has(i)) {
+      push(start, i, kind);
+      start = i;
+    }
+    const c = text[i];
+    if (!TERMINALS.has(c)) continue;
+    let e = i + 1;
+    while (e < e0 && (TERMINALS.has(text[e]) || CLOSERS.has(text[e]))) e++;
+    const korean = c === '.' && i > 0 && /[다요까죠]/.test(text[i - 1]) && e < e0 && /[\uac00-\ud7a3]/.test(text[e]);
+    if (e < e0 && !isSpace(text[e]) && !korean && c !== '。' && c !== '？' && c !== '！') continue; // "3.14", "example.com"
+    if (c === '.' && isAbbreviation(text, i)) continue;
+    push(start, e, kind);
+    start = e;
+    i = e - 1;
+  }
+  push(start, e0, kind);
+}
+
+/** Splits `text` into trimmed sentence spans (every segment, of any kind), in order; empty input → []. */
+export function splitSentences(text: string): SentenceSpan[] {
+  return segmentText(text).map(({ start, end }) => ({ start, end }));
 }

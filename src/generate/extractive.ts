@@ -15,11 +15,13 @@
  * not where it is. A sentence is kept only when it covers at least `minCoverage` of the
  * question's idf mass and matches at least two distinct question terms (one for a one-term
  * question); a further sentence must also cover at least half as much as the best one. When none
- * qualifies, the answer says nothing relevant was found. Markdown headings and fragments of fewer
- * than three analysed terms are never quoted.
+ * qualifies, the answer says nothing relevant was found. Units come from `segmentText`: headings,
+ * code blocks, table rows and fragments of fewer than three analysed terms are never quoted; a
+ * heading's terms count for the first unit under it; a sentence ending in ":" is quoted together
+ * with the list items that follow it.
  */
 import type { Analyzer } from '../analysis/analyzer.js';
-import { splitSentences } from '../analysis/sentences.js';
+import { segmentText } from '../analysis/sentences.js';
 import type { Citation, Hit } from '../core/types.js';
 
 /** Index statistics the answerer uses for idf; `docFreq` of an analysed term. */
@@ -105,13 +107,30 @@ export function extractiveAnswer(
   interface Cand { hitIndex: number; start: number; end: number; terms: Map<string, number>; len: number }
   const cands: Cand[] = [];
   hits.forEach((hit, hitIndex) => {
-    for (const span of splitSentences(hit.text)) {
-      const raw = hit.text.slice(span.start, span.end);
-      if (HEADING.test(raw)) continue; // a heading names a topic; it does not answer
+    const segs = segmentText(hit.text);
+    let headingTerms: string[] = [];
+    for (let k = 0; k < segs.length; k++) {
+      const seg = segs[k];
+      const raw = hit.text.slice(seg.start, seg.end);
+      if (seg.kind === 'heading') {
+        headingTerms = analyzer.analyze(raw.replace(/^#+\s*/, '')); // a heading introduces the block under it
+        continue;
+      }
+      if (seg.kind === 'code' || seg.kind === 'table') continue; // code and tables are not prose
+      if (HEADING.test(raw)) continue;
+      // A sentence that introduces a list (ends with ":") is quoted with the list items that follow it.
+      let end = seg.end;
+      if (seg.kind === 'sentence' && raw.endsWith(':')) {
+        let m = k + 1;
+        while (m < segs.length && segs[m].kind === 'item' && segs[m].paragraph === seg.paragraph) end = segs[m++].end;
+      }
       const terms = new Map<string, number>();
-      const analysed = analyzer.analyze(raw);
+      const analysed = analyzer.analyze(hit.text.slice(seg.start, end));
       for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
-      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start: span.start, end: span.end, terms, len: analysed.length });
+      // The first unit under a heading also matches the heading's terms.
+      for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
+      headingTerms = [];
+      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start: seg.start, end, terms, len: analysed.length });
     }
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };

@@ -9,7 +9,8 @@
  *  2. paragraphs — gaps holding a blank line;
  *  3. sentences — after `.`, `?`, `!`, `…`, `。`, `！`, `？` (optionally followed by closing quotes
  *     or brackets) when whitespace follows and the next word does not start with a lowercase
- *     Latin letter, and not after a few English abbreviations ("e.g.", "Dr.", single initials).
+ *     Latin letter, and not after an abbreviation of the sentence splitter's list (`ABBREVIATIONS` in
+ *     src/analysis/sentences.ts: "e.g.", "i.e.", "Dr." …) or a single initial.
  *     Korean declaratives and polite endings ("…했다.", "…해요.") are caught by the same rule;
  *  4. lines — a single `\n`;
  *  5. words — any whitespace; and between two Han/Kana characters (CJK is written without spaces).
@@ -30,6 +31,7 @@
  */
 import { InvalidParameterError } from '../core/errors.js';
 import type { Chunk, Document } from '../core/types.js';
+import { ABBREVIATIONS } from '../analysis/sentences.js';
 
 export interface ChunkOptions {
   /** Maximum tokens per chunk (see `countTokens`), ≥ 1. */
@@ -186,11 +188,7 @@ export function countTokens(text: string): number {
 const SENTENCE_END = new Set([0x2e, 0x3f, 0x21, 0x2026, 0x3002, 0xff01, 0xff1f, 0xff0e]);
 /** " ' ” ’ ) ] } » 」 』 ） 】 〉 》 */
 const CLOSERS = new Set([0x22, 0x27, 0x201d, 0x2019, 0x29, 0x5d, 0x7d, 0xbb, 0x300d, 0x300f, 0xff09, 0x3011, 0x3009, 0x300b]);
-/** Lower-cased words (without the final period) after which a period does not end a sentence. */
-const ABBREVIATIONS = new Set([
-  'e.g', 'i.e', 'etc', 'vs', 'cf', 'al', 'fig', 'figs', 'eq', 'eqs', 'no', 'dr', 'mr', 'mrs', 'ms',
-  'prof', 'st', 'jr', 'sr', 'inc', 'ltd', 'co', 'approx', 'ca', 'vol', 'pp', 'sec', 'ref', 'refs',
-]);
+// The abbreviation list is the sentence splitter's (src/analysis/sentences.ts): one list in the codebase.
 
 const LEADING_PUNCT = /^[^\p{L}\p{N}]+/u;
 

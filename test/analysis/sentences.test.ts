@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitSentences } from '../../src/analysis/sentences.js';
+import { ABBREVIATIONS, segmentText, splitSentences } from '../../src/analysis/sentences.js';
 
 const texts = (t: string) => splitSentences(t).map((s) => t.slice(s.start, s.end));
 
@@ -43,5 +43,45 @@ describe('splitSentences: wrapped Markdown prose', () => {
 
   it('still ends a line of Korean notes at the line break', () => {
     expect(texts('1. Retrieval: Web Search (PageRank 알고리즘)\n웹 페이지의 중요도를 계산합니다.')).toEqual(['1. Retrieval: Web Search (PageRank 알고리즘)', '웹 페이지의 중요도를 계산합니다.']);
+  });
+});
+
+describe('segmentText: issue #12 (sentences and blocks as a reader sees them)', () => {
+  it('joins a hard-wrapped Korean paragraph into whole sentences', () => {
+    // README's example used to be cut at "… 긴"; every line but the last fills the wrap width.
+    const t = 'BM25는 문서 길이를 평균 길이와 비교해 정규화하며, 이 길이 보정 덕분에 긴\n문서가 단어를 많이 담고 있다는 이유만으로 높은 점수를 받지 않습니다. 다음\n문장입니다.';
+    expect(texts(t)).toEqual([
+      'BM25는 문서 길이를 평균 길이와 비교해 정규화하며, 이 길이 보정 덕분에 긴\n문서가 단어를 많이 담고 있다는 이유만으로 높은 점수를 받지 않습니다.',
+      '다음\n문장입니다.',
+    ]);
+  });
+
+  it('does not end a sentence after i.e., e.g., etc., vs., Fig. or No.', () => {
+    const t = 'Use a small k1, i.e. 0.9, vs. the default. See Fig. 2 and No. 5 for details. Done.';
+    expect(texts(t)).toEqual(['Use a small k1, i.e. 0.9, vs. the default.', 'See Fig. 2 and No. 5 for details.', 'Done.']);
+  });
+
+  it('ends a Korean sentence at a terminal ending, with or without a space', () => {
+    expect(texts('검색을 먼저 했다.그리고 답을 썼습니다')).toEqual(['검색을 먼저 했다.', '그리고 답을 썼습니다']);
+    expect(texts('짧은 제목 줄\n본문 첫 문장은 여기서 끝납니다\n둘째 줄')).toEqual(['짧은 제목 줄', '본문 첫 문장은 여기서 끝납니다', '둘째 줄']);
+  });
+
+  it('types headings, list items, code blocks and table rows', () => {
+    const t = '# 발전과정\nKNN-LM(2019) → REALM(2020) → RAG(2020)\n\nThe steps are:\n- index the folder,\n  then search\n- ask\n\n```sh\nopenbook ask "x"\n```\n| a | b |\n|---|---|';
+    expect(segmentText(t).map((s) => [s.kind, t.slice(s.start, s.end)])).toEqual([
+      ['heading', '# 발전과정'],
+      ['sentence', 'KNN-LM(2019) → REALM(2020) → RAG(2020)'],
+      ['sentence', 'The steps are:'],
+      ['item', '- index the folder,\n  then search'],
+      ['item', '- ask'],
+      ['code', '```sh\nopenbook ask "x"\n```'],
+      ['table', '| a | b |'],
+      ['table', '|---|---|'],
+    ]);
+  });
+
+  it('the chunker and the splitter share one abbreviation list', () => {
+    expect(ABBREVIATIONS.has('i.e')).toBe(true);
+    expect(ABBREVIATIONS.has('fig')).toBe(true);
   });
 });

@@ -70,3 +70,18 @@ describe('extractiveAnswer: sentences matching a single question word are not an
     expect(a.citations.map((c) => c.chunkId)).toEqual(['d1#0']);
   });
 });
+
+describe('extractiveAnswer: issue #12 units (heading introduces its block, list stays with its intro)', () => {
+  const analyzer = getAnalyzer('auto');
+
+  it('quotes the line under a heading, never the heading, and a list with the sentence introducing it', () => {
+    const hits = [
+      hit(1, '# RAG 발전과정\nKNN-LM(2019) → REALM(2020) → RAG(2020) 순서로 검색 기반 모델이 나왔다.\n\n```\nRAG 발전과정 코드\n```', 3),
+      hit(2, 'The index stores three arrays:\n- offsets of each term\n- document ids\n- term frequencies', 2),
+    ];
+    const ko = extractiveAnswer('RAG 발전과정은?', hits, analyzer);
+    expect(ko.citations[0].quote).toBe('KNN-LM(2019) → REALM(2020) → RAG(2020) 순서로 검색 기반 모델이 나왔다.');
+    const en = extractiveAnswer('Which arrays does the index store?', hits, analyzer);
+    expect(en.citations[0].quote).toBe('The index stores three arrays:\n- offsets of each term\n- document ids\n- term frequencies');
+  });
+});
