@@ -12,6 +12,8 @@ import { loadCliConfig, type ConfigFlags } from './commands/config.js';
 
 export interface CliModels extends EngineModels {
   config: OpenbookConfig;
+  /** Where each config value came from (`default`, `file:…`, `env:…`, `flag`). */
+  sources: Record<string, string>;
   cache?: CacheBackend;
   /** Releases network clients (Redis keeps the process alive otherwise). */
   close(): Promise<void>;
@@ -22,11 +24,11 @@ export interface CliModels extends EngineModels {
  * @param options.llm false to skip the language model (e.g. `ask --extractive`, `search`)
  */
 export async function loadCliModels(flags: ConfigFlags, options: { llm?: boolean; embedder?: boolean } = {}): Promise<CliModels> {
-  const { config } = loadCliConfig(flags);
+  const { config, sources } = loadCliConfig(flags);
   const wantLlm = options.llm ?? true;
   const wantEmbedder = options.embedder ?? true;
   const needsModels = (wantLlm && (config.llm.baseUrl || config.llm.modelDir)) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir));
-  if (!needsModels) return { config, templates: loadTemplates(config.prompts), close: async () => {} };
+  if (!needsModels) return { config, sources, templates: loadTemplates(config.prompts), close: async () => {} };
   // The model stack (OpenAI SDK, Redis client) loads only when a model is configured: offline
   // commands start without paying for it.
   const { CachedEmbedder, cacheFromConfig, embedderFromConfig, languageModelFromConfig, LocalCausalLM, LocalEmbedder } = await import('../models/index.js');
@@ -54,6 +56,7 @@ export async function loadCliModels(flags: ConfigFlags, options: { llm?: boolean
   }
   return {
     config,
+    sources,
     ...(cache ? { cache } : {}),
     ...(llm ? { llm } : {}),
     ...(embedder ? { embedder } : {}),

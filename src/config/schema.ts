@@ -10,7 +10,7 @@
  *              "queryPrefix": "", "passagePrefix": "", "normalize": true, "batchSize": 32 },
  *   "cache": { "enabled": true, "dir": null, "redisUrl": null },
  *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 0.9, "b": 0.4,
- *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "minmax", "alpha": 0.5 },
+ *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "min-max", "alpha": 0.5 },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
  *               "rateLimitPerMinute": 60, "roots": [] }
@@ -86,8 +86,8 @@ export const RetrievalConfig = z.strictObject({
   /** Reciprocal Rank Fusion constant: score = Σ 1 / (rrfK + rank) (Cormack et al., SIGIR 2009; 60 there). Not top-k. */
   rrfK: z.number().min(0).default(60),
   fusion: z.enum(['rrf', 'linear']).default('rrf'),
-  /** Score normaliser of linear fusion. */
-  normalization: z.enum(['minmax', 'zscore']).default('minmax'),
+  /** Score normaliser of linear fusion; the names of `scoreNormalizations` in `retrieve/fusion.ts` (a test checks they agree). */
+  normalization: z.enum(['min-max', 'z-score']).default('min-max'),
   /** Linear fusion weight of the dense list: α·dense + (1 − α)·sparse, α ∈ [0, 1]. */
   alpha: z.number().min(0).max(1).default(0.5),
 });

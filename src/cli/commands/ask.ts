@@ -12,7 +12,8 @@ import { methodNames } from '../../methods/registry.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import { loadCliModels } from '../models.js';
 import { action, colors, intFlag, printJson, resolveIndexDir } from '../shared.js';
-import { hitJson, location, parseRetrievalFlags, retrievalOptions, type RetrievalFlags } from './search.js';
+import { answerJson } from '../../engine/json.js';
+import { location, parseRetrievalFlags, retrievalOptions, type RetrievalFlags } from './search.js';
 
 interface AskFlags extends RetrievalFlags {
   extractive?: boolean;
@@ -54,7 +55,7 @@ export function register(program: Command): void {
           const streaming = !flags.json && !flags.method && Boolean(models.llm) && !flags.extractive;
           let streamed = false;
           const answer = await engine.ask(question, {
-            ...parseRetrievalFlags(flags, 5, models.config),
+            ...parseRetrievalFlags(flags, 5, models.config, models.sources),
             extractive: flags.extractive,
             ...(flags.method ? { method: flags.method, params: parseParams(flags.param) } : {}),
             ...(flags.retrieval ? { retrieval: flags.retrieval as RetrievalSetting } : {}),
@@ -75,34 +76,6 @@ export function register(program: Command): void {
         }
       }),
     );
-}
-
-/** The JSON shape of `ask --json`. */
-export function answerJson(a: EngineAnswer) {
-  return {
-    question: a.question,
-    answer: a.answer,
-    method: a.method,
-    citations: a.citations.map((c) => ({
-      n: c.n,
-      chunkId: c.chunkId,
-      docId: c.docId,
-      source: c.source,
-      title: c.title,
-      startLine: c.startLine,
-      endLine: c.endLine,
-      ...(c.page !== undefined ? { page: c.page } : {}),
-      quote: c.quote,
-    })),
-    hits: a.hits.map(hitJson),
-    ...(a.model ? { model: a.model } : {}),
-    ...(a.prompt ? { prompt: a.prompt } : {}),
-    ...(a.usage ? { usage: a.usage } : {}),
-    ...(a.latencyMs !== undefined ? { latencyMs: a.latencyMs } : {}),
-    ...(a.calls !== undefined ? { modelCalls: a.calls } : {}),
-    ...(a.invalidCitations && a.invalidCitations.length > 0 ? { invalidCitations: a.invalidCitations } : {}),
-    ...(a.trace ? { trace: a.trace } : {}),
-  };
 }
 
 /** Answer (unless already streamed), then the numbered sources, then the trace if asked. */

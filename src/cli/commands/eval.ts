@@ -27,12 +27,13 @@ import type { MethodSpec } from '../../methods/compare.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, type CliModels } from '../models.js';
+import { loadCliConfig } from './config.js';
 import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
 
 interface CommonFlags {
   dataset: string;
-  similarity: string;
+  similarity?: string;
   k1?: string;
   b?: string;
   delta?: string;
@@ -53,9 +54,9 @@ interface CommonFlags {
 function common(cmd: Command, defaults: { analyzer: string; fields: string }): Command {
   return cmd
     .requiredOption('--dataset <path>', 'BEIR folder, SQuAD/KorQuAD .json, or HotpotQA .jsonl (or a folder holding one)')
-    .option('--similarity <name>', 'bm25, bm25-robertson, bm25-atire, bm25l, bm25+, tfidf', 'bm25')
-    .option('--k1 <x>', 'BM25 k1 (default 0.9, as Pyserini)')
-    .option('--b <x>', 'BM25 b (default 0.4, as Pyserini)')
+    .option('--similarity <name>', 'bm25 (default, or retrieval.similarity from the config), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
+    .option('--k1 <x>', 'BM25 k1 (default 0.9 as Pyserini, or retrieval.k1 from the config)')
+    .option('--b <x>', 'BM25 b (default 0.4 as Pyserini, or retrieval.b from the config)')
     .option('--delta <x>', 'δ for BM25L / BM25+')
     .option('--analyzer <name>', 'analyzer of the eval index', defaults.analyzer)
     .option('--fields <mode>', `flat (title + "\\n" + text, as Pyserini's BEIR flat runs) or text (body only)`, defaults.fields)
@@ -80,15 +81,20 @@ function retrieverConfig(f: CommonFlags): EvalRetrieverConfig {
   };
 }
 
+/**
+ * The eval index and search settings: a flag wins, else `retrieval.similarity`/`k1`/`b` of the
+ * resolved configuration (`openbook.config.json` ← env), else the Pyserini BEIR defaults.
+ */
 function configs(f: CommonFlags, topK: number): { index: EvalIndexConfig; search: EvalSearchConfig } {
+  const r = loadCliConfig({ ...(f.config !== undefined ? { config: f.config } : {}) }).config.retrieval;
   const fields = (f.fields ?? 'flat') as FieldsMode;
   if (!fieldsModes.includes(fields)) throw new InvalidParameterError(`--fields must be one of ${fieldsModes.join(', ')}, got "${f.fields}"`);
   return {
     index: { analyzer: f.analyzer, fields, luceneNorms: f.luceneNorms },
     search: {
-      similarity: f.similarity as SimilarityName,
-      k1: floatFlag('--k1', f.k1, 0.9, 0),
-      b: floatFlag('--b', f.b, 0.4, 0, 1),
+      similarity: (f.similarity ?? r.similarity) as SimilarityName,
+      k1: floatFlag('--k1', f.k1, r.k1, 0),
+      b: floatFlag('--b', f.b, r.b, 0, 1),
       ...(f.delta === undefined ? {} : { delta: floatFlag('--delta', f.delta, 0.5, 0) }),
       topK,
     },
@@ -110,15 +116,15 @@ const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 export function register(program: Command): void {
   const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
 
-  common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'english', fields: 'flat' })
+  common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' })
     .option('--split <name>', 'BEIR qrels split', 'test')
-    .option('--topk <n>', 'run depth per query', '1000')
+    .option('-k, --top-k <n>', 'run depth per query (default 1000)')
     .option('--metrics <list>', 'comma-separated, e.g. nDCG@5,P@10 (default nDCG@10, Recall@1/5/10/20/100/1000, MAP, MRR@10)')
     .option('--run <file>', 'write the TREC run file here')
     .option('--threads <n>', `worker threads for the bm25 queries (default: the cores, at most ${MAX_DEFAULT_THREADS}, from ${AUTO_THREADS_MIN_QUERIES.toLocaleString('en')} queries on, else 1); 1 runs them in-process; with more, queries/s is wall-clock batch throughput`)
     .action(
-      action(async (f: CommonFlags & { split: string; topk: string; metrics?: string; run?: string; threads?: string }) => {
-        const { index, search } = configs(f, intFlag('--topk', f.topk, 1000, 1, 100_000));
+      action(async (f: CommonFlags & { split: string; topK?: string; metrics?: string; run?: string; threads?: string }) => {
+        const { index, search } = configs(f, intFlag('--top-k', f.topK, 1000, 1, 100_000));
         const retriever = retrieverConfig(f);
         const threadsGiven = f.threads === undefined ? undefined : threadsFlag(f.threads, 1);
         if (threadsGiven !== undefined && threadsGiven > 1 && retriever.retriever !== 'bm25') {
@@ -193,7 +199,7 @@ export function register(program: Command): void {
     );
 
   common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)'), { analyzer: 'auto', fields: 'text' })
-    .option('-k, --k <n>', 'passages given to the answerer / each method', '5')
+    .option('-k, --top-k <n>', 'passages given to the answerer / each method (default 5)')
     .option('--limit <n>', 'evaluate a seeded random sample of questions')
     .option('--seed <n>', 'seed of the sample (and, with --methods, of every method\'s sampling)', '1')
     .option('--no-answers', 'retrieval metrics only')
@@ -217,7 +223,7 @@ export function register(program: Command): void {
             dataset: f.dataset,
             index,
             search,
-            k: intFlag('-k', f.k, 5, 1, 1000),
+            k: intFlag('--top-k', f.topK, 5, 1, 1000),
             limit: f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1),
             seed: intFlag('--seed', f.seed, 1, 0),
             noAnswers: !f.answers,
@@ -236,7 +242,7 @@ export function register(program: Command): void {
 }
 
 interface QaFlags extends CommonFlags {
-  k: string;
+  topK?: string;
   limit?: string;
   seed: string;
   answers: boolean;
@@ -281,7 +287,7 @@ async function qaMethods(f: QaFlags): Promise<void> {
   if (!retrievalSettings.includes(setting)) throw new InvalidParameterError(`--retrieval must be one of ${retrievalSettings.join(', ')}, got "${f.retrieval}"`);
   const methods = parseMethodSpecs(f.methods ?? '', f.param);
   const retriever = retrieverConfig(f);
-  const k = intFlag('-k', f.k, 5, 1, 1000);
+  const k = intFlag('--top-k', f.topK, 5, 1, 1000);
   const limit = f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1);
   const seed = intFlag('--seed', f.seed, 1, 0);
   const { index, search } = configs(f, Math.max(20, k));

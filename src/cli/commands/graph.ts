@@ -14,12 +14,12 @@ export function register(program: Command): void {
     .command('graph')
     .description('top documents by PageRank over the link graph (HTML/Markdown links), with in/out degrees')
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
-    .option('--top <n>', 'number of documents to show (default 20)')
+    .option('-k, --top-k <n>', 'number of documents to show (default 20)')
     .option('--json', 'print JSON')
     .action(
-      action(async (flags: { index?: string; top?: string; json?: boolean }) => {
+      action(async (flags: { index?: string; topK?: string; json?: boolean }) => {
         const dir = resolveIndexDir(flags.index);
-        const top = intFlag('--top', flags.top, 20, 1, 1_000_000);
+        const top = intFlag('--top-k', flags.topK, 20, 1, 1_000_000);
         const reader = await IndexReader.open(dir);
         const stored = await readLinkGraph(dir);
         let graph: LinkGraph;

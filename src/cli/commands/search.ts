@@ -8,12 +8,14 @@ import { Engine, type RetrieverKind } from '../../engine/engine.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels } from '../models.js';
+import { hitJson } from '../../engine/json.js';
+import type { ScoreNormalization } from '../../retrieve/fusion.js';
 import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
 export interface RetrievalFlags {
   index?: string;
   config?: string;
-  k?: string;
+  topK?: string;
   similarity?: string;
   k1?: string;
   b?: string;
@@ -32,7 +34,7 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
   return cmd
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
-    .option('-k, --k <n>', `number of passages (default ${defaultK})`)
+    .option('-k, --top-k <n>', `number of passages (default ${defaultK}, or retrieval.topK from the config)`)
     .option('--similarity <name>', 'bm25 (default), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
     .option('--k1 <x>', 'BM25 k1 ≥ 0 (default 0.9)')
     .option('--b <x>', 'BM25 b in [0, 1] (default 0.4)')
@@ -46,38 +48,30 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--json', 'print JSON');
 }
 
-/** Parses the shared retrieval flags into engine options. */
-export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, config?: OpenbookConfig) {
+/**
+ * Parses the shared retrieval flags into engine options. A flag wins; otherwise the value of
+ * the resolved configuration's `retrieval` section (file ← env) is used, so
+ * `{"retrieval":{"topK":3,"similarity":"tfidf"}}` in `openbook.config.json` changes `search`
+ * and `ask` exactly as `--top-k 3 --similarity tfidf` would. `defaultK` applies only when
+ * neither the flag nor the config sets `topK` (`ask` reads 5 passages, `search` shows 10).
+ */
+export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, config?: OpenbookConfig, sources?: Record<string, string>) {
   const r = config?.retrieval;
+  const configured = (key: string) => sources === undefined || (sources[`retrieval.${key}`] ?? 'default') !== 'default';
+  const fromConfig = <T>(key: string, v: T | undefined): T | undefined => (configured(key) ? v : undefined);
   return {
-    topK: intFlag('-k', flags.k, defaultK, 1, 10_000),
+    topK: flags.topK !== undefined ? intFlag('--top-k', flags.topK, defaultK, 1, 10_000) : (fromConfig('topK', r?.topK) ?? defaultK),
     retriever: (flags.retriever ?? r?.retriever) as RetrieverKind | undefined,
     fusion: (flags.fusion ?? r?.fusion) as FusionMethod | undefined,
     rrfK: flags.rrfK === undefined ? r?.rrfK : floatFlag('--rrf-k', flags.rrfK, 60, 0),
-    alpha: flags.alpha === undefined ? undefined : floatFlag('--alpha', flags.alpha, 0.5, 0, 1),
+    alpha: flags.alpha === undefined ? fromConfig('alpha', r?.alpha) : floatFlag('--alpha', flags.alpha, 0.5, 0, 1),
+    normalization: r?.normalization as ScoreNormalization | undefined,
     prior: flags.prior as 'pagerank' | undefined,
     prWeight: flags.prWeight === undefined ? undefined : floatFlag('--pr-weight', flags.prWeight, 0.2, 0, 1),
-    similarity: flags.similarity as SimilarityName | undefined,
-    k1: flags.k1 === undefined ? undefined : floatFlag('--k1', flags.k1, 0.9, 0),
-    b: flags.b === undefined ? undefined : floatFlag('--b', flags.b, 0.4, 0, 1),
+    similarity: (flags.similarity ?? r?.similarity) as SimilarityName | undefined,
+    k1: flags.k1 === undefined ? r?.k1 : floatFlag('--k1', flags.k1, 0.9, 0),
+    b: flags.b === undefined ? r?.b : floatFlag('--b', flags.b, 0.4, 0, 1),
     delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
-  };
-}
-
-/** The JSON shape of a hit in `search --json` and `ask --json`. */
-export function hitJson(h: Hit) {
-  return {
-    rank: h.rank,
-    score: h.score,
-    docId: h.docId,
-    chunkId: h.chunkId,
-    source: h.source,
-    title: h.title,
-    text: h.text,
-    startLine: h.startLine,
-    endLine: h.endLine,
-    ...(h.page !== undefined ? { page: h.page } : {}),
-    ...(h.scores ? { scores: h.scores } : {}),
   };
 }
 
@@ -111,7 +105,7 @@ export function register(program: Command): void {
       const models = await loadCliModels(flags, { llm: false });
       try {
         const engine = await Engine.open(resolveIndexDir(flags.index), models);
-        const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config));
+        const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config, models.sources));
         if (flags.json) printJson({ query, hits: hits.map(hitJson) });
         else printHits(query, hits, engine);
       } finally {
