@@ -132,7 +132,7 @@ async function embedInto(opened: OpenedEvalIndex, embedder: Embedder, deps: Eval
  * @param topK hits per query ≥ 1
  */
 export async function runRetrieverQueries(retriever: Retriever, queries: ReadonlyMap<string, string>, topK: number, now: () => number): Promise<QueryRunResult> {
-  if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`--topk must be an integer ≥ 1, got ${topK}`);
+  if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`--top-k must be an integer ≥ 1, got ${topK}`);
   const run: Run = new Map();
   let searchMs = 0;
   for (const [qid, text] of queries) {

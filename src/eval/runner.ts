@@ -71,7 +71,7 @@ export function checkSearchConfig(c: EvalSearchConfig): void {
   if (!similarityNames.includes(c.similarity)) throw new InvalidParameterError(`--similarity must be one of ${similarityNames.join(', ')}, got "${c.similarity}"`);
   if (!(c.k1 >= 0)) throw new InvalidParameterError(`--k1 must be ≥ 0, got ${c.k1}`);
   if (!(c.b >= 0 && c.b <= 1)) throw new InvalidParameterError(`--b must be in [0, 1], got ${c.b}`);
-  if (!Number.isInteger(c.topK) || c.topK < 1) throw new InvalidParameterError(`--topk must be an integer ≥ 1, got ${c.topK}`);
+  if (!Number.isInteger(c.topK) || c.topK < 1) throw new InvalidParameterError(`--top-k must be an integer ≥ 1, got ${c.topK}`);
 }
 
 /** Edge cases for the analyzer fingerprint: possessives, numbers, ExtendNumLet, ligatures, Hangul, Han. */
