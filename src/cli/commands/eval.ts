@@ -30,6 +30,7 @@ import { loadCliModels, type CliModels } from '../models.js';
 import { loadCliConfig } from './config.js';
 import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
+import { registerEvalLm } from './lm.js';
 
 interface CommonFlags {
   dataset: string;
@@ -115,6 +116,7 @@ const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
 export function register(program: Command): void {
   const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
+  registerEvalLm(evalCmd);
 
   common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' })
     .option('--split <name>', 'BEIR qrels split', 'test')

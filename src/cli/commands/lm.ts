@@ -1,0 +1,162 @@
+/**
+ * Language-model commands:
+ *   `openbook eval lm --dataset PATH [--model DIR] [--context N --stride N] [--knn DATASTORE]`
+ *     perplexity and bits per byte per file and overall, with bootstrap intervals; with
+ *     `--knn`, kNN-LM side by side and a λ sweep. The model is `--model DIR` (a local causal-LM
+ *     folder), else the configured `llm.modelDir`, else the configured OpenAI-compatible server
+ *     (through /v1/completions echo + logprobs).
+ *   `openbook knnlm build --corpus PATH [--model DIR] [--out DIR]` the kNN-LM datastore
+ *     (resumable: re-running continues after the last committed file).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidParameterError } from '../../core/errors.js';
+import { loadLmTexts } from '../../eval/lm-dataset.js';
+import type { LmReport, TokenScores } from '../../eval/perplexity.js';
+import { KNN_LM_DEFAULTS } from '../../methods/knn-lm.js';
+import type { LanguageModel } from '../../models/types.js';
+import { action, floatFlag, intFlag, printJson, renderTable, resolveIndexDir } from '../shared.js';
+import { loadCliConfig } from './config.js';
+
+interface LmFlags {
+  dataset: string;
+  model?: string;
+  context?: string;
+  stride?: string;
+  knn?: string;
+  knnIndex?: string;
+  k?: string;
+  lambda?: string;
+  temperature?: string;
+  bootstrap?: string;
+  seed?: string;
+  json?: boolean;
+  config?: string;
+  index?: string;
+}
+
+async function localModel(dir: string) {
+  const { LocalCausalLM } = await import('../../models/local-lm.js');
+  const lm = new LocalCausalLM({ modelDir: dir });
+  await lm.load();
+  return lm;
+}
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '–');
+const ci = (c: { low: number; high: number }) => `[${f4(c.low)}, ${f4(c.high)}]`;
+
+export function renderLmReport(r: LmReport, model: string): string {
+  const knn = r.overall.knn !== undefined;
+  const headers = ['file', 'tokens', 'bytes', 'perplexity', '95% CI', 'bits/byte', ...(knn ? ['kNN-LM ppl', 'kNN-LM bits/byte'] : [])];
+  const row = (name: string, x: LmReport['overall']) => [name, x.tokens, x.bytes, f4(x.perplexity), ci(x.perplexityCi), f4(x.bitsPerByte), ...(knn ? [f4(x.knn!.perplexity), f4(x.knn!.bitsPerByte)] : [])];
+  const s = r.settings;
+  let out = `${model}: context ${s.context}, stride ${s.stride} tokens; bootstrap B = ${s.bootstrap}, seed ${s.seed}${knn ? `; kNN-LM k = ${s.k}, λ = ${s.lambda}, T = ${s.temperature}` : ''}\n`;
+  out += renderTable(headers, [...r.files.map((f) => row(f.source, f)), row('overall', r.overall)]) + '\n';
+  if (r.lambdaSweep) out += '\nλ sweep (overall)\n' + renderTable(['λ', 'perplexity', 'bits/byte'], r.lambdaSweep.map((x) => [x.lambda, f4(x.perplexity), f4(x.bitsPerByte)])) + '\n';
+  return out;
+}
+
+export function registerEvalLm(evalCmd: Command): void {
+  evalCmd
+    .command('lm')
+    .description('perplexity and bits per byte of a language model on texts (sliding window), optionally with a kNN-LM datastore')
+    .requiredOption('--dataset <path>', '.txt/.md files, a folder of them, or JSONL of texts')
+    .option('--model <dir>', 'local causal-LM folder (default: llm.modelDir, else the configured OpenAI-compatible server)')
+    .option('--context <n>', 'window length in tokens (default: the model\'s context length, at most 1024; API: words)')
+    .option('--stride <n>', 'tokens between window starts, ≤ context (default context / 2)')
+    .option('--knn <dir>', 'kNN-LM datastore (openbook knnlm build): report LM and kNN-LM side by side with a λ sweep')
+    .option('--knn-index <kind>', 'exact (default) or hnsw search over the datastore', 'exact')
+    .option('--k <n>', `neighbours (default ${KNN_LM_DEFAULTS.k})`)
+    .option('--lambda <x>', `interpolation weight of p_kNN in [0, 1] (default ${KNN_LM_DEFAULTS.lambda})`)
+    .option('--temperature <x>', `softmax temperature over −distance (default ${KNN_LM_DEFAULTS.temperature})`)
+    .option('--bootstrap <n>', 'bootstrap resamples for the intervals', '1000')
+    .option('--seed <n>', 'bootstrap seed', '7')
+    .option('--index <dir>', 'index folder (for the configuration)')
+    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (f: LmFlags) => {
+        const { config } = loadCliConfig(f);
+        const texts = loadLmTexts(f.dataset);
+        const { apiTokenScores, lmReport, localTokenScores } = await import('../../eval/perplexity.js');
+        const dir = f.model ? path.resolve(f.model) : config.llm.baseUrl ? undefined : config.llm.modelDir;
+        const seed = intFlag('--seed', f.seed, 7, 0);
+        const bootstrap = intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000);
+        const scored: Array<{ source: string; scores: TokenScores }> = [];
+        let modelId: string;
+        let context: number;
+        let stride: number;
+        const knnParams = {
+          k: intFlag('--k', f.k, KNN_LM_DEFAULTS.k, 1),
+          lambda: floatFlag('--lambda', f.lambda, KNN_LM_DEFAULTS.lambda, 0, 1),
+          temperature: floatFlag('--temperature', f.temperature, KNN_LM_DEFAULTS.temperature, Number.MIN_VALUE),
+        };
+        if (dir) {
+          const lm = await localModel(dir);
+          modelId = lm.id;
+          context = intFlag('--context', f.context, Math.min(lm.contextLength, 1024), 2, lm.contextLength);
+          stride = intFlag('--stride', f.stride, Math.max(1, Math.floor(context / 2)), 1, context);
+          let knn;
+          if (f.knn) {
+            if (f.knnIndex !== 'exact' && f.knnIndex !== 'hnsw') throw new InvalidParameterError(`--knn-index must be exact or hnsw, got ${f.knnIndex}`);
+            const { KnnDatastore } = await import('../../index/dense/datastore.js');
+            const datastore = await KnnDatastore.open(path.resolve(f.knn), f.knnIndex);
+            if (datastore.manifest.model !== lm.id) process.stderr.write(`warning: the datastore was built with ${datastore.manifest.model}, the model is ${lm.id}\n`);
+            knn = { datastore, k: knnParams.k, temperature: knnParams.temperature };
+          }
+          for (const t of texts) scored.push({ source: t.source, scores: await localTokenScores(lm, t.text, { context, stride }, knn) });
+          await lm.close();
+        } else {
+          if (f.knn) throw new InvalidParameterError('--knn needs a local model folder (--model DIR or OPENBOOK_LLM_MODEL_DIR): an API model gives no hidden states to query the datastore with');
+          if (!config.llm.baseUrl) throw new InvalidParameterError('no language model: pass --model DIR (a local causal-LM folder) or set OPENBOOK_LLM_MODEL_DIR, or OPENBOOK_LLM_BASE_URL for a server with /v1/completions echo + logprobs');
+          const { openAIModelFromConfig } = await import('../../models/index.js');
+          const api: LanguageModel = openAIModelFromConfig(config)!;
+          modelId = api.id;
+          context = intFlag('--context', f.context, 256, 2);
+          stride = intFlag('--stride', f.stride, Math.max(1, Math.floor(context / 2)), 1, context);
+          for (const t of texts) scored.push({ source: t.source, scores: await apiTokenScores(api, t.text, { context, stride }) });
+        }
+        const report = lmReport(scored, { context, stride, bootstrap, seed, ...(f.knn ? knnParams : {}) });
+        if (f.json) printJson({ model: modelId, ...report });
+        else process.stdout.write(renderLmReport(report, modelId));
+      }),
+    );
+}
+
+export function register(program: Command): void {
+  const knnlm = program.command('knnlm').description('kNN-LM datastores (Khandelwal et al., ICLR 2020)');
+  knnlm
+    .command('build')
+    .description('build (or resume) a datastore: key = the local model\'s final hidden state before each token, value = the token')
+    .requiredOption('--corpus <path>', '.txt/.md files, a folder of them, or JSONL of texts')
+    .option('--model <dir>', 'local causal-LM folder whose graph outputs hidden states (default: llm.modelDir)')
+    .option('--out <dir>', 'datastore folder (default <index>/knnlm)')
+    .option('--context <n>', 'window length in tokens (default: the model\'s context length, at most 1024)')
+    .option('--stride <n>', 'tokens between window starts (default context / 2)')
+    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--config <file>', 'configuration file')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (f: { corpus: string; model?: string; out?: string; context?: string; stride?: string; index?: string; config?: string; json?: boolean }) => {
+        const { config } = loadCliConfig(f);
+        const dir = f.model ? path.resolve(f.model) : config.llm.modelDir;
+        if (!dir) throw new InvalidParameterError('knnlm build needs a local model folder: --model DIR or OPENBOOK_LLM_MODEL_DIR');
+        const texts = loadLmTexts(f.corpus);
+        const lm = await localModel(dir);
+        const context = intFlag('--context', f.context, Math.min(lm.contextLength, 1024), 2, lm.contextLength);
+        const stride = intFlag('--stride', f.stride, Math.max(1, Math.floor(context / 2)), 1, context);
+        const out = f.out ? path.resolve(f.out) : path.join(resolveIndexDir(f.index), 'knnlm');
+        const { buildKnnDatastore } = await import('../../methods/knn-lm.js');
+        const r = await buildKnnDatastore(lm, texts, out, {
+          context,
+          stride,
+          onFile: (source, rows, skipped) => {
+            if (!f.json) process.stderr.write(`${skipped ? 'already in the datastore' : `${rows} keys`}: ${source}\n`);
+          },
+        });
+        await lm.close();
+        if (f.json) printJson({ datastore: out, model: lm.id, ...r });
+        else process.stdout.write(`datastore ${out}: ${r.rows} keys (${r.added} added, ${r.skipped} files already in), model ${lm.id}\n`);
+      }),
+    );
+}

@@ -1,0 +1,67 @@
+/**
+ * `openbook eval lm` and `openbook knnlm build` end to end as child
+ * processes, with the tiny ONNX decoder (test/support/tiny-causal-lm.ts) standing in for a real
+ * local model and the loopback server (test/support/openai-server.ts) for an API model.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { writeTinyCausalLmFolder } from '../support/tiny-causal-lm.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const MAIN = path.join(ROOT, 'src/cli/main.ts');
+let dir: string;
+let model: string;
+let server: OpenAIServer;
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [MAIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL_DIR: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'openbook-lm-cli-'));
+  model = writeTinyCausalLmFolder(path.join(dir, 'tiny-lm'));
+  writeFileSync(path.join(dir, 'a.txt'), 'ab ba');
+  writeFileSync(path.join(dir, 'bad.jsonl'), '{"text": "ab"}\n{"body": 1}\n');
+  server = await startOpenAIServer();
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('LM commands (tiny decoder and loopback server stand in for models)', () => {
+  it('eval lm prints perplexity and bits per byte with intervals; knnlm build + eval lm --knn side by side with a λ sweep', async () => {
+    const r = await run(['eval', 'lm', '--dataset', 'a.txt', '--model', model, '--json', '--bootstrap', '50']);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    // −(3 ln 0.75 + 2 ln(1/1024)) / 5 tokens (see test/eval/perplexity.test.ts)
+    expect(j.overall.perplexity).toBeCloseTo(Math.exp(-(3 * Math.log(0.75) + 2 * Math.log(1 / 1024)) / 5), 6);
+    expect(j.overall.perplexityCi.low).toBeGreaterThan(0);
+    const b = await run(['knnlm', 'build', '--corpus', 'a.txt', '--model', model, '--out', 'store']);
+    expect(b.stdout).toContain('5 keys (5 added, 0 files already in)');
+    const k = await run(['eval', 'lm', '--dataset', 'a.txt', '--model', model, '--knn', 'store', '--bootstrap', '50']);
+    expect(k.stdout).toContain('kNN-LM ppl');
+    expect(k.stdout).toContain('λ sweep');
+  }, 60_000);
+
+  it('the API path goes through /v1/completions echo; a bad JSONL line is one clear error, exit 2', async () => {
+    const r = await run(['eval', 'lm', '--dataset', 'a.txt', '--json', '--bootstrap', '20'], { OPENBOOK_LLM_BASE_URL: server.url, OPENBOOK_LLM_MODEL: 'test-model' });
+    expect(JSON.parse(r.stdout).overall.tokens).toBe(1); // "ab" | " ba": the fake server's one token " ba"
+    expect(server.requests.some((q) => q.path.endsWith('/completions') && (q.body as { echo?: boolean }).echo === true)).toBe(true);
+    const bad = await run(['eval', 'lm', '--dataset', 'bad.jsonl', '--model', model]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad.jsonl:2: field "text"');
+  }, 60_000);
+});
