@@ -54,6 +54,11 @@ export interface Document {
   links?: Link[];
   /** For Markdown/HTML: headings with their character offsets, used by the structure-aware chunker. */
   headings?: Heading[];
+  /**
+   * User and format metadata beyond the fixed fields: Markdown front matter, JSONL fields other
+   * than id/title/text, `index --meta key=value` tags. Filterable by name (see `core/filter.ts`).
+   */
+  meta?: Record<string, string | number | boolean | string[]>;
 }
 
 /** A heading inside `Document.text`. */

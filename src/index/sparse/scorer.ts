@@ -81,6 +81,11 @@ export interface SearchOptions {
   b?: number;
   /** Default: the variant's (BM25L 0.5, BM25+ 1.0). */
   delta?: number;
+  /**
+   * Allowed chunks: `filter[c] === 1` lets chunk c in. Consulted before a chunk enters the top-k
+   * heap, so k results come back whenever k allowed chunks match. Length = numChunks.
+   */
+  filter?: Uint8Array;
 }
 
 /** Precomputed BM25 impacts for one (k1, b). */
@@ -167,8 +172,8 @@ export class TermAtATimeScorer {
   search(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
     const { sim, params } = this.check(opts);
     const imp = this.impacts;
-    if (imp !== null && sim.name === 'bm25' && params.k1 === imp.k1 && params.b === imp.b) return this.searchImpacts(terms, opts.topK, imp);
-    return this.runExhaustive(terms, opts.topK, sim, params);
+    if (imp !== null && sim.name === 'bm25' && params.k1 === imp.k1 && params.b === imp.b) return this.searchImpacts(terms, opts.topK, imp, opts.filter);
+    return this.runExhaustive(terms, opts.topK, sim, params, opts.filter);
   }
 
   /**
@@ -178,7 +183,7 @@ export class TermAtATimeScorer {
    */
   searchExhaustive(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
     const { sim, params } = this.check(opts);
-    return this.runExhaustive(terms, opts.topK, sim, params);
+    return this.runExhaustive(terms, opts.topK, sim, params, opts.filter);
   }
 
   /** An empty top-k collector for `topK`. */
@@ -230,7 +235,7 @@ export class TermAtATimeScorer {
     return { ids, qtfs };
   }
 
-  private runExhaustive(terms: readonly string[], topK: number, sim: Similarity, params: SimilarityParams): ScoredChunk[] {
+  private runExhaustive(terms: readonly string[], topK: number, sim: Similarity, params: SimilarityParams, filter?: Uint8Array): ScoredChunk[] {
     const ix = this.index;
     if (topK === 0 || ix.docCount === 0 || terms.length === 0) return [];
     const avgdl = this.avgdl(sim.float32);
@@ -251,7 +256,7 @@ export class TermAtATimeScorer {
     const { scores, seen, touched } = this;
     for (let i = 0; i < numTouched; i++) {
       const c = touched[i];
-      top.push(c, sim.float32 ? Math.fround(scores[c]) : scores[c]);
+      if (filter === undefined || filter[c] === 1) top.push(c, sim.float32 ? Math.fround(scores[c]) : scores[c]);
       scores[c] = 0;
       seen[c] = 0;
     }
@@ -324,7 +329,7 @@ export class TermAtATimeScorer {
   }
 
   /** BM25 from impacts: term-at-a-time for short postings, MaxScore for long ones. */
-  private searchImpacts(terms: readonly string[], topK: number, imp: Impacts): ScoredChunk[] {
+  private searchImpacts(terms: readonly string[], topK: number, imp: Impacts, filter?: Uint8Array): ScoredChunk[] {
     const ix = this.index;
     if (topK === 0 || ix.docCount === 0 || terms.length === 0) return [];
     const { ids, qtfs } = this.queryTerms(terms);
@@ -332,7 +337,7 @@ export class TermAtATimeScorer {
     const offsets = ix.postings.offsets;
     let total = 0;
     for (const id of ids) total += offsets[id + 1] - offsets[id];
-    return total > this.maxScoreAbovePostings ? this.maxScore(ids, qtfs, topK, imp) : this.impactsTermAtATime(ids, qtfs, topK, imp, total);
+    return total > this.maxScoreAbovePostings ? this.maxScore(ids, qtfs, topK, imp, filter) : this.impactsTermAtATime(ids, qtfs, topK, imp, total, filter);
   }
 
   /**
@@ -348,7 +353,7 @@ export class TermAtATimeScorer {
    * Selection starts from a lower bound θ₀ on the k-th best score (see {@link kthImpact}), so the
    * heap only sees chunks that can still enter and the scan's branch is rarely taken.
    */
-  private impactsTermAtATime(ids: number[], qtfs: number[], topK: number, imp: Impacts, totalPostings: number): ScoredChunk[] {
+  private impactsTermAtATime(ids: number[], qtfs: number[], topK: number, imp: Impacts, totalPostings: number, filter?: Uint8Array): ScoredChunk[] {
     const ix = this.index;
     const { offsets, chunkIds, termFreqs } = ix.postings;
     const impacts = imp.scores;
@@ -361,7 +366,8 @@ export class TermAtATimeScorer {
       const start = offsets[id];
       const end = offsets[id + 1];
       if (qtfs[q] === 1) {
-        const t = this.kthImpact(id, topK, imp);
+        // θ₀ counts unfiltered chunks, so it is no bound once a filter removes some
+        const t = filter === undefined ? this.kthImpact(id, topK, imp) : 0;
         if (t > theta0) theta0 = t;
         if (dense) {
           for (let i = start; i < end; i++) scores[chunkIds[i]] += impacts[i];
@@ -392,7 +398,7 @@ export class TermAtATimeScorer {
     if (dense) {
       for (let c = 0, n = ix.numChunks; c < n; c++) {
         const d = scores[c];
-        if (d < floor) continue;
+        if (d < floor || (filter !== undefined && filter[c] !== 1)) continue;
         const s = Math.fround(d);
         if (s < theta) continue; // cannot enter; equal scores may still win on a smaller chunk number
         top.push(c, s);
@@ -405,7 +411,7 @@ export class TermAtATimeScorer {
         const c = touched[i];
         const d = scores[c];
         scores[c] = 0;
-        if (d < floor) continue;
+        if (d < floor || (filter !== undefined && filter[c] !== 1)) continue;
         const s = Math.fround(d);
         if (s < theta) continue;
         top.push(c, s);
@@ -439,7 +445,7 @@ export class TermAtATimeScorer {
   }
 
   /** MaxScore document-at-a-time over impacts (see the module doc). */
-  private maxScore(ids: number[], qtfs: number[], topK: number, imp: Impacts): ScoredChunk[] {
+  private maxScore(ids: number[], qtfs: number[], topK: number, imp: Impacts, filter?: Uint8Array): ScoredChunk[] {
     const ix = this.index;
     const n = ids.length;
     const { offsets, chunkIds, termFreqs } = ix.postings;
@@ -491,6 +497,11 @@ export class TermAtATimeScorer {
       let d = NONE;
       for (let i = firstEssential; i < n; i++) if (pos[i] < end[i] && chunkIds[pos[i]] < d) d = chunkIds[pos[i]];
       if (d === NONE) break;
+      if (filter !== undefined && filter[d] !== 1) {
+        // a filtered-out chunk never enters: step the essential terms past it
+        for (let i = firstEssential; i < n; i++) if (pos[i] < end[i] && chunkIds[pos[i]] === d) pos[i]++;
+        continue;
+      }
       let partial = 0;
       for (let i = firstEssential; i < n; i++) {
         const p = pos[i];
