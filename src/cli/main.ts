@@ -11,6 +11,14 @@ import { registerCommands } from './commands/all.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 
+// `openbook search x | head -1`: the reader closed the pipe, so the output is no longer wanted; end quietly (exit 0) like other Unix tools.
+const quietOnEpipe = (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+};
+process.stdout.on('error', quietOnEpipe);
+process.stderr.on('error', quietOnEpipe);
+
 const program = new Command();
 program
   .name('openbook')

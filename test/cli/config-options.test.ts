@@ -62,3 +62,11 @@ describe('config retrieval values reach search and ask', () => {
     expect(r.stderr).toMatch(/openbook\.config\.json: field "retrieval\.normalization"/);
   });
 });
+
+describe('a closed pipe', () => {
+  it('search piped into a reader that exits early ends quietly with exit 0 (no EPIPE trace)', () => {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${TSX}" "${MAIN}" search "retrieval document" | head -c 1 >/dev/null`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
+    expect(r.stderr).not.toMatch(/EPIPE/);
+    expect(r.status).toBe(0);
+  });
+});
