@@ -7,3 +7,4 @@ export * from './cache.js';
 export * from './from-config.js';
 export * from './local-embedder.js';
 export * from './local-lm.js';
+export * from './sequence-classifier.js';

@@ -41,11 +41,12 @@ function readJson(path: string): Record<string, unknown> | undefined {
 /**
  * Inspects `dir`.
  * @param onnxFile explicit ONNX path relative to `dir` (e.g. "onnx/model_quantized.onnx")
+ * @param what the kind of model, for messages (default "embedding model")
  * @throws NotFoundError when the folder, the ONNX file or tokenizer.json is missing (the message lists what was looked for)
  * @throws InputFormatError when a config file is not valid JSON or asks for an unsupported pooling mode
  */
-export function readModelFolder(dir: string, onnxFile?: string): ModelFolderInfo {
-  if (!existsSync(dir)) throw new NotFoundError(`embedding model folder ${dir} does not exist`);
+export function readModelFolder(dir: string, onnxFile?: string, what = 'embedding model'): ModelFolderInfo {
+  if (!existsSync(dir)) throw new NotFoundError(`${what} folder ${dir} does not exist`);
   const candidates = onnxFile ? [onnxFile] : ['model.onnx', join('onnx', 'model.onnx')];
   const found = candidates.map((c) => join(dir, c)).find((p) => existsSync(p));
   if (!found) {

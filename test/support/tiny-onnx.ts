@@ -214,3 +214,119 @@ export function writeTinyModelFolder(dir: string, options: TinyModelFolderOption
   }
   return dir;
 }
+
+/**
+ * A tiny sequence-classification graph (cross-encoder / NLI stand-in), opset 13:
+ *   row    = input_ids + V · token_type_ids                      [B, T]   (V = vocabulary size)
+ *   w      = Gather(W, row, axis=0) · Unsqueeze(Cast(mask))      [B, T, C]
+ *   logits = ReduceSum(w, axes=[1], keepdims=0) + bias           [B, C]
+ * so a logit is the sum, over the non-padding tokens, of that token's weight in its segment:
+ * `weightsA[id]` for tokens of the first text (and the frame tokens typed 0), `weightsB[id]` for
+ * those of the second (typed 1). Hand-computable: `[CLS] cat [SEP] dog sat [SEP]` scores
+ * A[CLS] + A[cat] + A[SEP] + B[dog] + B[sat] + B[SEP].
+ */
+export interface TinyClassifierWeights {
+  /** One row of C weights per token id of `TINY_VOCAB`, for segment A (token type 0). */
+  weightsA: number[][];
+  /** The same for segment B (token type 1). */
+  weightsB: number[][];
+  /** C biases added to every row (default zeros). */
+  bias?: number[];
+  /** `config.json` id2label names, C of them (default LABEL_0 …). */
+  labels?: string[];
+}
+
+/** Serialises the tiny sequence-classification graph described above. */
+export function tinyClassifierOnnxBytes(w: TinyClassifierWeights): Uint8Array {
+  const vocabSize = w.weightsA.length;
+  if (w.weightsB.length !== vocabSize) throw new Error('weightsA and weightsB need one row per token id');
+  const numLabels = w.weightsA[0].length;
+  const f = onnx.TensorProto.DataType.FLOAT;
+  const i64 = onnx.TensorProto.DataType.INT64;
+  const graph = onnx.GraphProto.create({
+    name: 'tiny-sequence-classifier',
+    initializer: [
+      onnx.TensorProto.create({ name: 'W', dataType: f, dims: [2 * vocabSize, numLabels], floatData: [...w.weightsA.flat(), ...w.weightsB.flat()] }),
+      onnx.TensorProto.create({ name: 'V', dataType: i64, dims: [], int64Data: [vocabSize] }),
+      onnx.TensorProto.create({ name: 'bias', dataType: f, dims: [numLabels], floatData: w.bias ?? new Array<number>(numLabels).fill(0) }),
+      onnx.TensorProto.create({ name: 'axes_last', dataType: i64, dims: [1], int64Data: [-1] }),
+      onnx.TensorProto.create({ name: 'axes_seq', dataType: i64, dims: [1], int64Data: [1] }),
+    ],
+    node: [
+      onnx.NodeProto.create({ opType: 'Mul', input: ['token_type_ids', 'V'], output: ['offset'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['input_ids', 'offset'], output: ['row'] }),
+      onnx.NodeProto.create({
+        opType: 'Gather',
+        input: ['W', 'row'],
+        output: ['w'],
+        attribute: [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+      }),
+      onnx.NodeProto.create({
+        opType: 'Cast',
+        input: ['attention_mask'],
+        output: ['mask_f'],
+        attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: f })],
+      }),
+      onnx.NodeProto.create({ opType: 'Unsqueeze', input: ['mask_f', 'axes_last'], output: ['mask3'] }),
+      onnx.NodeProto.create({ opType: 'Mul', input: ['w', 'mask3'], output: ['wm'] }),
+      onnx.NodeProto.create({
+        opType: 'ReduceSum',
+        input: ['wm', 'axes_seq'],
+        output: ['summed'],
+        attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+      }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['summed', 'bias'], output: ['logits'] }),
+    ],
+    input: [
+      valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', 'seq']),
+      valueInfo('attention_mask', onnx.TensorProto.DataType.INT64, ['batch', 'seq']),
+      valueInfo('token_type_ids', onnx.TensorProto.DataType.INT64, ['batch', 'seq']),
+    ],
+    output: [valueInfo('logits', onnx.TensorProto.DataType.FLOAT, ['batch', numLabels])],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'openbook-tests',
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 13 })],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Rows of zeros for every token id, with `set` overriding single ids: `{ cat: [2] }`. */
+export function tinyWeightRows(numLabels: number, set: Partial<Record<(typeof TINY_VOCAB)[number], number[]>> = {}): number[][] {
+  return TINY_VOCAB.map((t) => set[t] ?? new Array<number>(numLabels).fill(0));
+}
+
+/**
+ * A one-logit cross-encoder stand-in: the logit is 2·#cat + 1·#dog − 1·#sat + 0.5·#play over the
+ * passage (segment B) tokens and 0 for everything in the query (segment A) and the frame.
+ */
+export const TINY_CROSS_ENCODER: TinyClassifierWeights = {
+  weightsA: tinyWeightRows(1),
+  weightsB: tinyWeightRows(1, { cat: [2], dog: [1], sat: [-1], play: [0.5] }),
+};
+
+/**
+ * A three-label NLI stand-in (entailment, neutral, contradiction as in cross-encoder/nli-*):
+ * hypothesis (segment B) token weights per label; the premise (segment A) adds to entailment for
+ * each shared animal word. Logits (e, n, c) = Σ_A weightsA + Σ_B weightsB.
+ */
+export const TINY_NLI: TinyClassifierWeights = {
+  weightsA: tinyWeightRows(3, { cat: [2, 0, 0], dog: [2, 0, 0] }),
+  weightsB: tinyWeightRows(3, { cat: [-1, 0, 0], dog: [-1, 0, 0], '[UNK]': [0, 0.5, 0], sat: [0, 0, 1] }),
+  labels: ['entailment', 'neutral', 'contradiction'],
+};
+
+/** Writes a tiny sequence-classification folder (model.onnx, tokenizer files, config.json with id2label) into `dir`. */
+export function writeTinyClassifierFolder(dir: string, weights: TinyClassifierWeights = TINY_CROSS_ENCODER, options: { modelMaxLength?: number } = {}): string {
+  writeTinyModelFolder(dir, { modelMaxLength: options.modelMaxLength });
+  writeFileSync(join(dir, 'model.onnx'), tinyClassifierOnnxBytes(weights));
+  const numLabels = weights.weightsA[0].length;
+  const labels = weights.labels ?? Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ model_type: 'bert', architectures: ['BertForSequenceClassification'], id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])) }),
+  );
+  return dir;
+}
