@@ -31,6 +31,20 @@ export class InputFormatError extends OpenbookError {
   }
 }
 
+/**
+ * A file exceeded one of the per-file loading budgets (decompressed bytes, parse time, parser
+ * heap); the file is skipped with this message, which names the file and the limit
+ * ("docs/bomb.docx: skipped: decompresses to more than 256 MiB (limit maxDecompressedBytes)").
+ */
+export class BudgetExceededError extends OpenbookError {
+  /** Which budget: "maxDecompressedBytes", "timeoutMs" or "maxHeapMb". */
+  readonly limit: string;
+  constructor(relPath: string, what: string, limit: string) {
+    super('BUDGET_EXCEEDED', `${relPath}: skipped: ${what} (limit ${limit})`, { httpStatus: 413 });
+    this.limit = limit;
+  }
+}
+
 /** The on-disk index is corrupt, missing a file, or written by a newer format version. */
 export class IndexFormatError extends OpenbookError {
   constructor(message: string, options?: { cause?: unknown }) {

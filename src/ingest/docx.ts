@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { extractText, type DomNode } from './html-text.js';
-import { fileFields, fileName, type SourceInfo } from './source.js';
+import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, openZip } from './zip.js';
 
 // Parsers load on first use: linkedom and mammoth take ~0.3–0.4 s to import, which every
 // command would otherwise pay at start-up, even those that never read HTML or DOCX.
@@ -18,8 +19,12 @@ const require = createRequire(import.meta.url);
 const parseHTML: typeof import('linkedom').parseHTML = (...args) => (require('linkedom') as typeof import('linkedom')).parseHTML(...args);
 const mammoth = () => require('mammoth') as typeof import('mammoth');
 
-/** @throws InputFormatError "<relPath>: not a readable DOCX file (…)" */
-export async function loadDocx(bytes: Uint8Array, info: SourceInfo): Promise<Document> {
+/**
+ * @throws InputFormatError "<relPath>: not a readable DOCX file (…)"
+ * @throws BudgetExceededError when its XML parts decompress to more than `opts.maxDecompressedBytes`
+ */
+export async function loadDocx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Promise<Document> {
+  checkZipBudget(bytes, info, opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
   let html: string;
   try {
     const result = await mammoth().convertToHtml({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
@@ -37,4 +42,19 @@ export async function loadDocx(bytes: Uint8Array, info: SourceInfo): Promise<Doc
     headings: parts.headings,
     links: parts.links,
   };
+}
+
+/**
+ * mammoth inflates the archive itself, without a cap: inflate its XML parts here first, under the
+ * cap (zip.ts), so a zip bomb is refused after at most `maxBytes` of output. Not a zip at all is
+ * left to mammoth's own message.
+ */
+function checkZipBudget(bytes: Uint8Array, info: SourceInfo, maxBytes: number): void {
+  let zip;
+  try {
+    zip = openZip(bytes, { relPath: info.relPath, maxBytes });
+  } catch {
+    return;
+  }
+  for (const e of zip.entries) if (/\.(xml|rels)$/i.test(e.name)) zip.read(e.name);
 }

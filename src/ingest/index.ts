@@ -10,3 +10,4 @@ export { loadPdf, PAGE_SEPARATOR } from './pdf.js';
 export { loadDocx } from './docx.js';
 export { loadJsonl } from './jsonl.js';
 export { chunkDocument, countTokens, DEFAULT_CHUNKING, type ChunkOptions } from './chunk.js';
+export { openZip, inflateCapped, DecompressionBudget, DEFAULT_MAX_DECOMPRESSED_BYTES, formatBytes, type ZipArchive, type ZipEntry } from './zip.js';

@@ -67,7 +67,7 @@ async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOption
       yield await loadPdf(bytes, info);
       return;
     case 'docx':
-      yield await loadDocx(bytes, info);
+      yield await loadDocx(bytes, info, opts);
       return;
     case 'jsonl':
       yield* loadJsonl(bytes, info, opts);

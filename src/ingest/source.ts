@@ -28,6 +28,13 @@ export interface LoadOptions {
    * heading (default false: `text` is the body alone and the title only in `Document.title`).
    */
   prependTitle?: boolean;
+  /**
+   * Zip-based and flate-compressed formats (DOCX, XLSX, PPTX, HWPX, EPUB, PDF streams): cap on the
+   * decompressed bytes of one file (default `DEFAULT_MAX_DECOMPRESSED_BYTES`, 256 MiB); past it
+   * the file is skipped with a `BudgetExceededError` naming it and the limit. Read archives
+   * through `openZip` in zip.ts, which enforces it.
+   */
+  maxDecompressedBytes?: number;
 }
 
 /** SHA-256 of `bytes`, lower-case hex. */
