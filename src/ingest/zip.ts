@@ -167,8 +167,14 @@ function readCentralDirectory(bytes: Uint8Array, relPath: string): ZipEntry[] {
       const len = dv.getUint16(x + 2, true);
       if (id === 0x0001) {
         let q = x + 4;
-        if (uncompressedSize === 0xffffffff && q + 8 <= x + 4 + len) (uncompressedSize = Number(dv.getBigUint64(q, true))), (q += 8);
-        if (compressedSize === 0xffffffff && q + 8 <= x + 4 + len) (compressedSize = Number(dv.getBigUint64(q, true))), (q += 8);
+        if (uncompressedSize === 0xffffffff && q + 8 <= x + 4 + len) {
+          uncompressedSize = Number(dv.getBigUint64(q, true));
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff && q + 8 <= x + 4 + len) {
+          compressedSize = Number(dv.getBigUint64(q, true));
+          q += 8;
+        }
         if (localHeaderOffset === 0xffffffff && q + 8 <= x + 4 + len) localHeaderOffset = Number(dv.getBigUint64(q, true));
       }
       x += 4 + len;
@@ -211,6 +217,9 @@ export function formatBytes(n: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return u === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }
