@@ -18,7 +18,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { InvalidParameterError, ModelError } from '../core/errors.js';
-import { looksLikeE5, readModelFolder, type ModelFolderInfo } from './onnx-folder.js';
+import { looksLikeE5, openOnnxFolder, readModelFolder, type ModelFolderInfo } from './onnx-folder.js';
 import { clsPool, l2NormalizeInPlace, meanPool, poolingModes, type PoolingMode } from './onnx-pooling.js';
 import type { EmbedOptions, Embedder } from './types.js';
 
@@ -125,23 +125,7 @@ export class LocalEmbedder implements Embedder {
   private async doLoad(): Promise<Loaded> {
     const o = this.options;
     const folder = readModelFolder(this.dir, o.onnxFile);
-    const ort: Ort = await import('onnxruntime-node');
-    let session: Session;
-    try {
-      session = await ort.InferenceSession.create(folder.onnxPath, {
-        ...(o.threads !== undefined ? { intraOpNumThreads: o.threads, interOpNumThreads: 1 } : {}),
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new ModelError(`onnxruntime cannot load ${folder.onnxPath}: ${(err as Error).message}`, { cause: err });
-    }
-    let tokenizer: Tokenizer;
-    try {
-      const { AutoTokenizer } = await import('@huggingface/transformers');
-      tokenizer = await AutoTokenizer.from_pretrained(this.dir, { local_files_only: true });
-    } catch (err) {
-      throw new ModelError(`cannot load the tokenizer in ${this.dir}: ${(err as Error).message}`, { cause: err });
-    }
+    const { ort, session, tokenizer } = await openOnnxFolder(folder, o.threads);
     const e5 = looksLikeE5(this.dir);
     const state: Loaded = {
       ort,

@@ -20,10 +20,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { CapabilityError, InputFormatError, InvalidParameterError, ModelError, NotFoundError } from '../core/errors.js';
+import { InputFormatError, InvalidParameterError, ModelError, NotFoundError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
 import type { TokenUsage } from '../core/types.js';
-import { readModelFolder } from './onnx-folder.js';
+import { openOnnxFolder, readModelFolder } from './onnx-folder.js';
 import type {
   ChatMessage,
   ContinuationScore,
@@ -148,26 +148,9 @@ export class LocalCausalLM implements LanguageModel, TokenDistributionModel {
     if (!onnxFile) throw new NotFoundError(`no ONNX decoder in ${this.dir}: looked for ${candidates.join(', ')}; export one as docs/models.md shows`);
     const folder = readModelFolder(this.dir, onnxFile);
     const config = readJson(join(this.dir, 'config.json')) ?? {};
-    const ort = await importRuntime<Ort>('onnxruntime-node');
-    let session: Session;
-    try {
-      session = await ort.InferenceSession.create(folder.onnxPath, {
-        ...(o.threads !== undefined ? { intraOpNumThreads: o.threads, interOpNumThreads: 1 } : {}),
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new ModelError(`onnxruntime cannot load ${folder.onnxPath}: ${(err as Error).message}`, { cause: err });
-    }
+    const { ort, session, tokenizer } = await openOnnxFolder(folder, o.threads);
     if (!session.outputNames.includes('logits')) {
       throw new ModelError(`${folder.onnxPath} has no "logits" output (outputs: ${session.outputNames.join(', ')}); export it for the text-generation task`);
-    }
-    let tokenizer: Tokenizer;
-    try {
-      const { AutoTokenizer } = await importRuntime<typeof import('@huggingface/transformers')>('@huggingface/transformers');
-      tokenizer = await AutoTokenizer.from_pretrained(this.dir, { local_files_only: true });
-    } catch (err) {
-      if (err instanceof CapabilityError) throw err;
-      throw new ModelError(`cannot load the tokenizer in ${this.dir}: ${(err as Error).message}`, { cause: err });
     }
     const num = (...keys: string[]) => keys.map((k) => config[k]).find((v): v is number => typeof v === 'number' && v > 0);
     const heads = num('num_key_value_heads', 'num_attention_heads', 'n_head') ?? 1;
@@ -530,18 +513,3 @@ function readJson(path: string): Record<string, unknown> | undefined {
   }
 }
 
-/**
- * Imports an optional runtime package; when it is not installed, a `CapabilityError` with the
- * install command (the local model stack is optional: openbook runs offline without it).
- */
-async function importRuntime<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new CapabilityError(`the local model runtime is not installed (${name}); install it with: npm install onnxruntime-node @huggingface/transformers`);
-    }
-    throw err;
-  }
-}

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { InputFormatError, NotFoundError } from '../core/errors.js';
+import { CapabilityError, InputFormatError, ModelError, NotFoundError } from '../core/errors.js';
 import type { PoolingMode } from './onnx-pooling.js';
 
 export interface ModelFolderInfo {
@@ -88,4 +88,53 @@ export function readModelFolder(dir: string, onnxFile?: string, what = 'embeddin
 /** Whether the folder name marks an E5 model (Wang et al., "Text Embeddings by Weakly-Supervised Contrastive Pre-training", arXiv:2212.03533), which expects "query: " / "passage: " prefixes. */
 export function looksLikeE5(dir: string): boolean {
   return /(^|[-_.])e5([-_.]|$)/i.test(basename(dir));
+}
+
+type OrtModule = typeof import('onnxruntime-node');
+type TokenizerModule = typeof import('@huggingface/transformers');
+
+/**
+ * Imports an optional runtime package; when it is not installed, a `CapabilityError` with the
+ * install command (the local model stack is optional: openbook runs offline without it).
+ */
+export async function importRuntime<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new CapabilityError(`the local model runtime is not installed (${name}); install it with: npm install onnxruntime-node @huggingface/transformers`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Opens the folder's ONNX graph and its tokenizer (local files only), as every local model
+ * (embedder, sequence classifier, causal LM) does. `threads` sets onnxruntime's intra-op threads.
+ * Throws CapabilityError when the runtime is not installed, ModelError when either cannot load.
+ */
+export async function openOnnxFolder(
+  folder: ModelFolderInfo,
+  threads?: number,
+): Promise<{ ort: OrtModule; session: import('onnxruntime-node').InferenceSession; tokenizer: import('@huggingface/transformers').PreTrainedTokenizer }> {
+  const ort = await importRuntime<OrtModule>('onnxruntime-node');
+  let session: import('onnxruntime-node').InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(folder.onnxPath, {
+      ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    throw new ModelError(`onnxruntime cannot load ${folder.onnxPath}: ${(err as Error).message}`, { cause: err });
+  }
+  let tokenizer: import('@huggingface/transformers').PreTrainedTokenizer;
+  try {
+    const { AutoTokenizer } = await importRuntime<TokenizerModule>('@huggingface/transformers');
+    tokenizer = await AutoTokenizer.from_pretrained(folder.dir, { local_files_only: true });
+  } catch (err) {
+    if (err instanceof CapabilityError) throw err;
+    throw new ModelError(`cannot load the tokenizer in ${folder.dir}: ${(err as Error).message}`, { cause: err });
+  }
+  return { ort, session, tokenizer };
 }

@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputFormatError, InvalidParameterError, ModelError } from '../core/errors.js';
-import { readModelFolder, type ModelFolderInfo } from './onnx-folder.js';
+import { openOnnxFolder, readModelFolder, type ModelFolderInfo } from './onnx-folder.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Session = import('onnxruntime-node').InferenceSession;
@@ -127,23 +127,7 @@ export class OnnxSequenceClassifier {
   private async doLoad(): Promise<Loaded> {
     const o = this.options;
     const folder = readModelFolder(this.dir, o.onnxFile, 'sequence-classification model');
-    const ort: Ort = await import('onnxruntime-node');
-    let session: Session;
-    try {
-      session = await ort.InferenceSession.create(folder.onnxPath, {
-        ...(o.threads !== undefined ? { intraOpNumThreads: o.threads, interOpNumThreads: 1 } : {}),
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new ModelError(`onnxruntime cannot load ${folder.onnxPath}: ${(err as Error).message}`, { cause: err });
-    }
-    let tokenizer: Tokenizer;
-    try {
-      const { AutoTokenizer } = await import('@huggingface/transformers');
-      tokenizer = await AutoTokenizer.from_pretrained(this.dir, { local_files_only: true });
-    } catch (err) {
-      throw new ModelError(`cannot load the tokenizer in ${this.dir}: ${(err as Error).message}`, { cause: err });
-    }
+    const { ort, session, tokenizer } = await openOnnxFolder(folder, o.threads);
     for (const name of session.inputNames) {
       if (!['input_ids', 'attention_mask', 'token_type_ids'].includes(name)) {
         throw new ModelError(`the ONNX model ${folder.onnxPath} wants an input "${name}" that a sequence classifier does not have (known: input_ids, attention_mask, token_type_ids)`);
