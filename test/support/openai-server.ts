@@ -213,6 +213,13 @@ export interface OpenAIServerOptions {
   apiKey?: string;
   /** Which real server to imitate (default `generic`); see `SERVER_SEMANTICS`. */
   mode?: ServerMode;
+  /**
+   * The model's log-probability of `token` after the text `preceding` on /v1/completions (echoed
+   * prompt tokens and generated ones); default `tokenLogprob(token)`, which ignores the context.
+   * Tests use it for a model whose end of answer depends on what came before (after " Paris" the
+   * model would go on with ", France", so "\n" there is unlikely).
+   */
+  completionLogprob?: (preceding: string, token: string) => number;
 }
 
 export interface OpenAIServer {
@@ -313,6 +320,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   }
 
   const sem = SERVER_SEMANTICS[options.mode ?? 'generic'];
+  const scoreOf = options.completionLogprob ?? ((_preceding: string, token: string) => tokenLogprob(token));
 
   async function handleChat(req: ChatRequest, res: http.ServerResponse, log: LoggedRequest) {
     if (req.stream && options.streaming === false) return error(res, log, 400, 'streaming is not supported by this server');
@@ -418,8 +426,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       }
       logprobs = {
         tokens: shown,
-        token_logprobs: shown.map((t, i) => (echo && i === 0 ? null : tokenLogprob(t))),
-        top_logprobs: shown.map((t, i) => (echo && i === 0 ? null : Object.fromEntries(topFor(t, Math.max(1, k)).map((x) => [x.token, x.logprob])))),
+        token_logprobs: shown.map((t, i) => (echo && i === 0 ? null : scoreOf(shown.slice(0, i).join(''), t))),
+        top_logprobs: shown.map((t, i) => {
+          if (echo && i === 0) return null;
+          const lp = scoreOf(shown.slice(0, i).join(''), t);
+          return Object.fromEntries(topFor(t, Math.max(1, k)).map((x, j) => [x.token, lp - j]));
+        }),
         text_offset: offsets,
       };
     }
