@@ -9,11 +9,14 @@
  *
  * Decoding (§2.5): beam search (size N) per document gives hypotheses Y = ∪_z beam(z); then
  * - `thorough`: every y ∈ Y is scored under every z (here with `scoreContinuation` on the
- *   document's raw prompt), and argmax_y p(y | x) is returned;
+ *   document's raw prompt, end of the answer included: `answerContinuation`), and argmax_y p(y | x)
+ *   is returned;
  * - `fast`: p(y | x, z) ≈ 0 whenever y was not in z's beam, so no extra passes: each y's
  *   marginal sums only the documents that produced it, with their beam scores.
- * Greedy (N = 1) needs one chat call per document with log-probabilities; N > 1 decodes token
- * by token with prefill (`./mixture.ts`).
+ * Greedy (N = 1) needs one chat call per document with log-probabilities (a hypothesis's score
+ * includes the newline token that ends its line when the model wrote one; an end by EOS is not
+ * reported by chat endpoints and counts as probability 1); N > 1 decodes token by token with
+ * prefill (`./mixture.ts`), where the end is an explicit token.
  *
  * Parameters: `beamSize` N (default 1), `decoding` "thorough" | "fast" (default "fast" — it
  * needs only chat log-probabilities), `temperature` 1 on s(z, x), `maxTokens` 32.
@@ -24,7 +27,7 @@ import { tokensText, type TokenLogprob } from '../models/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
-import { docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
+import { answerContinuation, docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
 
 export interface RagSequenceParams {
   beamSize: number;
@@ -62,9 +65,10 @@ export const ragSequence: Method<RagSequenceParams> = {
         const kept: TokenLogprob[] = [];
         let lp = 0;
         for (const t of g.logprobs ?? []) {
+          lp += t.logprob;
+          // the newline that ends the line is the end of the answer: its probability counts, its text does not
           if (t.token.includes('\n') && tokensText(kept).trim().length > 0) break;
           kept.push(t);
-          lp += t.logprob;
         }
         const text = tokensText(kept);
         if (text.trim()) found.set(text.trim(), lp);
@@ -82,7 +86,7 @@ export const ragSequence: Method<RagSequenceParams> = {
       const row: number[] = [];
       for (let z = 0; z < hits.length; z++) {
         if (p.decoding === 'fast') row.push(beams[z].get(y) ?? -Infinity);
-        else row.push((await tracer.score(`log p(y | x, z[${z + 1}])`, docRawPrompt(hits[z], question), ` ${y}`, { document: z + 1 }, true)).logprob);
+        else row.push((await tracer.score(`log p(y | x, z[${z + 1}])`, docRawPrompt(hits[z], question), answerContinuation(y), { document: z + 1 }, true)).logprob);
       }
       table.push(row);
     }

@@ -16,7 +16,8 @@
  * summed over the spans s of z that match y, so p(y | z, x) = 0 when y is not in z. Here:
  * 1. reader: the LLM answers once per document with a short span (a candidate y per document);
  * 2. scoring (`scoring`): `continuation` — every candidate y is scored under every document z with
- *    `scoreContinuation` (log p(" y" | document prompt)); `generation` — the fallback for endpoints
+ *    `scoreContinuation` (log p(" y\n" | document prompt): the answer and the newline that ends it,
+ *    so p(y | z, x) includes the end of y); `generation` — the fallback for endpoints
  *    without echo scoring: log p(y | z, x) is the log-probability of z's own generation when z
  *    produced y, else −∞ (0 probability); `auto` (default) picks `continuation` when the endpoint
  *    scores continuations, else `generation` when it returns token log-probabilities;
@@ -34,7 +35,7 @@ import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { argmax, logMixture, softmax } from './prob.js';
-import { docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
+import { answerContinuation, docMessages, docRawPrompt, finishWithPosterior, firstLine } from './replug.js';
 
 export type RealmScoring = 'auto' | 'continuation' | 'generation';
 
@@ -105,11 +106,11 @@ export const realm: Method<RealmParams> = {
       let lp = 0;
       if (scoring === 'generation') {
         for (const t of g.logprobs ?? []) {
+          lp += t.logprob;
           if (t.token.includes('\n') && text.trim().length > 0) break;
           text += t.token;
-          lp += t.logprob;
         }
-      } else text = g.text.split('\n')[0];
+      } else text = firstLine(g.text);
       text = text.trim();
       own.push(text ? { text, logprob: lp } : undefined);
       if (text && !candidates.includes(text)) candidates.push(text);
@@ -125,7 +126,7 @@ export const realm: Method<RealmParams> = {
       for (let z = 0; z < hits.length; z++) {
         if (spanOnly && !isSpanOf(y, hits[z])) row.push(-Infinity);
         else if (scoring === 'generation') row.push(own[z]?.text === y ? own[z]!.logprob : -Infinity);
-        else row.push((await tracer.score(`log p(y | z[${z + 1}], x)`, docRawPrompt(hits[z], question), ` ${y}`, { document: z + 1 }, true)).logprob);
+        else row.push((await tracer.score(`log p(y | z[${z + 1}], x)`, docRawPrompt(hits[z], question), answerContinuation(y), { document: z + 1 }, true)).logprob);
       }
       table.push(row);
     }

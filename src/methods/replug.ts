@@ -14,7 +14,8 @@
  *   `./mixture.ts`). Cost: k chat calls per generated token.
  * - `sequence`: one greedy candidate per document, then every candidate y scored under every
  *   document with `scoreContinuation`, log p(y | x, D') = logsumexp_d(log λ_d + log p(y | d ∘ x));
- *   the best mixture wins. Cost: k chat calls + (distinct candidates × k) scorings.
+ *   the best mixture wins. p(y | d ∘ x) includes the end of the answer (`answerContinuation`:
+ *   " y" and the newline that ends it), so a prefix of an answer does not outscore the answer. Cost: k chat calls + (distinct candidates × k) scorings.
  * - `auto`: `token` when the endpoint gives log-probabilities, else `sequence` when it scores
  *   continuations, else CapabilityError.
  *
@@ -50,6 +51,25 @@ export function docMessages(hit: Hit, question: string): ChatMessage[] {
 /** The raw prompt of one document for continuation scoring. */
 export function docRawPrompt(hit: Hit, question: string): string {
   return renderPrompt('doc.raw', { passage: formatPassage(hit), question });
+}
+
+/**
+ * The end of a one-line answer: the newline that closes the line (openbook's QA answers are one
+ * line; the candidates are cut at it). Continuation scoring appends it, so log p(y | prompt)
+ * includes the end of y as the papers' p(y | x) does (Lewis et al. 2020 §2.1: a sequence's
+ * probability is that of all its tokens, end of sequence included) — without it a prefix of an
+ * answer always outscores the answer (p(" Paris") ≥ p(" Paris, France")).
+ */
+export const ANSWER_END = '\n';
+
+/** The continuation scored for answer y after a raw prompt ending in "Answer:": " y" + `ANSWER_END`. */
+export function answerContinuation(answer: string): string {
+  return ` ${answer}${ANSWER_END}`;
+}
+
+/** The answer of a generated text: its first non-empty line, trimmed ('' when there is none). */
+export function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
 }
 
 /** Picks `token` or `sequence` for `auto` from the model's capabilities. */
@@ -105,14 +125,14 @@ async function replugSequence(tracer: Tracer, question: string, hits: Hit[], lam
   const candidates: string[] = [];
   for (let d = 0; d < hits.length; d++) {
     const r = await tracer.generate(`candidate from document [${d + 1}]`, docMessages(hits[d], question), { temperature: 0, maxTokens: 32 });
-    const c = r.generations[0].text.split('\n')[0].trim();
+    const c = firstLine(r.generations[0].text);
     if (c.length > 0 && !candidates.includes(c)) candidates.push(c);
   }
   if (candidates.length === 0) return tracer.finish('', [], hits);
   const table: number[][] = [];
   for (const c of candidates) {
     const row: number[] = [];
-    for (let d = 0; d < hits.length; d++) row.push((await tracer.score(`log p(y | d[${d + 1}] ∘ x)`, docRawPrompt(hits[d], question), ` ${c}`, { document: d + 1 }, true)).logprob);
+    for (let d = 0; d < hits.length; d++) row.push((await tracer.score(`log p(y | d[${d + 1}] ∘ x)`, docRawPrompt(hits[d], question), answerContinuation(c), { document: d + 1 }, true)).logprob);
     table.push(row);
   }
   const mixture = table.map((row) => logMixture(row, lambda));

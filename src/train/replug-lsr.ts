@@ -8,8 +8,9 @@
  *   Q(d | x, y)   = exp(log P_LM(y | d, x)/β) / Σ_{d'} exp(log P_LM(y | d', x)/β)   (LM likelihood)
  *   loss          = KL(P_R ‖ Q), averaged over a batch
  *
- * log P_LM(y | d, x) is the sequence log-likelihood of " y" after the passage-and-question prompt
- * (`scoreContinuation`), with the LM frozen. This module builds one record per question — the
+ * log P_LM(y | d, x) is the sequence log-likelihood of " y" and the newline that ends it after the
+ * passage-and-question prompt (`scoreContinuation` of `answerContinuation(y)`: the end of the answer
+ * is part of y, so a prefix of the gold answer does not score higher), with the LM frozen. This module builds one record per question — the
  * passages, P_R, Q and the KL — for a retriever trainer outside TypeScript; it trains nothing.
  *
  * FlashRAG's data script departs from this: it scores the mean per-token probability and
@@ -21,7 +22,7 @@ import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { LanguageModel } from '../models/types.js';
 import type { Retriever } from '../methods/method.js';
 import { klDivergence, softmax } from '../methods/prob.js';
-import { docRawPrompt } from '../methods/replug.js';
+import { answerContinuation, docRawPrompt } from '../methods/replug.js';
 
 export interface LsrOptions {
   /** Passages per question, ≥ 1 (the paper retrieves 20). */
@@ -60,7 +61,7 @@ export async function buildLsrRecord(llm: LanguageModel, retriever: Retriever, q
   if (!llm.capabilities.echoScoring) throw new CapabilityError(`replug-lsr: scoring the gold answer needs continuation scoring, which ${llm.id} does not offer`);
   const hits = await retriever.retrieve(question, o.topK, o.signal);
   const lmLogprob: number[] = [];
-  for (const h of hits) lmLogprob.push((await llm.scoreContinuation(docRawPrompt(h, question), ` ${answer}`, { signal: o.signal })).logprob);
+  for (const h of hits) lmLogprob.push((await llm.scoreContinuation(docRawPrompt(h, question), answerContinuation(answer), { signal: o.signal })).logprob);
   const retrieverProbs = hits.length > 0 ? softmax(hits.map((h) => h.score), gamma) : [];
   const lmProbs = hits.length > 0 ? softmax(lmLogprob, beta) : [];
   return {

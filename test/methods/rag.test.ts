@@ -43,10 +43,10 @@ describe('RAG-Token and RAG-Sequence (the loopback server stands in for an LLM)'
   it('RAG-Sequence thorough decoding rescores every hypothesis under every document', async () => {
     server = await startOpenAIServer({ chat: byDocument });
     const r = await ragSequence.run(Q, context(model(server), new MemoryRetriever()), { decoding: 'thorough' });
-    // the toy scorer: " Paris" −0.5 and " Berlin" −0.6 under both documents → marginals −0.5 and −0.6
+    // the toy scorer: " Paris\n" −0.5 − 0.1 and " Berlin\n" −0.6 − 0.1 (the answer's end "\n" −0.1) under both documents → marginals −0.6 and −0.7
     const d = r.trace.find((s) => s.kind === 'decide')!;
-    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.5, 9);
-    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-0.6, 9);
+    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.6, 9);
+    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-0.7, 9);
     expect(r.calls).toBe(6); // 2 generations + 2 × 2 scorings
   });
 

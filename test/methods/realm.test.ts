@@ -35,12 +35,12 @@ describe('REALM (the loopback server stands in for an LLM)', () => {
     server = await startOpenAIServer({ chat: byDocument });
     const r = await realm.run(Q, context(model(server), new MemoryRetriever()));
     // p(z|x) = softmax([5, 4]) = [.731059, .268941]; Paris is a span of doc 1 only, Berlin of doc 2 only.
-    // toy scorer: " Paris" −0.5, " Berlin" −0.6 →
-    // log p(Paris|x) = log .731059 − .5 = −.313262 − .5 = −.813262; log p(Berlin|x) = log .268941 − .6 = −1.313262 − .6 = −1.913262
+    // toy scorer, the answer's end "\n" (−0.1) included: " Paris\n" −0.6, " Berlin\n" −0.7 →
+    // log p(Paris|x) = log .731059 − .6 = −.313262 − .6 = −.913262; log p(Berlin|x) = log .268941 − .7 = −1.313262 − .7 = −2.013262
     const d = r.trace.find((s) => s.kind === 'decide')!;
     expect(d.name).toBe('argmax_y Σ_z p(z | x) p(y | z, x) (continuation scoring, spans only)');
-    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.813262, 5);
-    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-1.913262, 5);
+    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.913262, 5);
+    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-2.013262, 5);
     expect(r.answer).toBe('Paris [1]');
     expect(r.calls).toBe(4); // 2 reader calls + 2 scorings (the two cells where the candidate is a span)
     expect(server.count('/completions') - server.count('/chat/completions')).toBe(2);
@@ -49,10 +49,10 @@ describe('REALM (the loopback server stands in for an LLM)', () => {
   it('spanOnly false scores every candidate under every document', async () => {
     server = await startOpenAIServer({ chat: byDocument });
     const r = await runMethod('realm', Q, context(model(server), new MemoryRetriever()), { spanOnly: false });
-    // the toy scorer ignores the document: log p(y|x) = log Σ_z p(z|x) e^{lp} = lp → −0.5 and −0.6
+    // the toy scorer ignores the document: log p(y|x) = log Σ_z p(z|x) e^{lp} = lp → −0.6 and −0.7 (end "\n" −0.1 included)
     const d = r.trace!.find((s) => s.kind === 'decide')!;
-    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.5, 9);
-    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-0.6, 9);
+    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.6, 9);
+    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-0.7, 9);
     expect(r.calls).toBe(6); // 2 reader calls + 2 × 2 scorings
   });
 
@@ -61,19 +61,20 @@ describe('REALM (the loopback server stands in for an LLM)', () => {
     server = await startOpenAIServer({ chat: berlinOrParis });
     const sharp = await realm.run(Q, context(model(server), new FixedRetriever(hits), { topK: 3 }));
     // T = 1: p(z|x) = softmax([5, 4, 4]) = e/(e + 2), 1/(e + 2), 1/(e + 2) = [.576117, .211942, .211942]
-    // Berlin = log .576117 − .6 = −.551445 − .6 = −1.151445; Paris = log(2 × .211942) − .5 = −.858298 − .5 = −1.358298
+    // (cells: " Berlin\n" −.7, " Paris\n" −.6, the end "\n" −.1 included)
+    // Berlin = log .576117 − .7 = −.551445 − .7 = −1.251445; Paris = log(2 × .211942) − .6 = −.858298 − .6 = −1.458298
     let d = sharp.trace.find((s) => s.kind === 'decide')!;
-    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-1.151445, 5);
-    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-1.358298, 5);
+    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-1.251445, 5);
+    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-1.458298, 5);
     expect(sharp.answer).toBe('Berlin [1]');
 
     const flat = await realm.run(Q, context(model(server), new FixedRetriever(hits), { topK: 3 }), { temperature: 10 });
     // T = 10: softmax([.5, .4, .4]) = [.355913, .322043, .322043]
-    // Berlin = log .355913 − .6 = −1.033069 − .6 = −1.633069; Paris = log .644087 − .5 = −.439922 − .5 = −.939922
+    // Berlin = log .355913 − .7 = −1.033069 − .7 = −1.733069; Paris = log .644087 − .6 = −.439922 − .6 = −1.039922
     d = flat.trace.find((s) => s.kind === 'decide')!;
-    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-1.633069, 5);
-    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-0.939922, 5);
-    // posterior p(z | x, Paris) ∝ [0, .322043 e^−.5, .322043 e^−.5] = [0, .5, .5] → cite the first of the tie, [2]
+    expect(d.scores!['log p(Berlin | x)']).toBeCloseTo(-1.733069, 5);
+    expect(d.scores!['log p(Paris | x)']).toBeCloseTo(-1.039922, 5);
+    // posterior p(z | x, Paris) ∝ [0, .322043 e^−.6, .322043 e^−.6] = [0, .5, .5] → cite the first of the tie, [2]
     expect(flat.answer).toBe('Paris [2]');
     expect(flat.citations[0]).toMatchObject({ n: 2, docId: 'd0' });
   });

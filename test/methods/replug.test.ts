@@ -53,11 +53,11 @@ describe('REPLUG (the loopback server stands in for an LLM)', () => {
   it('sequence level: one candidate per document, each scored under every document, argmax of the mixture', async () => {
     server = await startOpenAIServer({ chat: byDocument });
     const r = await replug.run(Q, context(model(server), new MemoryRetriever()), { mode: 'sequence' });
-    // the toy scorer gives " Paris" −0.5 and " Berlin" −0.6 under any prompt, so
-    // log p(Paris) = logsumexp(log λ_d − 0.5) = −0.5 and log p(Berlin) = −0.6
+    // the toy scorer gives " Paris\n" −0.5 − 0.1 and " Berlin\n" −0.6 − 0.1 (the answer's end "\n" −0.1) under any prompt, so
+    // log p(Paris) = logsumexp(log λ_d − 0.6) = −0.6 and log p(Berlin) = −0.7
     const decide = r.trace.find((s) => s.kind === 'decide')!;
-    expect(decide.scores!['log p(Paris)']).toBeCloseTo(-0.5, 9);
-    expect(decide.scores!['log p(Berlin)']).toBeCloseTo(-0.6, 9);
+    expect(decide.scores!['log p(Paris)']).toBeCloseTo(-0.6, 9);
+    expect(decide.scores!['log p(Berlin)']).toBeCloseTo(-0.7, 9);
     expect(r.answer).toBe('Paris [1]');
     // equal per-document likelihoods → the posterior is λ itself
     expect(r.trace.find((s) => s.name.startsWith('posterior'))!.scores!['p(d[1] | x, y)']).toBeCloseTo(L1, 6);

@@ -21,9 +21,9 @@ describe('REPLUG-LSR records (the loopback server stands in for an LLM)', () => 
   it('P_R = softmax(s/γ), Q = softmax(log P_LM/β), and their KL', async () => {
     server = await startOpenAIServer();
     const r = await buildLsrRecord(model(server), new MemoryRetriever(), 'What is the capital of France?', 'Paris', { topK: 2, gamma: 1, beta: 1 });
-    // scores 5, 4 → P_R = [0.731059, 0.268941]; the toy scorer gives " Paris" −0.5 under both prompts → Q = [0.5, 0.5]
+    // scores 5, 4 → P_R = [0.731059, 0.268941]; the toy scorer gives " Paris\n" −0.5 − 0.1 (end included) under both prompts → Q = [0.5, 0.5]
     // KL = 0.731059 ln(1.462117) + 0.268941 ln(0.537883) = 0.731059(0.379885) + 0.268941(−0.620115) = 0.277718 − 0.166774 = 0.110944
-    expect(r.lmLogprob).toEqual([-0.5, -0.5]);
+    expect(r.lmLogprob).toEqual([expect.closeTo(-0.6, 12), expect.closeTo(-0.6, 12)]);
     expect(r.retrieverProbs[0]).toBeCloseTo(0.731059, 6);
     expect(r.lmProbs).toEqual([0.5, 0.5]);
     expect(r.kl).toBeCloseTo(0.110944, 5);
