@@ -18,13 +18,15 @@
  * Over an OpenAI-compatible server (no token ids): `apiTokenScores` scores each text through
  * `scoreContinuation` (completions with echo + logprobs) in pieces of whitespace-led words —
  * `stride` words per call after `context − stride` words of history; the first word is context
- * only. Tokens are the server's.
+ * only. Tokens are the server's. With an 'embedder'-key datastore, p_kNN comes from the
+ * approximation of `methods/knn-lm-api.ts` (keys = embeddings of the preceding words).
  */
 import { CapabilityError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
 import type { KnnDatastore } from '../index/dense/datastore.js';
 import { knnDistribution, mixLogprob, prefixed, slidingWindows } from '../methods/knn-lm.js';
-import type { LanguageModel, TokenDistributionModel } from '../models/types.js';
+import { apiKnnProbabilities, apiScoredTokens } from '../methods/knn-lm-api.js';
+import type { Embedder, LanguageModel, TokenDistributionModel } from '../models/types.js';
 
 /** Per scored token: log p_LM (natural log), p_kNN when a datastore was given, and the token's UTF-8 bytes. */
 export interface TokenScores {
@@ -71,31 +73,16 @@ export async function localTokenScores(model: TokenDistributionModel, text: stri
   return { lm: Float64Array.from(lm), ...(knn ? { knn: Float64Array.from(kn) } : {}), bytes: Buffer.byteLength(scoredText, 'utf8') };
 }
 
-/** Whitespace-led pieces: "a b  c" → ["a", " b", "  c"]. */
-function words(text: string): string[] {
-  return text.match(/\s*\S+|\s+$/gu) ?? [];
-}
-
 /**
- * Scores `text` over an API model (module comment).
+ * Scores `text` over an API model (module comment); with `knn` (an 'embedder'-key datastore and
+ * the embedder it was built with) also p_kNN of each scored token — the approximation of
+ * `methods/knn-lm-api.ts`.
  * @throws CapabilityError when the server cannot echo prompt log-probabilities (e.g. llama.cpp's server)
  */
-export async function apiTokenScores(model: LanguageModel, text: string, o: WindowOptions): Promise<TokenScores> {
-  if (!model.capabilities.echoScoring) {
-    throw new CapabilityError(`${model.id} cannot score text: perplexity over an API needs /v1/completions with echo + logprobs, which this server does not offer (run \`openbook doctor\`; use a local model folder with --model DIR instead)`);
-  }
-  const w = words(text);
-  const lm: number[] = [];
-  let bytes = 0;
-  const history = Math.max(1, o.context - o.stride);
-  for (let start = 1; start < w.length; start += o.stride) {
-    const prompt = w.slice(Math.max(0, start - history), start).join('');
-    const cont = w.slice(start, start + o.stride).join('');
-    const s = await model.scoreContinuation(prompt, cont, { signal: o.signal });
-    for (const t of s.tokens) lm.push(t.logprob);
-    bytes += Buffer.byteLength(cont, 'utf8');
-  }
-  return { lm: Float64Array.from(lm), bytes };
+export async function apiTokenScores(model: LanguageModel, text: string, o: WindowOptions, knn?: KnnOptions & { embedder: Embedder }): Promise<TokenScores> {
+  const { tokens, bytes } = await apiScoredTokens(model, text, o);
+  const lm = Float64Array.from(tokens, (t) => t.token.logprob);
+  return { lm, ...(knn ? { knn: await apiKnnProbabilities(tokens, knn, o.signal) } : {}), bytes };
 }
 
 export interface Interval {

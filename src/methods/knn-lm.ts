@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import { KnnDatastore, KnnDatastoreWriter, type KnnNeighbor } from '../index/dense/datastore.js';
 import { isTokenDistributionModel, type TokenDistributionModel } from '../models/types.js';
+import { knnLmOverApi } from './knn-lm-api.js';
 import { checkContext, type Method, type MethodResult, Tracer } from './method.js';
 
 /** Paper parameters. */
@@ -175,21 +176,25 @@ export const knnLm: Method<KnnLmParams> = {
   name: 'knn-lm',
   paper: 'Khandelwal et al., Generalization through Memorization: Nearest Neighbor Language Models, ICLR 2020 (arXiv:1911.00172)',
   defaults: { datastore: '', ...KNN_LM_DEFAULTS, maxTokens: 64, traceNeighbors: 5 },
-  cost: 'one forward pass and one k-NN search per generated token (local model with hidden states only)',
+  cost: 'one forward pass and one k-NN search per generated token (local model); over an API model, the approximation of knn-lm-api.ts: one chat call (top-20) and one embedding per token',
   async run(question, ctx, params = {}): Promise<MethodResult> {
     checkContext(ctx, 'knn-lm');
     const p = { ...knnLm.defaults, ...params };
     const model = ctx.llm as unknown;
-    if (!isTokenDistributionModel(model)) {
-      throw new CapabilityError('knn-lm needs a local model folder (OPENBOOK_LLM_MODEL_DIR) whose next-token distribution and hidden states are visible; an API model exposes neither (see docs/methods.md, kNN-LM over an API model)');
-    }
     if (!p.datastore) throw new InvalidParameterError('knn-lm: set --param datastore=DIR (built with `openbook knnlm build --corpus …`)');
-    await model.load();
-    if (!model.hasHiddenStates) throw new CapabilityError(`${model.id} does not output hidden states; kNN-LM cannot query its datastore`);
     let open = datastores.get(p.datastore);
-    if (!open) datastores.set(p.datastore, (open = KnnDatastore.open(p.datastore)));
+    if (!open) {
+      open = KnnDatastore.open(p.datastore);
+      datastores.set(p.datastore, open);
+      open.catch(() => datastores.delete(p.datastore));
+    }
     const store = await open;
     const tracer = new Tracer(ctx);
+    // An API model shows neither hidden states nor the full distribution: the labelled approximation.
+    if (!isTokenDistributionModel(model)) return knnLmOverApi(question, ctx, tracer, store, p);
+    await model.load();
+    if (!model.hasHiddenStates) throw new CapabilityError(`${model.id} does not output hidden states; kNN-LM cannot query its datastore`);
+    if (store.embedderKeys) throw new InvalidParameterError(`${p.datastore} has embedder keys (built over an API model); a local model queries with its hidden states: build a datastore with --model DIR`);
     const lm = ctx.llm as unknown as { chatPrompt?: (m: Array<{ role: 'user'; content: string }>) => string };
     const promptText = lm.chatPrompt ? lm.chatPrompt([{ role: 'user', content: question }]) : `User: ${question}\nAssistant:`;
     const ids = model.encode(promptText);

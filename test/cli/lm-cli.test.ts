@@ -64,4 +64,40 @@ describe('LM commands (tiny decoder and loopback server stand in for models)', (
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('bad.jsonl:2: field "text"');
   }, 60_000);
+
+  it('ask --method knn-lm with a local model folder prints the answer and a per-token trace (neighbours, p_LM, p_kNN, mix)', async () => {
+    writeFileSync(path.join(dir, 'dot.txt'), 'a.');
+    expect((await run(['index', 'dot.txt', '--index', 'ix'])).code).toBe(0);
+    expect((await run(['knnlm', 'build', '--corpus', 'dot.txt', '--model', model, '--out', 'dot-store'])).code).toBe(0);
+    // As test/methods/knn-lm.test.ts: λ = 0.9 over the datastore of "a." decodes "a" then "."
+    const r = await run(['ask', 'q', '--index', 'ix', '--method', 'knn-lm', '--param', 'datastore=dot-store', '--param', 'lambda=0.9', '--param', 'maxTokens=2', '--trace'], { OPENBOOK_LLM_MODEL_DIR: model });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('a.');
+    expect(r.stdout).toContain('Trace (knn-lm)');
+    expect(r.stdout).toMatch(/\[decide\] token 2/);
+    expect(r.stdout).toMatch(/pKNN: 0\.8808/); // 1 / (1 + e^−2), shown to 4 places
+    expect(r.stdout).toMatch(/distance.*0/);
+  }, 60_000);
+
+  it('over an API model: knnlm build keys with the embedder and eval lm --knn reports the approximation side by side', async () => {
+    const env = { OPENBOOK_LLM_BASE_URL: server.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: server.url, OPENBOOK_EMBED_MODEL: 'test-embed' };
+    writeFileSync(path.join(dir, 'words.txt'), 'one two one two one two');
+    const b = await run(['knnlm', 'build', '--corpus', 'words.txt', '--out', 'api-store', '--json'], env);
+    expect(b.stderr).toBe('');
+    // 6 words: the first is context only, the loopback's tokens are words → 5 keys
+    expect(JSON.parse(b.stdout)).toMatchObject({ keys: 'embedder', rows: 5, added: 5 });
+    const k = await run(['eval', 'lm', '--dataset', 'words.txt', '--knn', 'api-store', '--bootstrap', '20', '--json'], env);
+    expect(k.stderr).toContain('approximation');
+    const j = JSON.parse(k.stdout);
+    expect(j.overall.tokens).toBe(5);
+    // the loopback gives each 3-letter word log p −0.3; λ = 0 of the sweep is the LM exactly
+    expect(j.overall.perplexity).toBeCloseTo(Math.exp(0.3), 9);
+    expect(j.lambdaSweep.find((x: { lambda: number }) => x.lambda === 0).perplexity).toBe(j.overall.perplexity);
+    expect(j.overall.knn.perplexity).not.toBe(j.overall.perplexity);
+    const noEmbed = await run(['knnlm', 'build', '--corpus', 'words.txt', '--out', 'x-store'], { OPENBOOK_LLM_BASE_URL: server.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: '' });
+    expect(noEmbed.code).toBe(2);
+    expect(noEmbed.stderr).toContain('embedder');
+  }, 60_000);
 });

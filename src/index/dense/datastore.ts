@@ -13,6 +13,13 @@
  * One segment per corpus file, committed as soon as the file is done, so an interrupted build
  * resumes at the first file not in the manifest (files whose SHA-256 changed are an error: build
  * into a new folder). The search index is exact, or HNSW (usearch) built in memory at open.
+ *
+ * Two kinds of keys (`keys` in the manifest):
+ *   'hidden-state' (the paper): the local model's final hidden state; values are its token ids.
+ *   'embedder' (an approximation for API models, which expose no hidden states): the embedding,
+ *     by the configured embedder, of the last `keyWords` words before the token; values index
+ *     `vocabulary`, the server's tokens by identity (`tokenKey`: bytes when reported, else text).
+ *     The vocabulary lives in the manifest, so it commits atomically with the segments.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -38,6 +45,13 @@ export interface KnnDatastoreManifest {
   context: number;
   stride: number;
   files: Array<{ source: string; sha256: string; tokens: number; rows: number }>;
+  /** What the keys are (module comment); absent in datastores written before it was recorded = 'hidden-state'. */
+  keys?: 'hidden-state' | 'embedder';
+  /** With 'embedder' keys: the embedder's id and the words of context each key embeds. */
+  embedder?: string;
+  keyWords?: number;
+  /** With 'embedder' keys: value → token identity (`tokenKey` of methods/prob.ts). */
+  vocabulary?: string[];
   segments: Array<{ vectors: VectorIndexDescriptor; values: string; positions: string; rows: number; firstRow: number }>;
 }
 
@@ -63,16 +77,44 @@ export class KnnDatastoreWriter {
    * Opens (or starts) the datastore in `dir`.
    * @throws InvalidParameterError when the stored model or dimension differs
    */
-  static async open(dir: string, init: { model: string; dimension: number; context: number; stride: number }): Promise<KnnDatastoreWriter> {
+  static async open(
+    dir: string,
+    init: { model: string; dimension: number; context: number; stride: number; keys?: 'hidden-state' | 'embedder'; embedder?: string; keyWords?: number },
+  ): Promise<KnnDatastoreWriter> {
     await mkdir(dir, { recursive: true });
     const stored = await readManifest(dir);
+    const keys = init.keys ?? 'hidden-state';
     if (stored) {
-      if (stored.model !== init.model || stored.dimension !== init.dimension) {
-        throw new InvalidParameterError(`${dir} holds a datastore of ${stored.model} (dimension ${stored.dimension}); build into another folder for ${init.model} (dimension ${init.dimension})`);
+      const storedKeys = stored.keys ?? 'hidden-state';
+      if (stored.model !== init.model || stored.dimension !== init.dimension || storedKeys !== keys || stored.embedder !== init.embedder) {
+        const what = (m: string, d: number, k: string, e?: string) => `${m} (dimension ${d}, ${k} keys${e ? ` from ${e}` : ''})`;
+        throw new InvalidParameterError(`${dir} holds a datastore of ${what(stored.model, stored.dimension, storedKeys, stored.embedder)}; build into another folder for ${what(init.model, init.dimension, keys, init.embedder)}`);
       }
       return new KnnDatastoreWriter(dir, stored);
     }
-    return new KnnDatastoreWriter(dir, { formatVersion: KNN_DATASTORE_FORMAT, ...init, count: 0, files: [], segments: [] });
+    const manifest: KnnDatastoreManifest = { formatVersion: KNN_DATASTORE_FORMAT, ...init, keys, count: 0, files: [], segments: [] };
+    if (keys === 'embedder') manifest.vocabulary = [];
+    return new KnnDatastoreWriter(dir, manifest);
+  }
+
+  private vocabIndex?: Map<string, number>;
+
+  /**
+   * The value id of a token identity in an 'embedder' datastore, added to the vocabulary when
+   * new (committed with the next `addFile`).
+   * @throws InvalidParameterError for a 'hidden-state' datastore (its values are the model's ids)
+   */
+  tokenId(key: string): number {
+    const vocab = this.manifest.vocabulary;
+    if (!vocab) throw new InvalidParameterError('KnnDatastoreWriter.tokenId: only datastores with embedder keys have a vocabulary');
+    if (!this.vocabIndex) this.vocabIndex = new Map(vocab.map((k, i) => [k, i]));
+    let id = this.vocabIndex.get(key);
+    if (id === undefined) {
+      id = vocab.length;
+      vocab.push(key);
+      this.vocabIndex.set(key, id);
+    }
+    return id;
   }
 
   /** The committed record of `source`, if it is done. */
@@ -119,6 +161,7 @@ async function readManifest(dir: string): Promise<KnnDatastoreManifest | null> {
       const m = v as Partial<KnnDatastoreManifest>;
       if (m.formatVersion !== KNN_DATASTORE_FORMAT) return `format version ${String(m.formatVersion)} (this openbook reads ${KNN_DATASTORE_FORMAT})`;
       if (typeof m.model !== 'string' || typeof m.dimension !== 'number' || !Array.isArray(m.segments) || !Array.isArray(m.files)) return 'missing fields';
+      if (m.keys === 'embedder' && (!Array.isArray(m.vocabulary) || typeof m.embedder !== 'string')) return 'embedder keys without a vocabulary or embedder id';
       return null;
     },
     'rebuild it with `openbook knnlm build`',
@@ -174,6 +217,16 @@ export class KnnDatastore {
       index = h;
     }
     return new KnnDatastore(m, index, values, positions);
+  }
+
+  /** Whether the keys are embeddings of the context text (the API approximation) rather than the model's hidden states. */
+  get embedderKeys(): boolean {
+    return this.manifest.keys === 'embedder';
+  }
+
+  /** A value's token identity (`tokenKey`) in an 'embedder' datastore; undefined otherwise. */
+  valueKey(value: number): string | undefined {
+    return this.manifest.vocabulary?.[value];
   }
 
   /** The `k` nearest keys of `query` (squared L2, nearest first). */
