@@ -106,3 +106,42 @@ describe('n samples from servers that return one choice (the loopback server sta
     else expect(r.generations.map((g) => g.text)).toEqual(['sample seed 5', 'sample seed 6', 'sample seed 7']);
   });
 });
+
+describe('a newline as the first generated token (the loopback server stands in for the model)', () => {
+  /** Each document first writes "\n", then its answer, then stops. */
+  const newlineFirst = (req: ChatRequest) => {
+    const user = req.messages.find((m) => m.role === 'user')!.content;
+    const prefix = req.messages.at(-1)!.role === 'assistant' ? req.messages.at(-1)!.content : '';
+    const target = user.includes('Title: Paris') ? 'Paris' : 'Berlin';
+    if (prefix === '') return '\n';
+    if (prefix === '\n') return target;
+    return prefix === `\n${target}` ? '' : ' .';
+  };
+  const PREFILL_MODES = ['generic', 'vllm', 'llamacpp', 'ollama'] as const;
+
+  it.each(PREFILL_MODES)('RAG-Token greedy goes on past a leading newline and answers Paris under %s', async (mode) => {
+    server = await startOpenAIServer({ chat: newlineFirst, mode });
+    const r = await ragToken.run(Q, context(model(server), new MemoryRetriever()));
+    // step 1: "\n" −0.1 under both ⇒ log(.731059 e^−.1 + .268941 e^−.1) = −0.1 (a leading newline does not end the answer)
+    // step 2 after "\n": Paris = log .731059 − .5 = −0.813262; step 3 after "\nParis": EOS = log .731059 = −0.313262 ⇒ done
+    expect(r.answer).toBe('Paris [1]');
+    const beams = r.trace.find((t) => t.name === 'beam search (N = 1)')!.output as Array<{ text: string; logprob: number }>;
+    expect(beams[0].text).toBe('Paris');
+    expect(beams[0].logprob).toBeCloseTo(-0.1 - 0.813262 - 0.313262, 5);
+  });
+
+  it.each(PREFILL_MODES)('REPLUG token mode goes on past a leading newline under %s', async (mode) => {
+    server = await startOpenAIServer({ chat: newlineFirst, mode });
+    const r = await replug.run(Q, context(model(server), new MemoryRetriever()), { mode: 'token' });
+    expect(r.answer).toBe('Paris [1]');
+    expect(r.trace.find((t) => t.name === 'token "Paris"')!.scores!['log p mixture']).toBeCloseTo(LOG_PZ1 - 0.5, 5);
+  });
+
+  it('RAG-Sequence beam (N = 2): the document-1 hypothesis "\\nParis" reads Paris, log p = log .731059 − .1 − .5', async () => {
+    server = await startOpenAIServer({ chat: newlineFirst });
+    const r = await ragSequence.run(Q, context(model(server), new MemoryRetriever()), { beamSize: 2 });
+    // doc 1 alone: "\n" −.1, "Paris" −.5, EOS 0 ⇒ −0.6; fast decoding: log p(Paris | x) = log .731059 − .6 = −0.913262
+    expect(r.trace.find((t) => t.kind === 'decide')!.scores!['log p(Paris | x)']).toBeCloseTo(LOG_PZ1 - 0.6, 5);
+    expect(r.answer).toBe('Paris [1]');
+  });
+});
