@@ -7,8 +7,10 @@
  * the model continues), for ONE token with its top alternatives (`topLogprobs`, ≤ 20). The
  * per-document lists are mixed with `mixNextToken` (log Σ_d w_d p_d(t)). A document whose
  * reply is empty with finish reason "stop" has ended its answer: it contributes the
- * end-of-sequence token `EOS` (the empty string) with probability 1. A token holding a newline
- * also ends the answer (short-answer QA). Only the top alternatives are visible, so a token's
+ * end-of-sequence token `EOS` (the empty string) with probability 1. A newline after answer text
+ * also ends the answer (short-answer QA); a newline before any answer text does not (`endsAnswer`):
+ * it stays in the prefix and decoding goes on. (A chat template that trims the assistant message
+ * would drop such a prefix; the trace shows the prefix of every step.) Only the top alternatives are visible, so a token's
  * mixed probability is a lower bound; the unseen mass per document is reported.
  *
  * Prefill needs an endpoint that continues a final assistant message. Each step sets
@@ -86,7 +88,14 @@ export interface MixtureDecodeResult {
   perDocLogprob: number[];
 }
 
-const ends = (token: string) => token === EOS || token.includes('\n');
+/**
+ * Whether a hypothesis whose tokens join to `text` has ended its answer: a newline after the first
+ * non-blank character. A newline before any answer text (a model that starts with "\n") does not
+ * end it — decoding goes on from the newline, as the greedy RAG-Sequence path skips it.
+ */
+export function endsAnswer(text: string): boolean {
+  return text.trimStart().includes('\n');
+}
 
 /**
  * Greedy (beamSize 1) or beam decoding on the per-step mixture Σ_d w_d p_d(y_i | d, x, y_<i) —
@@ -122,7 +131,7 @@ export async function mixtureDecode(
       const parent = beams[nb.from.beam];
       if (nb.from.alternative < 0) return parent;
       const m = mixedByBeam[nb.from.beam][nb.from.alternative];
-      const done = nb.done || ends(m.token);
+      const done = nb.done || m.token === EOS || endsAnswer(parent.tokens.join('') + m.token);
       return {
         tokens: nb.tokens,
         logprob: nb.logprob,
@@ -135,7 +144,12 @@ export async function mixtureDecode(
   return { beams: beams.map((b) => ({ tokens: b.tokens, logprob: b.logprob, done: b.done })), steps: beams[0].steps, perDocLogprob: beams[0].perDoc };
 }
 
-/** The answer text of a beam: its tokens joined, cut at the first newline, trimmed. */
+/** The answer of a generated text: its first non-blank line, trimmed ('' when there is none). */
+export function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
+}
+
+/** The answer text of a beam: the first non-blank line of its tokens joined, trimmed. */
 export function beamText(b: Beam): string {
-  return b.tokens.join('').split('\n')[0].trim();
+  return firstLine(b.tokens.join(''));
 }

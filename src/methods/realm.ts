@@ -35,7 +35,8 @@ import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
 import { argmax, logMixture, softmax } from './prob.js';
-import { answerContinuation, docMessages, docRawPrompt, finishWithPosterior, firstLine } from './replug.js';
+import { firstLine } from './mixture.js';
+import { answerContinuation, docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
 
 export type RealmScoring = 'auto' | 'continuation' | 'generation';
 

@@ -31,7 +31,7 @@ import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
 import { formatPassage } from './cite.js';
 import { checkContext, Tracer, type Method, type MethodContext, type MethodResult } from './method.js';
-import { beamText, mixtureDecode } from './mixture.js';
+import { beamText, firstLine, mixtureDecode } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
 import { renderPrompt } from './prompts.js';
 
@@ -65,11 +65,6 @@ export const ANSWER_END = '\n';
 /** The continuation scored for answer y after a raw prompt ending in "Answer:": " y" + `ANSWER_END`. */
 export function answerContinuation(answer: string): string {
   return ` ${answer}${ANSWER_END}`;
-}
-
-/** The answer of a generated text: its first non-empty line, trimmed ('' when there is none). */
-export function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
 }
 
 /** Picks `token` or `sequence` for `auto` from the model's capabilities. */
