@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Analyzer } from '../analysis/analyzer.js';
+import { contentQuery } from '../analysis/question-words.js';
 import { getAnalyzer } from '../analysis/registry.js';
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
@@ -217,8 +218,11 @@ export class Engine {
     }
     const started = Date.now();
     const retriever = await this.retriever(o);
-    const hits = await retriever.retrieve(question, topK, o.signal);
-    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query: question, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
+    // BM25 searches with the question's content words (src/analysis/question-words.ts), as the
+    // extractive answerer scores with them; a dense or hybrid retriever reads the whole question.
+    const query = (o.retriever ?? 'bm25') === 'bm25' ? contentQuery(question) : question;
+    const hits = await retriever.retrieve(query, topK, o.signal);
+    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
     if (llm && !o.extractive) {
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       return {

@@ -21,6 +21,7 @@
  * with the list items that follow it.
  */
 import type { Analyzer } from '../analysis/analyzer.js';
+import { contentQuery, ENGLISH_QUESTION_WORDS, KOREAN_QUESTION_WORDS } from '../analysis/question-words.js';
 import { segmentText } from '../analysis/sentences.js';
 import type { Citation, Hit } from '../core/types.js';
 
@@ -60,11 +61,8 @@ export interface ExtractiveAnswer {
   candidates: ScoredSentence[];
 }
 
-/** Words that ask rather than inform, in English and Korean (surface forms; analysed with the index's analyzer). */
-const QUESTION_WORDS =
-  'what which who whom whose when where why how does do did is are was were can could should would will ' +
-  'explain describe tell me please 무엇 무엇인가요 무엇인가 뭐 뭔가요 어떻게 어떤 왜 언제 어디 어디서 누가 누구 몇 ' +
-  '설명해 설명해줘 설명해주세요 알려줘 알려주세요 하나요 인가요 되나요 있나요 합니까 입니까';
+/** Words that ask rather than inform (src/analysis/question-words.ts), analysed with the index's analyzer. */
+const QUESTION_WORDS = [...ENGLISH_QUESTION_WORDS, ...KOREAN_QUESTION_WORDS].join(' ');
 
 const K1 = 1.2;
 const B = 0.75;
@@ -100,7 +98,7 @@ export function extractiveAnswer(
   const relativeCutoff = options.relativeCutoff ?? 0.4;
 
   const stop = new Set(analyzer.analyze(QUESTION_WORDS));
-  let qTerms = [...new Set(analyzer.analyze(question))].filter((t) => !stop.has(t));
+  let qTerms = [...new Set(analyzer.analyze(contentQuery(question)))].filter((t) => !stop.has(t));
   if (qTerms.length === 0) qTerms = [...new Set(analyzer.analyze(question))];
 
   // Candidate sentences with their analysed terms.
