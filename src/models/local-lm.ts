@@ -20,7 +20,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { InputFormatError, InvalidParameterError, ModelError, NotFoundError } from '../core/errors.js';
+import { InputFormatError, InvalidParameterError, ModelError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
 import type { TokenUsage } from '../core/types.js';
 import { openOnnxFolder, readModelFolder } from './onnx-folder.js';
@@ -142,11 +142,7 @@ export class LocalCausalLM implements LanguageModel, TokenDistributionModel {
 
   private async doLoad(): Promise<Loaded> {
     const o = this.options;
-    if (!existsSync(this.dir)) throw new NotFoundError(`language model folder ${this.dir} does not exist`);
-    const candidates = o.onnxFile ? [o.onnxFile] : ONNX_CANDIDATES;
-    const onnxFile = candidates.find((c) => existsSync(join(this.dir, c)));
-    if (!onnxFile) throw new NotFoundError(`no ONNX decoder in ${this.dir}: looked for ${candidates.join(', ')}; export one as docs/models.md shows`);
-    const folder = readModelFolder(this.dir, onnxFile);
+    const folder = readModelFolder(this.dir, o.onnxFile, 'language model', ONNX_CANDIDATES);
     const config = readJson(join(this.dir, 'config.json')) ?? {};
     const { ort, session, tokenizer } = await openOnnxFolder(folder, o.threads);
     if (!session.outputNames.includes('logits')) {

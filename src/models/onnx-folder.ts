@@ -42,12 +42,13 @@ function readJson(path: string): Record<string, unknown> | undefined {
  * Inspects `dir`.
  * @param onnxFile explicit ONNX path relative to `dir` (e.g. "onnx/model_quantized.onnx")
  * @param what the kind of model, for messages (default "embedding model")
+ * @param defaultOnnxFiles where to look when `onnxFile` is not given, in order (decoders add decoder_model_merged.onnx …)
  * @throws NotFoundError when the folder, the ONNX file or tokenizer.json is missing (the message lists what was looked for)
  * @throws InputFormatError when a config file is not valid JSON or asks for an unsupported pooling mode
  */
-export function readModelFolder(dir: string, onnxFile?: string, what = 'embedding model'): ModelFolderInfo {
+export function readModelFolder(dir: string, onnxFile?: string, what = 'embedding model', defaultOnnxFiles: readonly string[] = ['model.onnx', join('onnx', 'model.onnx')]): ModelFolderInfo {
   if (!existsSync(dir)) throw new NotFoundError(`${what} folder ${dir} does not exist`);
-  const candidates = onnxFile ? [onnxFile] : ['model.onnx', join('onnx', 'model.onnx')];
+  const candidates = onnxFile ? [onnxFile] : defaultOnnxFiles;
   const found = candidates.map((c) => join(dir, c)).find((p) => existsSync(p));
   if (!found) {
     throw new NotFoundError(`no ONNX model in ${dir}: looked for ${candidates.join(', ')}; export the model to ONNX (see docs/models.md)`);
