@@ -6,7 +6,8 @@
  * in onnxruntime-node (CPU). Both are imported in `load()`.
  *
  * It implements the whole contract — chat generation (the folder's chat template when
- * tokenizer_config.json has one, else a plain "User: … / Assistant:" transcript), streaming,
+ * tokenizer_config.json has one, else a plain "User: … / Assistant:" transcript; a trailing
+ * assistant message is continued with `continueFinalMessage`, as on vLLM), streaming,
  * per-token log-probabilities with top alternatives, continuation scoring — and also
  * `TokenDistributionModel`: the full next-token distribution at every position and, when the
  * graph outputs `last_hidden_state` / `hidden_states` (Optimum's default decoder export does
@@ -240,8 +241,15 @@ export class LocalCausalLM implements LanguageModel, TokenDistributionModel {
     return result;
   }
 
-  /** The prompt text a chat becomes: the folder's chat template, or the plain transcript (module comment). */
-  chatPrompt(messages: ChatMessage[]): string {
+  /**
+   * The prompt text a chat becomes: the folder's chat template, or the plain transcript (module
+   * comment). With `continueFinalMessage` and a trailing assistant message, that message is left
+   * open for the model to continue — the chat before it with the generation prompt, then its text
+   * verbatim — as vLLM renders `continue_final_message: true` with `add_generation_prompt: false`.
+   */
+  chatPrompt(messages: ChatMessage[], continueFinalMessage = false): string {
+    const last = messages.at(-1);
+    if (continueFinalMessage && last?.role === 'assistant') return this.chatPrompt(messages.slice(0, -1)) + last.content;
     const s = this.s;
     if (s.info.chatTemplate) {
       return s.tokenizer.apply_chat_template(messages as unknown as Parameters<Tokenizer['apply_chat_template']>[0], { tokenize: false, add_generation_prompt: true }) as string;
@@ -272,7 +280,7 @@ export class LocalCausalLM implements LanguageModel, TokenDistributionModel {
     const temperature = options.temperature ?? 0;
     if (!(temperature >= 0)) throw new InvalidParameterError(`LocalCausalLM: temperature must be ≥ 0, got ${temperature}`);
     const topK = options.logprobs ? Math.min(20, Math.max(0, options.topLogprobs ?? 0)) : 0;
-    const prompt = this.encode(this.chatPrompt(messages));
+    const prompt = this.encode(this.chatPrompt(messages, options.continueFinalMessage));
     const usage: TokenUsage = { promptTokens: prompt.length, completionTokens: 0 };
     const generations: Generation[] = [];
     for (let k = 0; k < n; k++) {

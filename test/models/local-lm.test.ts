@@ -42,6 +42,18 @@ describe('LocalCausalLM with the tiny ONNX decoder (stands in for a real model)'
     expect(lm.info).toMatchObject({ vocabSize: TINY_LM_VOCAB_SIZE, hiddenStates: true, hiddenSize: 5, contextLength: 64, chatTemplate: false });
   });
 
+  it('continueFinalMessage continues a trailing assistant message (vLLM continue_final_message semantics); without it a new turn starts', async () => {
+    const lm = make('prefill');
+    const msgs = [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'a' }];
+    // Continued: the prompt ends "Assistant:a", so the next token follows "a" → "b" (p 0.75).
+    const cont = await lm.generate(msgs, { maxTokens: 1, logprobs: true, topLogprobs: 1, continueFinalMessage: true });
+    expect(cont.generations[0].text).toBe('b');
+    expect(cont.usage.promptTokens).toBe('User: hi\nAssistant:a'.length);
+    // A new assistant turn after "Assistant: a\nAssistant:" begins with "a" again.
+    const fresh = await lm.generate(msgs, { maxTokens: 1 });
+    expect(fresh.generations[0].text).toBe('a');
+  });
+
   it('stops at stop strings (held back while streaming)', async () => {
     const lm = make('stop');
     const r = await lm.generate([{ role: 'user', content: 'hi' }], { maxTokens: 20, stop: [' a'] });
@@ -89,4 +101,25 @@ describe('LocalCausalLM with the tiny ONNX decoder (stands in for a real model)'
     expect((await lm.forward([0x61])).hidden).toBeUndefined();
     await expect(new LocalCausalLM({ modelDir: join(root, 'absent') }).load()).rejects.toBeInstanceOf(NotFoundError);
   });
+});
+
+describe('every --method runs on the local model (the tiny ONNX decoder stands in for a real one)', () => {
+  it('each method of the registry answers through LocalCausalLM (knn-lm and rog need a datastore / a graph and say so)', async () => {
+    const lm = make('methods');
+    const { methodNames, runMethod } = await import('../../src/methods/registry.js');
+    const { context, MemoryRetriever } = await import('../methods/support/memory.js');
+    const failures: string[] = [];
+    for (const name of methodNames) {
+      const ctx = context(lm as never, new MemoryRetriever());
+      try {
+        const r = await runMethod(name, 'What is the capital of France?', ctx);
+        expect(typeof r.answer).toBe('string');
+        expect(r.calls).toBeGreaterThan(0);
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    expect(failures.filter((f) => !/^(knn-lm: .*datastore|rog: .*knowledge graph)/.test(f))).toEqual([]);
+    expect(failures).toHaveLength(2);
+  }, 120_000);
 });
