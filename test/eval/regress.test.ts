@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,10 +80,41 @@ describe('runRegression on a dataset the test writes', () => {
   });
 });
 
+/** Runs `openbook regress` with CI set as given (the suite itself may run under CI=true). */
+function regressCli(args: string[], ci: boolean): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'regress', ...args], { encoding: 'utf8', env: { ...process.env, CI: ci ? 'true' : '', NO_COLOR: '1' } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+// A regression pinned to a dataset folder that is not there, beside one that is.
+const missingDir = join(root, 'regressions-missing');
+mkdirSync(missingDir);
+writeFileSync(join(missingDir, 'a-pass.yaml'), yaml('tiny.pass', 0.6667));
+writeFileSync(join(missingDir, 'b-missing.yaml'), yaml('gone.pass', 0.6667).replace('dataset: tiny', 'dataset: gone'));
+
 describe('openbook regress (CLI)', () => {
-  it('prints "skipped: <dir> not found" and exits 0 when the datasets are absent', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'regress', '--datasets', join(root, 'absent')], { encoding: 'utf8' });
-    expect(out).toMatch(/^skipped: \S*absent not found\n$/);
+  it('prints "skipped: <dir> not found" and exits 0 when the datasets are absent (outside CI)', () => {
+    const r = regressCli(['--datasets', join(root, 'absent')], false);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^skipped: \S*absent not found\n$/);
+  });
+  it('under CI=true, absent datasets fail with exit 1 and one line naming the folder', () => {
+    const r = regressCli(['--datasets', join(root, 'absent')], true);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: datasets folder \S*absent not found; CI=true requires the pinned datasets\n$/);
+  });
+  it('a regression whose own dataset is missing is SKIP outside CI (exit 0) and FAIL under CI=true (exit 1)', () => {
+    const args = ['--datasets', datasets, '--regressions', missingDir, '--cache', join(root, 'missing-cache')];
+    const local = regressCli(args, false);
+    expect(local.status).toBe(0);
+    expect(local.stdout).toMatch(/^OK {4}tiny\.pass/m);
+    expect(local.stdout).toMatch(/^SKIP {2}gone\.pass +dataset \S*gone not found$/m);
+    expect(local.stdout).toMatch(/2 regressions: 1 passed, 0 failed, 1 skipped/);
+    const ci = regressCli(args, true);
+    expect(ci.status).toBe(1);
+    expect(ci.stdout).toMatch(/^FAIL {2}gone\.pass +dataset \S*gone not found \(CI=true requires it\)$/m);
+    expect(ci.stdout).toMatch(/2 regressions: 1 passed, 1 failed/);
   });
   it('runs the regression files of a folder and exits 1 on FAIL', () => {
     let status = 0;

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Document as DocxDocument, ExternalHyperlink, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,8 @@ import { loadBytes, loadFile } from '../../src/ingest/load.js';
 import { walkPaths, type WalkEntry } from '../../src/ingest/walk.js';
 
 let dir: string;
+/** The shared SciFact corpus, relative to the repository root (../shared/datasets). */
+const SCIFACT_CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'datasets', 'scifact', 'corpus.jsonl');
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 async function entryFor(name: string): Promise<WalkEntry> {
@@ -352,10 +356,8 @@ describe('jsonl (BEIR corpus)', () => {
     ]);
   });
 
-  it('reads the real SciFact corpus: 5,183 documents (per its PROVENANCE.md)', async () => {
-    const corpus = '/work/shared/datasets/scifact/corpus.jsonl';
-    const { existsSync } = await import('node:fs');
-    if (!existsSync(corpus)) return;
+  it.skipIf(!existsSync(SCIFACT_CORPUS))(`reads the real SciFact corpus: 5,183 documents (per its PROVENANCE.md)${existsSync(SCIFACT_CORPUS) ? '' : ` (skipped: ${SCIFACT_CORPUS} not found)`}`, async () => {
+    const corpus = SCIFACT_CORPUS;
     let n = 0;
     const warnings: string[] = [];
     for await (const d of loadFile({ absPath: corpus, relPath: 'scifact/corpus.jsonl', format: 'jsonl', mtimeMs: 0 }, { onWarning: (m) => warnings.push(m) })) {
