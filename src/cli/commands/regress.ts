@@ -2,7 +2,9 @@
  * `openbook regress`: runs every pinned regression in `bench/regressions/*.yaml` against the
  * datasets in `../shared/datasets` (relative to the repository root; `--datasets DIR` or
  * `$OPENBOOK_DATASETS` override it) and prints OK / OKISH / FAIL per value. Exits 1 on any
- * FAIL; prints "skipped: <dir> not found" and exits 0 when the datasets are absent.
+ * FAIL. When the datasets (the root, or one regression's own folder) are absent it skips them
+ * with a line saying so and exits 0, except under `CI=true`, where a missing pinned dataset is a
+ * failure (exit 1): CI must not pass without checking.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +30,13 @@ export function register(program: Command): void {
       action(async (f: { datasets?: string; regressions?: string; only?: string; cache?: string; reuseIndex?: boolean; json?: boolean }) => {
         const datasetsRoot = path.resolve(f.datasets ?? process.env.OPENBOOK_DATASETS ?? path.join(repoRoot, '..', 'shared', 'datasets'));
         const shown = path.relative(process.cwd(), datasetsRoot) || '.';
+        const ci = process.env.CI === 'true' || process.env.CI === '1';
         if (!(await datasetsAvailable(datasetsRoot))) {
+          if (ci) {
+            process.stderr.write(`error: datasets folder ${shown} not found; CI=true requires the pinned datasets\n`);
+            process.exitCode = 1;
+            return;
+          }
           if (f.json) printJson({ skipped: `${shown} not found` });
           else process.stdout.write(`skipped: ${shown} not found\n`);
           return;
@@ -42,14 +50,30 @@ export function register(program: Command): void {
           rebuild: !f.reuseIndex,
         };
         const results = [];
+        const missing: Array<{ name: string; file: string; grade: 'SKIP' | 'FAIL'; reason: string }> = [];
         for (const spec of specs) {
+          const dataset = path.join(datasetsRoot, spec.dataset);
+          if (!(await datasetsAvailable(dataset))) {
+            const reason = `dataset ${path.relative(process.cwd(), dataset) || '.'} not found${ci ? ' (CI=true requires it)' : ''}`;
+            missing.push({ name: spec.name, file: spec.file, grade: ci ? 'FAIL' : 'SKIP', reason });
+            if (!f.json) process.stdout.write(`${(ci ? 'FAIL' : 'SKIP').padEnd(5)} ${spec.name}  ${reason}\n`);
+            continue;
+          }
           const r = await runRegression(spec, datasetsRoot, deps);
           results.push(r);
           if (!f.json) process.stdout.write(formatRegression(r).join('\n') + '\n');
         }
-        const failed = results.filter((r) => r.grade === 'FAIL').length;
-        if (f.json) printJson(results.map((r) => ({ name: r.spec.name, file: r.spec.file, grade: r.grade, seconds: r.seconds, checks: r.checks })));
-        else process.stdout.write(`\n${results.length} regressions: ${results.length - failed} passed, ${failed} failed\n`);
+        const failed = results.filter((r) => r.grade === 'FAIL').length + missing.filter((m) => m.grade === 'FAIL').length;
+        const skipped = missing.filter((m) => m.grade === 'SKIP').length;
+        const total = results.length + missing.length;
+        if (f.json) {
+          printJson([
+            ...results.map((r) => ({ name: r.spec.name, file: r.spec.file, grade: r.grade, seconds: r.seconds, checks: r.checks })),
+            ...missing,
+          ]);
+        } else {
+          process.stdout.write(`\n${total} regression${total === 1 ? '' : 's'}: ${total - failed - skipped} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+        }
         if (failed > 0) process.exitCode = 1;
       }),
     );
