@@ -1,0 +1,672 @@
+/**
+ * The PostgreSQL store (+ pgvector, + Citus): the embedded index's analysis and scoring on
+ * PostgreSQL's storage, transactions and, on a Citus coordinator, distributed tables.
+ *
+ * - **Analysis** runs here, in TypeScript, with the same {@link ChunkTermCounter} as the embedded
+ *   writer, so the terms, frequencies and lengths stored are the embedded index's.
+ * - **BM25 in SQL.** The query's per-term weights (idf · qtf) and the length-norm table (256
+ *   entries over Lucene's one-byte norms, or one per exact length) are computed from the stored
+ *   statistics with the embedded index's own functions ({@link similarities}) and sent as array
+ *   parameters; one SQL statement scores every posting of the query terms with the variant's
+ *   per-posting formula in `real` (float4) arithmetic where Lucene uses float — PostgreSQL's
+ *   float4 operators round each operation to float exactly as `Math.fround` does — sums per chunk
+ *   in double and rounds to float, orders by score then (seq, ordinal) and keeps the top k.
+ *   Scores and ties are therefore the embedded index's (test/index/pg-store.test.ts).
+ * - **Commits** are one transaction: rows of removed and replaced documents deleted, new rows
+ *   COPYed in, document frequencies and statistics updated, generation + 1. Readers see the
+ *   previous commit or the new one. One writer at a time: a session advisory lock, and a second
+ *   writer gets "another writer holds the store since …".
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Analyzer } from '../../analysis/analyzer.js';
+import { getAnalyzer } from '../../analysis/registry.js';
+import { IndexLockedError, IndexNotFoundError, InvalidParameterError } from '../../core/errors.js';
+import type { Chunk, Document } from '../../core/types.js';
+import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from '../sparse/similarity.js';
+import { byte4ToInt, intToByte4 } from '../sparse/small-float.js';
+import type { DocumentRecord, IndexConfig, StoredChunk } from '../store/format.js';
+import { ChunkTermCounter, TermDictionary } from '../store/term-counter.js';
+import type { DocumentWithChunks } from '../store/writer.js';
+import { checkSchema, isCitus, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
+
+/** Advisory lock key of the single writer. */
+const WRITER_LOCK = 0x0b_5c_4e_02;
+
+/** A chunk of the store: (document sequence number, ordinal). */
+export interface PgChunkRef {
+  seq: number;
+  ordinal: number;
+}
+
+export interface PgScoredChunk extends PgChunkRef {
+  score: number;
+}
+
+export interface PgSearchOptions {
+  topK: number;
+  similarity?: SimilarityName;
+  k1?: number;
+  b?: number;
+  delta?: number;
+}
+
+export interface PgStoreStats {
+  schemaVersion: number;
+  distributed: boolean;
+  generation: number;
+  committedAt: number;
+  numDocuments: number;
+  numChunks: number;
+  numTerms: number;
+  numPostings: number;
+  docCount: number;
+  sumDocLen: number;
+  avgdl: number;
+  analyzer: string;
+  textBytes: number;
+  /** pg_total_relation_size of the ob_ tables (Citus: summed over shards). */
+  bytesOnDisk: number;
+}
+
+interface Meta {
+  analyzer: string;
+  chunk_size: number;
+  chunk_overlap: number;
+  no_chunk: boolean;
+  lucene_norms: boolean;
+  generation: string;
+  committed_at: string;
+  next_seq: string;
+  num_documents: string;
+  num_chunks: string;
+  num_postings: string;
+  doc_count: string;
+  sum_doc_len: string;
+  max_doc_len: number;
+  text_bytes: string;
+}
+
+/** The URL with its password replaced by `***` (for `openbook config` and messages). */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export const isPgUrl = (s: string | undefined): s is string => s !== undefined && /^postgres(ql)?:\/\//.test(s);
+
+/** A connection pool to one store. Credentials from the URL or the standard PG* variables, TLS per `sslmode`, as the `pg` client documents. */
+export class PgStore {
+  private constructor(
+    readonly url: string,
+    readonly pool: pg.Pool,
+  ) {}
+
+  static connect(url: string, opts: { max?: number } = {}): PgStore {
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4 });
+    pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+    return new PgStore(url, pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Runs `fn` with one client, released afterwards; a connection error names the node. */
+  async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect().catch((err: Error) => {
+      throw new IndexNotFoundError(`cannot connect to the PostgreSQL store ${maskUrl(this.url)}: ${err.message}`);
+    });
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * Creates or migrates the schema and, when absent, the meta row with `config`. Returns the
+   * migrations applied (empty when the schema was current).
+   * @throws IndexFormatError when the database's schema is newer than the code
+   * @throws InvalidParameterError when the store exists with another analyzer
+   */
+  async init(config: IndexConfig): Promise<number[]> {
+    getAnalyzer(config.analyzer);
+    return this.withClient(async (c) => {
+      const applied = await migrate(c);
+      const r = await c.query<{ analyzer: string }>('SELECT analyzer FROM ob_meta WHERE id = 1');
+      if (r.rowCount === 0) {
+        await c.query('INSERT INTO ob_meta (id, analyzer, chunk_size, chunk_overlap, no_chunk, lucene_norms) VALUES (1, $1, $2, $3, $4, $5)', [
+          config.analyzer,
+          config.chunkSize,
+          config.chunkOverlap,
+          config.noChunk,
+          config.luceneNorms,
+        ]);
+      } else if (r.rows[0].analyzer !== config.analyzer) {
+        throw new InvalidParameterError(`the store uses analyzer "${r.rows[0].analyzer}", not "${config.analyzer}"`);
+      }
+      return applied;
+    });
+  }
+
+  /** Applies pending migrations only. */
+  async migrate(): Promise<number[]> {
+    return this.withClient((c) => migrate(c));
+  }
+
+  /** The stored configuration, or null when the store has no meta row yet. */
+  async config(): Promise<IndexConfig | null> {
+    return this.withClient(async (c) => {
+      if ((await schemaVersion(c)) === 0) return null;
+      const r = await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1');
+      if (r.rowCount === 0) return null;
+      const m = r.rows[0];
+      return { analyzer: m.analyzer, chunkSize: m.chunk_size, chunkOverlap: m.chunk_overlap, noChunk: m.no_chunk, luceneNorms: m.lucene_norms };
+    });
+  }
+
+  async stats(): Promise<PgStoreStats> {
+    return this.withClient(async (c) => {
+      await checkSchema(c);
+      const m = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1')).rows[0];
+      if (!m) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(this.url)} is empty; run \`openbook index <paths> --store <url>\``);
+      const distributed = await isCitus(c);
+      const terms = await c.query<{ n: string }>('SELECT count(*) AS n FROM ob_terms');
+      const tables = ['ob_meta', 'ob_documents', 'ob_chunks', 'ob_postings', 'ob_terms', 'ob_embeddings'];
+      let bytes = 0;
+      for (const t of tables) {
+        const present = await c.query(`SELECT to_regclass($1) IS NOT NULL AS p`, [t]);
+        if (!present.rows[0].p) continue;
+        const sizeFn = distributed && t !== 'ob_meta' ? 'citus_total_relation_size' : 'pg_total_relation_size';
+        const r = await c.query<{ s: string }>(`SELECT ${sizeFn}($1) AS s`, [t]);
+        bytes += Number(r.rows[0].s);
+      }
+      const docCount = Number(m.doc_count);
+      const sumDocLen = Number(m.sum_doc_len);
+      return {
+        schemaVersion: SCHEMA_VERSION,
+        distributed,
+        generation: Number(m.generation),
+        committedAt: Number(m.committed_at),
+        numDocuments: Number(m.num_documents),
+        numChunks: Number(m.num_chunks),
+        numTerms: Number(terms.rows[0].n),
+        numPostings: Number(m.num_postings),
+        docCount,
+        sumDocLen,
+        avgdl: docCount > 0 ? sumDocLen / docCount : 0,
+        analyzer: m.analyzer,
+        textBytes: Number(m.text_bytes),
+        bytesOnDisk: bytes,
+      };
+    });
+  }
+
+  /** Opens the single writer (takes the advisory lock). */
+  async writer(deps: { now: () => number; analyzer?: Analyzer }): Promise<PgStoreWriter> {
+    return PgStoreWriter.open(this, deps);
+  }
+
+  /** A reader over the store's current commit. */
+  async reader(opts: { analyzer?: Analyzer } = {}): Promise<PgStoreReader> {
+    const config = await this.config();
+    if (config === null) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(this.url)} has no index; run \`openbook index <paths> --store <url>\``);
+    return new PgStoreReader(this, config, opts.analyzer ?? getAnalyzer(config.analyzer));
+  }
+}
+
+// ------------------------------------------------------------------------------------ writer
+
+interface DocState {
+  seq: number;
+  record: DocumentRecord;
+}
+
+interface PendingDoc {
+  doc: Document;
+  record: DocumentRecord;
+  chunks: Chunk[];
+}
+
+/** COPY text-format escaping of one field. */
+function copyField(v: string | number | boolean | null): string {
+  if (v === null) return '\\N';
+  if (typeof v !== 'string') return String(v);
+  return v.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r'));
+}
+
+const copyRow = (fields: Array<string | number | boolean | null>): string => fields.map(copyField).join('\t') + '\n';
+
+function toRecord(doc: Document): DocumentRecord {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { text, ...record } = doc;
+  return record;
+}
+
+/** Rows are COPYed in batches of about this many bytes. */
+const COPY_BATCH = 1 << 20;
+
+async function copyRows(client: pg.PoolClient, sql: string, rows: Iterable<string>): Promise<void> {
+  function* batches(): Generator<string> {
+    let buf = '';
+    for (const r of rows) {
+      buf += r;
+      if (buf.length >= COPY_BATCH) {
+        yield buf;
+        buf = '';
+      }
+    }
+    if (buf.length > 0) yield buf;
+  }
+  await pipeline(Readable.from(batches()), client.query(copyFrom(sql)));
+}
+
+export interface PgCommitInfo {
+  changed: boolean;
+  generation: number;
+  committedAt: number;
+  numDocuments: number;
+  numChunks: number;
+  numPostings: number;
+}
+
+/**
+ * The single writer of a store, with the embedded writer's contract: add, replace and remove
+ * documents in memory, then `commit()` them in one transaction.
+ */
+export class PgStoreWriter {
+  private readonly docs = new Map<string, DocState>();
+  private readonly pending = new Map<string, PendingDoc>();
+  private readonly removed = new Set<number>();
+  private readonly recordUpdates = new Map<number, DocumentRecord>();
+  private closed = false;
+
+  private constructor(
+    private readonly client: pg.PoolClient,
+    readonly config: IndexConfig,
+    private readonly analyzer: Analyzer,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(store: PgStore, deps: { now: () => number; analyzer?: Analyzer }): Promise<PgStoreWriter> {
+    const config = await store.config();
+    if (config === null) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(store.url)} is not initialised; run \`openbook store init --store <url>\``);
+    const analyzer = deps.analyzer ?? getAnalyzer(config.analyzer);
+    if (analyzer.name !== config.analyzer) throw new InvalidParameterError(`analyzer "${analyzer.name}" given for a store that uses "${config.analyzer}"`);
+    const client = await store.pool.connect();
+    try {
+      await checkSchema(client);
+      const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [WRITER_LOCK]);
+      if (!got.rows[0].ok) {
+        const who = await client.query<{ since: Date; pid: number; addr: string | null }>(
+          `SELECT a.backend_start AS since, a.pid, host(a.client_addr) AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1 LIMIT 1`,
+          [WRITER_LOCK],
+        );
+        const w = who.rows[0];
+        const since = w ? `${w.since.toISOString()} (backend pid ${w.pid}${w.addr ? ` from ${w.addr}` : ''})` : 'an unknown time';
+        throw new IndexLockedError(maskUrl(store.url), `another writer holds the store since ${since}`);
+      }
+      const w = new PgStoreWriter(client, config, analyzer, deps.now);
+      const r = await client.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
+      for (const row of r.rows) w.docs.set(row.record.id, { seq: Number(row.seq), record: row.record });
+      return w;
+    } catch (err) {
+      client.release();
+      throw err;
+    }
+  }
+
+  get dirty(): boolean {
+    return this.pending.size > 0 || this.removed.size > 0 || this.recordUpdates.size > 0;
+  }
+
+  /** The record of `docId` as it will be after the next commit, or undefined. */
+  getDocument(docId: string): DocumentRecord | undefined {
+    return this.pending.get(docId)?.record ?? this.docs.get(docId)?.record;
+  }
+
+  documentIds(): Iterable<string> {
+    const ids = new Set(this.docs.keys());
+    for (const id of this.pending.keys()) ids.add(id);
+    return ids;
+  }
+
+  /** Adds or replaces documents (an unchanged text with changed metadata only updates the record). */
+  async addDocuments(items: Iterable<DocumentWithChunks>): Promise<void> {
+    for (const { doc, chunks } of items) this.addDocument(doc, chunks);
+  }
+
+  addDocument(doc: Document, chunks: Chunk[]): void {
+    this.assertOpen();
+    chunks.forEach((ch, i) => {
+      if (ch.docId !== doc.id || ch.ordinal !== i) throw new InvalidParameterError(`chunk ${i} of document ${JSON.stringify(doc.id)} is out of order or belongs to ${JSON.stringify(ch.docId)}`);
+    });
+    const record = toRecord(doc);
+    const old = this.docs.get(doc.id);
+    if (!this.pending.has(doc.id) && old && old.record.contentHash === doc.contentHash) {
+      if (JSON.stringify(old.record) !== JSON.stringify(record)) this.recordUpdates.set(old.seq, record);
+      old.record = record;
+      return;
+    }
+    // As in the embedded writer, a replaced document moves to the end of the chunk order.
+    this.pending.delete(doc.id);
+    this.pending.set(doc.id, { doc, record, chunks });
+  }
+
+  removeDocument(docId: string): boolean {
+    this.assertOpen();
+    const hadPending = this.pending.delete(docId);
+    const old = this.docs.get(docId);
+    if (old) {
+      this.removed.add(old.seq);
+      this.recordUpdates.delete(old.seq);
+      this.docs.delete(docId);
+    }
+    return hadPending || old !== undefined;
+  }
+
+  /**
+   * Writes everything added or removed since the last commit in one transaction.
+   * Returns changed: false (and writes nothing) when nothing changed.
+   */
+  async commit(): Promise<PgCommitInfo> {
+    this.assertOpen();
+    const c = this.client;
+    if (!this.dirty) {
+      const m = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1')).rows[0];
+      return { changed: false, generation: Number(m.generation), committedAt: Number(m.committed_at), numDocuments: Number(m.num_documents), numChunks: Number(m.num_chunks), numPostings: Number(m.num_postings) };
+    }
+    // Replaced documents: their old rows go, like removed ones.
+    const drop = new Set(this.removed);
+    for (const id of this.pending.keys()) {
+      const old = this.docs.get(id);
+      if (old) drop.add(old.seq);
+    }
+    const dropSeqs = [...drop];
+    const committedAt = this.now();
+    await c.query('BEGIN');
+    try {
+      const m = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1 FOR UPDATE')).rows[0];
+      let nextSeq = Number(m.next_seq);
+      const dfDelta = new Map<string, number>();
+      let dDocs = 0;
+      let dChunks = 0;
+      let dPostings = 0;
+      let dDocCount = 0;
+      let dSumLen = 0;
+      let dText = 0;
+      let maxLen = m.max_doc_len;
+      if (dropSeqs.length > 0) {
+        const terms = await c.query<{ term: string; n: string }>('SELECT term, count(*) AS n FROM ob_postings WHERE seq = ANY($1::bigint[]) GROUP BY term', [dropSeqs]);
+        for (const r of terms.rows) {
+          dfDelta.set(r.term, (dfDelta.get(r.term) ?? 0) - Number(r.n));
+          dPostings -= Number(r.n);
+        }
+        const ch = await c.query<{ n: string; nz: string; s: string | null }>(
+          'SELECT count(*) AS n, count(*) FILTER (WHERE doc_len > 0) AS nz, sum(doc_len) AS s FROM ob_chunks WHERE seq = ANY($1::bigint[])',
+          [dropSeqs],
+        );
+        dChunks -= Number(ch.rows[0].n);
+        dDocCount -= Number(ch.rows[0].nz);
+        dSumLen -= Number(ch.rows[0].s ?? 0);
+        const dd = await c.query<{ n: string; t: string | null }>('SELECT count(*) AS n, sum(octet_length(text)) AS t FROM ob_documents WHERE seq = ANY($1::bigint[])', [dropSeqs]);
+        dDocs -= Number(dd.rows[0].n);
+        dText -= Number(dd.rows[0].t ?? 0);
+        for (const t of ['ob_postings', 'ob_chunks', 'ob_documents']) await c.query(`DELETE FROM ${t} WHERE seq = ANY($1::bigint[])`, [dropSeqs]);
+        if (await this.hasEmbeddings()) await c.query('DELETE FROM ob_embeddings WHERE seq = ANY($1::bigint[])', [dropSeqs]);
+      }
+      for (const [seq, record] of this.recordUpdates) {
+        await c.query('UPDATE ob_documents SET record = $2, source = $3 WHERE seq = $1', [seq, JSON.stringify(record), record.source]);
+      }
+
+      // Analyse and lay out the new rows.
+      const dict = new TermDictionary();
+      const counter = new ChunkTermCounter(this.analyzer, dict);
+      const docRows: string[] = [];
+      const chunkRows: string[] = [];
+      const postingRows: string[] = [];
+      const assigned: Array<[string, DocState]> = [];
+      for (const p of this.pending.values()) {
+        const seq = nextSeq++;
+        assigned.push([p.doc.id, { seq, record: p.record }]);
+        docRows.push(copyRow([seq, p.doc.id, p.doc.source, p.doc.contentHash, JSON.stringify(p.record), p.doc.text]));
+        dDocs++;
+        dText += Buffer.byteLength(p.doc.text);
+        const counted = counter.countAll(p.chunks.map((ch) => ch.text));
+        const terms = dict.terms;
+        p.chunks.forEach((ch, i) => {
+          const dl = counted.docLens[i];
+          const norm = intToByte4(dl);
+          chunkRows.push(copyRow([seq, ch.ordinal, ch.text, ch.startChar, ch.endChar, ch.startLine, ch.endLine, ch.page ?? 0, JSON.stringify(ch.headingPath), dl]));
+          dChunks++;
+          if (dl > 0) dDocCount++;
+          dSumLen += dl;
+          if (dl > maxLen) maxLen = dl;
+          for (let k = i === 0 ? 0 : counted.ends[i - 1]; k < counted.ends[i]; k++) {
+            const term = terms[counted.ids[k]];
+            postingRows.push(copyRow([term, seq, ch.ordinal, counted.tfs[k], norm, dl]));
+            dfDelta.set(term, (dfDelta.get(term) ?? 0) + 1);
+            dPostings++;
+          }
+        });
+      }
+      if (docRows.length > 0) {
+        await copyRows(c, 'COPY ob_documents (seq, id, source, content_hash, record, text) FROM STDIN', docRows);
+        await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows);
+        await copyRows(c, 'COPY ob_postings (term, seq, ordinal, tf, norm, dl) FROM STDIN', postingRows);
+      }
+      const changedTerms = [...dfDelta].filter(([, d]) => d !== 0);
+      if (changedTerms.length > 0) {
+        await c.query(
+          `INSERT INTO ob_terms AS t (term, df) SELECT * FROM unnest($1::text[], $2::int[])
+           ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df`,
+          [changedTerms.map(([t]) => t), changedTerms.map(([, d]) => d)],
+        );
+        await c.query('DELETE FROM ob_terms WHERE term = ANY($1::text[]) AND df <= 0', [changedTerms.filter(([, d]) => d < 0).map(([t]) => t)]);
+      }
+      const generation = Number(m.generation) + 1;
+      await c.query(
+        `UPDATE ob_meta SET generation = $1, committed_at = $2, next_seq = $3, num_documents = num_documents + $4, num_chunks = num_chunks + $5,
+           num_postings = num_postings + $6, doc_count = doc_count + $7, sum_doc_len = sum_doc_len + $8, text_bytes = text_bytes + $9, max_doc_len = $10 WHERE id = 1`,
+        [generation, committedAt, nextSeq, dDocs, dChunks, dPostings, dDocCount, dSumLen, dText, maxLen],
+      );
+      await c.query('COMMIT');
+      for (const [id, st] of assigned) this.docs.set(id, st);
+      this.pending.clear();
+      this.removed.clear();
+      this.recordUpdates.clear();
+      return {
+        changed: true,
+        generation,
+        committedAt,
+        numDocuments: Number(m.num_documents) + dDocs,
+        numChunks: Number(m.num_chunks) + dChunks,
+        numPostings: Number(m.num_postings) + dPostings,
+      };
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  private async hasEmbeddings(): Promise<boolean> {
+    const r = await this.client.query(`SELECT to_regclass('ob_embeddings') IS NOT NULL AS p`);
+    return r.rows[0].p as boolean;
+  }
+
+  /** Releases the lock; uncommitted changes are dropped. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.client.query('SELECT pg_advisory_unlock($1)', [WRITER_LOCK]);
+    } finally {
+      this.client.release();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidParameterError('the store writer is closed');
+  }
+}
+
+// ------------------------------------------------------------------------------------ reader
+
+/** SQL for one posting's contribution: W weight, TF term frequency, LN the length factor. */
+function termScoreSql(sim: Similarity): string {
+  const W = 'w.w';
+  const TF = 'p.tf';
+  const LN = 'w.ln';
+  switch (sim.name) {
+    case 'bm25': // f(w − f(w / f(1 + f(tf · ni))))
+      return `(${W} - ${W} / (1::real + ${TF}::real * ${LN}))::float8`;
+    case 'tfidf': // f(f(f(sqrt tf) · w) · norm)
+      return `((sqrt(${TF}::float8)::real * ${W}) * ${LN})::float8`;
+    case 'bm25-robertson':
+      return `${W} * (${TF}::float8 / (${TF}::float8 + ${LN}))`;
+    case 'bm25-atire':
+      return `${W} * ((($4::float8 + 1) * ${TF}::float8) / (${TF}::float8 + ${LN}))`;
+    case 'bm25l':
+      return `${W} * ((($4::float8 + 1) * (${TF}::float8 / ${LN} + $5::float8)) / ($4::float8 + ${TF}::float8 / ${LN} + $5::float8))`;
+    case 'bm25+':
+      return `${W} * ((($4::float8 + 1) * ${TF}::float8) / (${LN} + ${TF}::float8) + $5::float8)`;
+  }
+}
+
+/** A read-only view of the store: BM25 in SQL, chunk lookups, statistics. */
+export class PgStoreReader {
+  constructor(
+    readonly store: PgStore,
+    readonly config: IndexConfig,
+    readonly analyzer: Analyzer,
+  ) {}
+
+  /** Analyses `query` and returns the best `topK` chunks, best first, ties by (seq, ordinal) — the embedded index's order. */
+  async search(query: string, opts: PgSearchOptions): Promise<PgScoredChunk[]> {
+    return this.searchTerms(this.analyzer.analyze(query), opts);
+  }
+
+  async searchTerms(terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
+    const { topK } = opts;
+    if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
+    const sim = getSimilarity(opts.similarity ?? 'bm25');
+    const params = resolveSimilarityParams(sim, opts);
+    if (topK === 0 || terms.length === 0) return [];
+    // Distinct terms in first-occurrence order with their query frequencies.
+    const qtf = new Map<string, number>();
+    for (const t of terms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+    return this.store.withClient(async (c) => {
+      // One snapshot for the statistics and the postings (on one node; see docs/scale-out.md for Citus).
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const m = (await c.query<Meta>('SELECT doc_count, sum_doc_len, max_doc_len, lucene_norms FROM ob_meta WHERE id = 1')).rows[0];
+        const docCount = Number(m?.doc_count ?? 0);
+        if (docCount === 0) return [];
+        const dfs = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [[...qtf.keys()]]);
+        if (dfs.rowCount === 0) return [];
+        const avgdl = sim.float32 ? Math.fround(Number(m.sum_doc_len) / docCount) : Number(m.sum_doc_len) / docCount;
+        const qTerms: string[] = [];
+        const weights: number[] = [];
+        for (const r of dfs.rows) {
+          qTerms.push(r.term);
+          weights.push(sim.queryWeight(qtf.get(r.term)!, sim.idf(r.df, docCount)));
+        }
+        const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
+        const lnCol = m.lucene_norms ? 'p.norm' : 'p.dl';
+        const ty = sim.float32 ? 'real' : 'float8';
+        const sum = sim.float32 ? 'sum(s)::real::float8' : 'sum(s)';
+        const sql = `
+          SELECT seq, ordinal, ${sum} AS score FROM (
+            SELECT p.seq, p.ordinal, ${termScoreSql(sim).replace(/w\.w/g, `($2::${ty}[])[array_position($1::text[], p.term)]`).replace(/w\.ln/g, `($3::${ty}[])[${lnCol} + 1]`)} AS s
+            FROM ob_postings p WHERE p.term = ANY($1::text[])
+          ) x GROUP BY seq, ordinal ORDER BY score DESC, seq, ordinal LIMIT ${topK}`;
+        const args: unknown[] = [qTerms, weights, table];
+        if (sql.includes('$4')) args.push(params.k1);
+        if (sql.includes('$5')) args.push(params.delta);
+        const r = await c.query<{ seq: string; ordinal: number; score: number }>(sql, args);
+        return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
+      } finally {
+        await c.query('COMMIT').catch(() => {});
+      }
+    });
+  }
+
+  /** The chunks `refs` with their text and document fields, in the order given (missing ones dropped). */
+  async chunks(refs: readonly PgChunkRef[]): Promise<StoredChunk[]> {
+    if (refs.length === 0) return [];
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{
+        seq: string;
+        ordinal: number;
+        text: string;
+        start_char: number;
+        end_char: number;
+        start_line: number;
+        end_line: number;
+        page: number;
+        heading_path: string[];
+        id: string;
+        source: string;
+        title: string;
+      }>(
+        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title
+         FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq
+         WHERE c.seq = ANY($1::bigint[]) AND c.ordinal = ANY($2::int[])`,
+        [[...new Set(refs.map((x) => x.seq))], [...new Set(refs.map((x) => x.ordinal))]],
+      );
+      const byKey = new Map(r.rows.map((row) => [`${row.seq}:${row.ordinal}`, row]));
+      const out: StoredChunk[] = [];
+      for (const ref of refs) {
+        const row = byKey.get(`${ref.seq}:${ref.ordinal}`);
+        if (!row) continue;
+        const ch: StoredChunk = {
+          id: `${row.id}#${row.ordinal}`,
+          docId: row.id,
+          ordinal: row.ordinal,
+          text: row.text,
+          headingPath: row.heading_path,
+          startChar: row.start_char,
+          endChar: row.end_char,
+          startLine: row.start_line,
+          endLine: row.end_line,
+          source: row.source,
+          title: row.title,
+        };
+        if (row.page > 0) ch.page = row.page;
+        out.push(ch);
+      }
+      return out;
+    });
+  }
+
+  /** Document frequency of an analysed term (0 when absent). */
+  async docFreq(term: string): Promise<number> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ df: number }>('SELECT df FROM ob_terms WHERE term = $1', [term]);
+      return r.rows[0]?.df ?? 0;
+    });
+  }
+}
+
+/**
+ * The length factor of each stored length key, computed with the variant's own `lengthNorm`:
+ * over the 256 norm bytes (Lucene norms, decoded lengths) or over exact lengths 0..maxDocLen.
+ */
+function lengthTable(sim: Similarity, params: SimilarityParams, avgdl: number, luceneNorms: boolean, maxDocLen: number): number[] {
+  const n = luceneNorms ? 256 : maxDocLen + 1;
+  const t = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = sim.lengthNorm(luceneNorms ? byte4ToInt(i) : i, avgdl, params);
+  }
+  return t;
+}
