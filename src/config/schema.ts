@@ -11,6 +11,8 @@
  *   "cache": { "enabled": true, "dir": null, "redisUrl": null },
  *   "retrieval": { "retriever": "bm25", "topK": 10, "similarity": "bm25", "k1": 0.9, "b": 0.4,
  *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "min-max", "alpha": 0.5 },
+ *   "rerank": { "kind": null, "depth": 50, "firstStageWeight": 0, "modelDir": null, "batchSize": 16,
+ *               "baseUrl": null, "api": "tei", "model": null, "apiKey": null },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
  *               "rateLimitPerMinute": 60, "roots": [] }
@@ -92,6 +94,31 @@ export const RetrievalConfig = z.strictObject({
   alpha: z.number().min(0).max(1).default(0.5),
 });
 
+/**
+ * The rerank stage (`retrieve/rerank.ts`). `kind` absent = no reranking unless a command asks
+ * (`--rerank <kind>`); set, every search, ask, method and eval reranks with it.
+ */
+export const RerankConfig = z.strictObject({
+  /** `cross-encoder` (local ONNX folder `modelDir`), `endpoint` (a /rerank API at `baseUrl`) or `llm` (the configured LLM's Yes/No log-probabilities). */
+  kind: z.enum(['cross-encoder', 'endpoint', 'llm']).optional(),
+  /** First-stage candidates the reranker scores (≥ 1; at least topK are always fetched). */
+  depth: posInt().max(10_000).default(50),
+  /** Weight w ∈ [0, 1] of the min-max normalised first-stage score fused with the rerank score; 0 = rerank alone. */
+  firstStageWeight: z.number().min(0).max(1).default(0),
+  /** Cross-encoder folder (sequence classification ONNX + tokenizer.json). See docs/models.md. */
+  modelDir: z.string().min(1).optional(),
+  /** Pairs per forward pass (cross-encoder) or documents per request (endpoint). */
+  batchSize: posInt().max(4096).default(16),
+  /** Rerank server base URL, or the full rerank URL. */
+  baseUrl: z.url().optional(),
+  /** Request/response shape of the endpoint: the names of `rerankApis` in `retrieve/rerank.ts`. */
+  api: z.enum(['tei', 'cohere', 'jina', 'vllm', 'llamacpp']).default('tei'),
+  /** Model name sent to the endpoint (Cohere and Jina need it). */
+  model: z.string().min(1).optional(),
+  /** Bearer token of the endpoint. Secret. */
+  apiKey: z.string().optional(),
+});
+
 export const ServerConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8080),
@@ -111,6 +138,7 @@ export const OpenbookConfig = z.strictObject({
   embed: EmbedConfig.prefault({}),
   cache: CacheConfig.prefault({}),
   retrieval: RetrievalConfig.prefault({}),
+  rerank: RerankConfig.prefault({}),
   /** Named prompt-template overrides, e.g. `{ "answer-with-citations": "…{{passages}}…{{question}}" }`. */
   prompts: z.record(z.string().min(1), z.string().min(1)).default({}),
   server: ServerConfig.prefault({}),
@@ -125,9 +153,10 @@ export type EmbedConfig = z.output<typeof EmbedConfig>;
 export type CacheConfig = z.output<typeof CacheConfig>;
 export type RetrievalConfig = z.output<typeof RetrievalConfig>;
 export type ServerConfig = z.output<typeof ServerConfig>;
+export type RerankConfig = z.output<typeof RerankConfig>;
 
 /** Dotted paths of secret values; `maskSecrets` hides them. */
-export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl'] as const;
+export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl', 'rerank.apiKey'] as const;
 
 /**
  * Masks one secret for display: keeps the last 4 characters of keys longer than 12

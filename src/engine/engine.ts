@@ -31,6 +31,7 @@ import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { withPageRankPrior } from '../retrieve/graph-prior.js';
 import { hitFromChunk } from '../retrieve/hit.js';
+import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -44,6 +45,8 @@ export interface EngineModels {
   embedder?: Embedder;
   /** Prompt templates (defaults when absent). */
   templates?: TemplateSet;
+  /** The configured reranker (cross-encoder folder, /rerank endpoint or LLM); used when a search asks for `rerank`. */
+  reranker?: Reranker;
 }
 
 export interface SearchOptions {
@@ -68,6 +71,17 @@ export interface SearchOptions {
   prior?: 'pagerank';
   /** Weight of the PageRank prior in [0, 1] (default 0.2): (1 − w)·norm(text) + w·norm(PR). */
   prWeight?: number;
+  /**
+   * Rerank the first stage's top `rerankDepth` candidates: `true` uses the engine's configured
+   * `models.reranker`, a `Reranker` object that one. Default off.
+   */
+  rerank?: boolean | Reranker;
+  /** First-stage candidates the reranker sees, ≥ 1 (default 50; at least topK). */
+  rerankDepth?: number;
+  /** Weight in [0, 1] of the first-stage score fused with the rerank score (default 0: rerank alone). */
+  rerankFirstStageWeight?: number;
+  /** Receives each reranked query's per-candidate scores (the trace of `ask`). */
+  onRerank?: (query: string, entries: RerankTraceEntry[], durationMs: number) => void;
   signal?: AbortSignal;
 }
 
@@ -108,6 +122,9 @@ export function checkSearchOptions(o: SearchOptions): void {
     throw new InvalidParameterError(`unknown retriever ${JSON.stringify(o.retriever)}; valid: ${retrieverKinds.join(', ')}`);
   if (o.alpha !== undefined && !(o.alpha >= 0 && o.alpha <= 1)) throw new InvalidParameterError(`alpha must be in [0, 1], got ${o.alpha}`);
   if (o.rrfK !== undefined && !(o.rrfK >= 0)) throw new InvalidParameterError(`rrfK must be ≥ 0, got ${o.rrfK}`);
+  if (o.rerankDepth !== undefined && (!Number.isInteger(o.rerankDepth) || o.rerankDepth < 1)) throw new InvalidParameterError(`rerankDepth must be an integer ≥ 1, got ${o.rerankDepth}`);
+  if (o.rerankFirstStageWeight !== undefined && !(o.rerankFirstStageWeight >= 0 && o.rerankFirstStageWeight <= 1))
+    throw new InvalidParameterError(`rerankFirstStageWeight must be in [0, 1], got ${o.rerankFirstStageWeight}`);
 }
 
 export class Engine {
@@ -150,8 +167,24 @@ export class Engine {
     return new DenseRetriever(this.reader, await this.denseReader, embedder);
   }
 
-  /** The retriever `o.retriever` names (default BM25), with the PageRank prior when `o.prior` asks for it. */
+  /**
+   * The retriever `o.retriever` names (default BM25), with the PageRank prior when `o.prior` asks
+   * for it, and the rerank stage over it when `o.rerank` is set.
+   * @throws CapabilityError when `rerank: true` but no reranker is configured
+   */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    const first = await this.firstStageRetriever(o);
+    if (!o.rerank) return first;
+    const reranker = o.rerank === true ? this.models.reranker : o.rerank;
+    if (!reranker) throw new CapabilityError('reranking needs a reranker: --rerank cross-encoder --rerank-model DIR, --rerank endpoint --rerank-url URL, or --rerank llm (see `openbook config`, section rerank)');
+    return withRerank(first, reranker, {
+      depth: o.rerankDepth ?? DEFAULT_RERANK_DEPTH,
+      ...(o.rerankFirstStageWeight !== undefined ? { firstStageWeight: o.rerankFirstStageWeight } : {}),
+      ...(o.onRerank ? { onTrace: o.onRerank } : {}),
+    });
+  }
+
+  private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
     const base = await this.textRetriever(o);
     if (o.prior === undefined) return base;
     if (o.prior !== 'pagerank') throw new InvalidParameterError(`unknown prior ${JSON.stringify(o.prior)}; valid: pagerank`);
@@ -187,6 +220,17 @@ export class Engine {
   async ask(question: string, o: AskOptions = {}): Promise<EngineAnswer> {
     const topK = o.topK ?? 5;
     const llm = this.models.llm;
+    const rerankSteps: TraceStep[] = [];
+    if (o.rerank) {
+      const outer = o.onRerank;
+      o = {
+        ...o,
+        onRerank: (query, entries, durationMs) => {
+          outer?.(query, entries, durationMs);
+          rerankSteps.push({ kind: 'score', name: `rerank top-${entries.length}`, input: { query }, output: entries, durationMs });
+        },
+      };
+    }
     if (o.method) {
       getMethod(o.method); // unknown names fail before any model call
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
@@ -214,7 +258,7 @@ export class Engine {
         },
         o.params ?? {},
       );
-      return r;
+      return rerankSteps.length > 0 ? { ...r, trace: [...rerankSteps, ...(r.trace ?? [])] } : r;
     }
     const started = Date.now();
     const retriever = await this.retriever(o);
@@ -227,7 +271,7 @@ export class Engine {
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       return {
         ...a,
-        trace: [retrieveStep, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }],
+        trace: [retrieveStep, ...rerankSteps, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }],
       };
     }
     const stats = this.reader.stats();
@@ -240,6 +284,7 @@ export class Engine {
       method: 'extractive',
       trace: [
         retrieveStep,
+        ...rerankSteps,
         {
           kind: 'score',
           name: 'sentence scoring',

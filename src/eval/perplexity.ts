@@ -27,6 +27,7 @@ import type { KnnDatastore } from '../index/dense/datastore.js';
 import { knnDistribution, mixLogprob, prefixed, slidingWindows } from '../methods/knn-lm.js';
 import { apiKnnProbabilities, apiScoredTokens } from '../methods/knn-lm-api.js';
 import type { Embedder, LanguageModel, TokenDistributionModel } from '../models/types.js';
+import { percentile, type Interval } from './stats.js';
 
 /** Per scored token: log p_LM (natural log), p_kNN when a datastore was given, and the token's UTF-8 bytes. */
 export interface TokenScores {
@@ -85,10 +86,7 @@ export async function apiTokenScores(model: LanguageModel, text: string, o: Wind
   return { lm, ...(knn ? { knn: await apiKnnProbabilities(tokens, knn, o.signal) } : {}), bytes };
 }
 
-export interface Interval {
-  low: number;
-  high: number;
-}
+export type { Interval } from './stats.js';
 
 export interface LmFileReport {
   source: string;
@@ -118,12 +116,6 @@ function nllOf(s: TokenScores, lambda?: number): Float64Array {
   const out = new Float64Array(s.lm.length);
   for (let i = 0; i < out.length; i++) out[i] = -(lambda === undefined || !s.knn ? s.lm[i] : mixLogprob(s.lm[i], s.knn[i], lambda));
   return out;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
-  return sorted[i];
 }
 
 /** 95 % percentile bootstrap of exp(mean) over units, each unit (Σ nll, count). */

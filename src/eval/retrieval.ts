@@ -15,7 +15,9 @@ import { loadRetrievalDataset } from './datasets.js';
 import { defaultRetrievalMetrics, evaluateRun, parseMetric } from './metrics.js';
 import type { EngineModels } from '../engine/engine.js';
 import { checkRetrieverConfig, openEvalEngine, retrieverRecord, runRetrieverQueries, type EvalRetrieverConfig } from './engine-runner.js';
-import { checkSearchConfig, openEvalIndex, runQueriesThreaded, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
+import { compareRows, rerankRun, type ComparisonRow, type EvalRerankConfig } from './rerank-eval.js';
+import { checkSearchConfig, indexedText, openEvalIndex, runQueriesThreaded, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
+import type { BootstrapOptions } from './stats.js';
 
 export interface RetrievalEvalOptions extends LoadOptions {
   /** Dataset path (see `detectDataset`). */
@@ -39,6 +41,13 @@ export interface RetrievalEvalOptions extends LoadOptions {
    * their result records `timings.threads` 1.
    */
   threads?: number | 'auto';
+  /**
+   * Rerank the first-stage run (`rerank-eval.ts`): the result then has a second row, and with
+   * `runFile` the reranked run is written to `<runFile>.reranked`.
+   */
+  rerank?: EvalRerankConfig;
+  /** Bootstrap resamples and seed of the intervals and the paired test (default 1,000, seed 1). */
+  bootstrap?: BootstrapOptions;
 }
 
 /**
@@ -87,6 +96,15 @@ export interface RetrievalEvalResult {
   };
   index: EvalIndexStats & { dir: string };
   perQuery?: Record<string, Record<string, number>>;
+  /**
+   * The table: the first stage, then (with `rerank`) the reranked run, each metric's mean with
+   * its bootstrap interval, the paired randomization p-value against the first row, and ms/query.
+   */
+  rows: ComparisonRow[];
+  /** What the rerank row ran: reranker id, depth, weight, seconds in the reranker. */
+  rerank?: { reranker: string; depth: number; firstStageWeight: number; rerankSeconds: number };
+  /** Resamples and seed behind `rows[].ci` and `rows[].pValue`. */
+  bootstrap: { resamples: number; seed: number };
 }
 
 /** Runs one retrieval evaluation; see the module comment. `deps.models` supplies the embedder for dense/hybrid. */
@@ -114,6 +132,24 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
   const { run, queriesPerSecond, searchSeconds, workerStartSeconds } = runResult;
   if (opts.runFile) await writeRun(opts.runFile, run, `openbook-${retriever.retriever === 'bm25' ? opts.search.similarity : retriever.retriever}`);
   const ev = evaluateRun(ds.qrels, run, metrics, { complete: true });
+  const firstMs = ds.queries.size > 0 ? (searchSeconds * 1000) / ds.queries.size : 0;
+  const table: Array<{ name: string; evaluation: typeof ev; msPerQuery: number }> = [{ name: retriever.retriever, evaluation: ev, msPerQuery: firstMs }];
+  let rerank: RetrievalEvalResult['rerank'];
+  if (opts.rerank) {
+    const byId = new Map(ds.corpus.map((d) => [d.id, d]));
+    const textOf = (id: string) => {
+      const d = byId.get(id);
+      return d ? indexedText(d, opts.index.fields) : '';
+    };
+    deps.onProgress?.(`reranking the top ${opts.rerank.depth} of ${ds.queries.size} queries with ${opts.rerank.reranker.id}`);
+    const rr = await rerankRun(run, ds.queries, textOf, opts.rerank, deps.now);
+    if (opts.runFile) await writeRun(`${opts.runFile}.reranked`, rr.run, `openbook-rerank`);
+    const rev = evaluateRun(ds.qrels, rr.run, metrics, { complete: true });
+    table.push({ name: `${retriever.retriever} + rerank (${opts.rerank.reranker.id}, depth ${opts.rerank.depth})`, evaluation: rev, msPerQuery: firstMs + (ds.queries.size > 0 ? (rr.rerankSeconds * 1000) / ds.queries.size : 0) });
+    rerank = { reranker: opts.rerank.reranker.id, depth: opts.rerank.depth, firstStageWeight: opts.rerank.firstStageWeight ?? 0, rerankSeconds: rr.rerankSeconds };
+  }
+  const bootstrap = { resamples: opts.bootstrap?.resamples ?? 1000, seed: opts.bootstrap?.seed ?? 1 };
+  const rows = compareRows(table, ds.qrels, bootstrap);
   const st = index.reader.stats();
   return {
     dataset: ds.name || basename(opts.dataset),
@@ -132,5 +168,8 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
     },
     index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen, dir: index.dir },
     ...(opts.perQuery ? { perQuery: Object.fromEntries(ev.perQuery) } : {}),
+    rows,
+    ...(rerank ? { rerank } : {}),
+    bootstrap,
   };
 }

@@ -57,7 +57,7 @@ export interface CacheBackend {
 }
 
 export interface CacheKeyParts {
-  kind: 'chat' | 'score' | 'embed';
+  kind: 'chat' | 'score' | 'embed' | 'rerank';
   provider: string;
   params: unknown;
   input: unknown;

@@ -8,3 +8,4 @@ export * from './from-config.js';
 export * from './local-embedder.js';
 export * from './local-lm.js';
 export * from './sequence-classifier.js';
+export * from './yes-no.js';

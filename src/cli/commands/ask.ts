@@ -13,7 +13,7 @@ import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieva
 import { loadCliModels } from '../models.js';
 import { action, colors, intFlag, printJson, resolveIndexDir } from '../shared.js';
 import { answerJson } from '../../engine/json.js';
-import { location, parseRetrievalFlags, retrievalOptions, type RetrievalFlags } from './search.js';
+import { location, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
 
 interface AskFlags extends RetrievalFlags {
   extractive?: boolean;
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for sampling methods', '7')
     .action(
       action(async (question: string, flags: AskFlags) => {
-        const models = await loadCliModels(flags, { llm: !flags.extractive });
+        const models = await loadCliModels(flags, { llm: !flags.extractive, ...rerankLoadOptions(flags) });
         try {
           const engine = await Engine.open(resolveIndexDir(flags.index), models);
           const streaming = !flags.json && !flags.method && Boolean(models.llm) && !flags.extractive;

@@ -26,7 +26,10 @@ import type { SimilarityName } from '../../index/index.js';
 import type { MethodSpec } from '../../methods/compare.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
-import { loadCliModels, type CliModels } from '../models.js';
+import { loadCliModels, type CliModels, type RerankFlags } from '../models.js';
+import { rerankLoadOptions, rerankOptions } from './search.js';
+import type { ComparisonRow } from '../../eval/rerank-eval.js';
+import { formatP, formatWithCi } from '../../eval/stats.js';
 import { loadCliConfig } from './config.js';
 import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
@@ -118,14 +121,16 @@ export function register(program: Command): void {
   const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
   registerEvalLm(evalCmd);
 
-  common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' })
+  rerankOptions(common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' }))
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
+    .option('--seed <n>', 'seed of the bootstrap and the paired randomization test', '1')
     .option('--split <name>', 'BEIR qrels split', 'test')
     .option('-k, --top-k <n>', 'run depth per query (default 1000)')
     .option('--metrics <list>', 'comma-separated, e.g. nDCG@5,P@10 (default nDCG@10, Recall@1/5/10/20/100/1000, MAP, MRR@10)')
     .option('--run <file>', 'write the TREC run file here')
     .option('--threads <n>', `worker threads for the bm25 queries (default: the cores, at most ${MAX_DEFAULT_THREADS}, from ${AUTO_THREADS_MIN_QUERIES.toLocaleString('en')} queries on, else 1); 1 runs them in-process; with more, queries/s is wall-clock batch throughput`)
     .action(
-      action(async (f: CommonFlags & { split: string; topK?: string; metrics?: string; run?: string; threads?: string }) => {
+      action(async (f: CommonFlags & RerankFlags & { split: string; topK?: string; metrics?: string; run?: string; threads?: string; bootstrap: string; seed: string }) => {
         const { index, search } = configs(f, intFlag('--top-k', f.topK, 1000, 1, 100_000));
         const retriever = retrieverConfig(f);
         const threadsGiven = f.threads === undefined ? undefined : threadsFlag(f.threads, 1);
@@ -133,9 +138,13 @@ export function register(program: Command): void {
           warn(`--threads ${threadsGiven} applies to the bm25 retriever; ${retriever.retriever} queries run on one thread`);
         }
         const threads = retriever.retriever === 'bm25' ? (threadsGiven ?? 'auto') : 1;
-        // BM25 needs no model: the configuration is read only when vectors are needed.
-        const models = needsEmbedder(retriever) ? await loadCliModels(f, { llm: false }) : undefined;
+        // BM25 needs no model: the configuration is read only when vectors or a reranker are needed.
+        const rerankLoad = rerankLoadOptions(f);
+        const wantRerank = f.rerank !== undefined && f.rerank !== 'none';
+        const models = needsEmbedder(retriever) || wantRerank ? await loadCliModels(f, { llm: false, embedder: needsEmbedder(retriever), ...rerankLoad }) : undefined;
+        const bootstrap = { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed: intFlag('--seed', f.seed, 1, 0) };
         try {
+          const rerank = models?.reranker ? { reranker: models.reranker, depth: models.config.rerank.depth, firstStageWeight: models.config.rerank.firstStageWeight } : undefined;
           const res = await evaluateRetrieval(
             {
               dataset: f.dataset,
@@ -148,6 +157,8 @@ export function register(program: Command): void {
               strict: f.strict,
               onWarning: warn,
               threads,
+              bootstrap,
+              ...(rerank ? { rerank } : {}),
             },
             { ...deps(f), ...(models ? { models } : {}) },
           );
@@ -167,6 +178,9 @@ export function register(program: Command): void {
                 ...(res.timings.embedSeconds !== undefined ? { embedSeconds: res.timings.embedSeconds, embedded: res.timings.embedded } : {}),
               },
               index: { documents: res.index.documents, terms: res.index.terms, postings: res.index.postings, totalTerms: res.index.totalTerms, cached: res.timings.indexCached },
+              rows: res.rows,
+              bootstrap: res.bootstrap,
+              ...(res.rerank ? { rerank: res.rerank } : {}),
             });
             return;
           }
@@ -178,7 +192,7 @@ export function register(program: Command): void {
                   .map(([k, v]) => `${k}=${String(v)}`)
                   .join(' ')}${retriever.retriever === 'hybrid' ? ` (sparse: ${search.similarity} k1=${search.k1} b=${search.b})` : ''}`;
           process.stdout.write(`${res.dataset} (${res.split}), ${res.queries} queries; analyzer ${index.analyzer}, fields ${index.fields}, ${how}\n\n`);
-          process.stdout.write(renderTable(['metric', 'value'], Object.entries(res.metrics).map(([k, v]) => [k, v])) + '\n\n');
+          process.stdout.write(renderComparison(res.rows, res.bootstrap) + '\n\n');
           process.stdout.write(
             renderTable(
               ['index', 'value'],
@@ -241,6 +255,19 @@ export function register(program: Command): void {
         } else process.stdout.write(text);
       }),
     );
+}
+
+/**
+ * An eval comparison table: one row per metric, one column per method (mean [95 % CI]), and a
+ * p column per later method (paired randomization test against the first); last row ms/query.
+ */
+export function renderComparison(rows: readonly ComparisonRow[], bootstrap: { resamples: number; seed: number }): string {
+  const metrics = Object.keys(rows[0]?.metrics ?? {});
+  const headers = ['metric', ...rows.map((r) => `${r.name} [95% CI]`), ...rows.slice(1).map((_, i) => (rows.length > 2 ? `p (${i + 2} vs 1)` : 'p'))];
+  const body: Array<Array<string | number>> = metrics.map((m) => [m, ...rows.map((r) => formatWithCi(r.metrics[m], r.ci[m])), ...rows.slice(1).map((r) => formatP(r.pValue?.[m]))]);
+  if (rows.some((r) => r.msPerQuery !== undefined)) body.push(['ms/query', ...rows.map((r) => (r.msPerQuery !== undefined ? r.msPerQuery.toFixed(2) : '—')), ...rows.slice(1).map(() => '')]);
+  const note = `95% percentile bootstrap over queries (B = ${bootstrap.resamples}, seed ${bootstrap.seed})${rows.length > 1 ? '; p: two-sided paired randomization test against the first column' : ''}`;
+  return renderTable(headers, body) + '\n' + note;
 }
 
 interface QaFlags extends CommonFlags {

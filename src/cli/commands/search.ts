@@ -7,12 +7,12 @@ import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
-import { loadCliModels } from '../models.js';
+import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
 import { hitJson } from '../../engine/json.js';
 import type { ScoreNormalization } from '../../retrieve/fusion.js';
 import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
-export interface RetrievalFlags {
+export interface RetrievalFlags extends RerankFlags {
   index?: string;
   config?: string;
   topK?: string;
@@ -31,7 +31,7 @@ export interface RetrievalFlags {
 
 /** Adds the retrieval flags shared by `search` and `ask`. */
 export function retrievalOptions(cmd: Command, defaultK: number): Command {
-  return cmd
+  cmd
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
     .option('-k, --top-k <n>', `number of passages (default ${defaultK}, or retrieval.topK from the config)`)
@@ -44,8 +44,20 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
     .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
     .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
-    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)')
-    .option('--json', 'print JSON');
+    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)');
+  return rerankOptions(cmd).option('--json', 'print JSON');
+}
+
+/** Adds the rerank flags (search, ask, eval, serve); they override config section `rerank`. */
+export function rerankOptions(cmd: Command): Command {
+  return cmd
+    .option('--rerank <kind>', 'rerank the first stage\'s candidates: cross-encoder (local ONNX folder), endpoint (/rerank API) or llm (Yes/No log-probabilities); none turns a configured reranker off')
+    .option('--rerank-depth <n>', 'first-stage candidates the reranker scores (default 50)')
+    .option('--rerank-model <dir>', 'cross-encoder model folder (ONNX + tokenizer.json)')
+    .option('--rerank-url <url>', 'rerank endpoint base URL (or the full /rerank URL)')
+    .option('--rerank-api <shape>', 'rerank endpoint shape: tei (default), cohere, jina, vllm, llamacpp')
+    .option('--rerank-model-name <name>', 'model name sent to the rerank endpoint')
+    .option('--rerank-weight <w>', 'weight in [0, 1] of the first-stage score fused with the rerank score (default 0)');
 }
 
 /**
@@ -72,7 +84,15 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     k1: flags.k1 === undefined ? r?.k1 : floatFlag('--k1', flags.k1, 0.9, 0),
     b: flags.b === undefined ? r?.b : floatFlag('--b', flags.b, 0.4, 0, 1),
     delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
+    // config.rerank already holds the --rerank* flags (loadCliModels applied them as overrides)
+    ...(config?.rerank.kind !== undefined && flags.rerank !== 'none' ? { rerank: true, rerankDepth: config.rerank.depth, rerankFirstStageWeight: config.rerank.firstStageWeight } : {}),
   };
+}
+
+/** `loadCliModels` options that carry the rerank flags. */
+export function rerankLoadOptions(flags: RerankFlags) {
+  const { overrides, off } = rerankOverrides(flags);
+  return { overrides, rerank: !off };
 }
 
 /** `path:start-end` (plus `, p. N` for PDFs). */
@@ -102,7 +122,7 @@ export function snippet(text: string, spans: Array<{ start: number; end: number 
 export function register(program: Command): void {
   retrievalOptions(program.command('search').description('rank indexed passages for a query').argument('<query>', 'the query'), 10).action(
     action(async (query: string, flags: RetrievalFlags) => {
-      const models = await loadCliModels(flags, { llm: false });
+      const models = await loadCliModels(flags, { llm: false, ...rerankLoadOptions(flags) });
       try {
         const engine = await Engine.open(resolveIndexDir(flags.index), models);
         const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config, models.sources));
@@ -123,7 +143,8 @@ function printHits(query: string, hits: Hit[], engine: Engine): void {
     return;
   }
   for (const h of hits) {
-    process.stdout.write(`${c.bold(String(h.rank).padStart(2))}. ${c.cyan(location(h))}  ${c.dim(h.score.toFixed(4))}  ${c.bold(h.title)}\n`);
+    const first = h.scores?.firstStage !== undefined ? c.dim(` (first stage ${h.scores.firstStage.toFixed(4)}, #${h.scores.firstStageRank})`) : '';
+    process.stdout.write(`${c.bold(String(h.rank).padStart(2))}. ${c.cyan(location(h))}  ${c.dim(h.score.toFixed(4))}${first}  ${c.bold(h.title)}\n`);
     process.stdout.write(`    ${snippet(h.text, engine.highlightSpans(query, h.text), c.mark)}\n`);
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * `eval retrieval --rerank`: the first-stage run reranked, and the comparison table rows.
+ *
+ * Reranked run: for each query, the first `depth` documents of the first-stage run (trec_eval
+ * order) are scored by the reranker on their indexed text (`indexedText`: title + "\n" + text for
+ * `fields: flat`) and reordered as `rerankHits` orders hits. The documents below the depth keep
+ * their first-stage order after the reranked ones, so metrics deeper than the depth (R@100 with
+ * depth 50) compare like with like. Run-file scores: the reranked documents carry their rerank
+ * (or fused) score rounded to 6 decimals; unscored and tail documents get min − 1, min − 2, …
+ * below the lowest reranked score, so trec_eval reads the same order.
+ *
+ * Table rows: each row has per-query values of every metric; {@link compareRows} adds the
+ * bootstrap interval of each mean and the paired randomization p-value against the first row
+ * (`stats.ts`).
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import type { Hit } from '../core/types.js';
+import { rerankHits, type Reranker } from '../retrieve/rerank.js';
+import type { Qrels } from './loaders/common.js';
+import { roundRunScore, type Run, type RunEntry } from './loaders/trec.js';
+import { trecEvalOrder, type Evaluation } from './metrics.js';
+import { bootstrapMeanCi, pairedRandomizationTest, type BootstrapOptions, type Interval } from './stats.js';
+
+export interface EvalRerankConfig {
+  reranker: Reranker;
+  /** First-stage documents reranked per query, ≥ 1. */
+  depth: number;
+  /** Weight in [0, 1] of the first-stage score in the fused score (0 = rerank alone). */
+  firstStageWeight?: number;
+}
+
+/**
+ * Reranks every query of `run` (module comment).
+ * @param textOf the text the reranker reads for a dataset document id
+ * @param now monotonic clock in ms
+ * @returns the reranked run and the seconds spent in the reranker (summed over queries)
+ */
+export async function rerankRun(
+  run: Run,
+  queries: ReadonlyMap<string, string>,
+  textOf: (docId: string) => string,
+  config: EvalRerankConfig,
+  now: () => number,
+  onQuery?: (done: number, total: number) => void,
+): Promise<{ run: Run; rerankSeconds: number }> {
+  if (!Number.isInteger(config.depth) || config.depth < 1) throw new InvalidParameterError(`--rerank-depth must be an integer ≥ 1, got ${config.depth}`);
+  const out: Run = new Map();
+  let ms = 0;
+  let done = 0;
+  for (const [qid, entries] of run) {
+    const ordered = trecEvalOrder(entries);
+    const head = ordered.slice(0, config.depth);
+    const tail = ordered.slice(config.depth);
+    const hits: Hit[] = head.map((e, i) => ({ rank: i + 1, score: e.score, docId: e.docId, chunkId: e.docId, source: '', title: '', text: textOf(e.docId), startLine: 1, endLine: 1 }));
+    const t0 = now();
+    const r = await rerankHits(queries.get(qid) ?? '', hits, config.reranker, { topK: Math.max(1, head.length), ...(config.firstStageWeight !== undefined ? { firstStageWeight: config.firstStageWeight } : {}) });
+    ms += now() - t0;
+    const scored: RunEntry[] = [];
+    const rest: string[] = [];
+    for (const h of r.hits) {
+      if (Number.isFinite(h.score)) scored.push({ docId: h.docId, score: roundRunScore(h.score) });
+      else rest.push(h.docId);
+    }
+    rest.push(...tail.map((e) => e.docId));
+    const min = scored.length > 0 ? Math.min(...scored.map((e) => e.score)) : 0;
+    out.set(qid, [...scored, ...rest.map((docId, j) => ({ docId, score: roundRunScore(min - 1 - j) }))]);
+    onQuery?.(++done, run.size);
+  }
+  return { run: out, rerankSeconds: ms / 1000 };
+}
+
+/** One row of an eval comparison table. */
+export interface ComparisonRow {
+  name: string;
+  metrics: Record<string, number>;
+  /** 95 % percentile-bootstrap interval of each metric's mean over queries. */
+  ci: Record<string, Interval>;
+  /** Paired randomization p-value of each metric against the first row (absent on the first row). */
+  pValue?: Record<string, number>;
+  /** Milliseconds per query (first stage, plus the reranker for a reranked row). */
+  msPerQuery?: number;
+}
+
+/**
+ * Intervals and paired tests for rows evaluated on the same qrels (per-query values in qrels
+ * order, as `evaluateRun` gives them).
+ * @param bootstrap resamples and seed (default 1,000 and 1); the test uses the same seed
+ */
+export function compareRows(rows: ReadonlyArray<{ name: string; evaluation: Evaluation; msPerQuery?: number }>, qrels: Qrels, bootstrap: BootstrapOptions = {}): ComparisonRow[] {
+  const qids = [...qrels.keys()].filter((q) => rows.every((r) => r.evaluation.perQuery.has(q)));
+  const values = (e: Evaluation, m: string) => qids.map((q) => e.perQuery.get(q)![m]);
+  return rows.map((r, i) => {
+    const ci: Record<string, Interval> = {};
+    const pValue: Record<string, number> = {};
+    for (const m of r.evaluation.metrics) {
+      const v = values(r.evaluation, m);
+      const interval = bootstrapMeanCi(v, bootstrap);
+      if (interval) ci[m] = interval;
+      if (i > 0) {
+        const t = pairedRandomizationTest(v, values(rows[0].evaluation, m), bootstrap.seed !== undefined ? { seed: bootstrap.seed } : {});
+        if (t) pValue[m] = t.p;
+      }
+    }
+    return { name: r.name, metrics: r.evaluation.mean, ci, ...(i > 0 ? { pValue } : {}), ...(r.msPerQuery !== undefined ? { msPerQuery: r.msPerQuery } : {}) };
+  });
+}
