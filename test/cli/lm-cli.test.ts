@@ -4,9 +4,10 @@
  * local model and the loopback server (test/support/openai-server.ts) for an API model.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { writeTinyCausalLmFolder } from '../support/tiny-causal-lm.js';
@@ -100,4 +101,32 @@ describe('LM commands (tiny decoder and loopback server stand in for models)', (
     expect(noEmbed.code).toBe(2);
     expect(noEmbed.stderr).toContain('embedder');
   }, 60_000);
+
+  it('knnlm build killed (SIGKILL) mid-build leaves the last committed datastore readable, and a re-run completes it to the same rows', async () => {
+    const corpus = path.join(dir, 'many');
+    mkdirSync(corpus);
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(corpus, `f${String(i).padStart(2, '0')}.txt`), 'ab ba. '.repeat(150));
+    // One process (node --import tsx), so SIGKILL hits the builder itself, not a tsx wrapper.
+    const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, MAIN, 'knnlm', 'build', '--corpus', corpus, '--model', model, '--out', 'killed'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let killed = false;
+    let seen = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      seen += (String(d).match(/keys: /g) ?? []).length;
+      if (seen >= 3 && !killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    await new Promise((r) => child.on('close', r));
+    expect(killed).toBe(true);
+    const { KnnDatastore } = await import('../../src/index/dense/datastore.js');
+    const partial = await KnnDatastore.open(path.join(dir, 'killed'));
+    // 1050 bytes per file after BOS → 1050 rows per committed file
+    expect(partial.size % 1050).toBe(0);
+    expect(partial.manifest.files.length).toBeGreaterThanOrEqual(3);
+    expect(partial.manifest.files.length).toBeLessThan(40);
+    const again = await run(['knnlm', 'build', '--corpus', corpus, '--model', model, '--out', 'killed', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 40 * 1050, skipped: partial.manifest.files.length });
+  }, 120_000);
 });
