@@ -8,9 +8,11 @@ import { CapabilityError } from '../../src/core/errors.js';
 import { mixNextToken, type TokenAlternative } from '../../src/methods/prob.js';
 import { ragSequence } from '../../src/methods/rag-sequence.js';
 import { ragToken } from '../../src/methods/rag-token.js';
-import { replug } from '../../src/methods/replug.js';
+import { autoReplugMode, replug } from '../../src/methods/replug.js';
+import { knownCapabilities, OpenAICompatibleModel } from '../../src/models/openai-compatible.js';
+import type { LanguageModelCapabilities } from '../../src/models/types.js';
 import { startOpenAIServer, SERVER_MODES, type ChatRequest, type OpenAIServer, type ServerMode } from '../support/openai-server.js';
-import { byDocument, context, MemoryRetriever, model } from './support/memory.js';
+import { byDocument, chatBodies, context, MemoryRetriever, model } from './support/memory.js';
 
 let server: OpenAIServer | undefined;
 afterEach(async () => {
@@ -143,5 +145,79 @@ describe('a newline as the first generated token (the loopback server stands in 
     // doc 1 alone: "\n" −.1, "Paris" −.5, EOS 0 ⇒ −0.6; fast decoding: log p(Paris | x) = log .731059 − .6 = −0.913262
     expect(r.trace.find((t) => t.kind === 'decide')!.scores!['log p(Paris | x)']).toBeCloseTo(LOG_PZ1 - 0.6, 5);
     expect(r.answer).toBe('Paris [1]');
+  });
+});
+
+describe('capabilities probed per server and the auto modes chosen from them (the loopback server stands in for the model)', () => {
+  // What each server's documented semantics give (SERVER_SEMANTICS) and what REPLUG `auto` then runs.
+  const EXPECTED: Record<ServerMode, { caps: LanguageModelCapabilities; n: boolean; byteTokens: boolean; replugAuto: 'token' | 'sequence' | undefined }> = {
+    generic: { caps: { chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true }, n: true, byteTokens: true, replugAuto: 'token' },
+    vllm: { caps: { chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true }, n: true, byteTokens: true, replugAuto: 'token' },
+    llamacpp: { caps: { chat: true, streaming: true, logprobs: true, echoScoring: false, prefill: true }, n: false, byteTokens: true, replugAuto: 'token' },
+    ollama: { caps: { chat: true, streaming: true, logprobs: true, echoScoring: false, prefill: true }, n: false, byteTokens: true, replugAuto: 'token' },
+    openai: { caps: { chat: true, streaming: true, logprobs: true, echoScoring: false, prefill: false }, n: true, byteTokens: true, replugAuto: undefined },
+    lmstudio: { caps: { chat: true, streaming: true, logprobs: false, echoScoring: false, prefill: true }, n: false, byteTokens: false, replugAuto: undefined },
+  };
+
+  it.each(['generic', ...SERVER_MODES] as const)('probeCapabilities under %s semantics measures prefill, n, byte tokens, logprobs and echo', async (mode) => {
+    server = await startOpenAIServer({ mode });
+    const llm = model(server);
+    const report = await llm.probeCapabilities();
+    const want = EXPECTED[mode];
+    expect(report.capabilities).toEqual(want.caps);
+    expect(report.probes.n.ok).toBe(want.n);
+    expect(report.probes.byteTokens.ok).toBe(want.byteTokens);
+    expect(autoReplugMode(report.capabilities)).toBe(want.replugAuto);
+    // the prefill probe continues "1, 2, 3, 4," with vLLM's fields
+    const probe = server.requests.find((q) => (q.body?.messages as Array<{ content: string }> | undefined)?.at(-1)?.content === '1, 2, 3, 4,')!;
+    expect(probe.body).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+  });
+
+  it('REPLUG auto on a probed OpenAI-like server refuses before any request: no prefill, no echo scoring', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode: 'openai' });
+    const llm = model(server);
+    await llm.probeCapabilities();
+    const before = server.requests.length;
+    await expect(replug.run(Q, context(llm, new MemoryRetriever()))).rejects.toThrow(/prefill.*cannot score continuations/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('REPLUG auto on a server that scores continuations but cannot continue a message runs the sequence-level ensemble', async () => {
+    server = await startOpenAIServer({ chat: byDocument });
+    const r = await replug.run(Q, context(model(server, { prefill: false }), new MemoryRetriever()));
+    expect(r.trace.some((t) => t.name === "pick argmax_y Σ_d λ_d p(y | d ∘ x)")).toBe(true);
+    expect(r.answer).toBe('Paris [1]');
+    const prefilled = chatBodies(server).filter((b) => (b.messages as Array<{ role: string }>).at(-1)!.role === 'assistant');
+    expect(prefilled).toHaveLength(0);
+  });
+
+  it('an unprobed model learns from refusals: after OpenAI rejects continue_final_message and echo, auto refuses before any request', async () => {
+    server = await startOpenAIServer({ chat: byDocument, mode: 'openai' });
+    const llm = model(server);
+    expect(llm.capabilities.prefill).toBe(true); // assumed until measured
+    await expect(replug.run(Q, context(llm, new MemoryRetriever()))).rejects.toThrow(CapabilityError);
+    expect(llm.capabilities.prefill).toBe(false);
+    // the next run picks sequence mode, whose scoring meets the 404 of /v1/completions: echo scoring is measured false too
+    await expect(replug.run(Q, context(llm, new MemoryRetriever()))).rejects.toThrow(CapabilityError);
+    expect(llm.capabilities.echoScoring).toBe(false);
+    const before = server.requests.length;
+    await expect(replug.run(Q, context(llm, new MemoryRetriever()))).rejects.toThrow(/prefill.*cannot score continuations/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('RAG-Token and RAG-Sequence beam refuse before any request without prefill, naming what runs instead', async () => {
+    server = await startOpenAIServer({ chat: byDocument });
+    const llm = model(server, { prefill: false });
+    await expect(ragToken.run(Q, context(llm, new MemoryRetriever()))).rejects.toThrow(/prefill.*use rag-sequence/);
+    await expect(ragSequence.run(Q, context(llm, new MemoryRetriever()), { beamSize: 2 })).rejects.toThrow(/prefill.*beamSize 1/);
+    await expect(replug.run(Q, context(llm, new MemoryRetriever()), { mode: 'token' })).rejects.toThrow(/prefill.*--mode sequence/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("OpenAI's hosted API is known by its address: no prefill and no echo scoring before any probe", () => {
+    expect(knownCapabilities('https://api.openai.com/v1')).toEqual({ prefill: false, echoScoring: false });
+    expect(knownCapabilities('http://127.0.0.1:8000/v1')).toEqual({});
+    const llm = new OpenAICompatibleModel({ baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini' });
+    expect(autoReplugMode(llm.capabilities)).toBeUndefined();
   });
 });

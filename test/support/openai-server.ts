@@ -18,7 +18,10 @@
  *   usage chunk when `stream_options.include_usage`, then `[DONE]`); honours `stop` (cut before
  *   the first stop string, finish_reason "stop"), `max_tokens` (finish_reason "length"), `n`,
  *   and `logprobs` / `top_logprobs` unless the server was started with `logprobs: false`
- *   (then `logprobs` is always `null`, like endpoints that lack the feature).
+ *   (then `logprobs` is always `null`, like endpoints that lack the feature). The default reply
+ *   is `echo: <last user message>`, except that a trailing assistant message that reaches the
+ *   model (see the modes' prefill) ending in an open count ("1, 2, 3, 4,") is continued
+ *   (" 5, 6, 7") — what `probeCapabilities` asks to tell prefill from a new turn.
  * - `POST /v1/completions` — with `echo: true` and `logprobs: k` returns the prompt's tokens
  *   with `token_logprobs` (first `null`), `top_logprobs`, `text_offset` (Unicode code points, as
  *   Python servers count), followed by `max_tokens` generated tokens of `completionText`.
@@ -315,6 +318,9 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   async function chatReply(req: ChatRequest, i: number): Promise<ChatReply> {
     if (i === 0 && queue.length > 0) return queue.shift()!;
     if (options.chat) return options.chat(req, i);
+    // a trailing assistant message that reaches the model and leaves a count open ("1, 2, 3, 4,") is continued, as a model would
+    const open = req.messages.at(-1)?.role === 'assistant' ? /(\d+),\s*$/.exec(req.messages.at(-1)!.content) : null;
+    if (open) return ` ${Number(open[1]) + 1}, ${Number(open[1]) + 2}, ${Number(open[1]) + 3}`;
     const last = [...req.messages].reverse().find((m) => m.role === 'user');
     return `echo: ${last?.content ?? ''}`;
   }

@@ -45,7 +45,7 @@ export class FixedRetriever implements Retriever {
   }
 }
 
-export function model(server: OpenAIServer, capabilities: Partial<{ logprobs: boolean; echoScoring: boolean }> = {}): OpenAICompatibleModel {
+export function model(server: OpenAIServer, capabilities: Partial<{ logprobs: boolean; echoScoring: boolean; prefill: boolean }> = {}): OpenAICompatibleModel {
   return new OpenAICompatibleModel({ baseUrl: server.url, model: 'test-model', maxRetries: 0, capabilities });
 }
 
