@@ -43,6 +43,18 @@ export function requireLogprobs(ctx: MethodContext, method: string): void {
   }
 }
 
+/**
+ * Throws CapabilityError unless the model continues a trailing assistant message (prefill), which
+ * every token step after the first sends; `instead` names what runs without it.
+ */
+export function requirePrefill(ctx: MethodContext, method: string, instead: string): void {
+  if (!ctx.llm.capabilities.prefill) {
+    throw new CapabilityError(
+      `${method}: token-level decoding continues the partial answer as a trailing assistant message (prefill), which ${ctx.llm.id} does not do (it answers with a new turn; OpenAI's hosted models cannot continue, vLLM needs continue_final_message); ${instead}`,
+    );
+  }
+}
+
 /** Throws CapabilityError unless the model scores continuations (completions with echo). */
 export function requireEchoScoring(ctx: MethodContext, method: string): void {
   if (!ctx.llm.capabilities.echoScoring) {

@@ -25,7 +25,7 @@
 import { InvalidParameterError } from '../core/errors.js';
 import { tokensText, type TokenLogprob } from '../models/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
-import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs } from './mixture.js';
+import { beamText, mixtureDecode, requireEchoScoring, requireLogprobs, requirePrefill } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
 import { answerContinuation, docMessages, docRawPrompt, finishWithPosterior } from './replug.js';
 
@@ -47,6 +47,7 @@ export const ragSequence: Method<RagSequenceParams> = {
     checkInteger('rag-sequence', 'beamSize', p.beamSize, 1);
     if (p.decoding !== 'thorough' && p.decoding !== 'fast') throw new InvalidParameterError(`rag-sequence: decoding must be "thorough" or "fast", got ${JSON.stringify(p.decoding)}`);
     requireLogprobs(ctx, 'rag-sequence');
+    if (p.beamSize > 1) requirePrefill(ctx, `rag-sequence (beamSize ${p.beamSize})`, 'use beamSize 1 (one greedy answer per document needs no prefill)');
     if (p.decoding === 'thorough') requireEchoScoring(ctx, 'rag-sequence (thorough decoding)');
     const tracer = new Tracer(ctx);
     const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);

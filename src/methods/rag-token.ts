@@ -19,7 +19,7 @@
  * Cost: k × (live beams) chat calls per generated token.
  */
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
-import { beamText, mixtureDecode, requireLogprobs } from './mixture.js';
+import { beamText, mixtureDecode, requireLogprobs, requirePrefill } from './mixture.js';
 import { softmax } from './prob.js';
 import { docMessages, finishWithPosterior } from './replug.js';
 
@@ -39,6 +39,7 @@ export const ragToken: Method<RagTokenParams> = {
     const p = { ...ragToken.defaults, ...params };
     checkInteger('rag-token', 'beamSize', p.beamSize, 1);
     requireLogprobs(ctx, 'rag-token');
+    requirePrefill(ctx, 'rag-token', 'use rag-sequence (greedy, beamSize 1) or replug --mode sequence, which need no prefill');
     const tracer = new Tracer(ctx);
     const hits = await tracer.retrieve('retrieve top-k', question, ctx.topK);
     if (hits.length === 0) return tracer.finish('No passages were retrieved.', [], []);

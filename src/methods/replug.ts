@@ -16,8 +16,9 @@
  *   document with `scoreContinuation`, log p(y | x, D') = logsumexp_d(log λ_d + log p(y | d ∘ x));
  *   the best mixture wins. p(y | d ∘ x) includes the end of the answer (`answerContinuation`:
  *   " y" and the newline that ends it), so a prefix of an answer does not outscore the answer. Cost: k chat calls + (distinct candidates × k) scorings.
- * - `auto`: `token` when the endpoint gives log-probabilities, else `sequence` when it scores
- *   continuations, else CapabilityError.
+ * - `auto`: `token` when the endpoint gives log-probabilities and continues a trailing assistant
+ *   message (prefill; OpenAI's hosted models do not), else `sequence` when it scores
+ *   continuations, else CapabilityError (`autoReplugMode`).
  *
  * FlashRAG departs from this: it mixes *logits* with sum-normalised raw scores w_d = s_d / Σ s
  * and samples; we mix probabilities with softmax weights and decode greedily, as in the paper.
@@ -28,10 +29,10 @@
  */
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
-import type { ChatMessage } from '../models/types.js';
+import type { ChatMessage, LanguageModelCapabilities } from '../models/types.js';
 import { formatPassage } from './cite.js';
 import { checkContext, Tracer, type Method, type MethodContext, type MethodResult } from './method.js';
-import { beamText, firstLine, mixtureDecode } from './mixture.js';
+import { beamText, firstLine, mixtureDecode, requirePrefill } from './mixture.js';
 import { argmax, logMixture, softmax } from './prob.js';
 import { renderPrompt } from './prompts.js';
 
@@ -67,12 +68,31 @@ export function answerContinuation(answer: string): string {
   return ` ${answer}${ANSWER_END}`;
 }
 
-/** Picks `token` or `sequence` for `auto` from the model's capabilities. */
+/**
+ * What `auto` picks from a model's capabilities: `token` when it returns token log-probabilities
+ * and continues a trailing assistant message (prefill), else `sequence` when it scores
+ * continuations, else undefined (nothing runs). `openbook doctor` prints it.
+ */
+export function autoReplugMode(caps: Pick<LanguageModelCapabilities, 'logprobs' | 'prefill' | 'echoScoring'>): 'token' | 'sequence' | undefined {
+  if (caps.logprobs && caps.prefill) return 'token';
+  if (caps.echoScoring) return 'sequence';
+  return undefined;
+}
+
+/** Picks `token` or `sequence` for `auto` from the model's capabilities (`autoReplugMode`); checks that `token` can run. */
 export function resolveMode(mode: ReplugMode, ctx: MethodContext, method: string): 'token' | 'sequence' {
-  if (mode === 'token' || mode === 'sequence') return mode;
-  if (ctx.llm.capabilities.logprobs) return 'token';
-  if (ctx.llm.capabilities.echoScoring) return 'sequence';
-  throw new CapabilityError(`${method}: ${ctx.llm.id} offers neither token log-probabilities (token-level ensemble) nor continuation scoring (sequence-level ensemble)`);
+  if (mode === 'sequence') return mode;
+  if (mode === 'token') {
+    requirePrefill(ctx, `${method} (token mode)`, 'use --mode sequence (needs continuation scoring)');
+    return mode;
+  }
+  const picked = autoReplugMode(ctx.llm.capabilities);
+  if (picked) return picked;
+  const caps = ctx.llm.capabilities;
+  const token = !caps.logprobs ? 'returns no token log-probabilities' : 'does not continue a trailing assistant message (prefill)';
+  throw new CapabilityError(
+    `${method}: ${ctx.llm.id} ${token}, so the token-level ensemble cannot run, and it cannot score continuations (completions with echo + logprobs), so the sequence-level one cannot either; use a vLLM server (both), or a method that needs neither (naive, hyde)`,
+  );
 }
 
 /** Posterior p(d | x, y) ∝ λ_d p(y | d ∘ x), from log p(y | d ∘ x). */

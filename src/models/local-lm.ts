@@ -88,7 +88,7 @@ const HIDDEN_OUTPUTS = ['last_hidden_state', 'hidden_states', 'final_hidden_stat
 
 export class LocalCausalLM implements LanguageModel, TokenDistributionModel {
   readonly id: string;
-  readonly capabilities: LanguageModelCapabilities = { chat: true, streaming: true, logprobs: true, echoScoring: true };
+  readonly capabilities: LanguageModelCapabilities = { chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true };
   private readonly dir: string;
   private loading: Promise<Loaded> | undefined;
   private state: Loaded | undefined;

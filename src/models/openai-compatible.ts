@@ -72,8 +72,12 @@ export interface CapabilityReport {
   model: string;
   baseUrl: string;
   capabilities: LanguageModelCapabilities;
-  /** Per capability: did it work, how long it took, and why not. */
-  probes: Record<keyof LanguageModelCapabilities, ProbeResult>;
+  /**
+   * Per capability: did it work, how long it took, and why not. Besides the capabilities: `n`
+   * (two choices came back for n = 2 in one request; when not, `generate` asks once per sample)
+   * and `byteTokens` (logprob entries carry `bytes`, so byte-level tokens keep their identity).
+   */
+  probes: Record<keyof LanguageModelCapabilities | 'n' | 'byteTokens', ProbeResult>;
   /** Model ids the endpoint lists (`GET /models`), or undefined when it does not answer. */
   models?: string[];
   /** Why `GET /models` failed, when it did. */
@@ -83,6 +87,31 @@ export interface CapabilityReport {
 /** Accumulated token usage plus the number of successful requests. */
 export interface UsageTotals extends TokenUsage {
   requests: number;
+}
+
+const ALL_CAPABILITIES: LanguageModelCapabilities = { chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true };
+
+/** The chat the prefill probe sends: a count left open in a trailing assistant message. */
+const PREFILL_PROBE: ChatMessage[] = [
+  { role: 'user', content: 'Count from 1 to 10, separated by commas.' },
+  { role: 'assistant', content: '1, 2, 3, 4,' },
+];
+
+/**
+ * What is known of an endpoint from its address before any probe. OpenAI's hosted API
+ * (api.openai.com): chat models answer a trailing assistant message with a new turn and refuse
+ * `continue_final_message` ("Unrecognized request argument supplied"), and the completions
+ * endpoint serves no chat model, so neither prefill nor echo scoring; `auto` modes then never
+ * pick token-level decoding there. Other addresses: nothing assumed (all true until probed).
+ */
+export function knownCapabilities(baseUrl: string): Partial<LanguageModelCapabilities> {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return {};
+  }
+  return host === 'api.openai.com' ? { prefill: false, echoScoring: false } : {};
 }
 
 export class OpenAICompatibleModel implements LanguageModel {
@@ -104,7 +133,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.model = options.model;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.id = `openai-compatible:${options.model}`;
-    this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true, ...options.capabilities };
+    this.caps = { ...ALL_CAPABILITIES, ...knownCapabilities(this.baseUrl), ...options.capabilities };
     this.client = new OpenAI({
       baseURL: this.baseUrl,
       apiKey: options.apiKey || 'not-needed',
@@ -133,6 +162,7 @@ export class OpenAICompatibleModel implements LanguageModel {
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<GenerateResult> {
     this.require('chat', 'chat completions');
     if (options.logprobs) this.require('logprobs', 'token log-probabilities');
+    if (options.continueFinalMessage && messages.at(-1)?.role === 'assistant') this.require('prefill', 'continuation of a trailing assistant message (prefill)');
     const started = this.now();
     const what = `POST ${this.baseUrl}/chat/completions (model ${this.model})`;
     const n = options.n ?? 1;
@@ -173,6 +203,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     } catch (err) {
       const cause = err instanceof ModelError ? err.cause : err;
       if (cause instanceof APIError && cause.status === 400 && /continue_final_message|add_generation_prompt/.test(cause.message)) {
+        // measured now: `auto` modes asked afterwards no longer choose token-level decoding here
+        this.caps = { ...this.caps, prefill: false };
         throw new CapabilityError(
           `${this.baseUrl} (model ${this.model}) cannot continue a trailing assistant message (prefill): it refused continue_final_message (HTTP 400: ${cause.message}); token-level decoding cannot run there — use a sequence-level mode or a vLLM / llama.cpp / Ollama server`,
         );
@@ -265,6 +297,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     } catch (err) {
       const cause = err instanceof ModelError ? err.cause : err;
       if (cause instanceof APIError && (cause.status === 400 || cause.status === 404 || cause.status === 422 || cause.status === 501)) {
+        this.caps = { ...this.caps, echoScoring: false }; // measured: `auto` modes asked afterwards do not pick continuation scoring
         throw new CapabilityError(
           `${this.baseUrl} cannot score continuations for model ${this.model}: the completions endpoint refused echo + logprobs (HTTP ${cause.status}: ${cause.message})`,
         );
@@ -273,6 +306,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     }
     const lp = res.choices[0]?.logprobs;
     if (!lp?.tokens || !lp.token_logprobs) {
+      this.caps = { ...this.caps, echoScoring: false };
       throw new CapabilityError(`${this.baseUrl} returned no prompt log-probabilities for model ${this.model} (echo + logprobs unsupported)`);
     }
     const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
@@ -306,7 +340,7 @@ export class OpenAICompatibleModel implements LanguageModel {
       }
     };
     const saved = this.caps;
-    this.caps = { chat: true, streaming: true, logprobs: true, echoScoring: true };
+    this.caps = { ...ALL_CAPABILITIES };
     this.probing = true;
     try {
       let models: string[] | undefined;
@@ -319,8 +353,14 @@ export class OpenAICompatibleModel implements LanguageModel {
         if (err instanceof ModelError && err.cause instanceof APIConnectionError) {
           // Nothing answers at this address: every probe would fail the same way.
           const down: ProbeResult = { ok: false, latencyMs: 0, error: modelsError };
-          this.caps = { chat: false, streaming: false, logprobs: false, echoScoring: false };
-          return { model: this.model, baseUrl: this.baseUrl, capabilities: this.capabilities, probes: { chat: down, streaming: down, logprobs: down, echoScoring: down }, modelsError };
+          this.caps = { chat: false, streaming: false, logprobs: false, echoScoring: false, prefill: false };
+          return {
+            model: this.model,
+            baseUrl: this.baseUrl,
+            capabilities: this.capabilities,
+            probes: { chat: down, streaming: down, logprobs: down, echoScoring: down, prefill: down, n: down, byteTokens: down },
+            modelsError,
+          };
         }
       }
       const chat = await run(async () => (await this.generate(msgs, { maxTokens: 1, signal })).generations.length > 0 || 'no choices returned');
@@ -330,20 +370,34 @@ export class OpenAICompatibleModel implements LanguageModel {
         while (!r.done) r = await it.next();
         return r.value.generations.length > 0 || 'stream ended without a choice';
       });
+      let byteTokens: ProbeResult = { ok: false, latencyMs: 0, error: 'no logprobs to inspect' };
       const logprobs = await run(async () => {
         const r = await this.generate(msgs, { maxTokens: 1, logprobs: true, topLogprobs: 2, signal });
-        return (r.generations[0]?.logprobs?.length ?? 0) > 0 || 'no logprobs in the response';
+        const first = r.generations[0]?.logprobs?.[0];
+        if (first) byteTokens = first.bytes ? { ok: true, latencyMs: 0 } : { ok: false, latencyMs: 0, error: 'logprob entries carry no `bytes`: tokens are matched by their strings' };
+        return first !== undefined || 'no logprobs in the response';
+      });
+      // prefill: a count left open in a trailing assistant message goes on with "5" only when it is continued
+      const prefill = await run(async () => {
+        const r = await this.generate(PREFILL_PROBE, { maxTokens: 3, continueFinalMessage: true, signal });
+        const text = r.generations[0]?.text ?? '';
+        return /^\s*5\b/.test(text) || `a trailing assistant message got a new turn instead of its continuation (asked to continue "1, 2, 3, 4," it wrote ${JSON.stringify(text)})`;
+      });
+      // n: one request for two samples; fewer choices means generate() asks again per sample (seed + i)
+      const n = await run(async () => {
+        const r = await this.chatOnce(msgs, { maxTokens: 1, n: 2, temperature: 1, seed: 0, signal }, `POST ${this.baseUrl}/chat/completions n=2 (model ${this.model})`);
+        return r.choices.length >= 2 || `asked for n = 2, got ${r.choices.length} choice(s): samples are requested one by one with seeds seed + i`;
       });
       const echoScoring = await run(async () => {
         const s = await this.scoreUnchecked('The sky is', ' blue', signal);
         return (s.tokens.length > 0 && Number.isFinite(s.logprob)) || 'no continuation tokens in the echoed logprobs';
       });
-      this.caps = { chat: chat.ok, streaming: streaming.ok, logprobs: logprobs.ok, echoScoring: echoScoring.ok };
+      this.caps = { chat: chat.ok, streaming: streaming.ok, logprobs: logprobs.ok, echoScoring: echoScoring.ok, prefill: prefill.ok };
       return {
         model: this.model,
         baseUrl: this.baseUrl,
         capabilities: this.capabilities,
-        probes: { chat, streaming, logprobs, echoScoring },
+        probes: { chat, streaming, logprobs, echoScoring, prefill, n, byteTokens },
         ...(models ? { models } : {}),
         ...(modelsError !== undefined ? { modelsError } : {}),
       };

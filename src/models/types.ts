@@ -89,6 +89,13 @@ export interface LanguageModelCapabilities {
   logprobs: boolean;
   /** `scoreContinuation` works (completions endpoint with `echo` + `logprobs`). */
   echoScoring: boolean;
+  /**
+   * A trailing assistant message is continued (prefill, `continueFinalMessage`) rather than answered
+   * with a new turn. Token-level decoding (REPLUG token mode, RAG-Token, RAG-Sequence beam) needs
+   * it. vLLM (with `continue_final_message`), llama.cpp's server and Ollama continue; OpenAI's
+   * hosted chat models do not.
+   */
+  prefill: boolean;
 }
 
 export interface LanguageModel {

@@ -39,11 +39,15 @@ describe('runDoctor against test servers standing in for models', () => {
       configFor({ OPENBOOK_LLM_BASE_URL: full.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: full.url, OPENBOOK_EMBED_MODEL: 'e' }),
     );
     expect(report.ok).toBe(true);
-    expect(report.llm).toMatchObject({ configured: true, reachable: true, modelListed: true, capabilities: { chat: true, streaming: true, logprobs: true, echoScoring: true } });
+    expect(report.llm).toMatchObject({ configured: true, reachable: true, modelListed: true, capabilities: { chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true } });
     expect(report.embeddings).toMatchObject({ configured: true, ok: true, dimension: 24 });
     expect(report.cache).toMatchObject({ enabled: true, backend: `disk:${path.join(dir, 'idx', 'cache')}`, ok: true });
     const table = renderDoctor(report);
     expect(table).toMatch(/token logprobs\s+supported\s+yes\s+\d+ ms/);
+    expect(table).toMatch(/prefill\s+supported\s+yes\s+\d+ ms/);
+    expect(table).toMatch(/n samples per request\s+supported\s+yes/);
+    expect(table).toMatch(/replug auto\s+token \(per-token mixture with prefill\)/);
+    expect(table).toMatch(/realm auto\s+continuation scoring/);
     expect(table).toMatch(/embeddings\s+.* dimension 24\s+yes/);
   });
 
@@ -52,7 +56,7 @@ describe('runDoctor against test servers standing in for models', () => {
       configFor({ OPENBOOK_LLM_BASE_URL: bare.url, OPENBOOK_LLM_MODEL: 'test-model', OPENBOOK_EMBED_BASE_URL: bare.url, OPENBOOK_EMBED_MODEL: 'e' }),
     );
     const llm = report.llm as Extract<DoctorReport['llm'], { configured: true }>;
-    expect(llm.capabilities).toEqual({ chat: true, streaming: true, logprobs: false, echoScoring: false });
+    expect(llm.capabilities).toEqual({ chat: true, streaming: true, logprobs: false, echoScoring: false, prefill: true });
     expect(llm.modelListed).toBe(false);
     expect(report.embeddings).toMatchObject({ configured: true, ok: false });
     expect(report.ok).toBe(false);
@@ -60,6 +64,10 @@ describe('runDoctor against test servers standing in for models', () => {
     expect(table).toMatch(/token logprobs\s+not supported\s+no/);
     expect(table).toMatch(/echo scoring\s+not supported\s+no/);
     expect(table).toContain('echo scoring: ');
+    // no logprobs and no echo: REPLUG auto and the token-level methods cannot run; prefill itself works
+    expect(table).toMatch(/replug auto\s+refuses/);
+    expect(table).toMatch(/rag-token, rag-sequence beam\s+refuse \(no logprobs\)/);
+    expect(table).toMatch(/byte tokens\s+not supported\s+no/);
   });
 
   it('says what to set when nothing is configured, and skips the cache when disabled', async () => {

@@ -239,7 +239,7 @@ describe('probeCapabilities against test servers standing in for models', () => 
   it('reports everything for a full-featured endpoint', async () => {
     const { model, close } = await fixture();
     const report = await model.probeCapabilities();
-    expect(report.capabilities).toEqual({ chat: true, streaming: true, logprobs: true, echoScoring: true });
+    expect(report.capabilities).toEqual({ chat: true, streaming: true, logprobs: true, echoScoring: true, prefill: true });
     expect(report.models).toEqual(['test-model']);
     expect(report.probes.chat.latencyMs).toBeGreaterThanOrEqual(0);
     await close();
@@ -248,7 +248,7 @@ describe('probeCapabilities against test servers standing in for models', () => 
   it('reports missing logprobs, streaming and echo scoring, and then raises CapabilityError for them', async () => {
     const { model, close } = await fixture({ logprobs: false, echo: false, streaming: false });
     const report = await model.probeCapabilities();
-    expect(report.capabilities).toEqual({ chat: true, streaming: false, logprobs: false, echoScoring: false });
+    expect(report.capabilities).toEqual({ chat: true, streaming: false, logprobs: false, echoScoring: false, prefill: true });
     expect(report.probes.echoScoring.error).toContain('Only no echo is supported');
     expect(report.probes.logprobs.error).toContain('returned no logprobs');
     expect(model.capabilities.logprobs).toBe(false);
@@ -264,7 +264,7 @@ describe('probeCapabilities against test servers standing in for models', () => 
     const waits: number[] = [];
     const model = new OpenAICompatibleModel({ baseUrl: url, model: 'test-model', maxRetries: 5, sleep: async (ms) => void waits.push(ms) });
     const report = await model.probeCapabilities();
-    expect(report.capabilities).toEqual({ chat: false, streaming: false, logprobs: false, echoScoring: false });
+    expect(report.capabilities).toEqual({ chat: false, streaming: false, logprobs: false, echoScoring: false, prefill: false });
     expect(report.modelsError).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/v1\/models failed after 2 attempts: Connection error/);
     expect(waits).toEqual([500]);
     expect(report.probes.chat.error).toBe(report.modelsError);

@@ -1,7 +1,8 @@
 /**
  * `openbook doctor [--json]` — connects to the configured endpoints and reports what each can
- * do: for the LLM, chat, streaming, token logprobs and echo scoring (each with one call's
- * latency) and whether the endpoint lists the model; for embeddings, the dimension and one
+ * do: for the LLM, chat, streaming, token logprobs, echo scoring, prefill (is a trailing
+ * assistant message continued?), `n` in one request and byte tokens (each with one call's
+ * latency), whether the endpoint lists the model, and what the `auto` modes choose from that; for embeddings, the dimension and one
  * call's latency; for the cache, the backend and a write/read round trip.
  *
  * Exit code 0 when every configured endpoint answered (a missing capability is reported, not
@@ -9,7 +10,8 @@
  */
 import type { Command } from 'commander';
 import type { OpenbookConfig } from '../../config/index.js';
-import type { CapabilityReport, LocalCausalLMInfo } from '../../models/index.js';
+import { autoReplugMode } from '../../methods/replug.js';
+import type { CapabilityReport, LanguageModelCapabilities, LocalCausalLMInfo } from '../../models/index.js';
 import { action, colors, printJson, renderTable, useColor } from '../shared.js';
 import { loadCliConfig, type ConfigFlags } from './config.js';
 
@@ -97,6 +99,20 @@ export async function runDoctor(config: OpenbookConfig, now: () => number = () =
   return { llm, ...(localLlm ? { localLlm } : {}), embeddings, cache, ok };
 }
 
+/**
+ * What the `auto` modes and the token-level methods do with these capabilities, in words:
+ * REPLUG `auto` (`autoReplugMode`), RAG-Token / RAG-Sequence beam (log-probabilities + prefill),
+ * REALM `auto` (continuation scoring, else its own generation's log-probabilities).
+ */
+export function autoModes(caps: LanguageModelCapabilities): { replug: string; tokenLevel: string; realm: string } {
+  const replug = autoReplugMode(caps);
+  return {
+    replug: replug === 'token' ? 'token (per-token mixture with prefill)' : replug === 'sequence' ? 'sequence (candidates rescored by echo)' : 'refuses (needs logprobs + prefill, or echo scoring)',
+    tokenLevel: caps.logprobs && caps.prefill ? 'run' : `refuse (${caps.logprobs ? 'no prefill' : 'no logprobs'})`,
+    realm: caps.echoScoring ? 'continuation scoring' : caps.logprobs ? 'generation scoring (own answer only)' : 'refuses',
+  };
+}
+
 /** The report as an aligned table plus one line per failure reason. */
 export function renderDoctor(report: DoctorReport, useColor = false): string {
   const c = colors(useColor);
@@ -126,11 +142,18 @@ export function renderDoctor(report: DoctorReport, useColor = false): string {
       ['streaming', 'streaming'],
       ['logprobs', 'token logprobs'],
       ['echoScoring', 'echo scoring'],
+      ['prefill', 'prefill'],
+      ['n', 'n samples per request'],
+      ['byteTokens', 'byte tokens'],
     ] as const) {
       const p = l.probes[name];
       rows.push([`  ${label}`, p.ok ? 'supported' : 'not supported', p.ok ? yes : no, ms(p.latencyMs)]);
       if (!p.ok && p.error) notes.push(`${label}: ${p.error}`);
     }
+    const m = autoModes(l.capabilities);
+    rows.push(['  replug auto', m.replug, '', '']);
+    rows.push(['  rag-token, rag-sequence beam', m.tokenLevel, '', '']);
+    rows.push(['  realm auto', m.realm, '', '']);
   }
   const e = report.embeddings;
   if (!e.configured) rows.push(['embeddings', e.modelDir ? `local model folder ${e.modelDir}` : 'not configured (set OPENBOOK_EMBED_BASE_URL or OPENBOOK_EMBED_MODEL_DIR)', '', '']);
