@@ -126,6 +126,11 @@ export interface Citation {
   quote: string;
   /** Offset of `quote` inside the chunk's text. */
   quoteStart: number;
+  /**
+   * The short answer marked inside the quote (extractive answers): `quote.slice(start, end)`,
+   * character offsets into `quote`. Absent when no span answers the question's kind of fact.
+   */
+  answerSpan?: { start: number; end: number };
 }
 
 /** Token usage of model calls, summed. */

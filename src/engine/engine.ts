@@ -262,9 +262,7 @@ export class Engine {
     }
     const started = Date.now();
     const retriever = await this.retriever(o);
-    // BM25 searches with the question's content words (src/analysis/question-words.ts), as the
-    // extractive answerer scores with them; a dense or hybrid retriever reads the whole question.
-    const query = (o.retriever ?? 'bm25') === 'bm25' ? contentQuery(question) : question;
+    const query = this.askQuery(question, o);
     const hits = await retriever.retrieve(query, topK, o.signal);
     const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
     if (llm && !o.extractive) {
@@ -274,8 +272,24 @@ export class Engine {
         trace: [retrieveStep, ...rerankSteps, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }],
       };
     }
+    const a = this.extractiveFromHits(question, hits, o.extractiveOptions);
+    return { ...a, trace: [retrieveStep, ...rerankSteps, ...(a.trace ?? [])] };
+  }
+
+  /**
+   * The query `ask` retrieves with: for BM25 the question's content words
+   * (src/analysis/question-words.ts), as the extractive answerer scores with them; a dense or
+   * hybrid retriever, and a reranker (which reads the query the first stage got), read the whole question.
+   */
+  askQuery(question: string, o: Pick<SearchOptions, 'retriever' | 'rerank'> = {}): string {
+    return (o.retriever ?? 'bm25') === 'bm25' && !o.rerank ? contentQuery(question) : question;
+  }
+
+  /** The offline extractive answer `ask` gives from these hits (its trace holds the scoring step only); no citations = refused. */
+  extractiveFromHits(question: string, hits: Hit[], options?: ExtractiveOptions): EngineAnswer {
+    const started = Date.now();
     const stats = this.reader.stats();
-    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.docCount ?? stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, o.extractiveOptions);
+    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.docCount ?? stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, options);
     return {
       question,
       answer: ex.answer,
@@ -283,13 +297,11 @@ export class Engine {
       hits,
       method: 'extractive',
       trace: [
-        retrieveStep,
-        ...rerankSteps,
         {
           kind: 'score',
           name: 'sentence scoring',
           output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
-          durationMs: Date.now() - started - retrieveStep.durationMs,
+          durationMs: Date.now() - started,
         },
       ],
     };

@@ -17,8 +17,9 @@
  *   `goldRecall`. With one gold paragraph (SQuAD, KorQuAD) the two are equal; for HotpotQA
  *   (two gold paragraphs per question) Recall@k means "both gold paragraphs retrieved", the
  *   multi-hop convention. Items where a method used no passages are left out of its mean.
- * - `extractive` is accepted as a method name: the offline extractive answerer
- *   (src/generate/extractive.ts, its best sentence), no model calls, so offline runs compare too.
+ * - `extractive` is accepted as a method name: the offline extractive answerer exactly as `ask`
+ *   runs it (content-word query, k passages, refusals; its short answer is scored), no model
+ *   calls, so offline runs compare too.
  * - Each method gets a fresh rng seeded with `seed` (mulberry32), so a method's numbers do not
  *   depend on which methods ran before it, and the `random` setting draws the same passages for
  *   every method that retrieves once per question.
@@ -43,7 +44,9 @@ import type { Retriever } from '../retrieve/types.js';
 import { loadQaDataset } from './datasets.js';
 import { checkRetrieverConfig, needsEmbedder, openEvalEngine, retrieverRecord, type EvalRetrieverConfig } from './engine-runner.js';
 import type { LoadOptions, QaDataset, QaQuestion } from './loaders/common.js';
-import { extractiveAnswerer, sampleQuestions } from './qa.js';
+import { sampleQuestions } from './qa.js';
+import { shortAnswer } from './extractive-qa.js';
+import type { Engine } from '../engine/engine.js';
 import { scoreAnswer } from './qa-metrics.js';
 import { toMarkdown, type Cell } from './report.js';
 import type { EvalDeps, EvalIndexConfig, EvalSearchConfig } from './runner.js';
@@ -264,9 +267,8 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     const mine: QaMethodRecord[] = [];
     let stopReason: string | undefined;
     if (spec.name === EXTRACTIVE_METHOD) {
-      const answer = extractiveAnswerer(opened.index.reader);
       for (const q of questions) {
-        const rec = await extractiveRecord(q, retriever, answer, k, score, deps.now);
+        const rec = await extractiveRecord(q, retriever, opened.engine, retrieverConfig.retriever, k, score, deps.now);
         mine.push(rec);
         await emit(rec);
       }
@@ -327,11 +329,17 @@ function withAllGoldRecall(r: TraceRecord, relevant: readonly string[]): QaMetho
   return { ...r, recall: goldRecall === null ? null : goldRecall === 1 ? 1 : 0, goldRecall };
 }
 
-/** One question answered by the extractive answerer from the top k passages, traced like a method. */
+/**
+ * One question answered by the extractive answerer as `ask` answers it — the same query
+ * (`engine.askQuery`: content words for BM25), k passages and refusals (`engine.extractiveFromHits`)
+ * — from the run's retriever (the `top` setting: the engine's own), traced like a method. The
+ * prediction is the first citation's short answer (its `answerSpan`, else its quote); "" when refused.
+ */
 async function extractiveRecord(
   q: QaQuestion,
   retriever: Pick<Retriever, 'retrieve'>,
-  answer: ReturnType<typeof extractiveAnswerer>,
+  engine: Engine,
+  retrieverKind: EvalRetrieverConfig['retriever'],
   k: number,
   score: (prediction: string, golds: readonly string[]) => { em: number; f1: number },
   now: () => number,
@@ -339,13 +347,15 @@ async function extractiveRecord(
   const t0 = now();
   const base = { method: EXTRACTIVE_METHOD, id: q.id, question: q.question, gold: q.answers, calls: 0, usage: { promptTokens: 0, completionTokens: 0 }, citations: [] };
   try {
-    const hits = await retriever.retrieve(q.question, k);
+    const query = engine.askQuery(q.question, { retriever: retrieverKind });
+    const hits = await retriever.retrieve(query, k);
     const t1 = now();
-    const prediction = await answer(q.question, hits);
+    const a = engine.extractiveFromHits(q.question, hits);
+    const prediction = shortAnswer(a.citations[0]);
     const t2 = now();
     const trace: TraceStep[] = [
-      { kind: 'retrieve', name: 'retrieve top-k', input: { query: q.question, topK: k }, output: hits.map((h) => ({ rank: h.rank, chunkId: h.chunkId, score: h.score, title: h.title })), durationMs: t1 - t0 },
-      { kind: 'score', name: 'best sentence (extractive)', output: prediction, durationMs: t2 - t1 },
+      { kind: 'retrieve', name: 'retrieve top-k', input: { query, topK: k }, output: hits.map((h) => ({ rank: h.rank, chunkId: h.chunkId, score: h.score, title: h.title })), durationMs: t1 - t0 },
+      { kind: 'score', name: a.citations.length > 0 ? 'first quoted unit (extractive)' : 'refused (extractive)', output: prediction, durationMs: t2 - t1 },
     ];
     const { em, f1 } = score(prediction, q.answers);
     return { ...base, prediction, em, f1, ...allGoldRecall(q.relevant, hits.map((h) => h.docId)), seconds: (now() - t0) / 1000, trace };

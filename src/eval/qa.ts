@@ -1,20 +1,23 @@
 /**
  * `openbook eval qa` as a library call: per question, retrieve over the dataset's paragraphs,
  * score the rank of the gold paragraph (Recall@1/5/20, MRR@10, trec_eval rules), then answer
- * from the top `k` hits and score the answer (EM/F1; SQuAD token F1 or KorQuAD character F1).
+ * and score the answer (EM/F1; SQuAD token F1 or KorQuAD character F1).
  *
- * The answerer is a parameter so later methods (LLM answers, HyDE …) plug into the same
- * harness; `extractiveAnswerer` is the offline default.
+ * The answerer is a parameter (it gets the top `k` hits of the question as given). Without
+ * one, the offline extractive answer is measured exactly as `ask` gives it — its own
+ * content-word query, `k` passages and refusals — with answer-bearing@1 and the refusal rates
+ * beside EM/F1 (src/eval/extractive-qa.ts).
  */
-import { getAnalyzer } from '../analysis/registry.js';
 import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
-import { extractiveAnswer } from '../generate/extractive.js';
+import { Engine } from '../engine/engine.js';
+import { askExtractiveItem, summarizeExtractiveQa, type ExtractiveQaItem } from './extractive-qa.js';
 import type { IndexReader } from '../index/index.js';
 import type { LoadOptions, QaDataset, QaQuestion } from './loaders/common.js';
 import { loadQaDataset, qaAsRetrieval } from './datasets.js';
 import { evaluateRun } from './metrics.js';
 import { scoreAnswer } from './qa-metrics.js';
+import type { EvalIndexStats } from './retrieval.js';
 import { checkSearchConfig, openEvalIndex, runQueries, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
 import { mulberry32 } from '../core/random.js';
 
@@ -45,6 +48,11 @@ export interface QaPerQuestion {
   goldRank: number;
   em: number;
   f1: number;
+  /** Extractive (ask's path) only: the first quoted unit ("" when refused), whether it holds a gold answer, whether ask refused, and the gold paragraph's rank among ask's k hits (0 = absent). */
+  quote?: string;
+  answerBearing?: number;
+  refused?: boolean;
+  askGoldRank?: number;
 }
 
 export interface QaEvalResult {
@@ -55,6 +63,8 @@ export interface QaEvalResult {
   /** `Recall@1`, `Recall@5`, `Recall@20`, `MRR@10`, and `EM`, `F1` (in [0, 1]) unless answers were skipped. */
   metrics: Record<string, number>;
   timings: { indexSeconds: number; queriesPerSecond: number; answerSeconds: number; indexCached: boolean };
+  /** Statistics of the eval index (as `eval retrieval` reports them). */
+  index: EvalIndexStats;
   perQuestion: QaPerQuestion[];
 }
 
@@ -82,19 +92,6 @@ export function hitsFromReader(reader: IndexReader, ranked: ReadonlyArray<{ chun
   });
 }
 
-/**
- * The offline extractive answerer (src/generate/extractive.ts) as an `Answerer`: the answer is
- * the text of its best-scoring sentence (no citation markers), or "" when it found nothing.
- */
-export function extractiveAnswerer(reader: IndexReader): Answerer {
-  const analyzer = getAnalyzer(reader.config.analyzer);
-  const stats = { numDocs: reader.stats().numChunks, docFreq: (t: string) => reader.docFreq(t) };
-  return (question, hits) => {
-    const ex = extractiveAnswer(question, hits, analyzer, stats, { maxSentences: 1 });
-    return ex.found && ex.candidates.length > 0 ? ex.candidates[0].text : '';
-  };
-}
-
 /** Runs the QA evaluation; `answerer` defaults to `extractiveAnswerer`. */
 export async function evaluateQa(opts: QaEvalOptions, deps: EvalDeps, answerer?: { name: string; answer: Answerer }, loaded?: QaDataset): Promise<QaEvalResult> {
   const k = opts.k ?? 5;
@@ -110,40 +107,63 @@ export async function evaluateQa(opts: QaEvalOptions, deps: EvalDeps, answerer?:
 
   const chunkOf = new Map<string, number>();
   index.docIdOfChunk.forEach((d, n) => chunkOf.set(d, n));
-  const ans = opts.noAnswers ? undefined : (answerer ?? { name: 'extractive', answer: extractiveAnswerer(index.reader) });
+  const ans = opts.noAnswers ? undefined : answerer;
+  // No answerer given: the offline extractive answer exactly as `ask` gives it (src/eval/extractive-qa.ts).
+  const engine = opts.noAnswers || answerer ? undefined : await Engine.open(index.dir);
+  const askSearch = { similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta !== undefined ? { delta: search.delta } : {}) };
   const t0 = deps.now();
   let emSum = 0;
   let f1Sum = 0;
   const perQuestion: QaPerQuestion[] = [];
+  const items: ExtractiveQaItem[] = [];
   for (const q of questions) {
     const entries = run.get(q.id) ?? [];
     const goldIdx = entries.findIndex((e) => q.relevant.includes(e.docId));
     let prediction = '';
     let em = 0;
     let f1 = 0;
-    if (ans) {
+    if (engine) {
+      const item = await askExtractiveItem(engine, q, k, askSearch, qa.answerMetric);
+      items.push(item);
+      ({ prediction, em, f1 } = item);
+      emSum += em;
+      f1Sum += f1;
+    } else if (ans) {
       const top = entries.slice(0, k).map((e) => ({ chunk: chunkOf.get(e.docId)!, score: e.score }));
       prediction = await ans.answer(q.question, hitsFromReader(index.reader, top));
       ({ em, f1 } = scoreAnswer(prediction, q.answers, qa.answerMetric));
       emSum += em;
       f1Sum += f1;
     }
-    perQuestion.push({ id: q.id, question: q.question, gold: q.answers, prediction, goldRank: goldIdx >= 0 && goldIdx < 20 ? goldIdx + 1 : 0, em, f1 });
+    const item = engine ? items[items.length - 1] : undefined;
+    perQuestion.push({
+      id: q.id,
+      question: q.question,
+      gold: q.answers,
+      prediction,
+      goldRank: goldIdx >= 0 && goldIdx < 20 ? goldIdx + 1 : 0,
+      em,
+      f1,
+      ...(item ? { quote: item.quote, answerBearing: item.answerBearing, refused: item.refused, askGoldRank: item.goldRank } : {}),
+    });
   }
   const answerSeconds = (deps.now() - t0) / 1000;
+  const st = index.reader.stats();
   const n = questions.length;
   const metrics: Record<string, number> = { ...ev.mean };
-  if (ans) {
+  if (engine) Object.assign(metrics, summarizeExtractiveQa(items));
+  else if (ans) {
     metrics.EM = n > 0 ? emSum / n : 0;
     metrics.F1 = n > 0 ? f1Sum / n : 0;
   }
   return {
     dataset: qa.name,
     answerMetric: qa.answerMetric,
-    config: { ...opts.index, ...search, k, ...(opts.limit === undefined ? {} : { limit: opts.limit, seed: opts.seed ?? 1 }), answerer: ans?.name ?? 'none' },
+    config: { ...opts.index, ...search, k, ...(opts.limit === undefined ? {} : { limit: opts.limit, seed: opts.seed ?? 1 }), answerer: engine ? 'extractive (ask)' : (ans?.name ?? 'none') },
     questions: n,
     metrics,
     timings: { indexSeconds: index.indexSeconds, queriesPerSecond, answerSeconds, indexCached: index.cached },
+    index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen },
     perQuestion,
   };
 }

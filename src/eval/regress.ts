@@ -9,7 +9,8 @@
  * File shape:
  * ```yaml
  * name: scifact.bm25-flat
- * kind: retrieval            # retrieval | qa (qa = paragraph retrieval of a QA dataset)
+ * kind: retrieval            # retrieval | qa (paragraph retrieval of a QA dataset) | extractive
+ * k: 5                       # extractive only: passages per question (ask's topK), default 5
  * dataset: scifact           # relative to the datasets root
  * split: test                # BEIR only
  * index:  { analyzer: english, fields: flat, luceneNorms: true }
@@ -18,13 +19,20 @@
  * metrics: { nDCG@10: 0.6789, Recall@100: 0.9253, Recall@1000: 0.9767 }
  * reference: { source: "…", metrics: { … } }   # optional, documentation only
  * ```
+ *
+ * `kind: extractive` answers every question of a SQuAD/KorQuAD file through `ask`'s offline path
+ * (`evaluateQa` without an answerer, src/eval/extractive-qa.ts) and pins its metrics:
+ * `answer-bearing@1`, `EM`, `F1`, `refusal`, `refusal|gold@1`, `gold@1` (and any of the
+ * retrieval metrics Recall@1/5/20, MRR@10 of the question as given).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputFormatError, InvalidParameterError } from '../core/errors.js';
 import type { SimilarityName } from '../index/index.js';
+import { extractiveQaMetricNames } from './extractive-qa.js';
 import { parseMetric } from './metrics.js';
+import { evaluateQa } from './qa.js';
 import { evaluateRetrieval, type EvalIndexStats } from './retrieval.js';
 import { fieldsModes, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type FieldsMode } from './runner.js';
 
@@ -32,8 +40,10 @@ export interface RegressionSpec {
   /** The YAML file it came from. */
   file: string;
   name: string;
-  kind: 'retrieval' | 'qa';
+  kind: 'retrieval' | 'qa' | 'extractive';
   dataset: string;
+  /** `extractive` only: passages per question. Default 5. */
+  k: number;
   split: string;
   index: EvalIndexConfig;
   search: EvalSearchConfig;
@@ -91,7 +101,7 @@ export function parseRegression(file: string, text: string): RegressionSpec {
     return v;
   };
   const kind = doc.kind ?? 'retrieval';
-  if (kind !== 'retrieval' && kind !== 'qa') throw bad(`"kind" must be retrieval or qa, got ${JSON.stringify(kind)}`);
+  if (kind !== 'retrieval' && kind !== 'qa' && kind !== 'extractive') throw bad(`"kind" must be retrieval, qa or extractive, got ${JSON.stringify(kind)}`);
   const index = isObj(doc.index) ? doc.index : {};
   const search = isObj(doc.search) ? doc.search : {};
   const fields = (index.fields ?? 'flat') as FieldsMode;
@@ -99,6 +109,10 @@ export function parseRegression(file: string, text: string): RegressionSpec {
   if (!isObj(doc.metrics) || Object.keys(doc.metrics).length === 0) throw bad('"metrics" must map metric names to pinned values');
   const metrics: Record<string, number> = {};
   for (const [name, v] of Object.entries(doc.metrics)) {
+    if (kind === 'extractive' && (extractiveQaMetricNames as readonly string[]).includes(name)) {
+      metrics[name] = num(v, `metrics.${name}`);
+      continue;
+    }
     try {
       metrics[parseMetric(name).name] = num(v, `metrics.${name}`);
     } catch (err) {
@@ -119,6 +133,7 @@ export function parseRegression(file: string, text: string): RegressionSpec {
     name: str(doc.name, 'name'),
     kind,
     dataset: str(doc.dataset, 'dataset'),
+    k: num(doc.k ?? 5, 'k'),
     split: typeof doc.split === 'string' ? doc.split : 'test',
     index: { analyzer: str(index.analyzer ?? 'auto', 'index.analyzer'), fields, luceneNorms: index.luceneNorms !== false },
     search: {
@@ -144,10 +159,10 @@ const statKey: Record<string, keyof EvalIndexStats> = { documents: 'documents', 
 /** Runs one regression (its dataset resolved under `datasetsRoot`) and grades it. */
 export async function runRegression(spec: RegressionSpec, datasetsRoot: string, deps: EvalDeps): Promise<RegressionResult> {
   const t0 = deps.now();
-  const res = await evaluateRetrieval(
-    { dataset: join(datasetsRoot, spec.dataset), split: spec.split, index: spec.index, search: spec.search, metrics: Object.keys(spec.metrics) },
-    deps,
-  );
+  const res =
+    spec.kind === 'extractive'
+      ? await evaluateQa({ dataset: join(datasetsRoot, spec.dataset), index: spec.index, search: spec.search, k: spec.k }, deps)
+      : await evaluateRetrieval({ dataset: join(datasetsRoot, spec.dataset), split: spec.split, index: spec.index, search: spec.search, metrics: Object.keys(spec.metrics) }, deps);
   const checks: RegressionCheck[] = [];
   for (const [k, expected] of Object.entries(spec.indexStats)) {
     const got = res.index[statKey[k]];
