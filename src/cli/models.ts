@@ -118,7 +118,7 @@ export async function loadCliModels(
     ...(cache ? { cache } : {}),
     ...(llm ? { llm } : {}),
     ...(embedder ? { embedder } : {}),
-    ...(reranker ? { reranker } : {}),
+    ...(reranker ? { reranker, rerankDefaults: { depth: config.rerank.depth, firstStageWeight: config.rerank.firstStageWeight } } : {}),
     templates: loadTemplates(config.prompts),
     close: async () => {
       for (const c of closers) await c();

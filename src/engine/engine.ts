@@ -47,6 +47,8 @@ export interface EngineModels {
   templates?: TemplateSet;
   /** The configured reranker (cross-encoder folder, /rerank endpoint or LLM); used when a search asks for `rerank`. */
   reranker?: Reranker;
+  /** The configured rerank depth and first-stage weight (config `rerank`), for callers that rerank by default (the HTTP server). */
+  rerankDefaults?: { depth?: number; firstStageWeight?: number };
 }
 
 export interface SearchOptions {

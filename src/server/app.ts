@@ -8,7 +8,7 @@
  *   GET    /healthz                 liveness, no auth
  *   GET    /openapi.json            the OpenAPI 3.1 document, generated from `schemas.ts`
  *   GET    /v1/status               index counts, active jobs, methods, limits
- *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=
+ *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=
  *   POST   /v1/ask                  JSON; `Accept: text/event-stream` streams tokens, then citations, hits, trace
  *   POST   /v1/documents            multipart upload (field `files`), or JSON `{paths}` under server.roots → 202 + job
  *   GET    /v1/documents?offset=&limit=
@@ -40,7 +40,7 @@ import { answerJson, hitJson } from '../engine/json.js';
 import { EngineHolder } from './engine-holder.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
 import { JobQueue } from './jobs.js';
-import { askMethodsFor, pickMethod, type AskMethods } from './methods.js';
+import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, RateLimiter, resolveUnderRoots } from './security.js';
@@ -210,6 +210,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       k1: query.k1,
       b: query.b,
       ...(query.retriever !== undefined ? { retriever: query.retriever } : {}),
+      ...rerankOptions(query, engine),
       signal: c.req.raw.signal,
     });
     return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: hits.map(hitJson), tookMs: now() - started });

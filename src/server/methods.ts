@@ -40,9 +40,10 @@ export function streamPieces(text: string): string[] {
 }
 
 /** The engine's ask options for a request (retrieval fields; the engine validates them). */
-function askOptions(request: AskRequest, signal: AbortSignal): AskOptions {
+function askOptions(request: AskRequest, signal: AbortSignal, engine: Engine): AskOptions {
   return {
     topK: request.k ?? 5,
+    ...rerankOptions(request, engine),
     ...(request.retriever !== undefined ? { retriever: request.retriever } : {}),
     ...(request.similarity !== undefined ? { similarity: request.similarity as SearchOptions['similarity'] } : {}), // checked against the similarity table by the engine
     ...(request.k1 !== undefined ? { k1: request.k1 } : {}),
@@ -61,7 +62,7 @@ export const extractiveMethod: AskMethod = {
   name: 'extractive',
   description: 'Offline: the best-matching sentences of the top passages, each cited (no model)',
   async run(request, ctx) {
-    const answer = await ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal), extractive: true });
+    const answer = await ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal, ctx.engine), extractive: true });
     for (const piece of streamPieces(answer.answer)) ctx.onToken(piece);
     return answer;
   },
@@ -75,7 +76,7 @@ export const llmMethod: AskMethod = {
   name: 'llm',
   description: 'Retrieve, then one streamed answer from the configured model with [n] citations',
   async run(request, ctx) {
-    return ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal), onToken: ctx.onToken });
+    return ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal, ctx.engine), onToken: ctx.onToken });
   },
 };
 
@@ -91,7 +92,7 @@ export function registryMethod(name: string): AskMethod {
     name,
     description: m.paper,
     async run(request, ctx) {
-      const answer = await ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal), method: name });
+      const answer = await ctx.engine.ask(request.question, { ...askOptions(request, ctx.signal, ctx.engine), method: name });
       for (const piece of streamPieces(answer.answer)) ctx.onToken(piece);
       return answer;
     },
@@ -122,4 +123,19 @@ export function pickMethod(methods: AskMethods, name: string | undefined): AskMe
   const m = methods.get(name ?? 'extractive') ?? (name === undefined ? methods.values().next().value : undefined);
   if (!m) throw new InvalidParameterError(`unknown method ${JSON.stringify(name)}; this server has: ${[...methods.keys()].join(', ')}`);
   return m;
+}
+
+/**
+ * The rerank fields of a search or ask request: on when asked, or by default when the server's
+ * configuration has a reranker (`rerank.kind`); `rerankDepth` else the configured depth.
+ */
+export function rerankOptions(request: { rerank?: boolean | undefined; rerankDepth?: number | undefined }, engine: Engine): Pick<AskOptions, 'rerank' | 'rerankDepth' | 'rerankFirstStageWeight'> {
+  const on = request.rerank ?? engine.models.reranker !== undefined;
+  if (!on) return {};
+  const d = engine.models.rerankDefaults;
+  return {
+    rerank: true,
+    ...(request.rerankDepth !== undefined ? { rerankDepth: request.rerankDepth } : d?.depth !== undefined ? { rerankDepth: d.depth } : {}),
+    ...(d?.firstStageWeight !== undefined ? { rerankFirstStageWeight: d.firstStageWeight } : {}),
+  };
 }

@@ -18,8 +18,12 @@ const similarity = RetrievalConfig.shape.similarity.unwrap().describe('Sparse si
 const k1 = RetrievalConfig.shape.k1.unwrap().describe('BM25 term-frequency saturation k1 ≥ 0');
 const b = RetrievalConfig.shape.b.unwrap().describe('BM25 length normalisation b in [0, 1]');
 const question = z.string().trim().min(1).max(4000);
+const rerank = z.boolean().describe('Rerank the first stage\'s candidates with the configured reranker (default: on when config rerank.kind is set)');
+const rerankDepth = z.number().int().min(1).max(1000).describe('First-stage candidates the reranker scores (default rerank.depth, 50)');
+/** `true`/`false` in a query string. */
+const boolFromQuery = (inner: z.ZodBoolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), inner);
 
-/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=` */
+/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=` */
 export const SearchQuery = z.strictObject({
   q: question.describe('The query text'),
   k: fromQuery(topK).optional(),
@@ -27,6 +31,8 @@ export const SearchQuery = z.strictObject({
   similarity: similarity.optional(),
   k1: fromQuery(k1).optional(),
   b: fromQuery(b).optional(),
+  rerank: boolFromQuery(rerank).optional(),
+  rerankDepth: fromQuery(rerankDepth).optional(),
 });
 
 /** `POST /v1/ask` JSON body. */
@@ -39,6 +45,8 @@ export const AskRequest = z.strictObject({
   similarity: similarity.optional(),
   k1: k1.optional(),
   b: b.optional(),
+  rerank: rerank.optional(),
+  rerankDepth: rerankDepth.optional(),
 });
 export type AskRequest = z.output<typeof AskRequest>;
 
