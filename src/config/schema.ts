@@ -125,6 +125,12 @@ export const ServerConfig = z.strictObject({
   /** When set, requests need `Authorization: Bearer <apiKey>`. Secret. */
   apiKey: z.string().min(1).optional(),
   corsOrigins: z.array(z.string()).default([]),
+  /**
+   * Extra `Host` names the server answers to, besides its bound address, `localhost`, `127.0.0.1`
+   * and `[::1]` (a leading dot also admits subdomains: `.lan.example`). Any other `Host` gets 421,
+   * which is what stops DNS rebinding.
+   */
+  allowedHosts: z.array(z.string().min(1)).default([]),
   maxBodyBytes: posInt().default(1_048_576),
   rateLimitPerMinute: z.number().int().min(0).default(60),
   /** Folders the server may index/read; empty = the working directory only. */

@@ -17,9 +17,12 @@
  *   GET    /v1/jobs/:id             queued | running (with progress) | succeeded | failed
  *   GET    /                        the web page (static files from ./static)
  *
- * Guards, in order: security headers; CORS (only for `server.corsOrigins`); per-client rate
- * limit on /v1; bearer token on /v1 and /openapi.json when an API key is set; body limits
- * (`server.maxBodyBytes` for JSON, `maxUploadBytes` for uploads).
+ * Guards, in order: security headers; the Host allow-list (421, against DNS rebinding); CORS
+ * (only for `server.corsOrigins`); the cross-origin rule for POST/DELETE (403 unless
+ * `Content-Type: application/json`, `X-Openbook-Request` or an origin in `corsOrigins`, see
+ * `security.checkStateChange`); per-client rate limit on /v1; bearer token on /v1 and
+ * /openapi.json when an API key is set; body limits (`server.maxBodyBytes` for JSON,
+ * `maxUploadBytes` for uploads).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,7 +46,7 @@ import { JobQueue } from './jobs.js';
 import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
-import { checkBearer, RateLimiter, resolveUnderRoots } from './security.js';
+import { checkBearer, checkHost, checkStateChange, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
 import { deleteDocument, documentDetail, listDocuments } from './documents.js';
 import { acceptUploads, UPLOAD_DIR, writeUploads } from './uploads.js';
 
@@ -147,12 +150,35 @@ export function createServer(options: ServerOptions): OpenbookServer {
     c.header('X-Frame-Options', 'DENY');
   });
 
+  // DNS rebinding: a foreign name resolving to our address makes its page same-origin with us, so
+  // the Host itself must be one of ours (421 otherwise), on every route including the page.
+  app.use('*', async (c, next) => {
+    checkHost(c.req.header('Host') ?? new URL(c.req.url).host, cfg.host, cfg.allowedHosts);
+    await next();
+  });
+
   if (cfg.corsOrigins.length > 0) {
     app.use(
       '/v1/*',
-      cors({ origin: cfg.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Accept'], maxAge: 600 }),
+      cors({ origin: cfg.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Accept', REQUEST_MARKER], maxAge: 600 }),
     );
   }
+
+  // CSRF: a state-changing request needs a header only a preflighted request can carry, or an allowed Origin.
+  app.use('/v1/*', async (c, next) => {
+    checkStateChange(
+      {
+        method: c.req.method,
+        host: c.req.header('Host') ?? new URL(c.req.url).host,
+        origin: c.req.header('Origin'),
+        fetchSite: c.req.header('Sec-Fetch-Site'),
+        contentType: c.req.header('Content-Type'),
+        hasNonSimpleHeader: c.req.header(REQUEST_MARKER) !== undefined || c.req.header('Authorization') !== undefined,
+      },
+      cfg.corsOrigins,
+    );
+    await next();
+  });
 
   app.use('/v1/*', async (c, next) => {
     const wait = limiter.take(clientId(c));

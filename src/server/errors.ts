@@ -58,3 +58,21 @@ export class InsecureBindError extends OpenbookError {
     );
   }
 }
+
+/** A request whose `Host` is not one of the server's names (421): what a DNS-rebinding page sends. */
+export class HostNotAllowedError extends OpenbookError {
+  constructor(host: string) {
+    super(
+      'HOST_NOT_ALLOWED',
+      `this server does not answer to Host ${JSON.stringify(host)}; use its address, localhost, 127.0.0.1 or [::1], or add the name to server.allowedHosts`,
+      { httpStatus: 421 },
+    );
+  }
+}
+
+/** A state-changing request another web page could have sent (403): a foreign `Origin`, or a simple request without the marker header. */
+export class CrossOriginRefusedError extends OpenbookError {
+  constructor(message: string) {
+    super('CROSS_ORIGIN_REFUSED', message, { httpStatus: 403 });
+  }
+}

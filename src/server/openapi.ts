@@ -33,7 +33,7 @@ const errors = (...codes: number[]) =>
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid parameter or malformed JSON',
   401: 'missing or wrong bearer token',
-  403: 'path outside the allowed roots',
+  403: 'path outside the allowed roots, or a request another web page could have sent (CROSS_ORIGIN_REFUSED: send X-Openbook-Request)',
   404: 'no index yet, or no such document/job',
   413: 'body or file too large',
   415: 'wrong Content-Type or file type',
@@ -51,7 +51,9 @@ export function buildOpenApi(opts: { version: string; auth: boolean }) {
     info: {
       title: 'openbook',
       version: opts.version,
-      description: 'Search and cited answers over an openbook index. Errors are {"error": {"code", "message"}}.',
+      description:
+        'Search and cited answers over an openbook index. Errors are {"error": {"code", "message"}}. ' +
+        'A Host other than the server\'s own names is answered 421; a POST needs Content-Type: application/json or X-Openbook-Request: 1 (multipart uploads), and any POST or DELETE with a foreign Origin is 403 unless the origin is in server.corsOrigins.',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'OPENBOOK_API_KEY / server.apiKey' } },
@@ -99,7 +101,7 @@ export function buildOpenApi(opts: { version: string; auth: boolean }) {
           responses: { 200: { description: 'a page of documents', content: json('DocumentList') }, ...errors(400, ...common) },
         }),
         post: op({
-          summary: 'upload files (multipart field "files") or index server paths under server.roots (JSON); returns the job',
+          summary: 'upload files (multipart field "files"; needs the header X-Openbook-Request: 1) or index server paths under server.roots (JSON); returns the job',
           requestBody: {
             required: true,
             content: {

@@ -5,9 +5,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
-import { ForbiddenPathError, InsecureBindError, UnauthorizedError } from './errors.js';
+import { CrossOriginRefusedError, ForbiddenPathError, HostNotAllowedError, InsecureBindError, UnauthorizedError } from './errors.js';
 
 /**
  * Whether `host` only accepts connections from this machine: `localhost`, any `127.0.0.0/8`
@@ -20,6 +21,109 @@ export function isLoopbackHost(host: string): boolean {
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
   return m !== null && Number(m[1]) === 127 && m.slice(2).every((x) => Number(x) <= 255);
+}
+
+/**
+ * The host name of a `Host` header, lowercased, without port, brackets or a trailing dot
+ * (`[::1]:8080` → `::1`, `LocalHost.:80` → `localhost`); null when it is not a valid Host value.
+ */
+export function hostName(header: string): string | null {
+  const h = header.trim().toLowerCase();
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/.exec(h);
+  if (v6) return isIP(v6[1]) === 6 ? v6[1] : null;
+  const m = /^([a-z0-9._-]+)(?::(\d{1,5}))?$/.exec(h);
+  if (!m) return null;
+  return m[1].endsWith('.') ? m[1].slice(0, -1) : m[1];
+}
+
+/** Whether `host` is a wildcard bind (`0.0.0.0`, `::`, `[::]`), which answers on every address of the machine. */
+function isWildcardBind(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === '0.0.0.0' || h === '::' || h === '0:0:0:0:0:0:0:0';
+}
+
+/**
+ * Whether the server answers a request with this `Host` header (the defence against DNS
+ * rebinding, where a foreign name resolves to the server's address and the page becomes
+ * same-origin with it). Admitted: `localhost`, `127.0.0.1`, `::1`, the bound address (any IP
+ * literal when bound to a wildcard address: an IP cannot be rebound), and `allowedHosts` (exact
+ * names; `.example.lan` also admits its subdomains; `*` admits every name). Ports are not compared.
+ */
+export function isHostAllowed(header: string, boundHost: string, allowedHosts: readonly string[]): boolean {
+  const name = hostName(header);
+  if (name === null) return false;
+  if (allowedHosts.includes('*')) return true;
+  const bound = boundHost.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost' || name === '127.0.0.1' || name === '::1' || name === bound) return true;
+  if (isWildcardBind(boundHost) && isIP(name) !== 0) return true;
+  for (const entry of allowedHosts) {
+    const a = entry.trim().toLowerCase();
+    if (a.startsWith('.') ? name === a.slice(1) || name.endsWith(a) : name === a) return true;
+  }
+  return false;
+}
+
+/** @throws HostNotAllowedError when `isHostAllowed` says no */
+export function checkHost(header: string, boundHost: string, allowedHosts: readonly string[]): void {
+  if (!isHostAllowed(header, boundHost, allowedHosts)) throw new HostNotAllowedError(header);
+}
+
+/** The header the web page (and any script that wants multipart uploads) sends on state-changing requests. */
+export const REQUEST_MARKER = 'X-Openbook-Request';
+
+/** What `checkStateChange` looks at, from one request. */
+export interface StateChangeRequest {
+  method: string;
+  /** The `Host` header (already allow-listed). */
+  host: string;
+  origin?: string;
+  /** `Sec-Fetch-Site` (browsers send it on every request). */
+  fetchSite?: string;
+  contentType?: string;
+  /** Whether `X-Openbook-Request` or `Authorization` is present: headers a page cannot add without a CORS preflight. */
+  hasNonSimpleHeader: boolean;
+}
+
+/**
+ * The CSRF rule for POST/PUT/PATCH/DELETE: allowed when the `Origin` is in `corsOrigins`;
+ * otherwise the request must not come from another origin (a foreign `Origin`, `Origin: null`
+ * or `Sec-Fetch-Site: cross-site|same-site`), and a POST must carry something a web page can
+ * only send after a CORS preflight: `Content-Type: application/json`, `X-Openbook-Request` or
+ * `Authorization` (DELETE, PUT and PATCH are preflighted by themselves). Browsers send `multipart/form-data`, `text/plain` and form posts from any
+ * page without asking the server first, so without this rule every page the user visits could
+ * write into the index. GET, HEAD and OPTIONS pass (they change nothing; CORS keeps their
+ * answers unreadable to other origins).
+ * @throws CrossOriginRefusedError
+ */
+export function checkStateChange(req: StateChangeRequest, corsOrigins: readonly string[]): void {
+  const method = req.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return;
+  if (req.origin !== undefined && corsOrigins.includes(req.origin)) return;
+  if (req.origin !== undefined && !sameOrigin(req.origin, req.host)) {
+    throw new CrossOriginRefusedError(`${method} from origin ${JSON.stringify(req.origin)} refused: only this server's own page (or an origin in server.corsOrigins) may change the index`);
+  }
+  const site = req.fetchSite?.toLowerCase();
+  if (site === 'cross-site' || site === 'same-site') {
+    throw new CrossOriginRefusedError(`${method} from another site refused (Sec-Fetch-Site: ${site}); add the page's origin to server.corsOrigins to allow it`);
+  }
+  // DELETE, PUT and PATCH are not CORS-safelisted methods: a page can only send them after a preflight.
+  if (method !== 'POST') return;
+  const essence = (req.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (essence === 'application/json' || req.hasNonSimpleHeader) return;
+  throw new CrossOriginRefusedError(
+    `${method} needs the header \`${REQUEST_MARKER}: 1\` (or Content-Type: application/json): a request any web page could send without asking is refused`,
+  );
+}
+
+/** Whether `origin` (`http://host:port`) names the same scheme-less host and port as the `Host` header. */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const o = new URL(origin);
+    if (o.protocol !== 'http:' && o.protocol !== 'https:') return false;
+    return o.host === new URL(`${o.protocol}//${host}`).host;
+  } catch {
+    return false; // "null" and other opaque origins
+  }
 }
 
 /** Throws InsecureBindError when `host` is network-facing and no API key is set. */

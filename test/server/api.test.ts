@@ -171,7 +171,7 @@ describe('POST /v1/ask', () => {
   it('rejects malformed JSON, a wrong Content-Type, unknown fields, an unknown method and an oversized body', async () => {
     const bad = await getJson('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"question": "x",' });
     expect([bad.status, errorCode(bad.body)]).toEqual([400, 'MALFORMED_JSON']);
-    const type = await getJson('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'question' });
+    const type = await getJson('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'text/plain', 'X-Openbook-Request': '1' }, body: 'question' });
     expect([type.status, errorCode(type.body)]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const extra = await postJson('/v1/ask', { question: 'x', topk: 3 });
     expect([extra.status, errorCode(extra.body)]).toEqual([400, 'INVALID_PARAMETER']);
@@ -190,7 +190,7 @@ describe('uploads, jobs, delete', () => {
   const upload = (files: Array<[string, string | Uint8Array]>) => {
     const form = new FormData();
     for (const [name, content] of files) form.append('files', new Blob([content]), name);
-    return getJson('/v1/documents', { method: 'POST', body: form });
+    return getJson('/v1/documents', { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: form });
   };
 
   it('indexes an upload as a job, finds it, lists it as uploaded, and deletes it with its file', async () => {
@@ -236,7 +236,7 @@ describe('uploads, jobs, delete', () => {
     // maxFileBytes is 64 KiB in this server.
     const big = await upload([['big.txt', 'x'.repeat(65 * 1024)]]);
     expect([big.status, errorCode(big.body)]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const none = await getJson('/v1/documents', { method: 'POST', body: new FormData() });
+    const none = await getJson('/v1/documents', { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: new FormData() });
     expect(none.status).toBe(400);
     const dup = await upload([['a.txt', 'one'], ['a.txt', 'two']]);
     expect([dup.status, errorCode(dup.body)]).toEqual([400, 'INVALID_PARAMETER']);
@@ -278,7 +278,7 @@ describe('concurrency', () => {
       const lines = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ _id: `n${i}`, title: `note ${i}`, text: `Quokka note number ${i} about marsupials and islands ${i % 7}.` }));
       const form = new FormData();
       form.append('files', new Blob([lines.join('\n') + '\n']), 'notes.jsonl');
-      const up = await getJson('/v1/documents', { method: 'POST', body: form });
+      const up = await getJson('/v1/documents', { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: form });
       const id = JobSchema.parse(up.body).id;
       const before = SearchResponse.parse((await getJson('/v1/search?q=quokka')).body);
       let duringRunning = 0;
@@ -426,7 +426,7 @@ describe('the app object without a socket (app.request)', () => {
     const server = createServer({ indexDir, server: ServerConfig.parse({ rateLimitPerMinute: 0 }), cwd: dir, log: () => {} });
     const form = new FormData();
     form.append('files', new Blob(['# Swimming\n\nSwimmers swam in the lake.\n']), 'b.md');
-    const up = await server.app.request('/v1/documents', { method: 'POST', body: form });
+    const up = await server.app.request('/v1/documents', { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: form });
     expect(up.status).toBe(202);
     const id = JobSchema.parse(await up.json()).id;
     await server.jobs.idle();

@@ -53,7 +53,7 @@ describe('kill -9 during an upload', () => {
     const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ _id: `w${i}`, title: `wombat ${i}`, text: `Wombat burrow survey record ${i}, soil type ${i % 11}.` }));
     const form = new FormData();
     form.append('files', new Blob([lines.join('\n') + '\n']), 'wombats.jsonl');
-    const up = await fetch(`${first.url}/v1/documents`, { method: 'POST', body: form });
+    const up = await fetch(`${first.url}/v1/documents`, { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: form });
     expect(up.status).toBe(202);
     const id = JobSchema.parse(await up.json()).id;
     // Wait until the job is indexing, then kill the server without warning.
@@ -81,7 +81,7 @@ describe('kill -9 during an upload', () => {
     // The dead process's writer lock is taken over: a new upload commits generation 2.
     const again = new FormData();
     again.append('files', new Blob(['# Echidna\n\nEchidnas lay eggs.\n']), 'echidna.md');
-    const up2 = await fetch(`${second.url}/v1/documents`, { method: 'POST', body: again });
+    const up2 = await fetch(`${second.url}/v1/documents`, { method: 'POST', headers: { 'X-Openbook-Request': '1' }, body: again });
     const done = await waitForJob(second.url, JobSchema.parse(await up2.json()).id);
     expect(done).toMatchObject({ status: 'succeeded', result: { added: 1, generation: 2 } });
     second.child.kill('SIGTERM');
