@@ -34,6 +34,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   OPENBOOK_RERANK_MODEL_DIR: ['rerank.modelDir'],
   OPENAI_API_KEY: ['llm.apiKey', 'embed.apiKey'],
   REDIS_URL: ['cache.redisUrl'],
+  OPENBOOK_STORE_URL: ['store.url'],
 };
 
 /** Where a value came from: `default`, `file:<abs path>`, `env:<NAME>`, or `flag`. */

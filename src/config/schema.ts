@@ -15,7 +15,8 @@
  *               "baseUrl": null, "api": "tei", "model": null, "apiKey": null },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
- *               "rateLimitPerMinute": 60, "roots": [] }
+ *               "rateLimitPerMinute": 60, "roots": [] },
+ *   "store": { "url": null }
  * }
  * ```
  * Unknown keys are rejected (a typo such as `"topk"` is an error, not a silently ignored
@@ -137,6 +138,15 @@ export const ServerConfig = z.strictObject({
   roots: z.array(z.string().min(1)).default([]),
 });
 
+export const StoreConfig = z.strictObject({
+  /**
+   * `postgres://user:password@host:5432/db?sslmode=require`: use the PostgreSQL (+ pgvector, +
+   * Citus) store instead of the embedded index folder. Credentials may also come from the
+   * standard PG* variables; TLS follows `sslmode` as the `pg` client documents. Secret (password masked).
+   */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+});
+
 export const OpenbookConfig = z.strictObject({
   /** Index folder. */
   index: z.string().min(1).default('.openbook'),
@@ -148,6 +158,8 @@ export const OpenbookConfig = z.strictObject({
   /** Named prompt-template overrides, e.g. `{ "answer-with-citations": "…{{passages}}…{{question}}" }`. */
   prompts: z.record(z.string().min(1), z.string().min(1)).default({}),
   server: ServerConfig.prefault({}),
+  /** The PostgreSQL store (absent = the embedded index under `index`). */
+  store: StoreConfig.prefault({}),
 });
 
 /** The resolved configuration (all defaults filled in). */
@@ -162,7 +174,7 @@ export type ServerConfig = z.output<typeof ServerConfig>;
 export type RerankConfig = z.output<typeof RerankConfig>;
 
 /** Dotted paths of secret values; `maskSecrets` hides them. */
-export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl', 'rerank.apiKey'] as const;
+export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl', 'rerank.apiKey', 'store.url'] as const;
 
 /**
  * Masks one secret for display: keeps the last 4 characters of keys longer than 12

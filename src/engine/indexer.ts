@@ -15,6 +15,7 @@ import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/
 import type { Document } from '../core/types.js';
 import { checkThreads } from '../core/workers.js';
 import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } from '../index/index.js';
+import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 import type { Embedder } from '../models/types.js';
@@ -53,6 +54,11 @@ export interface IndexOptions {
   /** Discard stored vectors first (after changing the embedding model). */
   embedReset?: boolean;
   onEmbedProgress?: (p: { embedded: number; total: number; alreadyStored: number }) => void;
+  /**
+   * Index into this PostgreSQL store instead of `indexDir` (created or migrated first; same
+   * incremental rules, one transaction per commit). No link graph is built there yet.
+   */
+  store?: PgStore;
 }
 
 export interface IndexProgress {
@@ -87,9 +93,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNKING.chunkSize;
   const chunkOverlap = opts.chunkOverlap ?? DEFAULT_CHUNKING.chunkOverlap;
   // An existing index keeps its analyzer unless one is named explicitly (a different one is refused by the writer).
-  const existing = await readManifest(opts.indexDir);
+  const existingConfig = opts.store ? await opts.store.config() : (await readManifest(opts.indexDir))?.manifest.config;
   const config: IndexConfig = {
-    analyzer: opts.analyzer ?? existing?.manifest.config.analyzer ?? 'auto',
+    analyzer: opts.analyzer ?? existingConfig?.analyzer ?? 'auto',
     chunkSize,
     chunkOverlap,
     noChunk: opts.noChunk ?? false,
@@ -107,7 +113,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   }
 
   const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads, 'threads');
-  const writer = await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
+  if (opts.store) await opts.store.init(config);
+  const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
     const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: 0, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
@@ -194,11 +201,20 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       const info = await writer.commit();
       summary.committed = true;
       summary.generation = info.generation;
-      await buildLinkGraph(opts.indexDir, opts.now); // link graph + PageRank under <index>/graph/; writes nothing when no document has links
+      if (!opts.store) await buildLinkGraph(opts.indexDir, opts.now); // link graph + PageRank under <index>/graph/; writes nothing when no document has links
     }
     if (opts.embedder) {
       // Still holding the writer lock, so no other writer changes the chunks being embedded.
-      summary.embed = await embedIndex({ indexDir: opts.indexDir, embedder: opts.embedder, reset: opts.embedReset, now: opts.now, onProgress: opts.onEmbedProgress });
+      if (opts.store) {
+        const t0 = opts.now();
+        const embedder = opts.embedder;
+        const e = await embedStore(opts.store, {
+          model: embedder.id,
+          dimension: await embedder.dimension(),
+          embed: (texts, signal) => embedder.embed(texts, { kind: 'passage', ...(signal ? { signal } : {}) }),
+          reset: opts.embedReset, ...(opts.onEmbedProgress ? { onProgress: opts.onEmbedProgress } : {}) });
+        summary.embed = { ...e, removed: 0, seconds: (opts.now() - t0) / 1000 };
+      } else summary.embed = await embedIndex({ indexDir: opts.indexDir, embedder: opts.embedder, reset: opts.embedReset, now: opts.now, onProgress: opts.onEmbedProgress });
     }
     summary.seconds = (opts.now() - started) / 1000;
     return summary;

@@ -13,9 +13,10 @@ import * as regress from './regress.js';
 import * as search from './search.js';
 import * as serve from './serve.js';
 import * as status from './status.js';
+import * as storeCmd from './store.js';
 import * as trainData from './train-data.js';
 
-const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph, trainData, knnlm];
+const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph, trainData, knnlm, storeCmd];
 
 /** Registers every subcommand, including optional ones whose modules exist. */
 export function registerCommands(program: Command): void {

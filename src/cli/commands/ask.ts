@@ -6,14 +6,15 @@
  */
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../../core/errors.js';
-import { Engine, type EngineAnswer } from '../../engine/engine.js';
+import type { EngineAnswer } from '../../engine/engine.js';
 import { formatTrace } from '../../methods/format.js';
 import { methodNames } from '../../methods/registry.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, intFlag, printJson, resolveIndexDir } from '../shared.js';
+import { action, colors, intFlag, printJson } from '../shared.js';
 import { answerJson } from '../../engine/json.js';
-import { location, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
+import { location, openCliEngine, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
+import { PgEngine } from '../../engine/pg-engine.js';
 
 interface AskFlags extends RetrievalFlags {
   extractive?: boolean;
@@ -51,7 +52,7 @@ export function register(program: Command): void {
       action(async (question: string, flags: AskFlags) => {
         const models = await loadCliModels(flags, { llm: !flags.extractive, ...rerankLoadOptions(flags) });
         try {
-          const engine = await Engine.open(resolveIndexDir(flags.index), models);
+          const engine = await openCliEngine(flags, models);
           const streaming = !flags.json && !flags.method && Boolean(models.llm) && !flags.extractive;
           let streamed = false;
           const answer = await engine.ask(question, {
@@ -69,6 +70,7 @@ export function register(program: Command): void {
                 }
               : {}),
           });
+          if (engine instanceof PgEngine) await engine.close();
           if (flags.json) printJson(answerJson(answer));
           else printAnswer(answer, { streamed, trace: flags.trace });
         } finally {

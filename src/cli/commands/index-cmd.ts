@@ -7,10 +7,14 @@ import { CapabilityError } from '../../core/errors.js';
 import { defaultThreads } from '../../core/workers.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
 import { loadCliModels } from '../models.js';
+import { maskUrl, PgStore } from '../../index/pg/store.js';
+import { loadCliConfig } from './config.js';
+import { resolveStoreUrl } from './store.js';
 import { action, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor } from '../shared.js';
 
 interface Flags {
   index?: string;
+  store?: string;
   include?: string[];
   exclude?: string[];
   analyzer?: string;
@@ -34,6 +38,7 @@ export function register(program: Command): void {
     .description('index files, folders or globs (.txt .md .html .pdf .docx .jsonl); re-running updates only what changed')
     .argument('<paths...>', 'files, folders or globs')
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--store <url>', 'index into a PostgreSQL store instead (default: store.url in the config, or $OPENBOOK_STORE_URL)')
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect)
     .option('--analyzer <name>', 'analyzer for a new index: auto (default), english, korean, cjk, standard; an existing index keeps its own')
@@ -101,9 +106,13 @@ export function register(program: Command): void {
             process.stderr.write(`embed: ${p.embedded}/${p.total} chunks (${p.alreadyStored} already stored)\n`);
           }
         };
+        const storeUrl = resolveStoreUrl(flags.store, (models?.config ?? loadCliConfig(flags).config));
+        const store = storeUrl ? PgStore.connect(storeUrl) : undefined;
+        const target = storeUrl ? maskUrl(storeUrl) : indexDir;
         let summary: IndexSummary;
         try {
           summary = await indexPaths({
+            ...(store ? { store } : {}),
             indexDir,
             paths,
             include: flags.include,
@@ -125,12 +134,13 @@ export function register(program: Command): void {
           if (bar && barStarted) bar.stop();
           embedBar?.stop();
           await models?.close();
+          await store?.close();
         }
         if (flags.json) {
-          printJson({ indexDir, ...summary, warnings });
+          printJson({ indexDir: target, ...summary, warnings });
           return;
         }
-        printSummary(summary, indexDir, c);
+        printSummary(summary, target, c);
       }),
     );
 }

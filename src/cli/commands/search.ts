@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import type { Hit } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
+import { PgEngine } from '../../engine/pg-engine.js';
+import { resolveStoreUrl } from './store.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
@@ -14,6 +16,7 @@ import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '
 
 export interface RetrievalFlags extends RerankFlags {
   index?: string;
+  store?: string;
   config?: string;
   topK?: string;
   similarity?: string;
@@ -33,6 +36,7 @@ export interface RetrievalFlags extends RerankFlags {
 export function retrievalOptions(cmd: Command, defaultK: number): Command {
   cmd
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--store <url>', 'a PostgreSQL store instead of the index folder (default: store.url in the config, or $OPENBOOK_STORE_URL)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
     .option('-k, --top-k <n>', `number of passages (default ${defaultK}, or retrieval.topK from the config)`)
     .option('--similarity <name>', 'bm25 (default), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
@@ -119,15 +123,25 @@ export function snippet(text: string, spans: Array<{ start: number; end: number 
   return (from > 0 ? '…' : '') + out.replace(/\s+/g, ' ').trim() + (to < text.length ? '…' : '');
 }
 
+/** The engine for the store `--store`/`store.url` names, else the index folder's. */
+export async function openCliEngine(flags: RetrievalFlags, models: Awaited<ReturnType<typeof loadCliModels>>): Promise<Engine | PgEngine> {
+  const url = resolveStoreUrl(flags.store, models.config);
+  return url ? PgEngine.open(url, models) : Engine.open(resolveIndexDir(flags.index), models);
+}
+
 export function register(program: Command): void {
   retrievalOptions(program.command('search').description('rank indexed passages for a query').argument('<query>', 'the query'), 10).action(
     action(async (query: string, flags: RetrievalFlags) => {
       const models = await loadCliModels(flags, { llm: false, ...rerankLoadOptions(flags) });
       try {
-        const engine = await Engine.open(resolveIndexDir(flags.index), models);
-        const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config, models.sources));
-        if (flags.json) printJson({ query, hits: hits.map(hitJson) });
-        else printHits(query, hits, engine);
+        const engine = await openCliEngine(flags, models);
+        try {
+          const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config, models.sources));
+          if (flags.json) printJson({ query, hits: hits.map(hitJson) });
+          else printHits(query, hits, engine);
+        } finally {
+          if (engine instanceof PgEngine) await engine.close();
+        }
       } finally {
         await models.close();
       }
@@ -136,7 +150,7 @@ export function register(program: Command): void {
 }
 
 /** Human output of `search`: rank, location, score, title, highlighted snippet. */
-function printHits(query: string, hits: Hit[], engine: Engine): void {
+function printHits(query: string, hits: Hit[], engine: Pick<Engine, 'highlightSpans'>): void {
   const c = colors();
   if (hits.length === 0) {
     process.stdout.write('no matching passages\n');

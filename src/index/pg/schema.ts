@@ -53,7 +53,8 @@ export const MIGRATIONS: readonly Migration[] = [
           max_doc_len int NOT NULL DEFAULT 0,
           text_bytes bigint NOT NULL DEFAULT 0,
           embed_dims int,
-          embed_model text
+          embed_model text,
+          embed_half boolean NOT NULL DEFAULT false
         )`,
         `CREATE TABLE ob_documents (
           seq bigint NOT NULL,

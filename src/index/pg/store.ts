@@ -23,7 +23,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
-import { IndexLockedError, IndexNotFoundError, InvalidParameterError } from '../../core/errors.js';
+import { CapabilityError, DimensionMismatchError, IndexLockedError, IndexNotFoundError, InvalidParameterError } from '../../core/errors.js';
 import type { Chunk, Document } from '../../core/types.js';
 import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from '../sparse/similarity.js';
 import { byte4ToInt, intToByte4 } from '../sparse/small-float.js';
@@ -649,6 +649,63 @@ export class PgStoreReader {
     });
   }
 
+  /** The embedder id that made the stored vectors, or a CapabilityError when there are none. */
+  async embeddingModel(): Promise<string> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ embed_model: string | null }>('SELECT embed_model FROM ob_meta WHERE id = 1');
+      const model = r.rows[0]?.embed_model;
+      if (!model) throw new CapabilityError(`the PostgreSQL store ${maskUrl(this.store.url)} has no passage vectors; run \`openbook index <paths> --embed --store <url>\` first`);
+      return model;
+    });
+  }
+
+  /**
+   * Maximum inner product search with pgvector (`<#>`; vectors are L2-normalised when stored, so
+   * this is cosine), best first, ties by (seq, ordinal). Uses the HNSW index; `efSearch` sets
+   * `hnsw.ef_search` for this query (default 100), `exact` scans without the index.
+   */
+  async searchVector(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean } = {}): Promise<PgScoredChunk[]> {
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    return this.store.withClient(async (c) => {
+      await c.query('BEGIN READ ONLY');
+      try {
+        const m = (await c.query<{ embed_dims: number | null; embed_half: boolean }>('SELECT embed_dims, embed_half FROM ob_meta WHERE id = 1')).rows[0];
+        if (!m?.embed_dims) throw new CapabilityError(`the PostgreSQL store ${maskUrl(this.store.url)} has no passage vectors`);
+        if (vector.length !== m.embed_dims) throw new DimensionMismatchError(m.embed_dims, vector.length);
+        const ef = opts.efSearch ?? Math.max(100, topK);
+        await c.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(1, Math.floor(ef)))}`);
+        if (opts.exact) await c.query('SET LOCAL enable_indexscan = off');
+        const ty = m.embed_half ? 'halfvec' : 'vector';
+        const r = await c.query<{ seq: string; ordinal: number; score: number }>(
+          `SELECT seq, ordinal, -(embedding <#> $1::${ty}) AS score FROM ob_embeddings ORDER BY embedding <#> $1::${ty} LIMIT ${topK}`,
+          [vectorLiteral(normalize(vector))],
+        );
+        return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
+      } finally {
+        await c.query('COMMIT').catch(() => {});
+      }
+    });
+  }
+
+  /** Document frequencies of analysed terms (absent terms map to 0). */
+  async docFreqs(terms: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>(terms.map((t) => [t, 0]));
+    if (terms.length === 0) return out;
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [[...out.keys()]]);
+      for (const row of r.rows) out.set(row.term, row.df);
+      return out;
+    });
+  }
+
+  /** Chunks with at least one term (the N of idf) and all chunks. */
+  async counts(): Promise<{ docCount: number; numChunks: number }> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ doc_count: string; num_chunks: string }>('SELECT doc_count, num_chunks FROM ob_meta WHERE id = 1');
+      return { docCount: Number(r.rows[0]?.doc_count ?? 0), numChunks: Number(r.rows[0]?.num_chunks ?? 0) };
+    });
+  }
+
   /** Document frequency of an analysed term (0 when absent). */
   async docFreq(term: string): Promise<number> {
     return this.store.withClient(async (c) => {
@@ -669,4 +726,85 @@ function lengthTable(sim: Similarity, params: SimilarityParams, avgdl: number, l
     t[i] = sim.lengthNorm(luceneNorms ? byte4ToInt(i) : i, avgdl, params);
   }
   return t;
+}
+
+/** L2-normalised copy (cosine = inner product), as the embedded dense index stores vectors. */
+function normalize(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
+  n = Math.sqrt(n);
+  if (n === 0) return v;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
+  return out;
+}
+
+/** pgvector's text form `[x,y,…]`. */
+const vectorLiteral = (v: Float32Array): string => `[${Array.from(v).join(',')}]`;
+
+export interface PgEmbedOptions {
+  /** Id of the embedding model (stored; a different id on a later run re-embeds everything). */
+  model: string;
+  dimension: number;
+  /** Passage vectors of `texts`, in order. */
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Discard stored vectors first (after changing the model). */
+  reset?: boolean;
+  /** Texts per embedding request (default 64). */
+  batchSize?: number;
+  /** HNSW build parameters (pgvector defaults m = 16, ef_construction = 64). */
+  m?: number;
+  efConstruction?: number;
+  /** Store `halfvec` (2 bytes per dimension) instead of `vector`. */
+  halfvec?: boolean;
+  onProgress?: (p: { embedded: number; total: number; alreadyStored: number }) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * `index --embed --store`: passage vectors for every chunk that has none, committed per batch
+ * (resumable), then the HNSW index. The passage text is the embedded index's (`title\ntext` unless
+ * the text starts with the title).
+ */
+export async function embedStore(store: PgStore, o: PgEmbedOptions): Promise<{ embedded: number; alreadyStored: number; total: number; dimension: number }> {
+  const dimension = o.dimension;
+  const ty = o.halfvec ? 'halfvec' : 'vector';
+  return store.withClient(async (c) => {
+    await checkSchema(c);
+    const distributed = await isCitus(c);
+    const meta = (await c.query<{ embed_dims: number | null; embed_model: string | null }>('SELECT embed_dims, embed_model FROM ob_meta WHERE id = 1')).rows[0];
+    const present = (await c.query(`SELECT to_regclass('ob_embeddings') IS NOT NULL AS p`)).rows[0].p as boolean;
+    const stale = present && (o.reset || meta.embed_dims !== dimension || meta.embed_model !== o.model);
+    if (stale) await c.query('DROP TABLE ob_embeddings');
+    if (!present || stale) {
+      await c.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await c.query('BEGIN');
+      await c.query(`CREATE TABLE ob_embeddings (seq bigint NOT NULL, ordinal int NOT NULL, embedding ${ty}(${dimension}) NOT NULL, PRIMARY KEY (seq, ordinal))`);
+      if (distributed) await c.query(`SELECT create_distributed_table('ob_embeddings', 'seq', colocate_with => 'ob_documents')`);
+      await c.query('UPDATE ob_meta SET embed_dims = $1, embed_model = $2, embed_half = $3 WHERE id = 1', [dimension, o.model, Boolean(o.halfvec)]);
+      await c.query('COMMIT');
+    }
+    const todo = await c.query<{ seq: string; ordinal: number; text: string; title: string }>(
+      `SELECT ch.seq, ch.ordinal, ch.text, d.record->>'title' AS title FROM ob_chunks ch JOIN ob_documents d ON d.seq = ch.seq
+       LEFT JOIN ob_embeddings e ON e.seq = ch.seq AND e.ordinal = ch.ordinal WHERE e.seq IS NULL ORDER BY ch.seq, ch.ordinal`,
+    );
+    const total = Number((await c.query<{ n: string }>('SELECT num_chunks AS n FROM ob_meta WHERE id = 1')).rows[0].n);
+    const alreadyStored = total - todo.rows.length;
+    const batchSize = o.batchSize ?? 64;
+    let embedded = 0;
+    o.onProgress?.({ embedded, total: todo.rows.length, alreadyStored });
+    for (let i = 0; i < todo.rows.length; i += batchSize) {
+      o.signal?.throwIfAborted();
+      const batch = todo.rows.slice(i, i + batchSize);
+      const texts = batch.map((r) => (r.title && !r.text.startsWith(r.title) ? `${r.title}\n${r.text}` : r.text));
+      const vectors = await o.embed(texts, o.signal);
+      await copyRows(c, 'COPY ob_embeddings (seq, ordinal, embedding) FROM STDIN', batch.map((r, k) => copyRow([r.seq, r.ordinal, vectorLiteral(normalize(vectors[k]))])));
+      embedded += batch.length;
+      o.onProgress?.({ embedded, total: todo.rows.length, alreadyStored });
+    }
+    const m = Math.floor(o.m ?? 16);
+    const ef = Math.floor(o.efConstruction ?? 64);
+    await c.query(`CREATE INDEX IF NOT EXISTS ob_embeddings_hnsw ON ob_embeddings USING hnsw (embedding ${ty}_ip_ops) WITH (m = ${m}, ef_construction = ${ef})`);
+    return { embedded, alreadyStored, total, dimension };
+  });
 }

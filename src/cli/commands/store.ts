@@ -1,0 +1,100 @@
+/**
+ * `openbook store init|status|migrate --store postgres://…` — the PostgreSQL store's versioned
+ * schema. Also exports `resolveStoreUrl`, how every command picks the store: `--store`, else
+ * `store.url` of the configuration (`openbook.config.json` or `OPENBOOK_STORE_URL`), else the
+ * embedded index folder.
+ */
+import type { Command } from 'commander';
+import type { OpenbookConfig } from '../../config/index.js';
+import { InvalidParameterError } from '../../core/errors.js';
+import { SCHEMA_VERSION } from '../../index/pg/schema.js';
+import { isPgUrl, maskUrl, PgStore } from '../../index/pg/store.js';
+import { action, colors, printJson } from '../shared.js';
+import { loadCliConfig } from './config.js';
+
+/**
+ * The store URL for this run, or undefined for the embedded index.
+ * @throws InvalidParameterError when `--store` is not a postgres:// URL
+ */
+export function resolveStoreUrl(flag: string | undefined, config?: OpenbookConfig): string | undefined {
+  if (flag !== undefined) {
+    if (!isPgUrl(flag)) throw new InvalidParameterError(`--store expects a postgres:// or postgresql:// URL, got ${JSON.stringify(maskUrl(flag))}`);
+    return flag;
+  }
+  return config?.store.url;
+}
+
+interface Flags {
+  store?: string;
+  config?: string;
+  analyzer?: string;
+  luceneNorms: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const store = program.command('store').description('manage the PostgreSQL (+ pgvector, + Citus) store: init, status, migrate');
+  const withFlags = (c: Command) =>
+    c
+      .option('--store <url>', 'postgres:// URL (default: store.url in the config, or $OPENBOOK_STORE_URL)')
+      .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
+      .option('--json', 'print JSON');
+  const urlOf = (flags: Flags) => {
+    const url = resolveStoreUrl(flags.store, loadCliConfig(flags).config);
+    if (!url) throw new InvalidParameterError('no store given: pass --store postgres://… or set store.url / OPENBOOK_STORE_URL');
+    return url;
+  };
+
+  withFlags(store.command('init').description('create the schema (distributed tables on a Citus coordinator) and the index settings'))
+    .option('--analyzer <name>', 'analyzer: auto (default), english, korean, cjk, standard')
+    .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
+    .action(
+      action(async (flags: Flags) => {
+        const url = urlOf(flags);
+        const s = PgStore.connect(url);
+        try {
+          const existing = await s.config();
+          const applied = await s.init(existing ?? { analyzer: flags.analyzer ?? 'auto', chunkSize: 256, chunkOverlap: 32, noChunk: false, luceneNorms: flags.luceneNorms });
+          const st = await s.stats();
+          if (flags.json) printJson({ store: maskUrl(url), applied, schemaVersion: SCHEMA_VERSION, distributed: st.distributed });
+          else process.stdout.write(`${colors().green('✓')} store ${maskUrl(url)}: schema version ${SCHEMA_VERSION}${applied.length ? ` (applied ${applied.join(', ')})` : ' (already current)'}, ${st.distributed ? 'distributed on Citus' : 'single node'}\n`);
+        } finally {
+          await s.close();
+        }
+      }),
+    );
+
+  withFlags(store.command('migrate').description('apply pending schema migrations (forward-only, each in a transaction)')).action(
+    action(async (flags: Flags) => {
+      const url = urlOf(flags);
+      const s = PgStore.connect(url);
+      try {
+        const applied = await s.migrate();
+        if (flags.json) printJson({ store: maskUrl(url), applied, schemaVersion: SCHEMA_VERSION });
+        else process.stdout.write(`${colors().green('✓')} schema version ${SCHEMA_VERSION}${applied.length ? ` (applied ${applied.join(', ')})` : ' (already current)'}\n`);
+      } finally {
+        await s.close();
+      }
+    }),
+  );
+
+  withFlags(store.command('status').description('schema version, distribution, counts and size on disk')).action(
+    action(async (flags: Flags) => {
+      const url = urlOf(flags);
+      const s = PgStore.connect(url);
+      try {
+        const st = await s.stats();
+        if (flags.json) {
+          printJson({ store: maskUrl(url), ...st });
+          return;
+        }
+        const out = process.stdout;
+        out.write(`store ${maskUrl(url)} (schema ${st.schemaVersion}, ${st.distributed ? 'Citus, distributed' : 'single node'}), commit ${st.generation}\n`);
+        out.write(`  ${st.numDocuments} documents, ${st.numChunks} chunks, ${st.numTerms} terms, ${st.numPostings} postings, analyzer ${st.analyzer}\n`);
+        out.write(`  ${(st.bytesOnDisk / 1e6).toFixed(1)} MB on disk (${st.numChunks > 0 ? Math.round(st.bytesOnDisk / st.numChunks) : 0} bytes per chunk)\n`);
+      } finally {
+        await s.close();
+      }
+    }),
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * The engine over the PostgreSQL store: `search` and `ask` (extractive, LLM, and every named
+ * method through the same retriever contract) with the options of {@link Engine}, so the CLI and
+ * the server switch stores by URL and nothing else.
+ *
+ * ```ts
+ * const engine = await PgEngine.open('postgres://postgres@127.0.0.1:5432/openbook');
+ * const answer = await engine.ask('What does HyDE generate before it retrieves?');
+ * await engine.close();
+ * ```
+ */
+import type { Analyzer } from '../analysis/analyzer.js';
+import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import { mulberry32 } from '../core/random.js';
+import type { Hit, TraceStep } from '../core/types.js';
+import { extractiveAnswer } from '../generate/extractive.js';
+import { answerWithLlm } from '../generate/llm-answer.js';
+import { PgStore, type PgStoreReader } from '../index/pg/store.js';
+import { getMethod, runMethod } from '../methods/registry.js';
+import { HybridRetriever } from '../retrieve/hybrid.js';
+import { PgDenseRetriever, PgSparseRetriever } from '../retrieve/pg.js';
+import type { Retriever } from '../retrieve/types.js';
+import { checkSearchOptions, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
+
+export class PgEngine {
+  readonly analyzer: Analyzer;
+
+  private constructor(
+    readonly store: PgStore,
+    readonly reader: PgStoreReader,
+    readonly models: EngineModels,
+  ) {
+    this.analyzer = reader.analyzer;
+  }
+
+  /** Connects to the store at `url`. Throws IndexNotFoundError when it has no index. */
+  static async open(url: string, models: EngineModels = {}): Promise<PgEngine> {
+    const store = PgStore.connect(url);
+    try {
+      return new PgEngine(store, await store.reader(), models);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  sparseRetriever(o: SearchOptions = {}): PgSparseRetriever {
+    checkSearchOptions(o);
+    return new PgSparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta });
+  }
+
+  denseRetriever(): PgDenseRetriever {
+    const embedder = this.models.embedder;
+    if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
+    return new PgDenseRetriever(this.reader, embedder);
+  }
+
+  async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    checkSearchOptions(o);
+    if (o.prior !== undefined) throw new CapabilityError('--prior pagerank reads the link graph of an embedded index; the PostgreSQL store has none yet');
+    const kind = o.retriever ?? 'bm25';
+    if (kind === 'bm25') return this.sparseRetriever(o);
+    const dense = this.denseRetriever();
+    if (kind === 'dense') return dense;
+    return new HybridRetriever(this.sparseRetriever(o), dense, {
+      fusion: o.fusion ?? 'rrf',
+      ...(o.rrfK !== undefined ? { rrfK: o.rrfK } : {}),
+      ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+      ...(o.normalization !== undefined ? { normalization: o.normalization } : {}),
+    });
+  }
+
+  async search(query: string, o: SearchOptions = {}): Promise<Hit[]> {
+    return (await this.retriever(o)).retrieve(query, o.topK ?? 10, o.signal);
+  }
+
+  /** As {@link Engine.ask}. `retrieval` settings other than `top` are not offered on the store yet. */
+  async ask(question: string, o: AskOptions = {}): Promise<EngineAnswer> {
+    const topK = o.topK ?? 5;
+    const llm = this.models.llm;
+    if (o.retrieval && o.retrieval !== 'top') throw new InvalidParameterError(`--retrieval ${o.retrieval} is not available on the PostgreSQL store yet`);
+    if (o.method) {
+      getMethod(o.method);
+      if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
+      const dense = this.models.embedder ? this.denseRetriever() : undefined;
+      return runMethod(
+        o.method,
+        question,
+        {
+          llm,
+          retriever: await this.retriever(o),
+          topK,
+          rng: mulberry32(o.seed ?? 7),
+          now: Date.now,
+          seed: o.seed ?? 7,
+          ...(o.signal ? { signal: o.signal } : {}),
+          ...(this.models.embedder ? { embedder: this.models.embedder } : {}),
+          ...(dense ? { denseSearch: async (v: Float32Array, k: number) => dense.searchVector(v, k) } : {}),
+        },
+        o.params ?? {},
+      );
+    }
+    const started = Date.now();
+    const retriever = await this.retriever(o);
+    const hits = await retriever.retrieve(question, topK, o.signal);
+    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query: question, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
+    if (llm && !o.extractive) {
+      const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return { ...a, trace: [retrieveStep, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }] };
+    }
+    // The extractive answerer asks for document frequencies synchronously: fetch every term it can ask about in one query.
+    const terms = new Set(this.analyzer.analyze(question));
+    for (const h of hits) for (const t of this.analyzer.analyze(h.text)) terms.add(t);
+    const df = await this.reader.docFreqs([...terms]);
+    const counts = await this.reader.counts();
+    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: counts.docCount, docFreq: (t) => df.get(t) ?? 0 }, o.extractiveOptions);
+    return {
+      question,
+      answer: ex.answer,
+      citations: ex.citations,
+      hits,
+      method: 'extractive',
+      trace: [
+        retrieveStep,
+        {
+          kind: 'score',
+          name: 'sentence scoring',
+          output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
+          durationMs: Date.now() - started - retrieveStep.durationMs,
+        },
+      ],
+    };
+  }
+
+  /** As {@link Engine.highlightSpans}. */
+  highlightSpans(query: string, text: string): Array<{ start: number; end: number }> {
+    const q = new Set(this.analyzer.analyze(query));
+    return this.analyzer
+      .tokens(text)
+      .filter((t) => q.has(t.term))
+      .map((t) => ({ start: t.start, end: t.end }))
+      .sort((a, b) => a.start - b.start)
+      .filter((s, i, arr) => i === 0 || s.start >= arr[i - 1].end);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Retrievers over the PostgreSQL store: BM25 (and the other similarities) computed in SQL, and
+ * dense maximum-inner-product search with pgvector. Same contract and hits as the retrievers over
+ * the embedded index.
+ */
+import { InvalidParameterError } from '../core/errors.js';
+import type { Hit } from '../core/types.js';
+import type { PgStoreReader } from '../index/pg/store.js';
+import { getSimilarity, resolveSimilarityParams, type SimilarityName } from '../index/sparse/similarity.js';
+import type { Embedder } from '../models/types.js';
+import { hitFromChunk } from './hit.js';
+import type { SparseRetrieverOptions } from './sparse.js';
+import type { Retriever } from './types.js';
+
+export class PgSparseRetriever implements Retriever {
+  readonly name: string;
+  private readonly opts: { similarity: SimilarityName; k1: number; b: number; delta: number };
+
+  /** @throws InvalidParameterError for an unknown similarity or k1/b/delta out of range */
+  constructor(
+    private readonly reader: PgStoreReader,
+    opts: SparseRetrieverOptions = {},
+  ) {
+    const sim = getSimilarity(opts.similarity ?? 'bm25');
+    this.name = sim.name;
+    this.opts = { similarity: sim.name, ...resolveSimilarityParams(sim, opts) };
+  }
+
+  async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
+    signal?.throwIfAborted();
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    const scored = await this.reader.search(query, { topK, ...this.opts });
+    const chunks = await this.reader.chunks(scored);
+    return scored.map((s, i) => hitFromChunk(chunks[i], s.score, i + 1));
+  }
+}
+
+export class PgDenseRetriever implements Retriever {
+  readonly name = 'dense';
+
+  constructor(
+    private readonly reader: PgStoreReader,
+    private readonly embedder: Embedder,
+  ) {}
+
+  async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
+    signal?.throwIfAborted();
+    if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
+    const model = await this.reader.embeddingModel();
+    if (model !== this.embedder.id) {
+      throw new InvalidParameterError(`the store's vectors were made by "${model}" but the query embedder is "${this.embedder.id}"; configure the same model or re-run \`openbook index --embed --force --store <url>\``);
+    }
+    const [vector] = await this.embedder.embed([query], { kind: 'query', ...(signal ? { signal } : {}) });
+    return this.searchVector(vector, topK);
+  }
+
+  /** Maximum inner product search by a ready vector (HyDE's average, …). */
+  async searchVector(vector: Float32Array, topK: number): Promise<Hit[]> {
+    const scored = await this.reader.searchVector(vector, topK);
+    const chunks = await this.reader.chunks(scored);
+    return scored.map((s, i) => hitFromChunk(chunks[i], s.score, i + 1));
+  }
+}
