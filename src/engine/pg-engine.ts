@@ -10,6 +10,7 @@
  * ```
  */
 import type { Analyzer } from '../analysis/analyzer.js';
+import { contentQuery } from '../analysis/question-words.js';
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
 import type { Hit, TraceStep } from '../core/types.js';
@@ -19,6 +20,7 @@ import { PgStore, type PgStoreReader } from '../index/pg/store.js';
 import { getMethod, runMethod } from '../methods/registry.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import { PgDenseRetriever, PgSparseRetriever } from '../retrieve/pg.js';
+import { DEFAULT_RERANK_DEPTH, withRerank } from '../retrieve/rerank.js';
 import type { Retriever } from '../retrieve/types.js';
 import { checkSearchOptions, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
@@ -59,7 +61,20 @@ export class PgEngine {
     return new PgDenseRetriever(this.reader, embedder);
   }
 
+  /** The retriever `o.retriever` names, with the rerank stage over it when `o.rerank` is set (as {@link Engine.retriever}). */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    const first = await this.firstStageRetriever(o);
+    if (!o.rerank) return first;
+    const reranker = o.rerank === true ? this.models.reranker : o.rerank;
+    if (!reranker) throw new CapabilityError('reranking needs a reranker: --rerank cross-encoder --rerank-model DIR, --rerank endpoint --rerank-url URL, or --rerank llm (see `openbook config`, section rerank)');
+    return withRerank(first, reranker, {
+      depth: o.rerankDepth ?? DEFAULT_RERANK_DEPTH,
+      ...(o.rerankFirstStageWeight !== undefined ? { firstStageWeight: o.rerankFirstStageWeight } : {}),
+      ...(o.onRerank ? { onTrace: o.onRerank } : {}),
+    });
+  }
+
+  private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
     checkSearchOptions(o);
     if (o.prior !== undefined) throw new CapabilityError('--prior pagerank reads the link graph of an embedded index; the PostgreSQL store has none yet');
     const kind = o.retriever ?? 'bm25';
@@ -83,11 +98,22 @@ export class PgEngine {
     const topK = o.topK ?? 5;
     const llm = this.models.llm;
     if (o.retrieval && o.retrieval !== 'top') throw new InvalidParameterError(`--retrieval ${o.retrieval} is not available on the PostgreSQL store yet`);
+    const rerankSteps: TraceStep[] = [];
+    if (o.rerank) {
+      const outer = o.onRerank;
+      o = {
+        ...o,
+        onRerank: (query, entries, durationMs) => {
+          outer?.(query, entries, durationMs);
+          rerankSteps.push({ kind: 'score', name: `rerank top-${entries.length}`, input: { query }, output: entries, durationMs });
+        },
+      };
+    }
     if (o.method) {
       getMethod(o.method);
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
       const dense = this.models.embedder ? this.denseRetriever() : undefined;
-      return runMethod(
+      const r = await runMethod(
         o.method,
         question,
         {
@@ -103,37 +129,31 @@ export class PgEngine {
         },
         o.params ?? {},
       );
+      return rerankSteps.length > 0 ? { ...r, trace: [...rerankSteps, ...(r.trace ?? [])] } : r;
     }
     const started = Date.now();
     const retriever = await this.retriever(o);
-    const hits = await retriever.retrieve(question, topK, o.signal);
-    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query: question, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
+    const query = (o.retriever ?? 'bm25') === 'bm25' && !o.rerank ? contentQuery(question) : question;
+    const hits = await retriever.retrieve(query, topK, o.signal);
+    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
     if (llm && !o.extractive) {
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
-      return { ...a, trace: [retrieveStep, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }] };
+      return { ...a, trace: [retrieveStep, ...rerankSteps, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }] };
     }
     // The extractive answerer asks for document frequencies synchronously: fetch every term it can ask about in one query.
+    const scoring = Date.now();
     const terms = new Set(this.analyzer.analyze(question));
     for (const h of hits) for (const t of this.analyzer.analyze(h.text)) terms.add(t);
     const df = await this.reader.docFreqs([...terms]);
     const counts = await this.reader.counts();
     const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: counts.docCount, docFreq: (t) => df.get(t) ?? 0 }, o.extractiveOptions);
-    return {
-      question,
-      answer: ex.answer,
-      citations: ex.citations,
-      hits,
-      method: 'extractive',
-      trace: [
-        retrieveStep,
-        {
-          kind: 'score',
-          name: 'sentence scoring',
-          output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
-          durationMs: Date.now() - started - retrieveStep.durationMs,
-        },
-      ],
+    const scoreStep: TraceStep = {
+      kind: 'score',
+      name: 'sentence scoring',
+      output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
+      durationMs: Date.now() - scoring,
     };
+    return { question, answer: ex.answer, citations: ex.citations, hits, method: 'extractive', trace: [retrieveStep, ...rerankSteps, scoreStep] };
   }
 
   /** As {@link Engine.highlightSpans}. */
