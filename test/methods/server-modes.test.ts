@@ -6,8 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapabilityError } from '../../src/core/errors.js';
 import { mixNextToken, type TokenAlternative } from '../../src/methods/prob.js';
+import { lamer } from '../../src/methods/lamer.js';
 import { ragSequence } from '../../src/methods/rag-sequence.js';
 import { ragToken } from '../../src/methods/rag-token.js';
+import { recitation } from '../../src/methods/recitation.js';
 import { autoReplugMode, replug } from '../../src/methods/replug.js';
 import { knownCapabilities, OpenAICompatibleModel } from '../../src/models/openai-compatible.js';
 import type { LanguageModelCapabilities } from '../../src/models/types.js';
@@ -219,5 +221,42 @@ describe('capabilities probed per server and the auto modes chosen from them (th
     expect(knownCapabilities('http://127.0.0.1:8000/v1')).toEqual({});
     const llm = new OpenAICompatibleModel({ baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini' });
     expect(autoReplugMode(llm.capabilities)).toBeUndefined();
+  });
+});
+
+describe('n samples when the server refuses n or ignores it (the loopback server stands in for the model)', () => {
+  it("llama.cpp's 500 \"Only one completion choice is allowed\" is not retried: one refused request, then one per sample, and later calls skip the refusal", async () => {
+    server = await startOpenAIServer({ chat: (req) => `sample seed ${String(req.seed)}`, mode: 'llamacpp' });
+    const waits: number[] = [];
+    const llm = new OpenAICompatibleModel({ baseUrl: server.url, model: 'test-model', maxRetries: 3, sleep: async (ms) => void waits.push(ms) });
+    const r = await llm.generate([{ role: 'user', content: 'hi' }], { n: 3, temperature: 0.8, seed: 5 });
+    expect(r.generations.map((g) => g.text)).toEqual(['sample seed 5', 'sample seed 6', 'sample seed 7']);
+    expect(server.requests.map((q) => q.status)).toEqual([500, 200, 200, 200]);
+    expect(waits).toEqual([]);
+    await llm.generate([{ role: 'user', content: 'hi' }], { n: 2, temperature: 0.8, seed: 5 });
+    expect(server.requests.slice(4).map((q) => [q.status, q.body!.n])).toEqual([
+      [200, undefined],
+      [200, undefined],
+    ]);
+  });
+
+  const bySeed = (req: ChatRequest) => (lastUser(req).startsWith('Question:') && lastUser(req).includes('Recite') ? `Paris is the capital (seed ${String(req.seed)}).` : req.messages.at(-1)!.content.includes('Candidate passages') ? `Paris, France (seed ${String(req.seed)})` : 'Paris');
+  const lastUser = (req: ChatRequest) => [...req.messages].reverse().find((m) => m.role === 'user')!.content;
+
+  it.each(['llamacpp', 'ollama', 'lmstudio'] as const)('RECITE gets its 3 recitation paths under %s semantics', async (mode) => {
+    server = await startOpenAIServer({ chat: bySeed, mode });
+    const r = await recitation.run(Q, context(model(server), new MemoryRetriever()), { numPaths: 3 });
+    // 3 recitations (seeds: none, 0 + 1, 0 + 2), each answered "Paris": 3 votes
+    const recite = r.trace.find((t) => t.name === 'recite from memory')!;
+    expect(recite.output).toEqual(['Paris is the capital (seed undefined).', 'Paris is the capital (seed 1).', 'Paris is the capital (seed 2).']);
+    expect(r.trace.find((t) => t.kind === 'decide')!.scores).toEqual({ paris: 3 });
+  });
+
+  it.each(['llamacpp', 'ollama', 'lmstudio'] as const)('LameR gets its N = 5 candidate answers under %s semantics', async (mode) => {
+    server = await startOpenAIServer({ chat: bySeed, mode });
+    const r = await lamer.run(Q, context(model(server), new MemoryRetriever()));
+    const gen = r.trace.find((t) => t.kind === 'generate')!;
+    expect(gen.output).toHaveLength(5);
+    expect(new Set(gen.output as string[]).size).toBe(5);
   });
 });

@@ -77,8 +77,8 @@ export const SERVER_MODES = ['vllm', 'llamacpp', 'ollama', 'openai', 'lmstudio']
 export interface ServerSemantics {
   /** How a trailing assistant message is treated: always continued, continued only with vLLM's fields, or answered with a new turn. */
   prefill: 'always' | 'continue_final_message' | 'never';
-  /** `n` > 1 returns n choices (false: one choice comes back). */
-  honoursN: boolean;
+  /** `n` > 1: 'choices' = n choices; 'one' = the field is ignored, one choice comes back; 'error' = the request is refused. */
+  n: 'choices' | 'one' | 'error';
   /** `/v1/completions`: 'echo' = echo + logprobs; 'no-echo' = 400 on echo; 'no-logprobs' = echo and logprobs ignored (logprobs null); 'absent' = 404. */
   completions: 'echo' | 'no-echo' | 'no-logprobs' | 'absent';
   /** Chat completions return logprobs when asked. */
@@ -90,35 +90,48 @@ export interface ServerSemantics {
 }
 
 /**
- * What each mode does, and where that comes from.
- * - vllm — vLLM's OpenAI-compatible server, `ChatCompletionRequest` (vllm/entrypoints/openai/protocol.py):
- *   `add_generation_prompt` defaults to true and `continue_final_message` to false; "If this is set,
- *   the chat will be formatted so that the final message in the chat is open-ended … The model will
- *   continue this message rather than starting a new one"; setting both to true is rejected (400,
- *   "Cannot set both `continue_final_message` and `add_generation_prompt` to True"). `n`, `echo` and
- *   `logprobs` on /v1/completions are served; logprob entries carry `bytes` (OpenAI's schema).
- * - llamacpp — llama.cpp's `tools/server/README.md`: a trailing assistant message is prefilled
- *   (`--no-prefill-assistant` turns that off, so it is on by default); /v1/completions answers
- *   `echo` with "Only no echo is supported"; the OpenAI layer has returned a single choice for `n`
- *   (issue #11's observation). Chat logprobs with `bytes` are returned.
- * - ollama — Ollama's OpenAI compatibility page (docs/openai.md): `n` is not among the supported
- *   request fields (one choice comes back); /v1/completions does not list `echo` or `logprobs`
- *   (ignored: no log-probabilities); a final assistant message is continued as by /api/chat.
- * - openai — OpenAI's API reference: chat models answer a trailing assistant message with a new
- *   turn (no prefill); an unknown field is a 400 "Unrecognized request argument supplied: <field>";
- *   /v1/completions serves only legacy completion models (a chat model gets 404); `n` is honoured;
- *   `logprobs` entries have `token`, `logprob`, `bytes`, `top_logprobs`.
- * - lmstudio — LM Studio's OpenAI compatibility docs: the listed chat parameters include neither
- *   `n` nor `logprobs` (one choice, `logprobs` null); its llama.cpp engine continues a trailing
- *   assistant message. (Least documented of the five: treat as the most conservative.)
+ * What each mode does, and where that comes from (checked against the sources on 2026-12-03).
+ * - vllm — vLLM's OpenAI-compatible server, `ChatCompletionRequest` in
+ *   vllm-project/vllm:vllm/entrypoints/openai/protocol.py: `add_generation_prompt` defaults to true,
+ *   `continue_final_message` to false, described as "If this is set, the chat will be formatted so
+ *   that the final message in the chat is open-ended, without any EOS tokens. The model will continue
+ *   this message rather than starting a new one. … Cannot be used at the same time as
+ *   `add_generation_prompt`." Its `check_generation_prompt` validator rejects both set to true
+ *   ("Cannot set both `continue_final_message` and `add_generation_prompt` to True."); with
+ *   `continue_final_message` alone the default `add_generation_prompt: true` reaches transformers'
+ *   `apply_chat_template`, which raises "continue_final_message and add_generation_prompt are not
+ *   compatible. …" — both come back as 400. `n`, and `echo` + `logprobs` on /v1/completions, are
+ *   served; chat logprob entries follow OpenAI's schema with `bytes`.
+ * - llamacpp — llama.cpp's server (ggml-org/llama.cpp:tools/server): `--prefill-assistant` is on by
+ *   default ("whether to prefill the assistant's response if the last message is an assistant
+ *   message (default: prefill enabled)"; `--no-prefill-assistant` turns it off).
+ *   `oaicompat_chat_params_parse` and `oaicompat_completion_params_parse` (server-common.cpp) throw
+ *   "Only one completion choice is allowed" for `n` ≠ 1 — a std::runtime_error, answered as HTTP 500
+ *   `server_error` — and the completion parser throws "Only no echo is supported" for `echo`. Chat
+ *   `logprobs` map to `n_probs` = `top_logprobs`; entries carry `bytes`.
+ * - ollama — Ollama's OpenAI compatibility page (ollama/ollama:docs/api/openai-compatibility.mdx):
+ *   `n` is unchecked among the supported request fields of both endpoints (Go's JSON decoding
+ *   ignores it: one choice comes back), `echo` is unchecked for /v1/completions (ignored: no prompt
+ *   log-probabilities); chat logprobs came with v0.12.11, `TokenLogprob` in api/types.go carries
+ *   `bytes`. A trailing assistant message is continued, as by /api/chat.
+ * - openai — OpenAI's API: chat models answer a trailing assistant message with a new turn (no
+ *   prefill); an unknown field is a 400 "Unrecognized request argument supplied: <field>" (as
+ *   clients report it; the reference lists the known fields); /v1/completions serves only legacy
+ *   completion models (a chat model gets 404 "This is a chat model and not supported in the
+ *   v1/completions endpoint"); `n` is honoured; `logprobs.content[]` has `token`, `logprob`,
+ *   `bytes`, `top_logprobs` (≤ 20).
+ * - lmstudio — LM Studio's OpenAI-compatible endpoints (lmstudio.ai/docs/developer/openai-compat):
+ *   assistant messages may be included in the request; `logprobs` are stubbed (null, as the
+ *   rlmstudio client documents); `n` is not listed (one choice). Least documented of the five: the
+ *   most conservative mode.
  */
 export const SERVER_SEMANTICS: Record<ServerMode, ServerSemantics> = {
-  generic: { prefill: 'always', honoursN: true, completions: 'echo', chatLogprobs: true, byteTokens: false, rejectsUnknownFields: false },
-  vllm: { prefill: 'continue_final_message', honoursN: true, completions: 'echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  llamacpp: { prefill: 'always', honoursN: false, completions: 'no-echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  ollama: { prefill: 'always', honoursN: false, completions: 'no-logprobs', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  openai: { prefill: 'never', honoursN: true, completions: 'absent', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: true },
-  lmstudio: { prefill: 'always', honoursN: false, completions: 'no-logprobs', chatLogprobs: false, byteTokens: false, rejectsUnknownFields: false },
+  generic: { prefill: 'always', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: false, rejectsUnknownFields: false },
+  vllm: { prefill: 'continue_final_message', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  llamacpp: { prefill: 'always', n: 'error', completions: 'no-echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  ollama: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
+  openai: { prefill: 'never', n: 'choices', completions: 'absent', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: true },
+  lmstudio: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: false, byteTokens: false, rejectsUnknownFields: false },
 };
 
 /** The request fields OpenAI's chat endpoint knows (for `rejectsUnknownFields`). */
@@ -334,9 +347,18 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       const unknown = Object.keys(req).find((k) => !OPENAI_CHAT_FIELDS.has(k));
       if (unknown) return error(res, log, 400, `Unrecognized request argument supplied: ${unknown}`);
     }
-    if (req.continue_final_message === true && req.add_generation_prompt !== false && options.mode === 'vllm') {
-      return error(res, log, 400, 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.');
+    if (req.continue_final_message === true && options.mode === 'vllm') {
+      if (req.add_generation_prompt === true) return error(res, log, 400, 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.');
+      if (req.add_generation_prompt === undefined) {
+        return error(
+          res,
+          log,
+          400,
+          'continue_final_message and add_generation_prompt are not compatible. Use continue_final_message when you want the model to continue the final message, and add_generation_prompt when you want to add a header that will prompt it to start a new assistant message instead.',
+        );
+      }
     }
+    if (sem.n === 'error' && (req.n ?? 1) !== 1) return send(res, log, 500, { error: { code: 500, message: 'Only one completion choice is allowed', type: 'server_error' } });
     if (req.messages.at(-1)?.role === 'assistant') {
       const continued =
         sem.prefill === 'always' || (sem.prefill === 'continue_final_message' && req.continue_final_message === true && req.add_generation_prompt === false);
@@ -344,7 +366,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       // so the stand-in answers the conversation without it (the reply starts from the beginning of an answer).
       if (!continued) req = { ...req, messages: req.messages.slice(0, -1) };
     }
-    const n = sem.honoursN ? (req.n ?? 1) : 1;
+    const n = sem.n === 'choices' ? (req.n ?? 1) : 1;
     const stop = req.stop === undefined ? [] : Array.isArray(req.stop) ? req.stop : [req.stop];
     const maxTokens = req.max_completion_tokens ?? req.max_tokens;
     const wantLogprobs = Boolean(req.logprobs) && options.logprobs !== false && sem.chatLogprobs;
