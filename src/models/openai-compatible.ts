@@ -126,6 +126,8 @@ export class OpenAICompatibleModel implements LanguageModel {
   private readonly now: () => number;
   private readonly totals: UsageTotals = { promptTokens: 0, completionTokens: 0, requests: 0 };
   private probing = false;
+  /** Set once the endpoint refused `n` ≠ 1: samples are then asked for one per request. */
+  private oneChoicePerRequest = false;
 
   constructor(options: OpenAICompatibleOptions) {
     if (!options.model) throw new InvalidParameterError('llm.model is required for an OpenAI-compatible model (set OPENBOOK_LLM_MODEL)');
@@ -166,10 +168,18 @@ export class OpenAICompatibleModel implements LanguageModel {
     const started = this.now();
     const what = `POST ${this.baseUrl}/chat/completions (model ${this.model})`;
     const n = options.n ?? 1;
-    const res = await this.chatOnce(messages, options, what);
+    let res: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      res = await this.chatOnce(messages, this.oneChoicePerRequest ? { ...options, n: 1 } : options, what);
+    } catch (err) {
+      if (n === 1 || !refusesN(err)) throw err;
+      // llama.cpp's server refuses n ≠ 1 ("Only one completion choice is allowed"): one sample per request from now on
+      this.oneChoicePerRequest = true;
+      res = await this.chatOnce(messages, { ...options, n: 1 }, what);
+    }
     let choices = res.choices.slice().sort((a, b) => a.index - b.index);
     let usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
-    // Ollama's, llama.cpp's and LM Studio's OpenAI layers answer `n` > 1 with one choice: ask again,
+    // Ollama's and LM Studio's OpenAI layers ignore `n` (one choice), llama.cpp's refuses it: ask again,
     // one sample per request, each with its own seed (seed + i; 0 + i when none was given).
     for (let i = choices.length; i < n; i++) {
       const more = await this.chatOnce(messages, { ...options, n: 1, seed: (options.seed ?? 0) + i }, what);
@@ -393,6 +403,7 @@ export class OpenAICompatibleModel implements LanguageModel {
         return (s.tokens.length > 0 && Number.isFinite(s.logprob)) || 'no continuation tokens in the echoed logprobs';
       });
       this.caps = { chat: chat.ok, streaming: streaming.ok, logprobs: logprobs.ok, echoScoring: echoScoring.ok, prefill: prefill.ok };
+      if (!n.ok && /only one completion choice is allowed/i.test(n.error ?? '')) this.oneChoicePerRequest = true;
       return {
         model: this.model,
         baseUrl: this.baseUrl,
@@ -467,6 +478,15 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.totals.completionTokens += usage.completionTokens;
     this.totals.requests += 1;
   }
+}
+
+/**
+ * Whether `err` is an endpoint's refusal of `n` ≠ 1: llama.cpp's server throws "Only one completion
+ * choice is allowed" (HTTP 500 in the builds that use std::runtime_error, 400 in others).
+ */
+export function refusesN(err: unknown): boolean {
+  const cause = err instanceof ModelError ? err.cause : err;
+  return cause instanceof APIError && /only one completion choice is allowed/i.test(cause.message);
 }
 
 /**

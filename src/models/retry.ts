@@ -47,11 +47,13 @@ export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 }
 
-/** Whether a failed request is worth retrying: 408, 409, 429, 5xx, connection errors, timeouts. */
+/** Whether a failed request is worth retrying: 408, 409, 429, 5xx (but not llama.cpp's 500 refusal of `n` ≠ 1), connection errors, timeouts. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof APIUserAbortError) return false;
   if (err instanceof APIConnectionError) return true; // includes APIConnectionTimeoutError
   if (err instanceof APIError && typeof err.status === 'number') {
+    // llama.cpp's server answers n ≠ 1 with a 500 that no retry can change
+    if (/only one completion choice is allowed/i.test(err.message)) return false;
     return err.status === 408 || err.status === 409 || err.status === 429 || err.status >= 500;
   }
   return false;
