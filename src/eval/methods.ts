@@ -31,7 +31,7 @@
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import { CapabilityError, InvalidParameterError, OpenbookError } from '../core/errors.js';
 import type { Hit, TraceStep } from '../core/types.js';
 import { mulberry32 } from '../core/random.js';
 import type { EngineModels } from '../engine/engine.js';
@@ -49,6 +49,8 @@ import { shortAnswer } from './extractive-qa.js';
 import type { Engine } from '../engine/engine.js';
 import { scoreAnswer } from './qa-metrics.js';
 import { toMarkdown, type Cell } from './report.js';
+import { groundedMetricNames, groundedValues, scoreGrounded, type EntailmentJudge, type GroundedScores } from './grounded.js';
+import { compareMethods, formatP, formatWithCi, type BootstrapOptions, type ComparisonRow } from './stats.js';
 import type { EvalDeps, EvalIndexConfig, EvalSearchConfig } from './runner.js';
 
 /** The method name of the offline extractive answerer in a comparison. */
@@ -75,6 +77,13 @@ export interface QaMethodsEvalOptions extends LoadOptions {
   seed?: number;
   /** RetRobust's retrieval setting: `top` (default), `low-rank` (ranks 11…10+k) or `random`. */
   retrieval?: RetrievalSetting;
+  /**
+   * Grounded-answer metrics (`grounded.ts`): ALCE citation recall and precision, faithfulness, and
+   * (LLM judges) answer relevance, scored for every item × method by this judge.
+   */
+  judge?: EntailmentJudge;
+  /** Bootstrap resamples and seed of the comparison table's intervals and paired tests (default 1,000, seed 1). */
+  bootstrap?: BootstrapOptions;
 }
 
 export interface QaMethodsDeps extends EvalDeps {
@@ -94,6 +103,8 @@ export interface QaMethodRecord extends TraceRecord {
   recall: number | null;
   /** |gold ∩ passages used| / |gold|; null when no passages were used. */
   goldRecall: number | null;
+  /** The judge's metrics (with `judge`): each a value in [0, 1] or `{ unscored: reason }`, and the per-statement decisions. */
+  grounded?: GroundedScores;
 }
 
 export interface QaMethodsResult {
@@ -106,6 +117,16 @@ export interface QaMethodsResult {
   recallDefinition: string;
   summaries: MethodSummary[];
   records: QaMethodRecord[];
+  /**
+   * Metric rows × methods: EM, F1, Recall@k and (with a judge) the grounded metrics, each mean
+   * with its bootstrap interval, and the paired randomization p against the first method.
+   */
+  comparison: ComparisonRow[];
+  /** Per method and grounded metric: how many items the judge could not score, with the first reason. */
+  unscored?: Record<string, Record<string, { count: number; reason: string }>>;
+  bootstrap: { resamples: number; seed: number };
+  /** The judge's id, when there was one. */
+  judge?: string;
   /** Everything needed to re-run (also saved as config.json). */
   config: Record<string, unknown>;
   timings: { indexSeconds: number; indexCached: boolean; embedSeconds?: number; totalSeconds: number };
@@ -237,7 +258,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     ...retrieverRecord(retrieverConfig),
     index: opts.index,
     search: { similarity: opts.search.similarity, k1: opts.search.k1, b: opts.search.b, ...(opts.search.delta !== undefined ? { delta: opts.search.delta } : {}) },
-    models: { llm: deps.models.llm?.id ?? null, embedder: deps.models.embedder?.id ?? null },
+    models: { llm: deps.models.llm?.id ?? null, embedder: deps.models.embedder?.id ?? null, ...(opts.judge ? { judge: opts.judge.id } : {}) },
     questions: questions.length,
     recall: multiGold ? 'Recall@k = 1 when every gold paragraph is among the k passages used (HotpotQA: both gold paragraphs), else 0' : 'Recall@k = 1 when the gold paragraph is among the k passages used, else 0',
     evalIndex: opened.index.dir,
@@ -255,6 +276,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
   const records: QaMethodRecord[] = [];
   const summaries: MethodSummary[] = [];
   const emit = async (rec: QaMethodRecord) => {
+    if (opts.judge) rec.grounded = await judgeRecord(rec, opts.judge);
     records.push(rec);
     if (tracesFile) await appendFile(tracesFile, JSON.stringify(rec) + '\n', 'utf8');
     await deps.onRecord?.(rec);
@@ -298,6 +320,8 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     deps.onProgress?.(`${spec.name}: ${summary.questions} questions, EM ${summary.EM.toFixed(4)}, F1 ${summary.F1.toFixed(4)}, ${summary.calls} model calls`);
   }
 
+  const bootstrap = { resamples: opts.bootstrap?.resamples ?? 1000, seed: opts.bootstrap?.seed ?? 1 };
+  const { comparison, unscored } = compareQaMethods(opts.methods.map((m) => m.name), records, k, opts.judge, bootstrap);
   const result: QaMethodsResult = {
     dataset: qa.name,
     answerMetric: qa.answerMetric,
@@ -306,6 +330,9 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     recallDefinition: config.recall as string,
     summaries,
     records,
+    comparison,
+    ...(opts.judge ? { unscored, judge: opts.judge.id } : {}),
+    bootstrap,
     config,
     timings: {
       indexSeconds: opened.index.indexSeconds,
@@ -317,9 +344,65 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
   };
   if (deps.outDir) {
     await writeFile(join(deps.outDir, 'report.md'), renderMethodsReport(result), 'utf8');
-    await writeFile(join(deps.outDir, 'summary.json'), JSON.stringify({ dataset: result.dataset, answerMetric: result.answerMetric, questions: result.questions, k, summaries, timings: result.timings }, null, 2) + '\n', 'utf8');
+    await writeFile(join(deps.outDir, 'summary.json'), JSON.stringify({ dataset: result.dataset, answerMetric: result.answerMetric, questions: result.questions, k, summaries, comparison, ...(opts.judge ? { unscored } : {}), bootstrap, timings: result.timings }, null, 2) + '\n', 'utf8');
   }
   return result;
+}
+
+/**
+ * The grounded metrics of one record. A record whose method failed has no answer: every metric is
+ * unscored with the method's error. A judge that fails on the item makes it unscored with that error.
+ */
+async function judgeRecord(rec: QaMethodRecord, judge: EntailmentJudge): Promise<GroundedScores> {
+  const unscoredAll = (reason: string): GroundedScores => ({ citationRecall: { unscored: reason }, citationPrecision: { unscored: reason }, faithfulness: { unscored: reason }, answerRelevance: { unscored: reason }, statements: [] });
+  if (rec.error !== undefined) return unscoredAll(`the method failed: ${rec.error}`);
+  try {
+    return await scoreGrounded({ question: rec.question, answer: rec.answer ?? rec.prediction, citations: rec.citations, passages: rec.passages ?? [] }, judge);
+  } catch (err) {
+    if (!(err instanceof OpenbookError)) throw err;
+    return unscoredAll(`the judge failed: ${err.message}`);
+  }
+}
+
+/** Recall@k's row name in the comparison table. */
+const recallName = (k: number) => `Recall@${k}`;
+
+/**
+ * The comparison table of a QA run (`compareMethods`): EM, F1, Recall@k and, with a judge, the
+ * grounded metrics (answer relevance only for an LLM judge), per method in `methods` order.
+ */
+export function compareQaMethods(
+  methods: readonly string[],
+  records: readonly QaMethodRecord[],
+  k: number,
+  judge: EntailmentJudge | undefined,
+  bootstrap: BootstrapOptions,
+): { comparison: ComparisonRow[]; unscored: Record<string, Record<string, { count: number; reason: string }>> } {
+  const grounded = judge ? groundedMetricNames.filter((m) => m !== 'answer relevance' || judge.kind === 'llm') : [];
+  const metrics = ['EM', 'F1', recallName(k), ...grounded];
+  const unscored: Record<string, Record<string, { count: number; reason: string }>> = {};
+  const rows = methods.map((name) => {
+    const perItem = new Map<string, Record<string, number>>();
+    unscored[name] = {};
+    for (const r of records.filter((x) => x.method === name)) {
+      const v: Record<string, number> = { EM: r.em, F1: r.f1 };
+      if (r.recall !== null) v[recallName(k)] = r.recall;
+      if (r.grounded) {
+        const g = groundedValues(r.grounded);
+        for (const m of grounded) {
+          const x = g[m];
+          if (typeof x === 'number') v[m] = x;
+          else {
+            const u = (unscored[name][m] ??= { count: 0, reason: x.unscored });
+            u.count++;
+          }
+        }
+      }
+      perItem.set(r.id, v);
+    }
+    return { name, metrics, perItem };
+  });
+  return { comparison: compareMethods(rows, bootstrap), unscored };
 }
 
 /** The record's recall replaced by the all-gold indicator (the method's hits are the passages its answer used). */
@@ -358,7 +441,18 @@ async function extractiveRecord(
       { kind: 'score', name: a.citations.length > 0 ? 'first quoted unit (extractive)' : 'refused (extractive)', output: prediction, durationMs: t2 - t1 },
     ];
     const { em, f1 } = score(prediction, q.answers);
-    return { ...base, prediction, em, f1, ...allGoldRecall(q.relevant, hits.map((h) => h.docId)), seconds: (now() - t0) / 1000, trace };
+    return {
+      ...base,
+      prediction,
+      em,
+      f1,
+      ...allGoldRecall(q.relevant, hits.map((h) => h.docId)),
+      seconds: (now() - t0) / 1000,
+      trace,
+      citations: a.citations,
+      answer: a.citations.length > 0 ? a.answer : '',
+      passages: hits.map((h) => ({ chunkId: h.chunkId, docId: h.docId, text: h.text })),
+    };
   } catch (err) {
     return { ...base, prediction: '', em: 0, f1: 0, recall: null, goldRecall: null, seconds: (now() - t0) / 1000, trace: [], error: err instanceof Error ? err.message : String(err) };
   }
@@ -379,5 +473,15 @@ export function renderMethodsReport(r: QaMethodsResult): string {
   ].join('\n');
   // EM, F1 and Recall@k always with 4 decimals (formatMetric would print a whole 0 or 1 bare).
   const rows = methodsTableRows(r.summaries).map((row) => row.map((cell, i) => (typeof cell === 'number' && i >= 2 && i <= 4 ? cell.toFixed(4) : cell)));
-  return head + '\n' + toMarkdown(methodsTableHeaders(r.k, multi), rows);
+  return head + '\n' + toMarkdown(methodsTableHeaders(r.k, multi), rows) + (r.comparison.length > 0 ? '\n' + comparisonMarkdown(r) : '');
+}
+
+/** The comparison table in Markdown: metric rows, one `mean [95% CI]` column per method, p against the first. */
+function comparisonMarkdown(r: QaMethodsResult): string {
+  const rows = r.comparison;
+  const metrics = [...new Set(rows.flatMap((x) => Object.keys(x.n)))];
+  const headers = ['metric', ...rows.map((x) => `${x.name} [95% CI]`), ...rows.slice(1).map((x) => `p (${x.name} vs ${rows[0].name})`)];
+  const body: Cell[][] = metrics.map((m) => [m, ...rows.map((x) => (x.metrics[m] === undefined ? '—' : formatWithCi(x.metrics[m], x.ci[m]))), ...rows.slice(1).map((x) => formatP(x.pValue?.[m]))]);
+  const note = `95% percentile bootstrap over questions (B = ${r.bootstrap.resamples}, seed ${r.bootstrap.seed}); p: two-sided paired randomization test${r.judge ? `; judge ${r.judge}` : ''}`;
+  return toMarkdown(headers, body) + '\n' + note + '\n';
 }

@@ -11,7 +11,7 @@
  *
  * Table rows: each row has per-query values of every metric; {@link compareRows} adds the
  * bootstrap interval of each mean and the paired randomization p-value against the first row
- * (`stats.ts`).
+ * (`compareMethods` in `stats.ts`).
  */
 import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
@@ -19,7 +19,7 @@ import { rerankHits, type Reranker } from '../retrieve/rerank.js';
 import type { Qrels } from './loaders/common.js';
 import { roundRunScore, type Run, type RunEntry } from './loaders/trec.js';
 import { trecEvalOrder, type Evaluation } from './metrics.js';
-import { bootstrapMeanCi, pairedRandomizationTest, type BootstrapOptions, type Interval } from './stats.js';
+import { compareMethods, type BootstrapOptions, type ComparisonRow } from './stats.js';
 
 export interface EvalRerankConfig {
   reranker: Reranker;
@@ -69,38 +69,17 @@ export async function rerankRun(
   return { run: out, rerankSeconds: ms / 1000 };
 }
 
-/** One row of an eval comparison table. */
-export interface ComparisonRow {
-  name: string;
-  metrics: Record<string, number>;
-  /** 95 % percentile-bootstrap interval of each metric's mean over queries. */
-  ci: Record<string, Interval>;
-  /** Paired randomization p-value of each metric against the first row (absent on the first row). */
-  pValue?: Record<string, number>;
-  /** Milliseconds per query (first stage, plus the reranker for a reranked row). */
-  msPerQuery?: number;
-}
+export type { ComparisonRow } from './stats.js';
 
 /**
- * Intervals and paired tests for rows evaluated on the same qrels (per-query values in qrels
- * order, as `evaluateRun` gives them).
+ * Intervals and paired tests for rows evaluated on the same qrels (per-query values, as
+ * `evaluateRun` gives them): `compareMethods` over each row's per-query map.
  * @param bootstrap resamples and seed (default 1,000 and 1); the test uses the same seed
  */
 export function compareRows(rows: ReadonlyArray<{ name: string; evaluation: Evaluation; msPerQuery?: number }>, qrels: Qrels, bootstrap: BootstrapOptions = {}): ComparisonRow[] {
-  const qids = [...qrels.keys()].filter((q) => rows.every((r) => r.evaluation.perQuery.has(q)));
-  const values = (e: Evaluation, m: string) => qids.map((q) => e.perQuery.get(q)![m]);
-  return rows.map((r, i) => {
-    const ci: Record<string, Interval> = {};
-    const pValue: Record<string, number> = {};
-    for (const m of r.evaluation.metrics) {
-      const v = values(r.evaluation, m);
-      const interval = bootstrapMeanCi(v, bootstrap);
-      if (interval) ci[m] = interval;
-      if (i > 0) {
-        const t = pairedRandomizationTest(v, values(rows[0].evaluation, m), bootstrap.seed !== undefined ? { seed: bootstrap.seed } : {});
-        if (t) pValue[m] = t.p;
-      }
-    }
-    return { name: r.name, metrics: r.evaluation.mean, ci, ...(i > 0 ? { pValue } : {}), ...(r.msPerQuery !== undefined ? { msPerQuery: r.msPerQuery } : {}) };
-  });
+  const order = [...qrels.keys()];
+  return compareMethods(
+    rows.map((r) => ({ name: r.name, metrics: r.evaluation.metrics, perItem: new Map(order.filter((q) => r.evaluation.perQuery.has(q)).map((q) => [q, r.evaluation.perQuery.get(q)!])), ...(r.msPerQuery !== undefined ? { msPerQuery: r.msPerQuery } : {}) })),
+    bootstrap,
+  );
 }

@@ -139,3 +139,59 @@ export function formatP(p: number | undefined): string {
   if (p === undefined) return '—';
   return p < 0.0001 ? '<0.0001' : p.toFixed(4);
 }
+
+/** One row of an eval comparison table. */
+export interface ComparisonRow {
+  name: string;
+  /** Each metric's mean over the items that have a value for it. */
+  metrics: Record<string, number>;
+  /** Items behind each mean (fewer than the sample when some were unscored). */
+  n: Record<string, number>;
+  /** Percentile-bootstrap interval of each metric's mean. */
+  ci: Record<string, Interval>;
+  /** Paired randomization p-value of each metric against the first row, over the items both have (absent on the first row). */
+  pValue?: Record<string, number>;
+  /** Milliseconds per query, when measured. */
+  msPerQuery?: number;
+}
+
+/**
+ * The comparison table of several methods scored item by item: per metric, each row's mean and
+ * bootstrap interval over its own items with a value, and the paired randomization test of each
+ * later row against the first over the items both scored (same seed for every cell).
+ * @param rows `perItem`: item id → metric → value (a missing metric = unscored item)
+ */
+export function compareMethods(
+  rows: ReadonlyArray<{ name: string; metrics: readonly string[]; perItem: ReadonlyMap<string, Readonly<Record<string, number>>>; msPerQuery?: number }>,
+  bootstrap: BootstrapOptions = {},
+): ComparisonRow[] {
+  const valuesOf = (r: (typeof rows)[number], m: string, ids?: readonly string[]) => {
+    const out: number[] = [];
+    for (const id of ids ?? r.perItem.keys()) {
+      const v = r.perItem.get(id)?.[m];
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  };
+  return rows.map((r, i) => {
+    const metrics: Record<string, number> = {};
+    const n: Record<string, number> = {};
+    const ci: Record<string, Interval> = {};
+    const pValue: Record<string, number> = {};
+    for (const m of r.metrics) {
+      const v = valuesOf(r, m);
+      n[m] = v.length;
+      const mu = mean(v);
+      if (mu === undefined) continue;
+      metrics[m] = mu;
+      const interval = bootstrapMeanCi(v, bootstrap);
+      if (interval) ci[m] = interval;
+      if (i > 0 && rows[0].metrics.includes(m)) {
+        const both = [...r.perItem.keys()].filter((id) => r.perItem.get(id)?.[m] !== undefined && rows[0].perItem.get(id)?.[m] !== undefined);
+        const t = pairedRandomizationTest(valuesOf(r, m, both), valuesOf(rows[0], m, both), bootstrap.seed !== undefined ? { seed: bootstrap.seed } : {});
+        if (t) pValue[m] = t.p;
+      }
+    }
+    return { name: r.name, metrics, n, ci, ...(i > 0 ? { pValue } : {}), ...(r.msPerQuery !== undefined ? { msPerQuery: r.msPerQuery } : {}) };
+  });
+}

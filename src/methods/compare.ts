@@ -74,6 +74,10 @@ export interface TraceRecord {
   citations: Citation[];
   trace: TraceStep[];
   error?: string;
+  /** The answer as the method wrote it, `[n]` markers kept (grounded-answer metrics split it into statements). */
+  answer?: string;
+  /** The passages the answer was made from, in rank order (the judges' context). */
+  passages?: Array<{ chunkId: string; docId: string; text: string }>;
 }
 
 export interface CompareOptions {
@@ -128,6 +132,8 @@ export async function runMethodsOnQa(
           seconds: (ctx.now() - t0) / 1000,
           citations: a.citations,
           trace: a.trace ?? [],
+          answer: a.answer,
+          passages: a.hits.map((h) => ({ chunkId: h.chunkId, docId: h.docId, text: h.text })),
         };
       } catch (err) {
         if (ctx.signal?.aborted) throw err;

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { maskSecrets } from '../../config/index.js';
-import { InvalidParameterError } from '../../core/errors.js';
+import { CapabilityError, InvalidParameterError } from '../../core/errors.js';
 import { MAX_DEFAULT_THREADS } from '../../core/workers.js';
 import type { RetrieverKind } from '../../engine/engine.js';
 import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
@@ -30,6 +30,8 @@ import { loadCliModels, type CliModels, type RerankFlags } from '../models.js';
 import { rerankLoadOptions, rerankOptions } from './search.js';
 import type { ComparisonRow } from '../../eval/rerank-eval.js';
 import { formatP, formatWithCi } from '../../eval/stats.js';
+import { checkJudgeKind, LlmJudge, NliJudge, type EntailmentJudge } from '../../eval/grounded.js';
+import { findLabel, OnnxSequenceClassifier } from '../../models/sequence-classifier.js';
 import { loadCliConfig } from './config.js';
 import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
@@ -222,6 +224,9 @@ export function register(program: Command): void {
     .option('--methods <list>', `compare methods side by side, comma-separated: ${comparableMethodNames.join(', ')}`)
     .option('--param <method.name=value>', 'a method parameter, e.g. --param hyde.K=4 (repeatable; with --methods)', collect)
     .option('--retrieval <setting>', `passages given to the methods: ${retrievalSettings.join(', ')} (RetRobust's noisy settings; with --methods)`, 'top')
+    .option('--judge <kind>', 'grounded-answer metrics (with --methods): nli (a local NLI model, --nli-model) or llm (the configured model\'s Yes/No log-probabilities): ALCE citation recall/precision, faithfulness, answer relevance (llm)')
+    .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli')
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (with --methods)', '1000')
     .option('--format <fmt>', 'table, markdown, json or csv (per question)', 'table')
     .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default .openbook/eval-runs/<timestamp>/)')
     .action(
@@ -230,6 +235,7 @@ export function register(program: Command): void {
           await qaMethods(f);
           return;
         }
+        if (f.judge !== undefined) throw new InvalidParameterError('--judge scores the answers of --methods; add --methods extractive (or the methods to compare)');
         const format = f.json ? 'json' : f.format;
         if (!['table', 'markdown', 'json', 'csv'].includes(format)) throw new InvalidParameterError(`--format must be table, markdown, json or csv, got "${format}"`);
         if (f.retriever !== undefined && f.retriever !== 'bm25') throw new InvalidParameterError('eval qa without --methods runs BM25 only; add --methods extractive to compare over a dense or hybrid retriever');
@@ -262,9 +268,9 @@ export function register(program: Command): void {
  * p column per later method (paired randomization test against the first); last row ms/query.
  */
 export function renderComparison(rows: readonly ComparisonRow[], bootstrap: { resamples: number; seed: number }): string {
-  const metrics = Object.keys(rows[0]?.metrics ?? {});
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.n ?? r.metrics)))];
   const headers = ['metric', ...rows.map((r) => `${r.name} [95% CI]`), ...rows.slice(1).map((_, i) => (rows.length > 2 ? `p (${i + 2} vs 1)` : 'p'))];
-  const body: Array<Array<string | number>> = metrics.map((m) => [m, ...rows.map((r) => formatWithCi(r.metrics[m], r.ci[m])), ...rows.slice(1).map((r) => formatP(r.pValue?.[m]))]);
+  const body: Array<Array<string | number>> = metrics.map((m) => [m, ...rows.map((r) => (r.metrics[m] === undefined ? '—' : formatWithCi(r.metrics[m], r.ci[m]))), ...rows.slice(1).map((r) => formatP(r.pValue?.[m]))]);
   if (rows.some((r) => r.msPerQuery !== undefined)) body.push(['ms/query', ...rows.map((r) => (r.msPerQuery !== undefined ? r.msPerQuery.toFixed(2) : '—')), ...rows.slice(1).map(() => '')]);
   const note = `95% percentile bootstrap over queries (B = ${bootstrap.resamples}, seed ${bootstrap.seed})${rows.length > 1 ? '; p: two-sided paired randomization test against the first column' : ''}`;
   return renderTable(headers, body) + '\n' + note;
@@ -280,6 +286,9 @@ interface QaFlags extends CommonFlags {
   methods?: string;
   param?: string[];
   retrieval: string;
+  judge?: string;
+  nliModel?: string;
+  bootstrap: string;
 }
 
 const collect = (v: string, prev: string[] = []) => prev.concat(v);
@@ -320,11 +329,27 @@ async function qaMethods(f: QaFlags): Promise<void> {
   const limit = f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1);
   const seed = intFlag('--seed', f.seed, 1, 0);
   const { index, search } = configs(f, Math.max(20, k));
-  const needLlm = methods.some((m) => m.name !== 'extractive');
+  if (f.judge !== undefined) checkJudgeKind(f.judge);
+  if (f.judge === 'nli' && !f.nliModel) throw new InvalidParameterError('--judge nli needs --nli-model DIR (an NLI model folder; docs/models.md says how to export one)');
+  const bootstrap = { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed };
+  const needLlm = methods.some((m) => m.name !== 'extractive') || f.judge === 'llm';
   const models: CliModels = await loadCliModels(f, { llm: needLlm, embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde') });
+  let closeJudge = async () => {};
   try {
     // Unknown names, bad parameters and missing models fail here, before the dataset is read.
     checkMethodsRun(methods, models, retriever);
+    let judge: EntailmentJudge | undefined;
+    if (f.judge === 'nli') {
+      const model = new OnnxSequenceClassifier({ modelDir: f.nliModel! });
+      await model.load();
+      closeJudge = () => model.close();
+      if (findLabel(model.labels ?? [], 'entail') < 0) throw new InvalidParameterError(`--nli-model ${f.nliModel}: its config.json id2label has no entailment label (${JSON.stringify(model.labels ?? [])}); is it an NLI model?`);
+      judge = new NliJudge(model);
+    } else if (f.judge === 'llm') {
+      if (!models.llm) throw new CapabilityError('--judge llm needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see `openbook config`)');
+      if (!models.llm.capabilities.logprobs) throw new CapabilityError(`--judge llm reads Yes/No log-probabilities, which ${models.llm.id} does not return`);
+      judge = new LlmJudge(models.llm);
+    }
     const startedAt = new Date();
     const outDir = path.resolve(f.out ?? path.join('.openbook', 'eval-runs', startedAt.toISOString().replace(/[:.]/g, '-')));
     const done = new Map<string, number>();
@@ -335,7 +360,7 @@ async function qaMethods(f: QaFlags): Promise<void> {
     const require = createRequire(import.meta.url);
     const { version } = require('../../../package.json') as { version: string };
     const res = await evaluateQaMethods(
-      { dataset: f.dataset, methods, index, search, retriever, k, ...(limit !== undefined ? { limit } : {}), seed, retrieval: setting, strict: f.strict, onWarning: warn },
+      { dataset: f.dataset, methods, index, search, retriever, k, ...(limit !== undefined ? { limit } : {}), seed, retrieval: setting, strict: f.strict, onWarning: warn, bootstrap, ...(judge ? { judge } : {}) },
       {
         ...deps(f),
         models,
@@ -354,16 +379,40 @@ async function qaMethods(f: QaFlags): Promise<void> {
       },
     );
     if (f.json) printJson(methodsJson(res));
-    else process.stdout.write(renderMethodsTable(res));
+    else process.stdout.write(renderMethodsTable(res) + '\n' + renderQaComparison(res) + '\n');
     process.stderr.write(`run saved to ${outDir} (config.json, traces.jsonl, report.md, summary.json)\n`);
   } finally {
+    await closeJudge();
     await models.close();
   }
 }
 
 /** `eval qa --methods … --json`. */
 function methodsJson(r: QaMethodsResult) {
-  return { dataset: r.dataset, answerMetric: r.answerMetric, questions: r.questions, k: r.k, recall: r.recallDefinition, summaries: r.summaries, timings: r.timings, outDir: r.outDir, config: r.config };
+  return {
+    dataset: r.dataset,
+    answerMetric: r.answerMetric,
+    questions: r.questions,
+    k: r.k,
+    recall: r.recallDefinition,
+    summaries: r.summaries,
+    comparison: r.comparison,
+    bootstrap: r.bootstrap,
+    ...(r.judge ? { judge: r.judge, unscored: r.unscored } : {}),
+    timings: r.timings,
+    outDir: r.outDir,
+    config: r.config,
+  };
+}
+
+/** The metric × method table with intervals and p, then one line per metric the judge left unscored. */
+export function renderQaComparison(r: QaMethodsResult): string {
+  const lines = [renderComparison(r.comparison, r.bootstrap)];
+  if (r.judge) lines.push(`judge: ${r.judge}`);
+  for (const [method, byMetric] of Object.entries(r.unscored ?? {})) {
+    for (const [metric, u] of Object.entries(byMetric)) lines.push(`${method}: ${metric} unscored for ${u.count} of ${r.questions} (${u.reason}); the mean is over the rest`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** The terminal table of a methods comparison, with a header line naming the settings. */
