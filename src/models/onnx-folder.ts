@@ -95,6 +95,14 @@ type OrtModule = typeof import('onnxruntime-node');
 type TokenizerModule = typeof import('@huggingface/transformers');
 
 /**
+ * The command that installs the optional local-model stack (optional peer dependencies of
+ * openbook, ~470 MB). `ONNXRUNTIME_NODE_INSTALL=skip` stops onnxruntime-node's install script
+ * from downloading CUDA binaries from nuget: the CPU binaries are inside its npm tarball, so the
+ * registry stays the only network.
+ */
+export const LOCAL_RUNTIME_INSTALL = 'ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0 @huggingface/transformers@^4.3.1';
+
+/**
  * Imports an optional runtime package; when it is not installed, a `CapabilityError` with the
  * install command (the local model stack is optional: openbook runs offline without it).
  */
@@ -104,7 +112,7 @@ export async function importRuntime<T>(name: string): Promise<T> {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new CapabilityError(`the local model runtime is not installed (${name}); install it with: npm install onnxruntime-node @huggingface/transformers`);
+      throw new CapabilityError(`the local model runtime is not installed (${name} is missing); install it with: ${LOCAL_RUNTIME_INSTALL}`);
     }
     throw err;
   }

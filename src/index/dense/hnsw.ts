@@ -10,9 +10,10 @@
  * ip → 1 − d (= dot), l2sq → −d (= −‖q − x‖²). Storage maps to usearch quantisation
  * (f32, f16, i8). One file on disk: `<base>.usearch` (usearch's own format).
  */
+import { createRequire } from 'node:module';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import type { Index, MetricKind, ScalarKind } from 'usearch';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError } from '../../core/errors.js';
 import { fsyncDir, renameDurable, tempPathOf } from '../store/atomic-file.js';
 import { checkTopK, checkVectorIndexOptions, toRows } from './exact.js';
@@ -36,8 +37,23 @@ export interface HnswIndexOptions {
   searchThreads?: number;
 }
 
-const METRIC: Record<VectorMetric, MetricKind> = { cosine: MetricKind.Cos, dot: MetricKind.IP, l2: MetricKind.L2sq };
-const SCALAR: Record<VectorStorage, ScalarKind> = { float32: ScalarKind.F32, float16: ScalarKind.F16, int8: ScalarKind.I8 };
+type Usearch = typeof import('usearch');
+let usearchModule: Usearch | undefined;
+
+/**
+ * usearch and its native binary, loaded on the first HNSW index rather than when openbook is
+ * imported. Through its CommonJS build: its ES build locates the binary from a stack-trace file
+ * URL and, under a dynamic `import()` from a CommonJS caller (`node -e "import('openbook')"`),
+ * walks up relative paths until the stack overflows; the CommonJS build starts from `__dirname`.
+ */
+function usearch(): Usearch {
+  usearchModule ??= createRequire(import.meta.url)('usearch') as Usearch;
+  return usearchModule;
+}
+
+/** usearch's enum values (strings), typed as its enums. */
+const METRIC: Record<VectorMetric, MetricKind> = { cosine: 'cos' as MetricKind.Cos, dot: 'ip' as MetricKind.IP, l2: 'l2sq' as MetricKind.L2sq };
+const SCALAR: Record<VectorStorage, ScalarKind> = { float32: 'f32' as ScalarKind.F32, float16: 'f16' as ScalarKind.F16, int8: 'i8' as ScalarKind.I8 };
 
 export class HnswIndex implements VectorIndex {
   readonly kind = 'hnsw' as const;
@@ -65,7 +81,7 @@ export class HnswIndex implements VectorIndex {
     this.expansionSearch = options.expansionSearch ?? 128;
     this.addThreads = options.addThreads ?? 0;
     this.searchThreads = options.searchThreads ?? 1;
-    this.index = new Index({
+    this.index = new (usearch().Index)({
       dimensions: this.dimension,
       metric: METRIC[this.metric],
       quantization: SCALAR[this.storage],
