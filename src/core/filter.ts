@@ -22,6 +22,8 @@
  * `*` (no `/`), `**` (any) and `?`. Strings compare by UTF-16 code units.
  */
 
+import { InvalidParameterError, OpenbookError } from './errors.js';
+
 /** A metadata value as stored: scalars or a list of strings (tags, heading path). */
 export type MetaValue = string | number | boolean | string[];
 
@@ -42,14 +44,12 @@ export type FilterExpr =
   | { field: string; op: 'glob'; pattern: string };
 
 /** A filter that cannot be parsed; `column` is 1-based in the filter text. */
-export class FilterSyntaxError extends Error {
-  readonly code = 'FILTER_SYNTAX';
+export class FilterSyntaxError extends OpenbookError {
   constructor(
     readonly column: number,
     reason: string,
   ) {
-    super(`filter: column ${column}: ${reason}`);
-    this.name = 'FilterSyntaxError';
+    super('FILTER_SYNTAX', `filter: column ${column}: ${reason}`, { httpStatus: 400 });
   }
 }
 
@@ -350,4 +350,23 @@ export function compileFilter(f: FilterExpr): (m: MetaRecord) => boolean {
 /** Evaluates `f` on one record (convenience; use {@link compileFilter} in loops). */
 export function matchesFilter(f: FilterExpr, m: MetaRecord): boolean {
   return compileFilter(f)(m);
+}
+
+/**
+ * A filter as users give it: the filter language, or its JSON form (an object, or text that
+ * starts with "{"), e.g. from `--filter`, a query string or a request body.
+ * @throws FilterSyntaxError with the column of the mistake; InvalidParameterError for bad JSON or a bad JSON form
+ */
+export function filterFromInput(input: unknown): FilterExpr {
+  if (typeof input === 'string' && input.trimStart().startsWith('{')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(input);
+    } catch (err) {
+      throw new InvalidParameterError(`filter: not valid JSON (${(err as Error).message})`);
+    }
+    return toFilter(v as FilterExpr);
+  }
+  if (typeof input !== 'string' && (typeof input !== 'object' || input === null)) throw new InvalidParameterError('filter: expected the filter language as a string or its JSON form as an object');
+  return toFilter(input as string | FilterExpr);
 }

@@ -59,6 +59,11 @@ export interface Document {
    * than id/title/text, `index --meta key=value` tags. Filterable by name (see `core/filter.ts`).
    */
   meta?: Record<string, string | number | boolean | string[]>;
+  /**
+   * SHA-256 (hex) of the user metadata the document was loaded with (`index --meta` tags and its
+   * sidecar file), absent when there was none; a change re-indexes an otherwise unchanged file.
+   */
+  userMetaHash?: string;
 }
 
 /** A heading inside `Document.text`. */

@@ -14,6 +14,7 @@ import type { Analyzer } from '../analysis/analyzer.js';
 import { contentQuery } from '../analysis/question-words.js';
 import { getAnalyzer } from '../analysis/registry.js';
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import type { FilterExpr } from '../core/filter.js';
 import { mulberry32 } from '../core/random.js';
 import type { Answer, Hit, TraceStep } from '../core/types.js';
 import { extractiveAnswer, type ExtractiveOptions } from '../generate/extractive.js';
@@ -84,6 +85,13 @@ export interface SearchOptions {
   rerankFirstStageWeight?: number;
   /** Receives each reranked query's per-candidate scores (the trace of `ask`). */
   onRerank?: (query: string, entries: RerankTraceEntry[], durationMs: number) => void;
+  /**
+   * Only chunks whose metadata match: the filter language of `core/filter.ts`
+   * (`format = "pdf" AND tags CONTAINS "보안"`) or its JSON form. Exact in every retriever
+   * (BM25 scoring, dense search, hybrid fusion, the rerank stage, every method): no chunk that
+   * fails it is returned, and k hits come back whenever k chunks match.
+   */
+  filter?: string | FilterExpr;
   signal?: AbortSignal;
 }
 
@@ -154,19 +162,19 @@ export class Engine {
   /** A sparse retriever with the given scoring parameters. */
   sparseRetriever(o: SearchOptions = {}): SparseRetriever {
     checkSearchOptions(o);
-    return new SparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta });
+    return new SparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta, ...(o.filter !== undefined ? { filter: o.filter } : {}) });
   }
 
   /**
    * The dense retriever over the stored passage vectors.
    * @throws CapabilityError when no embedder is configured or the index has no vectors
    */
-  async denseRetriever(): Promise<DenseRetriever> {
+  async denseRetriever(o: Pick<SearchOptions, 'filter'> = {}): Promise<DenseRetriever> {
     const embedder = this.models.embedder;
     if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
     if (!this.hasDenseIndex()) throw new CapabilityError(`the index at ${this.dir} has no passage vectors; run \`openbook index <paths> --embed\` first`);
     this.denseReader ??= DenseIndexReader.open(this.dir);
-    return new DenseRetriever(this.reader, await this.denseReader, embedder);
+    return new DenseRetriever(this.reader, await this.denseReader, embedder, o.filter !== undefined ? { allow: this.reader.filterBits(o.filter) } : {});
   }
 
   /**
@@ -198,7 +206,7 @@ export class Engine {
     checkSearchOptions(o);
     const kind = o.retriever ?? 'bm25';
     if (kind === 'bm25') return this.sparseRetriever(o);
-    const dense = await this.denseRetriever();
+    const dense = await this.denseRetriever(o);
     if (kind === 'dense') return dense;
     return new HybridRetriever(this.sparseRetriever(o), dense, {
       fusion: o.fusion ?? 'rrf',
@@ -238,9 +246,9 @@ export class Engine {
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
       let retriever: Pick<Retriever, 'retrieve'> = await this.retriever(o);
       if (o.retrieval && o.retrieval !== 'top') {
-        retriever = withRetrievalSetting(retriever, o.retrieval, { rng: mulberry32(o.seed ?? 7), randomPassages: async (count, rng) => this.randomPassages(count, rng) });
+        retriever = withRetrievalSetting(retriever, o.retrieval, { rng: mulberry32(o.seed ?? 7), randomPassages: async (count, rng) => this.randomPassages(count, rng, o.filter) });
       }
-      const dense = this.models.embedder && this.hasDenseIndex() ? await this.denseRetriever() : undefined;
+      const dense = this.models.embedder && this.hasDenseIndex() ? await this.denseRetriever(o) : undefined;
       // a method parameter `kg` (RoG) names a triples file; methods receive the loaded graph in ctx.kg
       const kg = typeof o.params?.kg === 'string' ? await loadKnowledgeGraph(o.params.kg) : undefined;
       const r = await runMethod(
@@ -309,11 +317,17 @@ export class Engine {
     };
   }
 
-  /** `count` distinct chunks drawn uniformly from the whole index (the `random` retrieval setting). */
-  private randomPassages(count: number, rng: () => number): Hit[] {
+  /** `count` distinct chunks drawn uniformly from the index, or from the chunks `filter` allows (the `random` retrieval setting). */
+  private randomPassages(count: number, rng: () => number, filter?: string | FilterExpr): Hit[] {
     const n = this.reader.stats().numChunks;
+    const bits = filter !== undefined ? this.reader.filterBits(filter) : undefined;
+    const pool = bits ? [...bits.keys()].filter((c) => bits[c] === 1) : undefined;
+    const size = pool ? pool.length : n;
     const picked = new Set<number>();
-    while (picked.size < Math.min(count, n)) picked.add(Math.floor(rng() * n));
+    while (picked.size < Math.min(count, size)) {
+      const r = Math.floor(rng() * size);
+      picked.add(pool ? pool[r] : r);
+    }
     return [...picked].map((i, k) => hitFromChunk(this.reader.chunk(i), 0, k + 1));
   }
 

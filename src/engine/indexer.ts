@@ -18,6 +18,7 @@ import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } 
 import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+import { readSidecar, userMetaHash } from '../ingest/metadata.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
 
@@ -42,6 +43,8 @@ export interface IndexOptions {
   luceneNorms?: boolean;
   /** Treat malformed JSONL lines as errors instead of skipping them. */
   strict?: boolean;
+  /** Metadata for every document of this run (`index --meta key=value`, see ingest/metadata.ts). */
+  meta?: Record<string, string | number | boolean | string[]>;
   /** Analysis threads (`WriterDeps.threads`; default 1 = this thread only). The index is the same for any count. */
   threads?: number;
   cwd: string;
@@ -135,7 +138,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     const put = async (doc: Document) => {
       seenDocs.add(doc.id);
       const old = writer.getDocument(doc.id);
-      if (old && old.contentHash === doc.contentHash && old.source === doc.source) {
+      if (old && old.contentHash === doc.contentHash && old.source === doc.source && old.userMetaHash === doc.userMetaHash) {
         summary.unchanged++;
         return;
       }
@@ -160,7 +163,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
           const old = writer.getDocument(entry.relPath);
           if (old) {
             const hash = createHash('sha256').update(await readFile(entry.absPath)).digest('hex');
-            if (hash === old.contentHash) {
+            if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath))) {
               seenDocs.add(old.id);
               summary.unchanged++;
               filesDone++;
@@ -169,7 +172,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
           }
         }
         // JSONL titles are searchable text too (BEIR "flat": title and text together).
-        const loadOpts = { strict: opts.strict, prependTitle: true, onWarning: (m: string) => { summary.skipped++; warn(m); } };
+        const loadOpts = { strict: opts.strict, prependTitle: true, ...(opts.meta ? { meta: opts.meta } : {}), onWarning: (m: string) => { summary.skipped++; warn(m); } };
         for await (const doc of loadFile(entry, loadOpts)) {
           if (seenDocs.has(doc.id)) {
             summary.skipped++;

@@ -14,17 +14,22 @@
  *
  * Each line's Document: `id` = the line's id, `source` = the file's relPath, `contentHash` =
  * SHA-256 of the line's bytes (without the line ending), `sizeBytes` = the line's byte length,
- * `mtimeMs` = the file's, `title` = the line's title or "" when it has none.
+ * `mtimeMs` = the file's, `title` = the line's title or "" when it has none, `meta` = the line's
+ * other fields, flattened (`ingest/metadata.ts`; BEIR's `metadata: {url}` → `metadata.url`).
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { firstInvalidUtf8, normalizeText } from './encoding.js';
+import { flattenMeta, type DocMeta } from './metadata.js';
 import { sha256Hex, type LoadOptions, type SourceInfo } from './source.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Fields that make the document itself; every other field of a line becomes metadata (BEIR's `metadata` object as `metadata.<key>`). */
+const CORE_FIELDS = new Set(['_id', 'id', 'title', 'text', 'contents']);
+
 /** Why a parsed JSONL value is not a corpus line, or null when it is one. */
-function parseLine(lineBytes: Uint8Array): { value: { id: string; title: string; text: string } } | { problem: string } {
+function parseLine(lineBytes: Uint8Array): { value: { id: string; title: string; text: string; meta: DocMeta } } | { problem: string } {
   let s: string;
   try {
     s = utf8.decode(lineBytes);
@@ -56,7 +61,7 @@ function parseLine(lineBytes: Uint8Array): { value: { id: string; title: string;
   if (title !== undefined && title !== null && typeof title !== 'string') {
     return { problem: `"title" must be a string for id ${id}, got ${typeof title}` };
   }
-  return { value: { id, title: typeof title === 'string' ? title : '', text } };
+  return { value: { id, title: typeof title === 'string' ? title : '', text, meta: flattenMeta(o, CORE_FIELDS) } };
 }
 
 /**
@@ -97,7 +102,7 @@ export async function* loadJsonl(
       opts.onWarning?.(message);
       return;
     }
-    const v = (parsed as { value: { id: string; title: string; text: string } }).value;
+    const v = (parsed as { value: { id: string; title: string; text: string; meta: DocMeta } }).value;
     seen.set(v.id, lineNo);
     const title = normalizeText(v.title).trim();
     const body = normalizeText(v.text);
@@ -111,6 +116,7 @@ export async function* loadJsonl(
       sizeBytes: bytes.length,
       mtimeMs: info.mtimeMs,
     };
+    if (Object.keys(v.meta).length > 0) doc.meta = v.meta;
     if (opts.prependTitle && title !== '') {
       doc.text = `${title}\n\n${body}`;
       doc.headings = [{ level: 1, text: title, start: 0 }];

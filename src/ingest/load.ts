@@ -14,6 +14,7 @@ import { loadDocx } from './docx.js';
 import { loadHtml } from './html.js';
 import { loadJsonl } from './jsonl.js';
 import { loadMarkdown } from './markdown.js';
+import { detectLang, mergeMeta, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
 import { loadPdf } from './pdf.js';
 import type { LoadOptions, SourceInfo } from './source.js';
 import { loadTxt } from './txt.js';
@@ -26,10 +27,11 @@ import { loadTxt } from './txt.js';
  *   `"<relPath>:<line>: <reason>"` for a malformed JSONL line under `strict`
  */
 export async function* loadFile(entry: SourceInfo & { absPath: string }, opts: LoadOptions = {}): AsyncGenerator<Document> {
+  const sidecar = readSidecar(entry.absPath);
   if (entry.format === 'jsonl') {
     const stream = createReadStream(entry.absPath);
     try {
-      yield* guard(entry, loadJsonl(stream as AsyncIterable<Uint8Array>, entry, opts));
+      yield* withMetadata(guard(entry, loadJsonl(stream as AsyncIterable<Uint8Array>, entry, opts)), opts, sidecar);
     } finally {
       stream.destroy();
     }
@@ -41,7 +43,7 @@ export async function* loadFile(entry: SourceInfo & { absPath: string }, opts: L
   } catch (cause) {
     throw new InputFormatError(`${entry.relPath}: ${errnoReason(cause)}`, { cause });
   }
-  yield* loadBytes(bytes, entry, opts);
+  yield* withMetadata(guard(entry, loadParsed(bytes, entry, opts)), opts, sidecar);
 }
 
 /**
@@ -49,7 +51,21 @@ export async function* loadFile(entry: SourceInfo & { absPath: string }, opts: L
  * @throws InputFormatError as for loadFile
  */
 export async function* loadBytes(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions = {}): AsyncGenerator<Document> {
-  yield* guard(info, loadParsed(bytes, info, opts));
+  yield* withMetadata(guard(info, loadParsed(bytes, info, opts)), opts, undefined);
+}
+
+/**
+ * Completes each document's metadata (ingest/metadata.ts): the detected `lang`, then the
+ * format's own fields, then the run's `--meta` tags, then the sidecar file, later layers winning.
+ */
+async function* withMetadata(inner: AsyncGenerator<Document>, opts: LoadOptions, sidecar: DocMeta | undefined): AsyncGenerator<Document> {
+  const userHash = userMetaHash(opts.meta, sidecar);
+  for await (const doc of inner) {
+    const meta = mergeMeta({ lang: detectLang(doc.text) }, doc.meta, opts.meta, sidecar);
+    if (meta) doc.meta = meta;
+    if (userHash) doc.userMetaHash = userHash;
+    yield doc;
+  }
 }
 
 async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions): AsyncGenerator<Document> {
@@ -58,7 +74,7 @@ async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOption
       yield loadTxt(bytes, info);
       return;
     case 'md':
-      yield loadMarkdown(bytes, info);
+      yield loadMarkdown(bytes, info, opts);
       return;
     case 'html':
       yield loadHtml(bytes, info, opts);

@@ -12,10 +12,12 @@
  * Setext headings take the single line above the underline (CommonMark would take the whole
  * paragraph); a `---` under a list item, quote or blank line is a thematic break, not a heading.
  */
+import { InputFormatError } from '../core/errors.js';
 import type { Document, Heading, Link } from '../core/types.js';
+import { frontMatterMeta } from './metadata.js';
 import { decodeText } from './encoding.js';
 import { collapseWhitespace } from './html-text.js';
-import { fileFields, fileName, type SourceInfo } from './source.js';
+import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
 export interface MarkdownStructure {
   headings: Heading[];
@@ -165,17 +167,29 @@ function findLinks(lines: { text: string; code: boolean }[]): Link[] {
 }
 
 /**
- * Load a Markdown file: text as written (decoded, NFC, LF), headings, links and title.
+ * Load a Markdown file: text as written (decoded, NFC, LF), headings, links, title and the YAML
+ * front matter as metadata (`frontMatterMeta`; front matter that is not valid YAML is a warning
+ * through `opts.onWarning` and the file is indexed without those fields).
  * @throws InputFormatError for binary or undecodable bytes ("<relPath>: …")
  */
-export function loadMarkdown(bytes: Uint8Array, info: SourceInfo): Document {
+export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning'> = {}): Document {
   const { text } = decodeText(bytes, info.relPath);
   const { headings, links, frontMatterTitle } = parseMarkdownStructure(text);
-  return {
+  let meta: Record<string, string | number | boolean | string[]> = {};
+  try {
+    meta = frontMatterMeta(text, info.relPath);
+  } catch (err) {
+    // The text is still indexed; only its front-matter fields are lost, and the user is told where.
+    if (!(err instanceof InputFormatError)) throw err;
+    opts.onWarning?.(`${err.message}; indexed without its front-matter fields`);
+  }
+  const doc: Document = {
     ...fileFields(bytes, info),
     title: frontMatterTitle ?? headings[0]?.text ?? fileName(info.relPath),
     text,
     headings,
     links,
   };
+  if (Object.keys(meta).length > 0) doc.meta = meta;
+  return doc;
 }

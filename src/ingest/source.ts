@@ -35,6 +35,11 @@ export interface LoadOptions {
    * through `openZip` in zip.ts, which enforces it.
    */
   maxDecompressedBytes?: number;
+  /**
+   * Metadata put on every document loaded with these options (`index --meta key=value` tags);
+   * a document's sidecar file (`<file>.meta.json` / `.meta.yaml`) wins over it (ingest/metadata.ts).
+   */
+  meta?: Record<string, string | number | boolean | string[]>;
 }
 
 /** SHA-256 of `bytes`, lower-case hex. */

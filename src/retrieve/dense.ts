@@ -40,6 +40,13 @@ export interface DenseRetrieverOptions {
    * of different models are not comparable). Default true.
    */
   requireSameEmbedder?: boolean;
+  /**
+   * Only chunks with `allow[chunk number] === 1` (a metadata filter's bitset, `IndexReader.filterBits`).
+   * The vector search widens past filtered-out vectors until `topK` allowed hits are found or every
+   * vector has been seen, so over the exact index the result is exactly filter-then-rank; over
+   * HNSW it is the graph's approximate order with the same guarantee of k hits when k match.
+   */
+  allow?: Uint8Array;
 }
 
 /** Splits `${docId}#${ordinal}` at the last '#'. */
@@ -54,6 +61,7 @@ export function parseChunkId(chunkId: string): { docId: string; ordinal: number 
 export class DenseRetriever implements Retriever {
   readonly name: string;
   private readonly requireSameEmbedder: boolean;
+  private readonly allow?: Uint8Array;
 
   /** Cheap: nothing is loaded or embedded here. */
   constructor(
@@ -64,19 +72,22 @@ export class DenseRetriever implements Retriever {
   ) {
     this.name = options.name ?? 'dense';
     this.requireSameEmbedder = options.requireSameEmbedder ?? true;
+    if (options.allow) this.allow = options.allow;
   }
 
-  /** The stored chunk with this id in the current sparse generation, or undefined. */
+  /** The stored chunk with this id in the current sparse generation (and allowed by the filter), or undefined. */
   resolve(chunkId: string): StoredChunk | undefined {
     const parsed = parseChunkId(chunkId);
     if (!parsed) return undefined;
     const numbers = this.chunks.chunksOf(parsed.docId);
+    const allowed = (n: number) => this.allow === undefined || this.allow[n] === 1;
     const guess = numbers[parsed.ordinal];
-    if (guess !== undefined) {
+    if (guess !== undefined && allowed(guess)) {
       const c = this.chunks.chunk(guess);
       if (c.id === chunkId) return c;
     }
     for (const n of numbers) {
+      if (n === guess || !allowed(n)) continue;
       const c = this.chunks.chunk(n);
       if (c.id === chunkId) return c;
     }

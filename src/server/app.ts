@@ -8,7 +8,7 @@
  *   GET    /healthz                 liveness, no auth
  *   GET    /openapi.json            the OpenAPI 3.1 document, generated from `schemas.ts`
  *   GET    /v1/status               index counts, active jobs, methods, limits
- *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=
+ *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=&filter=
  *   POST   /v1/ask                  JSON; `Accept: text/event-stream` streams tokens, then citations, hits, trace
  *   POST   /v1/documents            multipart upload (field `files`), or JSON `{paths}` under server.roots → 202 + job
  *   GET    /v1/documents?offset=&limit=
@@ -36,6 +36,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
 import { InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
+import { filterFromInput } from '../core/filter.js';
 import type { Answer } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths } from '../engine/indexer.js';
@@ -210,7 +211,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       const engine = await engines.get();
       if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
       const s = engine.reader.stats();
-      index = { dir: options.indexDir, generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer };
+      index = { dir: options.indexDir, generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
     } catch (err) {
       if (!(err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND')) throw err;
     }
@@ -237,6 +238,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       b: query.b,
       ...(query.retriever !== undefined ? { retriever: query.retriever } : {}),
       ...rerankOptions(query, engine),
+      ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,
     });
     return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: hits.map(hitJson), tookMs: now() - started });

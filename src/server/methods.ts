@@ -5,6 +5,7 @@
  * engine and a token sink; pass your own table to `createServer({ methods })` to add more. The `method` field of
  * the request picks the entry; unknown names fail with the valid names listed from the table.
  */
+import { filterFromInput } from '../core/filter.js';
 import { InvalidParameterError } from '../core/errors.js';
 import type { Answer } from '../core/types.js';
 import type { AskOptions, Engine, EngineModels, SearchOptions } from '../engine/engine.js';
@@ -48,6 +49,7 @@ function askOptions(request: AskRequest, signal: AbortSignal, engine: Engine): A
     ...(request.similarity !== undefined ? { similarity: request.similarity as SearchOptions['similarity'] } : {}), // checked against the similarity table by the engine
     ...(request.k1 !== undefined ? { k1: request.k1 } : {}),
     ...(request.b !== undefined ? { b: request.b } : {}),
+    ...(request.filter !== undefined ? { filter: filterFromInput(request.filter) } : {}),
     signal,
   };
 }

@@ -33,6 +33,7 @@ export const SearchQuery = z.strictObject({
   b: fromQuery(b).optional(),
   rerank: boolFromQuery(rerank).optional(),
   rerankDepth: fromQuery(rerankDepth).optional(),
+  filter: z.string().min(1).max(4000).optional().describe('Metadata filter: the filter language (format = "pdf" AND tags CONTAINS "보안") or its JSON form'),
 });
 
 /** `POST /v1/ask` JSON body. */
@@ -47,6 +48,7 @@ export const AskRequest = z.strictObject({
   b: b.optional(),
   rerank: rerank.optional(),
   rerankDepth: rerankDepth.optional(),
+  filter: z.union([z.string().min(1).max(4000), z.record(z.string(), z.unknown())]).optional().describe('Metadata filter: the filter language or its JSON form'),
 });
 export type AskRequest = z.output<typeof AskRequest>;
 
@@ -188,6 +190,9 @@ export const StatusResponse = z.strictObject({
       numDocuments: z.number().int().min(0),
       numChunks: z.number().int().min(0),
       analyzer: z.string(),
+      metadataFields: z
+        .array(z.strictObject({ field: z.string(), types: z.array(z.enum(['string', 'number', 'boolean', 'string[]', 'date'])), documents: z.number().int().min(0) }))
+        .describe('Filterable metadata fields with their types and how many documents have each'),
     })
     .nullable(),
   jobs: z.strictObject({ active: z.number().int().min(0) }),

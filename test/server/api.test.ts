@@ -72,6 +72,24 @@ describe('read endpoints', () => {
     expect(r.hits[0].docId).toBe('docs/rag-ko.md');
   });
 
+  it('GET /v1/search and POST /v1/ask take a metadata filter (text or JSON form); a bad one is a 400 naming the column', async () => {
+    const q = `/v1/search?q=${encodeURIComponent('문서 BM25 saturation')}`;
+    const both = SearchResponse.parse((await getJson(q)).body).hits.map((h) => h.docId).sort();
+    expect(both).toEqual(['docs/bm25.md', 'docs/rag-ko.md']);
+    const ko = SearchResponse.parse((await getJson(`${q}&filter=${encodeURIComponent('lang = "ko"')}`)).body).hits.map((h) => h.docId);
+    expect(ko).toEqual(['docs/rag-ko.md']);
+    const json = SearchResponse.parse((await getJson(`${q}&filter=${encodeURIComponent(JSON.stringify({ field: 'path', op: 'glob', pattern: 'docs/bm25*' }))}`)).body).hits.map((h) => h.docId);
+    expect(json).toEqual(['docs/bm25.md']);
+    const a = AnswerResponse.parse((await postJson('/v1/ask', { question: '가상의 문서', filter: { field: 'lang', op: '=', value: 'en' } })).body);
+    expect(a.hits.every((h) => h.docId === 'docs/bm25.md')).toBe(true);
+    const bad = await getJson(`${q}&filter=${encodeURIComponent('lang = ')}`);
+    expect(bad.status).toBe(400);
+    expect(ErrorBody.parse(bad.body).error).toMatchObject({ code: 'FILTER_SYNTAX' });
+    expect(ErrorBody.parse(bad.body).error.message).toMatch(/column 8/);
+    const status = StatusResponse.parse((await getJson('/v1/status')).body);
+    expect(status.index!.metadataFields.find((f) => f.field === 'lang')).toMatchObject({ types: ['string'], documents: 2 });
+  });
+
   it.each([
     ['k=0', 'INVALID_PARAMETER', 400],
     ['k=abc', 'INVALID_PARAMETER', 400],
@@ -118,7 +136,7 @@ describe('read endpoints', () => {
     const doc = (await getJson('/openapi.json')).body as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/ask', '/v1/documents', '/v1/documents/{id}', '/v1/jobs/{id}', '/v1/search', '/v1/status']);
-    expect(Object.keys(doc.components.schemas.AskRequest.properties ?? {})).toEqual(['question', 'k', 'retriever', 'method', 'similarity', 'k1', 'b', 'rerank', 'rerankDepth']);
+    expect(Object.keys(doc.components.schemas.AskRequest.properties ?? {})).toEqual(['question', 'k', 'retriever', 'method', 'similarity', 'k1', 'b', 'rerank', 'rerankDepth', 'filter']);
     // k takes the config's topK rule (positive integer) with the API's cap of 1000.
     expect(doc.components.schemas.AskRequest.properties?.k).toMatchObject({ type: 'integer', exclusiveMinimum: 0, maximum: 1000 });
   });

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { CapabilityError } from '../../core/errors.js';
 import { defaultThreads } from '../../core/workers.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
+import { parseMetaPairs } from '../../ingest/metadata.js';
 import { loadCliModels } from '../models.js';
 import { maskUrl, PgStore } from '../../index/pg/store.js';
 import { loadCliConfig } from './config.js';
@@ -15,6 +16,7 @@ import { action, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useCo
 interface Flags {
   index?: string;
   store?: string;
+  meta?: string[];
   include?: string[];
   exclude?: string[];
   analyzer?: string;
@@ -47,6 +49,7 @@ export function register(program: Command): void {
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
     .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
     .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
+    .option('--meta <key=value>', 'metadata for every document of this run, filterable with --filter (repeatable; a key given twice is a list: --meta tags=보안 --meta tags=계약)', collect)
     .option('--threads <n>', 'analysis threads (default: the available cores, at most 8); the index is the same for any count')
     .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
     .option('--force', 'with --embed: discard stored vectors first (after changing the embedding model)')
@@ -123,6 +126,7 @@ export function register(program: Command): void {
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
             strict: flags.strict,
+            ...(flags.meta ? { meta: parseMetaPairs(flags.meta) } : {}),
             threads: threadsFlag(flags.threads, defaultThreads()),
             cwd: process.cwd(),
             now: Date.now,

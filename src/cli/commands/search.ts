@@ -2,6 +2,7 @@
  * `openbook search "<query>"` — ranked chunks with scores, sources, line ranges and snippets.
  */
 import type { Command } from 'commander';
+import { filterFromInput } from '../../core/filter.js';
 import type { Hit } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
@@ -29,6 +30,7 @@ export interface RetrievalFlags extends RerankFlags {
   alpha?: string;
   prior?: string;
   prWeight?: string;
+  filter?: string;
   json?: boolean;
 }
 
@@ -48,7 +50,8 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
     .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
     .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
-    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)');
+    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)')
+    .option('--filter <expr>', `only chunks whose metadata match, e.g. 'format = "pdf" AND tags CONTAINS "보안"' or its JSON form (grammar: openbook status shows the fields; docs/filters.md)`);
   return rerankOptions(cmd).option('--json', 'print JSON');
 }
 
@@ -88,6 +91,7 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     k1: flags.k1 === undefined ? r?.k1 : floatFlag('--k1', flags.k1, 0.9, 0),
     b: flags.b === undefined ? r?.b : floatFlag('--b', flags.b, 0.4, 0, 1),
     delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
+    ...(flags.filter !== undefined ? { filter: filterFromInput(flags.filter) } : {}),
     // config.rerank already holds the --rerank* flags (loadCliModels applied them as overrides)
     ...(config?.rerank.kind !== undefined && flags.rerank !== 'none' ? { rerank: true, rerankDepth: config.rerank.depth, rerankFirstStageWeight: config.rerank.firstStageWeight } : {}),
   };

@@ -18,7 +18,7 @@ export function register(program: Command): void {
         const s = reader.stats();
         const defaults = { similarity: 'bm25', k1: 0.9, b: 0.4 };
         if (flags.json) {
-          printJson({ indexDir: dir, ...s, committedAtIso: new Date(s.committedAt).toISOString(), config: reader.config, defaults });
+          printJson({ indexDir: dir, ...s, committedAtIso: new Date(s.committedAt).toISOString(), config: reader.config, defaults, metadataFields: reader.metadataFields() });
           return;
         }
         const c = colors();
@@ -42,6 +42,11 @@ export function register(program: Command): void {
             ],
           ) + '\n',
         );
+        const fields = reader.metadataFields();
+        if (fields.length > 0) {
+          process.stdout.write('\n' + c.bold('metadata fields (--filter)') + '\n');
+          process.stdout.write(renderTable(['field', 'type', 'documents'], fields.map((f) => [f.field, f.types.join(' | '), f.documents])) + '\n');
+        }
       }),
     );
 }

@@ -15,6 +15,8 @@ import { intToByte4 } from '../sparse/small-float.js';
 import type { ScoredChunk } from '../sparse/top-k.js';
 import { decodeTextBlock, type DocumentRecord, type GenerationData, type IndexConfig, type Manifest, type StoredChunk } from './format.js';
 import { loadGeneration } from './load.js';
+import { filterBitset, metadataFields, type MetaType } from './metadata.js';
+import { toFilter, type FilterExpr } from '../../core/filter.js';
 
 /** Exact statistics of the committed index. */
 export interface IndexStats {
@@ -47,6 +49,8 @@ export interface ReaderOptions {
 }
 
 const TEXT_BLOCK_CACHE = 4;
+/** Filter bitsets kept per reader (keyed by the filter's JSON form). */
+const FILTER_CACHE = 8;
 
 export class IndexReader {
   /** The index's configuration as committed. */
@@ -56,6 +60,7 @@ export class IndexReader {
   /** Chunk numbers of document d are chunkStart[d] .. chunkStart[d + 1] − 1. */
   private readonly chunkStart: Uint32Array;
   private readonly blockCache = new Map<number, string>();
+  private readonly filterCache = new Map<string, Uint8Array>();
 
   private constructor(
     readonly dir: string,
@@ -133,6 +138,31 @@ export class IndexReader {
   /** As {@link search}, with already-analysed terms. */
   searchTerms(terms: readonly string[], opts: SearchOptions): ScoredChunk[] {
     return this.scorer.search(terms, opts);
+  }
+
+  /**
+   * The chunk bitset of a metadata filter (`bits[c] === 1` when chunk c matches; fields in
+   * `metadata.ts`), for `SearchOptions.filter`. The last few are cached.
+   * @throws FilterSyntaxError (with the column) or InvalidParameterError for a bad filter
+   */
+  filterBits(filter: string | FilterExpr): Uint8Array {
+    const expr = toFilter(filter);
+    const key = JSON.stringify(expr);
+    const hit = this.filterCache.get(key);
+    if (hit) return hit;
+    const cols = this.g.chunks;
+    const bits = filterBitset(
+      { numChunks: cols.docIndex.length, documents: this.g.documents, docIndex: cols.docIndex, ordinal: cols.ordinal, page: cols.page, headingPathOf: (c) => this.g.headingPaths[cols.headingPathId[c]] },
+      expr,
+    );
+    if (this.filterCache.size >= FILTER_CACHE) this.filterCache.delete(this.filterCache.keys().next().value as string);
+    this.filterCache.set(key, bits);
+    return bits;
+  }
+
+  /** The metadata fields of the indexed documents with their types and how many documents have each. */
+  metadataFields(): Array<{ field: string; types: MetaType[]; documents: number }> {
+    return metadataFields(this.g.documents);
   }
 
   /** Number of chunks containing `term` (an analysed term), 0 when absent. */
