@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Analyzer "standard" (no stemming); ask retrieves with the content words (question words dropped).
 //   q1 "When do cats purr?"  → query "cats purr?" → P1 first; quote "Cats purr when they are happy."
 //      holds the gold "when they are happy": bearing 1; F1 = 2·(4/6)·1/(4/6 + 1) = 0.8, EM 0
-//   q2 "Which owls hunt by night silently?" → P1 first (only "night" matches) but the best sentence
+//   q2 "Which dogs are happy?" → query "dogs happy?" → P1 first (both terms) but each sentence
 //      matches one question term (two needed): refused while the gold paragraph is first
 //   q3 "Do zebras gallop?"   → no passage matches: refused, gold not retrieved
 //   q4 "Where do birds sing?" → P2 first; quote "Birds sing in the morning." holds "in the morning";
@@ -41,7 +41,7 @@ writeFileSync(
             context: 'Cats purr when they are happy. Dogs bark at night.',
             qas: [
               { id: 'q1', question: 'When do cats purr?', answers: [{ text: 'when they are happy' }] },
-              { id: 'q2', question: 'Which owls hunt by night silently?', answers: [{ text: 'Dogs' }] },
+              { id: 'q2', question: 'Which dogs are happy?', answers: [{ text: 'Dogs' }] },
             ],
           },
           {
