@@ -48,6 +48,8 @@ export interface IndexOptions {
   /** Analysis threads (`WriterDeps.threads`; default 1 = this thread only). The index is the same for any count. */
   threads?: number;
   cwd: string;
+  /** Allowed folders (absolute): files whose real path lies outside them are skipped (the server sets `server.roots`). */
+  roots?: string[];
   now: () => number;
   onProgress?: (p: IndexProgress) => void;
   /** One line per skipped file or line: "<file>[:line]: reason". */
@@ -110,7 +112,18 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const warn = opts.onWarning ?? (() => {});
   const progress = opts.onProgress ?? (() => {});
   const entries: WalkEntry[] = [];
-  for await (const e of walkPaths(opts.paths, { include: opts.include, exclude: opts.exclude, cwd: opts.cwd })) {
+  let outsideRoots = 0;
+  const walkOpts = {
+    include: opts.include,
+    exclude: opts.exclude,
+    cwd: opts.cwd,
+    roots: opts.roots,
+    onOutsideRoots: (m: string) => {
+      outsideRoots++;
+      warn(m);
+    },
+  };
+  for await (const e of walkPaths(opts.paths, walkOpts)) {
     entries.push(e);
     if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0 });
   }
@@ -120,7 +133,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
-    const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: 0, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
+    const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
     const seenDocs = new Set<string>();
     const walkedSources = new Set<string>();
     let filesDone = 0;

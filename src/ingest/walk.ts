@@ -18,10 +18,12 @@
  *    and an explicitly named unsupported file is reported through `onWarning`.
  *  - Symlinked files are followed; symlinked folders inside a walk are not entered (as git does),
  *    which rules out loops and duplicates.
+ *  - With `roots`, every file found is realpath-checked: a file whose real path lies outside
+ *    every root (a file symlink pointing out of an allowed folder) is skipped with a warning.
  *  - Each file is yielded once, in ascending code-unit order of `relPath`.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
@@ -49,6 +51,13 @@ export interface WalkOptions {
   cwd?: string;
   /** Called for an explicitly named file that is skipped ("<path>: unsupported extension …"). */
   onWarning?: (message: string) => void;
+  /**
+   * Allowed folders (absolute): a file whose real path (symlinks followed) is not inside one of
+   * them is skipped with a warning. Unset = no check (the CLI indexes what the user names).
+   */
+  roots?: string[];
+  /** Called instead of `onWarning` for each file skipped by `roots` ("<relPath>: skipped, …"). */
+  onOutsideRoots?: (message: string) => void;
 }
 
 /** Lower-case extension (with the dot) → format. */
@@ -85,6 +94,12 @@ function compileFilter(patterns: string[] | undefined): ((relPath: string) => bo
   const whole = withSlash.length > 0 ? picomatch(withSlash, { dot: true }) : () => false;
   const base = bare.length > 0 ? picomatch(bare, { dot: true }) : () => false;
   return (relPath) => whole(relPath) || base(relPath) || base(relPath.slice(relPath.lastIndexOf('/') + 1));
+}
+
+/** Whether absolute `p` equals `root` or lies below it. */
+function isInside(root: string, p: string): boolean {
+  const r = path.relative(root, p);
+  return r === '' || (r !== '..' && !r.startsWith('..' + path.sep) && !path.isAbsolute(r));
 }
 
 interface IgnoreLevel {
@@ -137,8 +152,27 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
   const passesFilters = (relPath: string): boolean =>
     (include === null || include(relPath)) && (exclude === null || !exclude(relPath));
 
-  const add = (abs: string, st: Stats, format: DocFormat) => {
+  let realRoots: string[] | null = null;
+  const insideRoots = async (abs: string): Promise<boolean> => {
+    if (!opts.roots) return true;
+    realRoots ??= (await Promise.all(opts.roots.map((r) => realpath(r).catch(() => null)))).filter((r): r is string => r !== null);
+    let real: string;
+    try {
+      real = await realpath(abs);
+    } catch {
+      return false; // vanished or dangling: nothing to read inside the roots
+    }
+    return realRoots.some((root) => isInside(root, real));
+  };
+
+  const add = async (abs: string, st: Stats, format: DocFormat) => {
     if (found.has(abs)) return;
+    if (!(await insideRoots(abs))) {
+      const message = `${rel(abs)}: skipped, its real path is outside the allowed roots (a symlink?)`;
+      if (opts.onOutsideRoots) opts.onOutsideRoots(message);
+      else opts.onWarning?.(message);
+      return;
+    }
     found.set(abs, { absPath: abs, relPath: rel(abs), sizeBytes: st.size, mtimeMs: st.mtimeMs, format });
   };
 
@@ -175,7 +209,7 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
         const format = formatOf(d.name);
         if (format === undefined || gitIgnored(here, abs, false) || !passesFilters(r)) continue;
         if (match !== null && !match(abs)) continue;
-        add(abs, st ?? (await stat(abs)), format);
+        await add(abs, st ?? (await stat(abs)), format);
       }
     }
   };
@@ -228,7 +262,7 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
         opts.onWarning?.(`${rel(abs)}: skipped, unsupported extension (supported: ${supported})`);
         continue;
       }
-      if (passesFilters(rel(abs))) add(abs, st, format);
+      if (passesFilters(rel(abs))) await add(abs, st, format);
     } else {
       opts.onWarning?.(`${rel(abs)}: skipped, not a regular file or folder`);
     }

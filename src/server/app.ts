@@ -35,15 +35,16 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
-import { InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
+import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
 import type { Answer } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths } from '../engine/indexer.js';
 import { answerJson, hitJson } from '../engine/json.js';
 import { EngineHolder } from './engine-holder.js';
-import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js';
-import { JobQueue } from './jobs.js';
+import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
+import { JobQueue, type JobContext } from './jobs.js';
+import { makeRedactor } from './redact.js';
 import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
@@ -73,6 +74,12 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Folder of the web page; default `./static` beside this module. */
   staticDir?: string;
+  /**
+   * How long a write job waits for another process's writer lock (an `openbook index` run)
+   * before it fails with INDEX_LOCKED; it shows as `queued`, phase `waiting-for-lock`, meanwhile.
+   * Default 60 000 ms.
+   */
+  lockWaitMs?: number;
 }
 
 export interface OpenbookServer {
@@ -114,12 +121,37 @@ export function createServer(options: ServerOptions): OpenbookServer {
   const models = options.models ?? {};
   const methods = options.methods ?? askMethodsFor(models);
   const runIndex = options.indexPaths ?? realIndexPaths;
+  const lockWaitMs = options.lockWaitMs ?? 60_000;
+  const redact = makeRedactor({ indexDir: options.indexDir, roots, cwd: options.cwd });
+  const uploadDir = path.join(options.indexDir, UPLOAD_DIR);
   const engines = new EngineHolder(options.indexDir, { now, open: (dir) => Engine.open(dir, models), onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
   const jobs = new JobQueue({
     dir: path.join(options.indexDir, 'server-jobs'),
     now,
     onUnexpectedError: (job, err) => log(`job ${job.id} (${job.kind}) failed: ${errorLine(err)}`),
+    publicMessage: redact,
   });
+
+  /**
+   * Runs a write under the index's writer lock, waiting (status `queued`, phase
+   * `waiting-for-lock`) while another process holds it, for at most `lockWaitMs`.
+   */
+  const underLock = async <T>(ctx: JobContext, write: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    for (;;) {
+      try {
+        const out = await write();
+        return out;
+      } catch (err) {
+        if (!(err instanceof IndexLockedError)) throw err;
+        const waited = Date.now() - started;
+        if (waited >= lockWaitMs) throw new WriterBusyError(waited);
+        ctx.waiting(true);
+        await new Promise((r) => setTimeout(r, Math.min(200, lockWaitMs - waited)));
+        ctx.waiting(false);
+      }
+    }
+  };
   const limiter = new RateLimiter(cfg.rateLimitPerMinute, now);
   const staticFiles = loadStatic(options.staticDir ?? fileURLToPath(new URL('./static/', import.meta.url)));
   const openapi = buildOpenApi({ version, auth: Boolean(cfg.apiKey) });
@@ -130,7 +162,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     if (err instanceof OpenbookError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
       if (err.httpStatus === 401) c.header('WWW-Authenticate', 'Bearer realm="openbook"');
-      return c.json({ error: { code: err.code, message: err.message } }, err.httpStatus as 400);
+      return c.json({ error: { code: err.code, message: redact(err.message) } }, err.httpStatus as 400);
     }
     if (err instanceof HTTPException) {
       const status = err.status;
@@ -211,7 +243,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       const engine = await engines.get();
       if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
       const s = engine.reader.stats();
-      index = { dir: options.indexDir, generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
+      index = { dir: redact(options.indexDir), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
     } catch (err) {
       if (!(err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND')) throw err;
     }
@@ -272,7 +304,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
         await send('trace', full.trace ?? []);
         await send('done', full);
       } catch (err) {
-        const e = err instanceof OpenbookError ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'internal server error (see the server log)' };
+        const e = err instanceof OpenbookError ? { code: err.code, message: redact(err.message) } : { code: 'INTERNAL', message: 'internal server error (see the server log)' };
         if (!(err instanceof OpenbookError)) log(`ask stream failed: ${errorLine(err)}`);
         await send('error', { error: e });
       }
@@ -297,10 +329,11 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const type = c.req.header('Content-Type') ?? '';
     if (type.startsWith('multipart/form-data')) {
       const files = await acceptUploads(c.req.raw, { maxFileBytes });
-      const uploadDir = path.join(options.indexDir, UPLOAD_DIR);
       const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
         const written = await writeUploads(uploadDir, files);
-        const summary = await runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) });
+        const summary = await underLock(ctx, async () =>
+          runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
+        );
         if (summary.committed) await engines.reload();
         return { ...summary };
       });
@@ -311,7 +344,9 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const resolved: string[] = [];
     for (const p of body.paths) resolved.push(await resolveUnderRoots(p, roots));
     const { job } = jobs.enqueue('index-paths', body.paths, async (ctx) => {
-      const summary = await runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) });
+      const summary = await underLock(ctx, async () =>
+        runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
+      );
       if (summary.committed) await engines.reload();
       return { ...summary };
     });
@@ -337,8 +372,8 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const id = c.req.param('id');
     const engine = await engines.get();
     if (!engine.reader.document(id)) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
-    const { job } = jobs.enqueue('delete', [id], async () => {
-      const result = await deleteDocument(options.indexDir, id, now);
+    const { job } = jobs.enqueue('delete', [id], async (ctx) => {
+      const result = await underLock(ctx, () => deleteDocument(options.indexDir, id, now));
       if (result.committed) await engines.reload();
       return result;
     });

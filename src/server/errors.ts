@@ -76,3 +76,14 @@ export class CrossOriginRefusedError extends OpenbookError {
     super('CROSS_ORIGIN_REFUSED', message, { httpStatus: 403 });
   }
 }
+
+/** A server write job waited its whole budget for another process's writer lock (409). */
+export class WriterBusyError extends OpenbookError {
+  constructor(waitedMs: number) {
+    super(
+      'INDEX_LOCKED',
+      `another process (an \`openbook index\` run?) held the index's writer lock for the whole ${(waitedMs / 1000).toFixed(1)} s this job may wait; submit it again when that run has finished`,
+      { httpStatus: 409 },
+    );
+  }
+}

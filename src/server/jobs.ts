@@ -42,9 +42,11 @@ export interface JobRecord {
   error?: { code: string; message: string };
 }
 
-/** What a job body receives: a progress sink. */
+/** What a job body receives: a progress sink, and a switch back to `queued` while it waits for the index lock. */
 export interface JobContext {
   report(progress: JobProgress): void;
+  /** `true`: status `queued` with phase `waiting-for-lock`; `false`: `running` again. */
+  waiting(isWaiting: boolean): void;
 }
 
 export interface JobQueueOptions {
@@ -55,6 +57,8 @@ export interface JobQueueOptions {
   maxRecords?: number;
   /** Where unexpected (non-OpenbookError) failures are logged; clients only see a generic message. */
   onUnexpectedError?: (job: JobRecord, err: unknown) => void;
+  /** Rewrites an error message before it is stored in a record clients read (see `redact.ts`). */
+  publicMessage?: (message: string) => string;
 }
 
 export class JobQueue {
@@ -115,11 +119,17 @@ export class JobQueue {
       job.startedAt = this.opts.now();
       await this.persist(job);
       try {
-        job.result = await run({ report: (p) => (job.progress = p) });
+        job.result = await run({
+          report: (p) => (job.progress = p),
+          waiting: (isWaiting) => {
+            job.status = isWaiting ? 'queued' : 'running';
+            if (isWaiting) job.progress = { phase: 'waiting-for-lock', filesDone: 0, filesTotal: 0, chunks: 0 };
+          },
+        });
         job.status = 'succeeded';
       } catch (err) {
         job.status = 'failed';
-        if (err instanceof OpenbookError) job.error = { code: err.code, message: err.message };
+        if (err instanceof OpenbookError) job.error = { code: err.code, message: this.opts.publicMessage?.(err.message) ?? err.message };
         else {
           job.error = { code: 'INTERNAL', message: `job failed unexpectedly (see the server log for job ${job.id})` };
           this.opts.onUnexpectedError?.(job, err);

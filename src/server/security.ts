@@ -190,20 +190,26 @@ export class RateLimiter {
 /**
  * Resolves a client-supplied server path against `roots`: relative paths resolve against the
  * first root; the real path (symlinks followed, `..` collapsed) must equal a root's real path or
- * lie under it.
+ * lie under it. A path that does not exist is judged by the real path of its nearest existing
+ * ancestor plus the rest, so a path outside the roots gets the same ForbiddenPathError whether
+ * or not it exists (a client cannot probe the file system), and only a missing path inside the
+ * roots is a NotFoundError.
  * @param roots absolute folder paths (need not be real paths; they are resolved here)
  * @returns the real absolute path
- * @throws ForbiddenPathError when it lies outside every root; NotFoundError when it does not exist
+ * @throws ForbiddenPathError when it lies outside every root; NotFoundError when it lies inside and does not exist
  */
 export async function resolveUnderRoots(requested: string, roots: string[]): Promise<string> {
   if (roots.length === 0 || requested.includes('\0')) throw new ForbiddenPathError(requested);
   const candidate = path.resolve(roots[0], requested);
   let real: string;
+  let exists = true;
   try {
     real = await realpath(candidate);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no such file or folder: ${requested}`);
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    exists = false;
+    real = await realpathOfNearest(candidate);
   }
   for (const root of roots) {
     let realRoot: string;
@@ -213,7 +219,27 @@ export async function resolveUnderRoots(requested: string, roots: string[]): Pro
       continue; // a configured root that does not exist admits nothing
     }
     const rel = path.relative(realRoot, real);
-    if (rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))) return real;
+    if (rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel))) {
+      if (!exists) throw new NotFoundError(`no such file or folder: ${requested}`);
+      return real;
+    }
   }
   throw new ForbiddenPathError(requested);
+}
+
+/** The real path of the nearest existing ancestor of absolute `p`, joined with the part below it that does not exist. */
+async function realpathOfNearest(p: string): Promise<string> {
+  const rest: string[] = [];
+  let dir = p;
+  for (;;) {
+    const parent = path.dirname(dir);
+    rest.unshift(path.basename(dir));
+    dir = parent;
+    try {
+      return path.join(await realpath(dir), ...rest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === path.dirname(parent)) return p;
+    }
+  }
 }
