@@ -267,12 +267,12 @@ export function register(program: Command): void {
  * An eval comparison table: one row per metric, one column per method (mean [95 % CI]), and a
  * p column per later method (paired randomization test against the first); last row ms/query.
  */
-export function renderComparison(rows: readonly ComparisonRow[], bootstrap: { resamples: number; seed: number }): string {
+export function renderComparison(rows: readonly ComparisonRow[], bootstrap: { resamples: number; seed: number }, unit = 'queries'): string {
   const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.n ?? r.metrics)))];
   const headers = ['metric', ...rows.map((r) => `${r.name} [95% CI]`), ...rows.slice(1).map((_, i) => (rows.length > 2 ? `p (${i + 2} vs 1)` : 'p'))];
   const body: Array<Array<string | number>> = metrics.map((m) => [m, ...rows.map((r) => (r.metrics[m] === undefined ? '—' : formatWithCi(r.metrics[m], r.ci[m]))), ...rows.slice(1).map((r) => formatP(r.pValue?.[m]))]);
   if (rows.some((r) => r.msPerQuery !== undefined)) body.push(['ms/query', ...rows.map((r) => (r.msPerQuery !== undefined ? r.msPerQuery.toFixed(2) : '—')), ...rows.slice(1).map(() => '')]);
-  const note = `95% percentile bootstrap over queries (B = ${bootstrap.resamples}, seed ${bootstrap.seed})${rows.length > 1 ? '; p: two-sided paired randomization test against the first column' : ''}`;
+  const note = `95% percentile bootstrap over ${unit} (B = ${bootstrap.resamples}, seed ${bootstrap.seed})${rows.length > 1 ? '; p: two-sided paired randomization test against the first column' : ''}`;
   return renderTable(headers, body) + '\n' + note;
 }
 
@@ -407,7 +407,7 @@ function methodsJson(r: QaMethodsResult) {
 
 /** The metric × method table with intervals and p, then one line per metric the judge left unscored. */
 export function renderQaComparison(r: QaMethodsResult): string {
-  const lines = [renderComparison(r.comparison, r.bootstrap)];
+  const lines = [renderComparison(r.comparison, r.bootstrap, 'questions')];
   if (r.judge) lines.push(`judge: ${r.judge}`);
   for (const [method, byMetric] of Object.entries(r.unscored ?? {})) {
     for (const [metric, u] of Object.entries(byMetric)) lines.push(`${method}: ${metric} unscored for ${u.count} of ${r.questions} (${u.reason}); the mean is over the rest`);
