@@ -33,6 +33,7 @@ import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { withPageRankPrior } from '../retrieve/graph-prior.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank.js';
+import { parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -92,6 +93,12 @@ export interface SearchOptions {
    * fails it is returned, and k hits come back whenever k chunks match.
    */
   filter?: string | FilterExpr;
+  /**
+   * Small-to-big context (`retrieve/context.ts`): `chunk` (default), `sentence-window:N`
+   * (retrieve by sentence, return ±N sentences) or `parent[:T]` (each chunk's section, up to T
+   * tokens); quotes from the returned text are still cited at their exact lines.
+   */
+  context?: string | ContextMode;
   signal?: AbortSignal;
 }
 
@@ -183,6 +190,12 @@ export class Engine {
    * @throws CapabilityError when `rerank: true` but no reranker is configured
    */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    const mode = o.context === undefined ? undefined : typeof o.context === 'string' ? parseContextMode(o.context) : o.context;
+    const ranked = await this.rankedRetriever(o);
+    return mode ? withContext(ranked, this.reader, this.analyzer, mode) : ranked;
+  }
+
+  private async rankedRetriever(o: SearchOptions): Promise<Retriever> {
     const first = await this.firstStageRetriever(o);
     if (!o.rerank) return first;
     const reranker = o.rerank === true ? this.models.reranker : o.rerank;

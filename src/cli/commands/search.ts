@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { filterFromInput } from '../../core/filter.js';
+import { parseContextMode } from '../../retrieve/context.js';
 import type { Hit } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
@@ -31,6 +32,7 @@ export interface RetrievalFlags extends RerankFlags {
   prior?: string;
   prWeight?: string;
   filter?: string;
+  context?: string;
   json?: boolean;
 }
 
@@ -51,6 +53,7 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
     .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
     .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)')
+    .option('--context <mode>', 'small-to-big: chunk (default), sentence-window:N (retrieve by sentence, return ±N sentences) or parent[:T] (the chunk\'s section, up to T tokens, default 512)')
     .option('--filter <expr>', `only chunks whose metadata match, e.g. 'format = "pdf" AND tags CONTAINS "보안"' or its JSON form (grammar: openbook status shows the fields; docs/filters.md)`);
   return rerankOptions(cmd).option('--json', 'print JSON');
 }
@@ -92,6 +95,7 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     b: flags.b === undefined ? r?.b : floatFlag('--b', flags.b, 0.4, 0, 1),
     delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
     ...(flags.filter !== undefined ? { filter: filterFromInput(flags.filter) } : {}),
+    ...(flags.context !== undefined ? { context: parseContextMode(flags.context) } : {}),
     // config.rerank already holds the --rerank* flags (loadCliModels applied them as overrides)
     ...(config?.rerank.kind !== undefined && flags.rerank !== 'none' ? { rerank: true, rerankDepth: config.rerank.depth, rerankFirstStageWeight: config.rerank.firstStageWeight } : {}),
   };
