@@ -24,6 +24,7 @@ export { answerWithLlm } from './generate/llm-answer.js';
 export { loadTemplates, DEFAULT_TEMPLATES, type TemplateSet } from './generate/prompts.js';
 export * as methods from './methods/index.js';
 export { mulberry32 } from './core/random.js';
+export { locatorOf, locatorLabel, lineAt } from './core/locator.js';
 export { Engine, retrieverKinds, type AskOptions, type EngineAnswer, type EngineModels, type RetrieverKind, type SearchOptions } from './engine/engine.js';
 export { indexPaths, type IndexOptions, type IndexProgress, type IndexSummary } from './engine/indexer.js';
 export { embedIndex, type EmbedOptions, type EmbedSummary } from './engine/embed.js';

@@ -8,7 +8,7 @@
  */
 
 /** Source formats openbook can read. */
-export type DocFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'jsonl';
+export type DocFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx' | 'jsonl' | 'csv' | 'tsv' | 'xlsx' | 'pptx' | 'hwpx' | 'hwp' | 'epub';
 
 /** A hyperlink found in a document (HTML `<a href>`, Markdown `[x](y)`), kept for the link graph. */
 export interface Link {
@@ -26,6 +26,45 @@ export interface PageSpan {
   start: number;
   /** End-exclusive offset. */
   end: number;
+}
+
+/**
+ * A numbered unit of a format that has no lines of its own (or whose lines are not the useful
+ * address): a DOCX/HWP/HWPX paragraph, a PPTX slide, an XLSX row, an EPUB chapter. Where it sits
+ * inside `Document.text`; chunks and hits derive their `Locator` from these spans.
+ */
+export interface UnitSpan {
+  kind: 'paragraph' | 'slide' | 'row' | 'chapter';
+  /** 1-based number: paragraph and slide and chapter ordinals, the spreadsheet row number. */
+  n: number;
+  /** XLSX: the sheet's name. */
+  sheet?: string;
+  /** Offset of the unit's first character in `Document.text`. */
+  start: number;
+  /** End-exclusive offset. */
+  end: number;
+}
+
+/**
+ * Which source line a stretch of `Document.text` comes from, when the text is not the file
+ * (HTML, CSV): from offset `start` on, text is on file line `line` (1-based), until the next anchor.
+ */
+export interface LineAnchor {
+  start: number;
+  line: number;
+}
+
+/**
+ * Where a chunk, hit or citation sits in a source without useful lines: `kind` and the 1-based
+ * first and last unit numbers (inclusive), the sheet for XLSX rows, and a printable `label`
+ * ("¶ 3–5", "slide 2", "Prices!4:6", "chapter 3").
+ */
+export interface Locator {
+  kind: UnitSpan['kind'];
+  start: number;
+  end: number;
+  sheet?: string;
+  label: string;
 }
 
 /**
@@ -52,6 +91,10 @@ export interface Document {
   pages?: PageSpan[];
   /** For HTML and Markdown: outgoing links, for the link graph. */
   links?: Link[];
+  /** DOCX/HWP/HWPX paragraphs, PPTX slides, XLSX rows, EPUB chapters (see `UnitSpan`). */
+  units?: UnitSpan[];
+  /** HTML, CSV/TSV: text offset → file line, so chunk lines are file lines (see `LineAnchor`). */
+  sourceLines?: LineAnchor[];
   /** For Markdown/HTML: headings with their character offsets, used by the structure-aware chunker. */
   headings?: Heading[];
   /**
@@ -90,12 +133,18 @@ export interface Chunk {
   startChar: number;
   /** End-exclusive offset in `Document.text`. */
   endChar: number;
-  /** 1-based first line of the chunk within the source document text. */
+  /**
+   * 1-based first line of the chunk: a line of the source file for txt, Markdown, PDF text, and
+   * (through `Document.sourceLines`) HTML and CSV/TSV; a line of the extracted text otherwise,
+   * where `locator` gives the paragraph, slide, row or chapter.
+   */
   startLine: number;
   /** 1-based last line (inclusive). */
   endLine: number;
   /** 1-based PDF page of the chunk's first character, when the source is a PDF. */
   page?: number;
+  /** Paragraph/slide/row/chapter span, when the source has units (`Document.units`). */
+  locator?: Locator;
 }
 
 /** One ranked search result. */
@@ -112,6 +161,8 @@ export interface Hit {
   startLine: number;
   endLine: number;
   page?: number;
+  /** Paragraph/slide/sheet-row/chapter, for sources without useful lines (see `Locator`). */
+  locator?: Locator;
   /** Per-retriever scores when fused (e.g. `{ bm25: 12.1, dense: 0.83, rrf: 0.032 }`). */
   scores?: Record<string, number>;
 }
@@ -127,6 +178,7 @@ export interface Citation {
   startLine: number;
   endLine: number;
   page?: number;
+  locator?: Locator;
   /** A verbatim substring of the cited chunk's text. */
   quote: string;
   /** Offset of `quote` inside the chunk's text. */

@@ -19,6 +19,7 @@ export function hitJson(h: Hit) {
     startLine: h.startLine,
     endLine: h.endLine,
     ...(h.page !== undefined ? { page: h.page } : {}),
+    ...(h.locator !== undefined ? { locator: h.locator } : {}),
     ...(h.scores ? { scores: h.scores } : {}),
   };
 }
@@ -38,6 +39,7 @@ export function answerJson(a: EngineAnswer) {
       startLine: c.startLine,
       endLine: c.endLine,
       ...(c.page !== undefined ? { page: c.page } : {}),
+      ...(c.locator !== undefined ? { locator: c.locator } : {}),
       quote: c.quote,
     })),
     hits: a.hits.map(hitJson),

@@ -123,6 +123,7 @@ function toCitation(n: number, hit: Hit, claim: string): Citation {
     startLine: hit.startLine,
     endLine: hit.endLine,
     ...(hit.page !== undefined ? { page: hit.page } : {}),
+    ...(hit.locator !== undefined ? { locator: hit.locator } : {}),
     quote,
     quoteStart,
   };

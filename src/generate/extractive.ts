@@ -237,9 +237,12 @@ export function extractiveAnswer(
       docId: hit.docId,
       source: hit.source,
       title: hit.title,
-      startLine: hit.startLine + countNewlines(hit.text, 0, s.start),
-      endLine: hit.startLine + countNewlines(hit.text, 0, s.end),
+      // Lines of the quote inside the chunk; clamped to the chunk's lines, which for HTML and CSV
+      // are file lines that need not advance with the text's newlines.
+      startLine: Math.min(hit.endLine, hit.startLine + countNewlines(hit.text, 0, s.start)),
+      endLine: Math.min(hit.endLine, hit.startLine + countNewlines(hit.text, 0, s.end)),
       ...(hit.page !== undefined ? { page: hit.page } : {}),
+      ...(hit.locator !== undefined ? { locator: hit.locator } : {}),
       quote: s.text,
       quoteStart: s.start,
       ...answerSpanOf(s.text, want, qDigits, analyzer, new Set(qTerms), unit),

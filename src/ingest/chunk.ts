@@ -32,6 +32,7 @@
 import { InvalidParameterError } from '../core/errors.js';
 import type { Chunk, Document } from '../core/types.js';
 import { ABBREVIATIONS } from '../analysis/sentences.js';
+import { lineAt, locatorOf } from '../core/locator.js';
 
 export interface ChunkOptions {
   /** Maximum tokens per chunk (see `countTokens`), ≥ 1. */
@@ -258,6 +259,8 @@ function sections(doc: Document): Section[] {
     .sort((a, b) => a.start - b.start);
   const pageStarts = new Set<number>();
   for (const p of doc.pages ?? []) if (p.start > 0 && p.start <= text.length) pageStarts.add(p.start);
+  // A slide or an EPUB chapter is a unit of its own, like a PDF page: no chunk spans two.
+  for (const u of doc.units ?? []) if ((u.kind === 'slide' || u.kind === 'chapter') && u.start > 0 && u.start <= text.length) pageStarts.add(u.start);
 
   type Boundary = { at: number; heading?: (typeof headings)[number] };
   const bounds: Boundary[] = [{ at: 0 }];
@@ -303,8 +306,9 @@ function sections(doc: Document): Section[] {
  * @returns chunks in text order, ids `${doc.id}#${ordinal}`; `[]` when the text is only
  *   whitespace. Every chunk satisfies `chunk.text === doc.text.slice(chunk.startChar, chunk.endChar)`,
  *   holds at most chunkSize tokens, and starts and ends on non-whitespace. `startLine`/`endLine`
- *   are the 1-based lines of its first and last character; `page` (PDFs) is the page of its
- *   first character.
+ *   are the 1-based lines of its first and last character (file lines through `doc.sourceLines`
+ *   when given); `page` (PDFs) is the page of its first character; `locator` the paragraphs,
+ *   slide, rows or chapter it spans when `doc.units` is given (slides and chapters also cut sections).
  * @throws InvalidParameterError when chunkSize or chunkOverlap is out of range
  */
 export function chunkDocument(doc: Document, opts: ChunkOptions): Chunk[] {
@@ -342,6 +346,7 @@ export function chunkDocument(doc: Document, opts: ChunkOptions): Chunk[] {
   const newlines: number[] = [];
   for (let k = text.indexOf('\n'); k !== -1; k = text.indexOf('\n', k + 1)) newlines.push(k);
   const pages = doc.pages;
+  const anchors = doc.sourceLines && doc.sourceLines.length > 0 ? doc.sourceLines : undefined;
   return spans.map((sp, ordinal) => {
     const chunk: Chunk = {
       id: `${doc.id}#${ordinal}`,
@@ -351,10 +356,12 @@ export function chunkDocument(doc: Document, opts: ChunkOptions): Chunk[] {
       headingPath: sp.headingPath,
       startChar: sp.start,
       endChar: sp.end,
-      startLine: lowerBound(newlines, sp.start) + 1,
-      endLine: lowerBound(newlines, sp.end - 1) + 1,
+      startLine: anchors ? lineAt(anchors, sp.start) : lowerBound(newlines, sp.start) + 1,
+      endLine: anchors ? lineAt(anchors, sp.end - 1) : lowerBound(newlines, sp.end - 1) + 1,
     };
     if (pages && pages.length > 0) chunk.page = pageAt(pages, sp.start);
+    const locator = locatorOf(doc.units, sp.start, sp.end);
+    if (locator) chunk.locator = locator;
     return chunk;
   });
 }

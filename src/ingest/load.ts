@@ -1,6 +1,7 @@
 /**
  * Loading: a walked file (or bytes from elsewhere) → `Document`s, dispatched by format to one
- * module per format (txt.ts, markdown.ts, html.ts, pdf.ts, docx.ts, jsonl.ts).
+ * module per format (txt.ts, markdown.ts, html.ts, pdf.ts, docx.ts, jsonl.ts, csv.ts (CSV and
+ * TSV), xlsx.ts, pptx.ts, hwpx.ts, hwp.ts, epub.ts).
  *
  * Every failure to read or understand a file surfaces as an `InputFormatError` whose message
  * starts with the file's relPath (`"docs/a.pdf: not a readable PDF (…)"`), so the caller can
@@ -10,14 +11,20 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { InputFormatError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
+import { loadCsv } from './csv.js';
 import { loadDocx } from './docx.js';
+import { loadEpub } from './epub.js';
+import { loadHwp } from './hwp.js';
+import { loadHwpx } from './hwpx.js';
 import { loadHtml } from './html.js';
 import { loadJsonl } from './jsonl.js';
 import { loadMarkdown } from './markdown.js';
 import { detectLang, mergeMeta, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
 import { loadPdf } from './pdf.js';
 import type { LoadOptions, SourceInfo } from './source.js';
+import { loadPptx } from './pptx.js';
 import { loadTxt } from './txt.js';
+import { loadXlsx } from './xlsx.js';
 
 /**
  * Documents of one file: one for txt/md/html/pdf/docx, one per valid line for JSONL.
@@ -87,6 +94,25 @@ async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOption
       return;
     case 'jsonl':
       yield* loadJsonl(bytes, info, opts);
+      return;
+    case 'csv':
+    case 'tsv':
+      yield loadCsv(bytes, info);
+      return;
+    case 'xlsx':
+      yield loadXlsx(bytes, info, opts);
+      return;
+    case 'pptx':
+      yield loadPptx(bytes, info, opts);
+      return;
+    case 'hwpx':
+      yield loadHwpx(bytes, info, opts);
+      return;
+    case 'hwp':
+      yield loadHwp(bytes, info, opts);
+      return;
+    case 'epub':
+      yield loadEpub(bytes, info, opts);
       return;
     default: {
       const never: never = info.format;

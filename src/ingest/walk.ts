@@ -70,6 +70,13 @@ export const FORMAT_BY_EXTENSION: Readonly<Record<string, DocFormat>> = Object.f
   '.pdf': 'pdf',
   '.docx': 'docx',
   '.jsonl': 'jsonl',
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.xlsx': 'xlsx',
+  '.pptx': 'pptx',
+  '.hwpx': 'hwpx',
+  '.hwp': 'hwp',
+  '.epub': 'epub',
 });
 
 /** Folder names skipped by default (hidden names are skipped too). */

@@ -19,5 +19,6 @@ export function hitFromChunk(c: StoredChunk, score: number, rank: number): Hit {
     endLine: c.endLine,
   };
   if (c.page !== undefined) hit.page = c.page;
+  if (c.locator !== undefined) hit.locator = c.locator;
   return hit;
 }

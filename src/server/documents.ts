@@ -56,6 +56,7 @@ export async function documentDetail(engine: Engine, indexDir: string, id: strin
       startLine: c.startLine,
       endLine: c.endLine,
       ...(c.page !== undefined ? { page: c.page } : {}),
+      ...(c.locator !== undefined ? { locator: c.locator } : {}),
       headingPath: c.headingPath,
     };
   });

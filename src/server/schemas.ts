@@ -61,6 +61,15 @@ export const ErrorBody = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string() }),
 });
 
+/** Paragraph/slide/sheet-row/chapter of a source without file lines (core `Locator`). */
+export const LocatorSchema = z.strictObject({
+  kind: z.enum(['paragraph', 'slide', 'row', 'chapter']),
+  start: z.number().int().min(1),
+  end: z.number().int().min(1),
+  sheet: z.string().optional(),
+  label: z.string(),
+});
+
 export const HitSchema = z.strictObject({
   rank: z.number().int().min(1),
   score: z.number(),
@@ -72,6 +81,7 @@ export const HitSchema = z.strictObject({
   startLine: z.number().int().min(1),
   endLine: z.number().int().min(1),
   page: z.number().int().min(1).optional(),
+  locator: LocatorSchema.optional(),
   scores: z.record(z.string(), z.number()).optional(),
 });
 
@@ -91,6 +101,7 @@ export const CitationSchema = z.strictObject({
   startLine: z.number().int().min(1),
   endLine: z.number().int().min(1),
   page: z.number().int().min(1).optional(),
+  locator: LocatorSchema.optional(),
   quote: z.string(),
   /** UTF-16 offset of `quote` in the chunk's text. */
   quoteStart: z.number().int().min(0),
@@ -166,6 +177,7 @@ export const ChunkInfo = z.strictObject({
   startLine: z.number().int().min(1),
   endLine: z.number().int().min(1),
   page: z.number().int().min(1).optional(),
+  locator: LocatorSchema.optional(),
   headingPath: z.array(z.string()),
 });
 

@@ -49,8 +49,13 @@ export function checkMagic(name: string, format: DocFormat, bytes: Uint8Array): 
     if (!starts([0x25, 0x50, 0x44, 0x46, 0x2d])) throw new UnsupportedMediaTypeError(`${name}: not a PDF (does not start with %PDF-)`);
     return;
   }
-  if (format === 'docx') {
-    if (!starts([0x50, 0x4b, 0x03, 0x04])) throw new UnsupportedMediaTypeError(`${name}: not a DOCX (no ZIP header)`);
+  if (format === 'docx' || format === 'xlsx' || format === 'pptx' || format === 'hwpx' || format === 'epub') {
+    if (!starts([0x50, 0x4b, 0x03, 0x04])) throw new UnsupportedMediaTypeError(`${name}: not a ${format.toUpperCase()} (no ZIP header)`);
+    return;
+  }
+  if (format === 'hwp') {
+    // OLE compound file signature (MS-CFB §2.2)
+    if (!starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) throw new UnsupportedMediaTypeError(`${name}: not an HWP 5 file (no OLE compound-file header)`);
     return;
   }
   const utf16 = starts([0xff, 0xfe]) || starts([0xfe, 0xff]);

@@ -98,7 +98,7 @@ export function printAnswer(a: EngineAnswer, o: { streamed?: boolean; trace?: bo
       const lines = a.citations.filter((x) => x.n === cit.n);
       const start = Math.min(...lines.map((x) => x.startLine));
       const end = Math.max(...lines.map((x) => x.endLine));
-      out.write(`  ${c.cyan(`[${cit.n}]`)} ${location({ source: cit.source, startLine: start, endLine: end, page: cit.page })}${cit.title ? c.dim(`  ${cit.title}`) : ''}\n`);
+      out.write(`  ${c.cyan(`[${cit.n}]`)} ${location({ source: cit.source, startLine: start, endLine: end, page: cit.page, locator: cit.locator })}${cit.title ? c.dim(`  ${cit.title}`) : ''}\n`);
     }
   }
   if (o.trace && a.trace) {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { filterFromInput } from '../../core/filter.js';
 import { parseContextMode } from '../../retrieve/context.js';
-import type { Hit } from '../../core/types.js';
+import type { Hit, Locator } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
 import { PgEngine } from '../../engine/pg-engine.js';
@@ -107,8 +107,12 @@ export function rerankLoadOptions(flags: RerankFlags) {
   return { overrides, rerank: !off };
 }
 
-/** `path:start-end` (plus `, p. N` for PDFs). */
-export function location(h: { source: string; startLine: number; endLine: number; page?: number }): string {
+/**
+ * `path:start-end` (plus `, p. N` for PDFs); for sources without file lines (DOCX, HWP, HWPX,
+ * PPTX, XLSX, EPUB) the locator instead: `deck.pptx slide 2`, `book.xlsx Prices!4:6`.
+ */
+export function location(h: { source: string; startLine: number; endLine: number; page?: number; locator?: Locator }): string {
+  if (h.locator) return `${h.source} ${h.locator.label}`;
   const lines = h.startLine === h.endLine ? `${h.startLine}` : `${h.startLine}-${h.endLine}`;
   return `${h.source}:${lines}${h.page !== undefined ? `, p. ${h.page}` : ''}`;
 }

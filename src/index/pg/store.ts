@@ -24,7 +24,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
 import { CapabilityError, DimensionMismatchError, IndexLockedError, IndexNotFoundError, InvalidParameterError } from '../../core/errors.js';
-import type { Chunk, Document } from '../../core/types.js';
+import { locatorOf } from '../../core/locator.js';
+import type { Chunk, Document, UnitSpan } from '../../core/types.js';
 import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from '../sparse/similarity.js';
 import { byte4ToInt, intToByte4 } from '../sparse/small-float.js';
 import type { DocumentRecord, IndexConfig, StoredChunk } from '../store/format.js';
@@ -618,8 +619,9 @@ export class PgStoreReader {
         id: string;
         source: string;
         title: string;
+        units: UnitSpan[] | null;
       }>(
-        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title
+        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units
          FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq
          WHERE c.seq = ANY($1::bigint[]) AND c.ordinal = ANY($2::int[])`,
         [[...new Set(refs.map((x) => x.seq))], [...new Set(refs.map((x) => x.ordinal))]],
@@ -643,6 +645,8 @@ export class PgStoreReader {
           title: row.title,
         };
         if (row.page > 0) ch.page = row.page;
+        const locator = locatorOf(row.units ?? undefined, ch.startChar, ch.endChar);
+        if (locator) ch.locator = locator;
         out.push(ch);
       }
       return out;

@@ -10,6 +10,7 @@
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
 import { InvalidParameterError } from '../../core/errors.js';
+import { locatorOf } from '../../core/locator.js';
 import { TermAtATimeScorer, type ScoringIndex, type SearchOptions } from '../sparse/scorer.js';
 import { intToByte4 } from '../sparse/small-float.js';
 import type { ScoredChunk } from '../sparse/top-k.js';
@@ -197,6 +198,8 @@ export class IndexReader {
       title: doc.title,
     };
     if (cols.page[n] > 0) chunk.page = cols.page[n];
+    const locator = locatorOf(doc.units, chunk.startChar, chunk.endChar);
+    if (locator) chunk.locator = locator;
     return chunk;
   }
 
