@@ -15,7 +15,7 @@
  * hypothetical documents to the question as one BM25 query — the query-expansion reading of
  * HyDE, not the paper's form.
  *
- * Parameters (paper names): `numHypotheses` K (default 4 here; the authors sample 8),
+ * Parameters (paper names): `numHypotheses` K (default 8, as the authors sample; §4.1),
  * `temperature` 0.7, `maxTokens` per document 256.
  * Cost: 1 chat call with n = K (more if the endpoint ignores n) + 1 embedding call + 1 search +
  * 1 chat call for the answer.
@@ -50,7 +50,7 @@ export function meanVector(vectors: readonly Float32Array[]): Float32Array {
 export const hyde: Method<HydeParams> = {
   name: 'hyde',
   paper: 'Gao, Ma, Lin, Callan, "Precise Zero-Shot Dense Retrieval without Relevance Labels", ACL 2023 (arXiv 2212.10496).',
-  defaults: { numHypotheses: 4, temperature: 0.7, maxTokens: 256 },
+  defaults: { numHypotheses: 8, temperature: 0.7, maxTokens: 256 },
   cost: '1 chat call (n = K) + 1 embedding call + 1 search + 1 chat call',
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'hyde');

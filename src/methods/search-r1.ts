@@ -18,9 +18,14 @@
  * a turn with neither tag ends the loop with the turn's text (tags removed) as the answer, and
  * the trace says so. An empty search query is not sent to the retriever.
  *
- * Parameters: `maxSearches` B = 4, `maxTokens` per turn 512 (the reference's new-token limit).
+ * Parameters: `maxSearches` B = 4, `maxTokens` per turn 512 (the reference's new-token limit),
+ * `topK` 3 passages per search (the paper's and the reference's topk), `numbering` 'per-search'
+ * (each <information> block counts from Doc 1, as the reference's `_passages2string` in
+ * PeterGriffinJin/Search-R1:infer.py; markers [n] in the answer then refer to the last block read)
+ * or 'run' (one count over the run; markers refer to every passage retrieved).
  * Cost: up to B + 2 chat calls (B searches, one refused search, one last turn) + up to B retrievals.
  */
+import { InvalidParameterError } from '../core/errors.js';
 import type { Hit } from '../core/types.js';
 import type { ChatMessage } from '../models/types.js';
 import { checkContext, checkInteger, Tracer, type Method } from './method.js';
@@ -29,6 +34,10 @@ import { renderPrompt } from './prompts.js';
 export interface SearchR1Params {
   maxSearches: number;
   maxTokens: number;
+  /** Passages per search (the reference retriever's topk, 3; the method's own, not the context's topK). */
+  topK: number;
+  /** 'per-search': every <information> block counts from Doc 1, as the reference does; 'run': one count over the whole run. */
+  numbering: 'per-search' | 'run';
 }
 
 /** What one model turn asked for. */
@@ -54,8 +63,11 @@ export function parseTurn(text: string): TurnAction {
   return { kind: 'none', text: text.replace(/<\/?(think|search|answer|information)>/g, '').trim() };
 }
 
-/** The `<information>` block: `Doc i(Title: t) text` per passage (the reference format), i counting over the whole run. */
-export function informationBlock(hits: readonly Hit[], firstNumber: number): string {
+/**
+ * The `<information>` block: `Doc i(Title: t) text` per passage, i from `firstNumber` (1: the
+ * reference's `_passages2string`, PeterGriffinJin/Search-R1:infer.py, numbers each search afresh).
+ */
+export function informationBlock(hits: readonly Hit[], firstNumber = 1): string {
   const docs = hits.map((h, i) => `Doc ${firstNumber + i}(Title: ${h.title}) ${h.text.trim()}`).join('\n');
   return `<information>\n${docs}\n</information>`;
 }
@@ -63,15 +75,19 @@ export function informationBlock(hits: readonly Hit[], firstNumber: number): str
 export const searchR1: Method<SearchR1Params> = {
   name: 'search-r1',
   paper: 'Jin et al., "Search-R1: Training LLMs to Reason and Leverage Search Engines with Reinforcement Learning", arXiv 2503.09516 (2025).',
-  defaults: { maxSearches: 4, maxTokens: 512 },
+  defaults: { maxSearches: 4, maxTokens: 512, topK: 3, numbering: 'per-search' },
   cost: 'up to B + 2 chat calls and B retrievals',
   async run(question, ctx, params = {}) {
     checkContext(ctx, 'search-r1');
     const p = { ...searchR1.defaults, ...params };
     checkInteger('search-r1', 'maxSearches', p.maxSearches, 0);
+    checkInteger('search-r1', 'topK', p.topK, 1);
+    if (p.numbering !== 'per-search' && p.numbering !== 'run') throw new InvalidParameterError(`search-r1: numbering must be "per-search" or "run", got ${JSON.stringify(p.numbering)}`);
     const tracer = new Tracer(ctx);
     const messages: ChatMessage[] = [{ role: 'user', content: renderPrompt('searchr1.user', { question }) }];
     const seen: Hit[] = [];
+    // what the answer's [n] markers point at: the last block's passages (per-search numbering) or every passage so far
+    let cited: Hit[] = [];
     let searches = 0;
     for (let turn = 1; turn <= p.maxSearches + 2; turn++) {
       const res = await tracer.generate(`turn ${turn}`, messages, { temperature: 0, maxTokens: p.maxTokens, stop: ['</search>', '</answer>'] });
@@ -79,11 +95,11 @@ export const searchR1: Method<SearchR1Params> = {
       const action = parseTurn(text);
       if (action.kind === 'answer') {
         tracer.note('decide', `turn ${turn}: answer`, { input: { finishReason: res.generations[0].finishReason, closingTag: action.closed }, output: action.answer });
-        return tracer.finishCited(action.answer, seen);
+        return tracer.finishCited(action.answer, cited);
       }
       if (action.kind === 'none') {
         tracer.note('decide', `turn ${turn}: no <search> or <answer> tag, the turn's text is the answer`, { output: action.text });
-        return tracer.finishCited(action.text, seen);
+        return tracer.finishCited(action.text, cited);
       }
       messages.push({ role: 'assistant', content: action.closed ? text : `${text}</search>` });
       let info: string;
@@ -95,9 +111,10 @@ export const searchR1: Method<SearchR1Params> = {
         tracer.note('decide', `turn ${turn}: empty <search> query`, { output: info });
       } else {
         searches++;
-        const hits = await tracer.retrieve(`search ${searches} of ${p.maxSearches}`, action.query, ctx.topK);
-        info = informationBlock(hits, seen.length + 1);
+        const hits = await tracer.retrieve(`search ${searches} of ${p.maxSearches}`, action.query, p.topK);
+        info = informationBlock(hits, p.numbering === 'per-search' ? 1 : seen.length + 1);
         seen.push(...hits);
+        cited = p.numbering === 'per-search' ? hits : [...seen];
       }
       messages.push({ role: 'user', content: info });
     }

@@ -1,5 +1,5 @@
 /**
- * ATM attacker-side data: Zhu, Tang, Lin, Zhou, Yu, Zhao & Liang, "ATM: Adversarial Tuning
+ * ATM attacker-side data: Zhu, Yan, Shi, Yin & Sha, "ATM: Adversarial Tuning
  * Multi-agent System Makes a Robust Retrieval-Augmented Generator", EMNLP 2024 (arXiv 2405.18111).
  *
  * In ATM an attacker fabricates plausible but misleading documents for a question and perturbs the

@@ -83,7 +83,7 @@ describe('HyDE (the loopback server stands in for an LLM and an embedder)', () =
     expect(() => meanVector([Float32Array.of(1), Float32Array.of(1, 2)])).toThrow(/dimension 1 and 2/);
   });
 
-  it('samples K = 4 documents at temperature 0.7, embeds them as passages and searches with the average', async () => {
+  it('samples K = 4 documents (set) at temperature 0.7, embeds them as passages and searches with the average', async () => {
     const docs = ['Shakespeare wrote Hamlet.', 'Hamlet by Shakespeare.', 'The play Hamlet.', 'William Shakespeare, playwright.'];
     server.enqueueChat({ content: docs }, 'Shakespeare [1]');
     const embedder = new OpenAIEmbedder({ baseUrl: server.url, model: 'emb', maxRetries: 0 });
@@ -96,7 +96,7 @@ describe('HyDE (the loopback server stands in for an LLM and an embedder)', () =
     };
     const retriever = new MemoryRetriever();
     const q = 'Who wrote Hamlet?';
-    const r = await hyde.run(q, context(model(server), retriever, { embedder, denseSearch }));
+    const r = await hyde.run(q, context(model(server), retriever, { embedder, denseSearch }), { numHypotheses: 4 });
     const first = server.requests.find((x) => x.path.endsWith('/chat/completions'))!.body!;
     expect(first).toMatchObject({ n: 4, temperature: 0.7 });
     // the searched vector is the mean of the 5 hash embeddings (query + 4 documents)
