@@ -52,8 +52,9 @@ function showError(id, err) {
   p.hidden = false;
 }
 
-/** "path:12-14, p. 3" */
+/** "path:12-14, p. 3"; for sources without file lines the locator: "deck.pptx slide 2", "book.xlsx Prices!4:6". */
 function location(c) {
+  if (c.locator) return `${c.source} ${c.locator.label}`;
   const lines = c.startLine === c.endLine ? `${c.startLine}` : `${c.startLine}-${c.endLine}`;
   return `${c.source}:${lines}${c.page !== undefined ? `, p. ${c.page}` : ''}`;
 }
@@ -232,7 +233,14 @@ async function openCitation(n) {
       const start = chunk.startChar + c.quoteStart;
       marks.push([start, start + c.quote.length]);
     }
-    $('viewer-text').replaceChildren(...renderPassage(doc.text, marks, chunkRanges, first.startLine, Math.max(...cites.map((c) => c.endLine))));
+    // The window is found by offsets in the document's text. Its rows are numbered with text
+    // lines only where those are the file's lines; HTML and CSV cite file lines the text does not
+    // have, and DOCX/HWP/HWPX/PPTX/XLSX/EPUB cite the locator shown in the header instead.
+    const textLineOf = (at) => { let n = 1; for (let i = doc.text.indexOf('\n'); i !== -1 && i < at; i = doc.text.indexOf('\n', i + 1)) n++; return n; };
+    const fromLine = marks.length > 0 ? Math.min(...marks.map(([a]) => textLineOf(a))) : first.startLine;
+    const toLine = marks.length > 0 ? Math.max(...marks.map(([, b]) => textLineOf(Math.max(0, b - 1)))) : first.endLine;
+    const numbered = !first.locator && !['html', 'csv', 'tsv'].includes(doc.format);
+    $('viewer-text').replaceChildren(...renderPassage(doc.text, marks, chunkRanges, fromLine, toLine, numbered));
     viewer.focus();
     viewer.querySelector('mark')?.scrollIntoView({ block: 'center' });
   } catch (err) {
@@ -241,7 +249,7 @@ async function openCitation(n) {
 }
 
 /** Lines fromLine-2 .. toLine+2 of text, numbered; chars inside chunkRanges tinted, inside marks wrapped in <mark>. */
-function renderPassage(text, marks, chunkRanges, fromLine, toLine) {
+function renderPassage(text, marks, chunkRanges, fromLine, toLine, numbered = true) {
   const lines = text.split('\n');
   const first = Math.max(1, fromLine - 2);
   const last = Math.min(lines.length, toLine + 2);
@@ -263,7 +271,7 @@ function renderPassage(text, marks, chunkRanges, fromLine, toLine) {
     }
     if (line.length === 0) tx.append(document.createTextNode('\u200b'));
     const row = el('div', { class: `ln${inside(chunkRanges, offset) || inside(chunkRanges, offset + Math.max(0, line.length - 1)) ? ' in-chunk' : ''}` },
-      el('span', { class: 'no', text: String(ln) }), tx);
+      el('span', { class: 'no', text: numbered ? String(ln) : '' }), tx);
     rows.push(row);
     offset += line.length + 1;
   }
