@@ -5,7 +5,9 @@
  *
  * Blocks (line-level structure, decided first):
  *  - a blank line ends a paragraph;
- *  - a heading line (`# …` ATX, or a line underlined by `===`/`---`) is a `heading` segment;
+ *  - a heading line (`# …` ATX, or a line underlined by `===`/`---`) is a `heading` segment, and so
+ *    is a plain-text title line: the short (≤ 30 characters, ≤ 4 words) unpunctuated first line of
+ *    a paragraph whose next line does not continue it ("✔️ 발전과정");
  *  - a list item (`- `, `* `, `+ `, `• `, `· `, `1. `, `1) `) is an `item` segment; its wrapped or
  *    indented continuation lines stay with it;
  *  - a fenced code block (``` or ~~~ up to the closing fence) is one `code` segment;
@@ -20,7 +22,8 @@
  *
  * Line breaks inside a paragraph (hard wrapping), for every script: a single newline joins the two
  * lines into one sentence when the line before does not end a sentence and either the next line
- * starts with a lowercase Latin letter, the line before ends with a comma, hyphen or open bracket,
+ * starts with a lowercase Latin letter, the line before ends with a comma, hyphen, open bracket or an
+ * operator/separator (`/ + = & | → ·`),
  * the line before ends and the next starts with a Latin letter or digit (wrapped English),
  * or the line before is a wrapped line — at least 70% as long as the longest line of its paragraph
  * (hard-wrapped text fills its lines; a note's short title line does not). A line ending in a
@@ -151,8 +154,28 @@ export function segmentText(text: string): Segment[] {
       i++;
       continue;
     }
-    // A run of prose lines (or one list item with its continuation lines) up to the next block.
+    // A plain-text note's title line ("✔️ 발전과정", "Meeting notes"): the first line of a paragraph,
+    // short (≤ 30 characters, ≤ 4 words), not ending a sentence or introducing a list, and followed
+    // by a line of the same paragraph that does not continue it.
     const item = ITEM_LINE.test(L.text);
+    const firstOfParagraph = i === 0 || lines[i - 1].text === '';
+    if (
+      firstOfParagraph &&
+      !item &&
+      i + 1 < lines.length &&
+      lines[i + 1].text !== '' &&
+      [...L.text].length <= 30 &&
+      L.text.split(/\s+/).length <= 4 &&
+      !endsSentenceText(L.text) &&
+      !/[:,;]$/.test(L.text) &&
+      !QUOTE_LINE.test(L.text) &&
+      !isWrapped(lines, i, i + 1)
+    ) {
+      push(L.contentStart, L.end, 'heading');
+      i++;
+      continue;
+    }
+    // A run of prose lines (or one list item with its continuation lines) up to the next block.
     let j = i + 1;
     while (j < lines.length) {
       const M = lines[j];
@@ -174,7 +197,7 @@ function isWrapped(lines: Line[], from: number, j: number): boolean {
   if (endsSentenceText(A)) return false;
   if (A.endsWith(':')) return false;
   if (/^[a-z`]/.test(B)) return true;
-  if (/[,\-–([]$/.test(A)) return true;
+  if (/[,\-–([/+=&|→·]$/.test(A)) return true; // a line ending in a comma, operator or separator continues
   if (KOREAN_TERMINAL.test(A)) return false;
   if (/[A-Za-z0-9`)]$/.test(A) && /^[A-Za-z0-9"'(]/.test(B)) return true; // wrapped English prose
   let max = 0;

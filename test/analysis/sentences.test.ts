@@ -85,3 +85,27 @@ describe('segmentText: issue #12 (sentences and blocks as a reader sees them)', 
     expect(ABBREVIATIONS.has('fig')).toBe(true);
   });
 });
+
+describe('segmentText: a short unpunctuated first line of a plain-text paragraph is a title (issue #12)', () => {
+  it('types "✔️ 발전과정" as a heading and keeps a long first line as prose', () => {
+    // As in ../shared/seeds/001: the line after the list of models is a long line of prose.
+    const text = '✔️ 발전과정\nKNN-LM(2019) → REALM(2020) → RAG(2020)\n인풋에서 아웃풋이 나오는 과정에서 무슨 일이 일어나는지 정확하게 알 수 없다. 단지 언어모델의 어딘가에는 학습된 지식이 저장되어 있을 것이라고 추측할 뿐이다.';
+    expect(segmentText(text).map((s) => [s.kind, text.slice(s.start, s.end)])).toEqual([
+      ['heading', '✔️ 발전과정'],
+      ['sentence', 'KNN-LM(2019) → REALM(2020) → RAG(2020)'],
+      ['sentence', '인풋에서 아웃풋이 나오는 과정에서 무슨 일이 일어나는지 정확하게 알 수 없다.'],
+      ['sentence', '단지 언어모델의 어딘가에는 학습된 지식이 저장되어 있을 것이라고 추측할 뿐이다.'],
+    ]);
+    // A one-line paragraph is never a title; a short line ending a sentence is not one either.
+    expect(segmentText('Short note').map((s) => s.kind)).toEqual(['sentence']);
+    expect(segmentText('It works.\nThe second line is a full sentence too.').map((s) => s.kind)).toEqual(['sentence', 'sentence']);
+  });
+});
+
+describe('segmentText: a line ending in an operator or separator is wrapped (issue #12, docs/regressions.md)', () => {
+  it('joins "… KorQuAD 0.7600 / EM 0.0000 /" with the next line', () => {
+    // The first line is short against the second (no 70% fill), so only its final "/" says it continues.
+    const text = 'KorQuAD 0.7600 / EM 0.0000 /\nF1 0.1307 / refusal 0.0149 / refusal|gold@1 0.0100; SQuAD 0.6777 / 0.0020 / 0.1654.';
+    expect(texts(text)).toEqual([text]);
+  });
+});

@@ -85,3 +85,13 @@ describe('extractiveAnswer: issue #12 units (heading introduces its block, list 
     expect(en.citations[0].quote).toBe('The index stores three arrays:\n- offsets of each term\n- document ids\n- term frequencies');
   });
 });
+
+describe('extractiveAnswer: a plain-text note\'s title line introduces the line under it (issue #12, seeds/001)', () => {
+  const analyzer = getAnalyzer('auto');
+  it('quotes "KNN-LM(2019) → REALM(2020) → RAG(2020)", not the title line "✔️ 발전과정"', () => {
+    // As in ../shared/seeds/001: the line after the list of models is a long line of prose.
+    const text = '✔️ 발전과정\nKNN-LM(2019) → REALM(2020) → RAG(2020)\n인풋에서 아웃풋이 나오는 과정에서 무슨 일이 일어나는지 정확하게 알 수 없다. 단지 언어모델의 어딘가에는 학습된 지식이 저장되어 있을 것이라고 추측할 뿐이다.';
+    const a = extractiveAnswer('RAG 발전과정은?', [hit(1, text, 1)], analyzer);
+    expect(a.citations[0].quote).toBe('KNN-LM(2019) → REALM(2020) → RAG(2020)');
+  });
+});
