@@ -23,6 +23,7 @@ import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/index.js';
 import { IndexWriter } from '../index/index.js';
 import type { Embedder } from '../models/types.js';
 import { fusionMethods, type FusionMethod } from '../retrieve/hybrid.js';
+import type { Reranker } from '../retrieve/rerank.js';
 import type { Retriever } from '../retrieve/types.js';
 import type { CorpusDoc } from './loaders/common.js';
 import { roundRunScore, type Run } from './loaders/trec.js';
@@ -38,6 +39,8 @@ export interface EvalRetrieverConfig {
   rrfK?: number;
   /** Hybrid weight of the dense list in [0, 1] (default: equal weights). */
   alpha?: number;
+  /** Rerank the first stage's top `depth` candidates (eval qa --methods; eval retrieval reranks the run instead, see rerank-eval.ts). */
+  rerank?: { reranker: Reranker; depth: number; firstStageWeight?: number };
 }
 
 /** Validates a retriever config, listing valid names from the engine's and the fusion's tables. */
@@ -53,8 +56,9 @@ export const needsEmbedder = (c: EvalRetrieverConfig): boolean => c.retriever !=
 
 /** The retriever config as recorded in `--json` and saved run configs (fusion fields only for hybrid). */
 export function retrieverRecord(c: EvalRetrieverConfig): Record<string, unknown> {
-  if (c.retriever !== 'hybrid') return { retriever: c.retriever };
-  return { retriever: 'hybrid', fusion: c.fusion ?? 'rrf', ...(c.rrfK !== undefined ? { rrfK: c.rrfK } : { rrfK: 60 }), ...(c.alpha !== undefined ? { alpha: c.alpha } : {}) };
+  const rerank = c.rerank ? { rerank: { reranker: c.rerank.reranker.id, depth: c.rerank.depth, firstStageWeight: c.rerank.firstStageWeight ?? 0 } } : {};
+  if (c.retriever !== 'hybrid') return { retriever: c.retriever, ...rerank };
+  return { retriever: 'hybrid', fusion: c.fusion ?? 'rrf', ...(c.rrfK !== undefined ? { rrfK: c.rrfK } : { rrfK: 60 }), ...(c.alpha !== undefined ? { alpha: c.alpha } : {}), ...rerank };
 }
 
 export interface EvalEngine {
@@ -105,6 +109,7 @@ export async function openEvalEngine(
     ...(retriever.fusion !== undefined ? { fusion: retriever.fusion } : {}),
     ...(retriever.rrfK !== undefined ? { rrfK: retriever.rrfK } : {}),
     ...(retriever.alpha !== undefined ? { alpha: retriever.alpha } : {}),
+    ...(retriever.rerank ? { rerank: retriever.rerank.reranker, rerankDepth: retriever.rerank.depth, ...(retriever.rerank.firstStageWeight !== undefined ? { rerankFirstStageWeight: retriever.rerank.firstStageWeight } : {}) } : {}),
   });
   return { index: opened, engine, retriever: r, ...(embed ? { embed } : {}) };
 }

@@ -290,7 +290,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     let stopReason: string | undefined;
     if (spec.name === EXTRACTIVE_METHOD) {
       for (const q of questions) {
-        const rec = await extractiveRecord(q, retriever, opened.engine, retrieverConfig.retriever, k, score, deps.now);
+        const rec = await extractiveRecord(q, retriever, opened.engine, retrieverConfig, k, score, deps.now);
         mine.push(rec);
         await emit(rec);
       }
@@ -422,7 +422,7 @@ async function extractiveRecord(
   q: QaQuestion,
   retriever: Pick<Retriever, 'retrieve'>,
   engine: Engine,
-  retrieverKind: EvalRetrieverConfig['retriever'],
+  retrieverConfig: EvalRetrieverConfig,
   k: number,
   score: (prediction: string, golds: readonly string[]) => { em: number; f1: number },
   now: () => number,
@@ -430,7 +430,7 @@ async function extractiveRecord(
   const t0 = now();
   const base = { method: EXTRACTIVE_METHOD, id: q.id, question: q.question, gold: q.answers, calls: 0, usage: { promptTokens: 0, completionTokens: 0 }, citations: [] };
   try {
-    const query = engine.askQuery(q.question, { retriever: retrieverKind });
+    const query = engine.askQuery(q.question, { retriever: retrieverConfig.retriever, rerank: retrieverConfig.rerank !== undefined });
     const hits = await retriever.retrieve(query, k);
     const t1 = now();
     const a = engine.extractiveFromHits(q.question, hits);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type ChatRequest, type OpenAIServer } from '../support/openai-server.js';
-import { TINY_NLI, writeTinyClassifierFolder } from '../support/tiny-onnx.js';
+import { TINY_CROSS_ENCODER, TINY_NLI, writeTinyClassifierFolder } from '../support/tiny-onnx.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -57,6 +57,7 @@ beforeAll(async () => {
   };
   writeFileSync(path.join(dir, 'dev.json'), JSON.stringify(squad));
   writeTinyClassifierFolder(path.join(dir, 'tiny-nli'), TINY_NLI);
+  writeTinyClassifierFolder(path.join(dir, 'tiny-ce'), TINY_CROSS_ENCODER);
   server = await startOpenAIServer({ chat: (req) => reply(req) });
 });
 afterAll(async () => {
@@ -104,6 +105,18 @@ describe('openbook eval qa --judge nli', () => {
     expect(t.stdout).toMatch(/faithfulness +1\.0000 \[1\.0000, 1\.0000\] +0\.5000 \[0\.0000, 1\.0000\]/);
     expect(t.stdout).toMatch(/naive: citation recall unscored for 1 of 3 \(the answer has no statement to judge/);
     expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| citation precision \| 1\.0000 \[1\.0000, 1\.0000\] \| 0\.5000 \[0\.0000, 1\.0000\] \|/);
+  });
+
+  it('eval qa --methods --rerank cross-encoder answers from the reranked passages', async () => {
+    const out = path.join(dir, 'run-rerank');
+    const r = await run(['eval', 'qa', '--dataset', 'dev.json', '--analyzer', 'standard', '--methods', 'extractive', '-k', '2', '--rerank', 'cross-encoder', '--rerank-model', 'tiny-ce', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).config.rerank).toEqual({ reranker: 'cross-encoder:local:tiny-ce', depth: 50, firstStageWeight: 0 });
+    // q2 "sat play?": candidates "sat play." and "sat sat."; tiny cross-encoder logits (passage words: sat −1, play 0.5, "." [UNK] 0)
+    // "sat play." = −0.5, "sat sat." = −2 → the retrieve step's scores are the rerank scores, in that order
+    const q2 = readFileSync(path.join(out, 'traces.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((x) => x.id === 'q2');
+    expect(q2.trace[0].output.map((h: { score: number }) => h.score)).toEqual([-0.5, -2]);
+    expect(q2.passages.map((p: { text: string }) => p.text)).toEqual(['sat play.', 'sat sat.']);
   });
 
   it('refuses --judge nli without a model folder, and --judge without --methods', async () => {

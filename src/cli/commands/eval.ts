@@ -216,7 +216,7 @@ export function register(program: Command): void {
       }),
     );
 
-  common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)'), { analyzer: 'auto', fields: 'text' })
+  rerankOptions(common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)'), { analyzer: 'auto', fields: 'text' }))
     .option('-k, --top-k <n>', 'passages given to the answerer / each method (default 5)')
     .option('--limit <n>', 'evaluate a seeded random sample of questions')
     .option('--seed <n>', 'seed of the sample (and, with --methods, of every method\'s sampling)', '1')
@@ -236,6 +236,7 @@ export function register(program: Command): void {
           return;
         }
         if (f.judge !== undefined) throw new InvalidParameterError('--judge scores the answers of --methods; add --methods extractive (or the methods to compare)');
+        if (f.rerank !== undefined && f.rerank !== 'none') throw new InvalidParameterError('eval qa reranks with --methods; add --methods extractive (or the methods to compare)');
         const format = f.json ? 'json' : f.format;
         if (!['table', 'markdown', 'json', 'csv'].includes(format)) throw new InvalidParameterError(`--format must be table, markdown, json or csv, got "${format}"`);
         if (f.retriever !== undefined && f.retriever !== 'bm25') throw new InvalidParameterError('eval qa without --methods runs BM25 only; add --methods extractive to compare over a dense or hybrid retriever');
@@ -276,7 +277,7 @@ export function renderComparison(rows: readonly ComparisonRow[], bootstrap: { re
   return renderTable(headers, body) + '\n' + note;
 }
 
-interface QaFlags extends CommonFlags {
+interface QaFlags extends CommonFlags, RerankFlags {
   topK?: string;
   limit?: string;
   seed: string;
@@ -333,7 +334,8 @@ async function qaMethods(f: QaFlags): Promise<void> {
   if (f.judge === 'nli' && !f.nliModel) throw new InvalidParameterError('--judge nli needs --nli-model DIR (an NLI model folder; docs/models.md says how to export one)');
   const bootstrap = { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed };
   const needLlm = methods.some((m) => m.name !== 'extractive') || f.judge === 'llm';
-  const models: CliModels = await loadCliModels(f, { llm: needLlm, embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde') });
+  const models: CliModels = await loadCliModels(f, { llm: needLlm, embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde'), ...rerankLoadOptions(f) });
+  if (models.reranker) retriever.rerank = { reranker: models.reranker, depth: models.config.rerank.depth, firstStageWeight: models.config.rerank.firstStageWeight };
   let closeJudge = async () => {};
   try {
     // Unknown names, bad parameters and missing models fail here, before the dataset is read.
