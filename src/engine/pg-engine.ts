@@ -63,6 +63,9 @@ export class PgEngine {
 
   /** The retriever `o.retriever` names, with the rerank stage over it when `o.rerank` is set (as {@link Engine.retriever}). */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    // Refused, never ignored: a filter the store cannot apply would return chunks the user excluded.
+    if (o.filter !== undefined) throw new CapabilityError('--filter is not supported on the PostgreSQL store yet (the embedded index applies it exactly; docs/filters.md)');
+    if (o.context !== undefined && o.context !== 'chunk') throw new CapabilityError('--context is not supported on the PostgreSQL store yet (docs/filters.md)');
     const first = await this.firstStageRetriever(o);
     if (!o.rerank) return first;
     const reranker = o.rerank === true ? this.models.reranker : o.rerank;

@@ -35,6 +35,7 @@ import { findLabel, OnnxSequenceClassifier } from '../../models/sequence-classif
 import { loadCliConfig } from './config.js';
 import { action, floatFlag, intFlag, printJson, renderTable, threadsFlag } from '../shared.js';
 import { parseParams } from './ask.js';
+import { registerEvalContext } from './eval-context.js';
 import { registerEvalLm } from './lm.js';
 
 interface CommonFlags {
@@ -122,6 +123,7 @@ const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 export function register(program: Command): void {
   const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
   registerEvalLm(evalCmd);
+  registerEvalContext(evalCmd);
 
   rerankOptions(common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' }))
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
