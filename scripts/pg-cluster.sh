@@ -118,7 +118,11 @@ cmd_start() {
   for n in "${names[@]}"; do
     if [ -f "$dir/$n.port" ]; then port="$(cat "$dir/$n.port")"; else port="$(free_port)"; echo "$port" >"$dir/$n.port"; fi
     if ! as_pg "$PGBIN/pg_ctl" -D "$dir/$n" status >/dev/null 2>&1; then start_node "$dir/$n" "$port"; fi
-    psql_at "$port" "CREATE EXTENSION IF NOT EXISTS citus; CREATE EXTENSION IF NOT EXISTS vector;"
+    # Extensions once per node, before it joins (Citus refuses some DDL on a node of a cluster).
+    if [ ! -f "$dir/$n.ready" ]; then
+      psql_at "$port" "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS citus; CREATE EXTENSION IF NOT EXISTS vector;"
+      touch "$dir/$n.ready"
+    fi
   done
   local cport
   cport="$(cat "$dir/coordinator.port")"

@@ -23,7 +23,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
-import { CapabilityError, DimensionMismatchError, IndexLockedError, IndexNotFoundError, InvalidParameterError } from '../../core/errors.js';
+import { CapabilityError, DimensionMismatchError, IndexLockedError, IndexNotFoundError, InvalidParameterError, OpenbookError } from '../../core/errors.js';
 import { locatorOf } from '../../core/locator.js';
 import type { Chunk, Document, UnitSpan } from '../../core/types.js';
 import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from '../sparse/similarity.js';
@@ -101,6 +101,16 @@ export function maskUrl(url: string): string {
   }
 }
 
+/**
+ * A server-side failure as one line naming the store and, on Citus, the node (the server's own
+ * message says "connection to the remote node 127.0.0.1:5433 failed …"); openbook's own errors pass through.
+ */
+export function storeError(err: unknown, url: string): unknown {
+  if (err instanceof OpenbookError || !(err instanceof Error)) return err;
+  const first = err.message.split('\n')[0].trim();
+  return new OpenbookError('STORE_UNAVAILABLE', `PostgreSQL store ${maskUrl(url)}: ${first}`, { cause: err, httpStatus: 503 });
+}
+
 /** True for `postgres://` and `postgresql://` URLs. */
 export const isPgUrl = (s: string | undefined): s is string => s !== undefined && /^postgres(ql)?:\/\//.test(s);
 
@@ -128,6 +138,8 @@ export class PgStore {
     });
     try {
       return await fn(c);
+    } catch (err) {
+      throw storeError(err, this.url);
     } finally {
       c.release();
     }
@@ -213,7 +225,7 @@ export class PgStore {
   }
 
   /** Opens the single writer (takes the advisory lock). */
-  async writer(deps: { now: () => number; analyzer?: Analyzer }): Promise<PgStoreWriter> {
+  async writer(deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number }): Promise<PgStoreWriter> {
     return PgStoreWriter.open(this, deps);
   }
 
@@ -298,7 +310,8 @@ export class PgStoreWriter {
     private readonly now: () => number,
   ) {}
 
-  static async open(store: PgStore, deps: { now: () => number; analyzer?: Analyzer }): Promise<PgStoreWriter> {
+  /** `lockWaitMs`: how long to wait for another writer's lock before refusing (default 0: refuse at once). */
+  static async open(store: PgStore, deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number }): Promise<PgStoreWriter> {
     const config = await store.config();
     if (config === null) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(store.url)} is not initialised; run \`openbook store init --store <url>\``);
     const analyzer = deps.analyzer ?? getAnalyzer(config.analyzer);
@@ -306,8 +319,15 @@ export class PgStoreWriter {
     const client = await store.pool.connect();
     try {
       await checkSchema(client);
-      const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [WRITER_LOCK]);
-      if (!got.rows[0].ok) {
+      // A writer killed with -9 holds the lock until its server backend notices the closed socket: `lockWaitMs` rides that out.
+      const waitUntil = Date.now() + (deps.lockWaitMs ?? 0);
+      let ok = false;
+      for (;;) {
+        ok = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [WRITER_LOCK])).rows[0].ok;
+        if (ok || Date.now() >= waitUntil) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!ok) {
         const who = await client.query<{ since: Date; pid: number; addr: string | null }>(
           `SELECT a.backend_start AS since, a.pid, host(a.client_addr) AS addr FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
            WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1 LIMIT 1`,
