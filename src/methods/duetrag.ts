@@ -6,7 +6,10 @@
  * and open-book (its "Discoverer", from the retrieved passages) — and a referee (its "Arbiter")
  * that picks:
  * - `confidence`: the answer with the larger mean token log-probability
- *   (1/|y| Σ_i log p(y_i | ·), the length-normalised sequence probability); needs logprobs.
+ *   (1/|y| Σ_i log p(y_i | ·), the length-normalised sequence probability) over the answer span
+ *   only — tokens of citation markers ("[1]") are left out by offset (`answerSpanLogprobs`) — and
+ *   an abstention ("the passages do not contain the answer", `isAbstention`) loses to an answer
+ *   whatever its confidence; needs logprobs.
  * - `prompt`: a referee prompt reads the question, the evidence and both answers, names A or B
  *   and writes the final answer (the paper's summarising referee).
  * - `auto` (default): `confidence` when the endpoint returns log-probabilities, else `prompt`.
@@ -25,6 +28,37 @@ import { renderPrompt } from './prompts.js';
 
 export interface DuetRagParams {
   referee: 'auto' | 'confidence' | 'prompt';
+}
+
+/** Citation markers as the answer prompt asks for them: "[1]", "[2, 3]", with the space before. */
+const MARKER = /\s*\[\d+(?:\s*,\s*\d+)*\]/g;
+
+/**
+ * The tokens of the answer span: every token that overlaps a citation marker (located by its
+ * character offsets in the joined token text) is left out, so markers — written with near
+ * certainty — do not raise the answer's confidence.
+ */
+export function answerSpanLogprobs<T extends { token: string; logprob: number }>(tokens: readonly T[]): T[] {
+  const text = tokens.map((t) => t.token).join('');
+  const ranges = [...text.matchAll(MARKER)].map((m) => [m.index, m.index + m[0].length] as const);
+  const out: T[] = [];
+  let start = 0;
+  for (const t of tokens) {
+    const end = start + t.token.length;
+    if (!ranges.some(([a, b]) => start < b && end > a)) out.push(t);
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Whether an answer abstains: empty, or saying the passages do not hold the answer / the model does
+ * not know (the answer prompt asks the model to "say so"). Such an answer does not win on confidence.
+ */
+export function isAbstention(answer: string): boolean {
+  const a = stripMarkers(answer).trim();
+  if (a.length === 0) return true;
+  return /\b(?:do(?:es)? not (?:contain|mention|say|provide|include)|(?:not|no) (?:enough|sufficient) information|cannot (?:be )?(?:answer|determin|find)|can't (?:answer|determin|find)|(?:i|we) (?:do not|don't) know|no answer|not (?:mentioned|stated|given) in)\b/i.test(a);
 }
 
 /** Reads "A"/"B" from the referee's first line and the final answer from the rest (default: the chosen answer). */
@@ -53,10 +87,17 @@ export const duetrag: Method<DuetRagParams> = {
     const a = stripMarkers(closed.text.trim());
     const b = open.text.trim();
     if (referee === 'confidence') {
-      const ca = meanLogprob((closed.logprobs ?? []).map((t) => t.logprob));
-      const cb = meanLogprob((open.logprobs ?? []).map((t) => t.logprob));
-      const pickB = cb >= ca;
-      tracer.note('decide', 'referee by confidence (mean token log-probability)', { output: pickB ? 'B (open-book)' : 'A (closed-book)', scores: { 'mean log p A': ca, 'mean log p B': cb } });
+      const ca = meanLogprob(answerSpanLogprobs(closed.logprobs ?? []).map((t) => t.logprob));
+      const cb = meanLogprob(answerSpanLogprobs(open.logprobs ?? []).map((t) => t.logprob));
+      const abstainsA = isAbstention(a);
+      const abstainsB = isAbstention(b);
+      // an abstention loses to an answer; between two answers (or two abstentions) the larger mean wins
+      const pickB = abstainsA !== abstainsB ? abstainsA : cb >= ca;
+      const why = abstainsA !== abstainsB ? (abstainsA ? '; A abstains' : '; B abstains') : '';
+      tracer.note('decide', 'referee by confidence (mean token log-probability of the answer span)', {
+        output: pickB ? `B (open-book${why})` : `A (closed-book${why})`,
+        scores: { 'mean log p A': ca, 'mean log p B': cb },
+      });
       if (!pickB) return tracer.finish(a, [], []);
       return tracer.finishCited(b, hits);
     }

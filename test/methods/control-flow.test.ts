@@ -100,13 +100,13 @@ describe('RetRobust NLI gate (the loopback server stands in for an LLM)', () => 
 
 describe('DuetRAG referee (the loopback server stands in for an LLM)', () => {
   it('by confidence: mean token log-probability picks the open-book answer', async () => {
-    // toy log-probs are −0.1 per character: "Lyon" → −0.4 (mean −0.4);
-    // "Paris [1]" → tokens Paris −0.5, " [" −0.1, "1" −0.1, "]" −0.1 → mean −0.8/4 = −0.2
-    server.enqueueChat('Lyon', 'Paris [1]');
+    // toy log-probs are −0.1 per character: "Marseille" → −0.9 (mean −0.9);
+    // "Paris [1]" → answer span "Paris" −0.5 (the marker tokens " [", "1", "]" are left out) → mean −0.5
+    server.enqueueChat('Marseille', 'Paris [1]');
     const r = await duetrag.run(Q, context(model(server), new MemoryRetriever()));
     const d = r.trace.find((s) => s.kind === 'decide')!;
-    expect(d.scores!['mean log p A']).toBeCloseTo(-0.4, 9);
-    expect(d.scores!['mean log p B']).toBeCloseTo(-0.2, 9);
+    expect(d.scores!['mean log p A']).toBeCloseTo(-0.9, 9);
+    expect(d.scores!['mean log p B']).toBeCloseTo(-0.5, 9);
     expect(r.answer).toBe('Paris [1]');
     expect(r.calls).toBe(2);
   });

@@ -26,7 +26,7 @@ const runs: Array<{ name: string; replies?: ChatReply[]; params?: Record<string,
   { name: 'retrobust', replies: ['Berlin [2]', 'contradiction', 'neutral', 'Paris'] },
   { name: 'self-rag', replies: ['Yes', 'Relevant', 'Irrelevant', 'Paris', 'Fully supported', '5'] },
   { name: 'search-r1', replies: ['<think>I need the capital.</think><search> capital of France </search>', '<think>Doc 1 says Paris.</think><answer> Paris </answer>'] },
-  { name: 'duetrag', replies: ['Lyon', 'Paris [1]'] },
+  { name: 'duetrag', replies: ['Marseille', 'Paris [1]'] },
   { name: 'rog', replies: ['<PATH> written_by <SEP> born_in </PATH>\n<PATH> written_by <SEP> spouse </PATH>\n<PATH> directed_by </PATH>', 'Stratford-upon-Avon [1]'], question: 'Where was the author of Hamlet born?', kg: KG },
 ];
 
