@@ -35,6 +35,14 @@ const PARAGRAPH = new Set([
 const LINE = new Set(['DIV', 'LI', 'TR', 'DT', 'DD', 'FIGCAPTION', 'SUMMARY', 'CAPTION', 'BR']);
 const CELL = new Set(['TD', 'TH']);
 
+/**
+ * Told of every text node as it is laid out: `raw` is the node's text (NFC, not collapsed) and
+ * `outStart` the offset in the output where `raw`'s first non-whitespace character went; `pre`
+ * when whitespace was kept (`<pre>`), else runs of whitespace became one space. html.ts uses it to
+ * map output offsets back to lines of the source file.
+ */
+export type TextObserver = (raw: string, outStart: number, pre: boolean) => void;
+
 /** Collapse whitespace runs to one space and trim. */
 export function collapseWhitespace(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
@@ -44,7 +52,7 @@ export function collapseWhitespace(s: string): string {
  * Extract text, headings (level, text, offset of the heading's first character) and links
  * (`<a href>` except fragment-only and `javascript:` targets; href as written) from `root`.
  */
-export function extractText(root: DomNode): ExtractedText {
+export function extractText(root: DomNode, onText?: TextObserver): ExtractedText {
   let out = '';
   let pendingBreak = 0; // newlines owed before the next text: 0, 1 or 2
   let pendingSpace = false;
@@ -75,6 +83,7 @@ export function extractText(root: DomNode): ExtractedText {
     const trail = collapsed.endsWith(' ');
     if (lead) pendingSpace = true;
     flush();
+    onText?.(s, out.length, false);
     out += collapsed.slice(lead ? 1 : 0, trail ? -1 : undefined);
     if (trail) pendingSpace = true;
   };
@@ -82,6 +91,7 @@ export function extractText(root: DomNode): ExtractedText {
     const s = raw.normalize('NFC').replace(/\r\n?/g, '\n').replace(/^\n+|\s+$/g, '');
     if (s.trim() === '') return;
     flush();
+    onText?.(s, out.length, true);
     out += s;
   };
 

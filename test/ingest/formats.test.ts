@@ -247,3 +247,64 @@ describe('locatorOf', () => {
     expect(locatorOf(undefined, 0, 1)).toBeUndefined();
   });
 });
+
+describe('HTML citations give lines of the .html file (item 6)', () => {
+  const html = [
+    '<!doctype html>', //                                   1
+    '<html><head><title>Guide</title>', //                   2
+    '<style>p { color: red }</style></head>', //             3
+    '<body>', //                                             4
+    '<h1>Install</h1>', //                                   5
+    '<p>Run the installer', //                               6
+    '   and wait &amp; see.</p>', //                         7
+    '<!-- a comment -->', //                                 8
+    '<h2>Configure</h2>', //                                 9
+    '<p>Edit <b>openbook.json</b>', //                      10
+    'then restart.</p>', //                                 11
+    '<pre>line one', //                                     12
+    'line two</pre>', //                                    13
+    '</body></html>', //                                    14
+  ].join('\n');
+
+  it('maps every chunk to the file lines its text came from (whole body)', async () => {
+    const d = await load('guide.html', Buffer.from(html), { readability: false });
+    expect(d.text).toBe('Install\n\nRun the installer and wait & see.\n\nConfigure\n\nEdit openbook.json then restart.\n\nline one\nline two');
+    const chunks = chunkDocument(d, { chunkSize: 256, chunkOverlap: 0 });
+    // sections: "Install" (h1 line 5 … p ending line 7), "Configure" (line 9 … pre ending line 13)
+    expect(chunks.map((c) => [c.headingPath.at(-1), c.startLine, c.endLine])).toEqual([
+      ['Install', 5, 7],
+      ['Configure', 9, 13],
+    ]);
+    // small chunks: each piece cites its own lines
+    const small = chunkDocument(d, { chunkSize: 3, chunkOverlap: 0 });
+    expect(small.map((c) => [c.text, c.startLine, c.endLine])).toEqual([
+      ['Install\n\nRun the', 5, 6],
+      ['installer and wait', 6, 7], // "installer" ends line 6, "and wait" is on line 7
+      ['& see.', 7, 7],
+      ['Configure\n\nEdit openbook.json', 9, 10],
+      ['then restart.', 11, 11],
+      ['line one', 12, 12],
+      ['line two', 13, 13],
+    ]);
+  });
+
+  it('keeps file lines through Readability', async () => {
+    const page = [
+      '<html><head><title>News</title></head><body>', //                  1
+      '<nav><a href="/">Home</a> <a href="/a">About</a></nav>', //        2
+      '<article>', //                                                    3
+      '<h1>Budget passes</h1>', //                                       4
+      `<p>${'The council approved the budget after a long debate about schools and roads. '.repeat(4)}</p>`, // 5
+      '', //                                                             6
+      `<p>${'Spending on libraries rises by ten percent next year, the report says. '.repeat(4)}</p>`, // 7
+      '</article>', //                                                   8
+      '<footer>Copyright</footer></body></html>', //                      9
+    ].join('\n');
+    const d = await load('news.html', Buffer.from(page));
+    expect(d.text).not.toContain('About');
+    const chunks = chunkDocument(d, { chunkSize: 60, chunkOverlap: 0 });
+    const lib = chunks.find((c) => c.text.startsWith('Spending'));
+    expect(lib && [lib.startLine, lib.endLine]).toEqual([7, 7]);
+    expect(chunks[0].startLine).toBe(4);
+  });
+});
