@@ -17,6 +17,7 @@ import type { LoadOptions, QaDataset, QaQuestion } from './loaders/common.js';
 import { loadQaDataset, qaAsRetrieval } from './datasets.js';
 import { evaluateRun } from './metrics.js';
 import { scoreAnswer } from './qa-metrics.js';
+import { bootstrapMeanCi, type BootstrapOptions, type Interval } from './stats.js';
 import type { EvalIndexStats } from './retrieval.js';
 import { checkSearchConfig, openEvalIndex, runQueries, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
 import { mulberry32 } from '../core/random.js';
@@ -35,6 +36,8 @@ export interface QaEvalOptions extends LoadOptions {
   limit?: number;
   /** Seed of the sample. Default 1. */
   seed?: number;
+  /** Bootstrap resamples and seed of the intervals (default 1,000, seed 1). */
+  bootstrap?: BootstrapOptions;
   /** Skip answering (retrieval metrics only). */
   noAnswers?: boolean;
 }
@@ -66,6 +69,9 @@ export interface QaEvalResult {
   /** Statistics of the eval index (as `eval retrieval` reports them). */
   index: EvalIndexStats;
   perQuestion: QaPerQuestion[];
+  /** 95 % percentile-bootstrap interval of each metric's mean over its questions (`stats.ts`; refusal|gold@1 over the gold@1 questions). */
+  ci: Record<string, Interval>;
+  bootstrap: { resamples: number; seed: number };
 }
 
 /** A seeded sample of `limit` questions (Fisher–Yates on a copy), in dataset order. */
@@ -156,6 +162,26 @@ export async function evaluateQa(opts: QaEvalOptions, deps: EvalDeps, answerer?:
     metrics.EM = n > 0 ? emSum / n : 0;
     metrics.F1 = n > 0 ? f1Sum / n : 0;
   }
+  // Per-question values behind each mean, for the intervals.
+  const values: Record<string, number[]> = {};
+  for (const m of ev.metrics) values[m] = questions.map((q) => ev.perQuery.get(q.id)?.[m] ?? 0);
+  if (engine) {
+    values.EM = items.map((i) => i.em);
+    values.F1 = items.map((i) => i.f1);
+    values['answer-bearing@1'] = items.map((i) => i.answerBearing);
+    values.refusal = items.map((i) => (i.refused ? 1 : 0));
+    values['refusal|gold@1'] = items.filter((i) => i.goldRank === 1).map((i) => (i.refused ? 1 : 0));
+    values['gold@1'] = items.map((i) => (i.goldRank === 1 ? 1 : 0));
+  } else if (ans) {
+    values.EM = perQuestion.map((q) => q.em);
+    values.F1 = perQuestion.map((q) => q.f1);
+  }
+  const bootstrap = { resamples: opts.bootstrap?.resamples ?? 1000, seed: opts.bootstrap?.seed ?? 1 };
+  const ci: Record<string, Interval> = {};
+  for (const [m, v] of Object.entries(values)) {
+    const interval = bootstrapMeanCi(v, bootstrap);
+    if (interval) ci[m] = interval;
+  }
   return {
     dataset: qa.name,
     answerMetric: qa.answerMetric,
@@ -165,5 +191,7 @@ export async function evaluateQa(opts: QaEvalOptions, deps: EvalDeps, answerer?:
     timings: { indexSeconds: index.indexSeconds, queriesPerSecond, answerSeconds, indexCached: index.cached },
     index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen },
     perQuestion,
+    ci,
+    bootstrap,
   };
 }

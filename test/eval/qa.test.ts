@@ -67,6 +67,12 @@ describe('evaluateQa with a stand-in answerer', () => {
     expect(res.metrics.F1).toBeCloseTo(2 / 3, 12);
     expect(res.perQuestion.map((q) => q.goldRank)).toEqual([1, 1, 1, 0]);
     expect(Math.max(...seenK)).toBeLessThanOrEqual(2); // -k 2: at most two passages reach the answerer
+    // Bootstrap intervals (B 1000, seed 1). EM (1, 0, 1, 0): a resample's mean is Binomial(4, ½)/4; P(0) = 1/16 > 2.5 %
+    // and P(≤ 3) = 15/16 < 97.5 % → [0, 1]. Recall@1 (1, 1, 1, 0): Binomial(4, ¾)/4; P(0) = 0.0039 < 2.5 % ≤ P(≤ 1) = 0.0508,
+    // P(≤ 3) = 0.6836 < 97.5 % → [0.25, 1].
+    expect(res.ci.EM).toEqual({ low: 0, high: 1 });
+    expect(res.ci['Recall@1']).toEqual({ low: 0.25, high: 1 });
+    expect(renderQa(res, 'table')).toMatch(/Recall@1 +0\.7500 +\[0\.2500, 1\.0000\]/);
     const csv = renderQa(res, 'csv');
     expect(csv.startsWith('\ufeffid,question,gold,prediction,goldRank,EM,F1\r\nq1,Why do cats purr?,Cats,the Cats,1,1,1\r\n')).toBe(true);
   });

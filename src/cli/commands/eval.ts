@@ -228,7 +228,7 @@ export function register(program: Command): void {
     .option('--retrieval <setting>', `passages given to the methods: ${retrievalSettings.join(', ')} (RetRobust's noisy settings; with --methods)`, 'top')
     .option('--judge <kind>', 'grounded-answer metrics (with --methods): nli (a local NLI model, --nli-model) or llm (the configured model\'s Yes/No log-probabilities): ALCE citation recall/precision, faithfulness, answer relevance (llm)')
     .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli')
-    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (with --methods)', '1000')
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .option('--format <fmt>', 'table, markdown, json or csv (per question)', 'table')
     .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default .openbook/eval-runs/<timestamp>/)')
     .action(
@@ -252,6 +252,7 @@ export function register(program: Command): void {
             limit: f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1),
             seed: intFlag('--seed', f.seed, 1, 0),
             noAnswers: !f.answers,
+            bootstrap: { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed: intFlag('--seed', f.seed, 1, 0) },
             strict: f.strict,
             onWarning: warn,
           },
@@ -438,9 +439,11 @@ export function renderQa(res: QaEvalResult, format: string): string {
     const rows: Cell[][] = res.perQuestion.map((q) => [q.id, q.question, q.gold.join(' | '), q.prediction, q.goldRank, q.em, Number(q.f1.toFixed(6))]);
     return toCsv(['id', 'question', 'gold', 'prediction', 'goldRank', 'EM', 'F1'], rows);
   }
-  const rows: Cell[][] = Object.entries(res.metrics).map(([k, v]) => [k, v]);
+  const ciText = (k: string) => (res.ci[k] ? `[${res.ci[k].low.toFixed(4)}, ${res.ci[k].high.toFixed(4)}]` : '—');
+  const rows: Cell[][] = Object.entries(res.metrics).map(([k, v]) => [k, v, ciText(k)]);
   const head = `${res.dataset}: ${res.questions} questions; analyzer ${res.config.analyzer}, fields ${res.config.fields}, ${res.config.similarity} k1=${res.config.k1} b=${res.config.b}; answerer ${res.config.answerer} (k=${res.config.k}, ${res.answerMetric} F1)\n\n`;
   const timing = `\nindex ${res.timings.indexCached ? 'cached' : `${res.timings.indexSeconds.toFixed(2)} s`}, ${res.timings.queriesPerSecond.toFixed(1)} queries/s, answering ${res.timings.answerSeconds.toFixed(1)} s\n`;
-  if (format === 'markdown') return head + toMarkdown(['metric', 'value'], rows) + timing;
-  return head + renderTable(['metric', 'value'], rows.map(([k, v]) => [k, typeof v === 'number' ? v.toFixed(4) : v])) + '\n' + timing;
+  const note = `\n95% percentile bootstrap over questions (B = ${res.bootstrap.resamples}, seed ${res.bootstrap.seed})\n`;
+  if (format === 'markdown') return head + toMarkdown(['metric', 'value', '95% CI'], rows) + note + timing;
+  return head + renderTable(['metric', 'value', '95% CI'], rows.map(([k, v, c]) => [k, typeof v === 'number' ? v.toFixed(4) : v, c])) + '\n' + note + timing;
 }
