@@ -23,7 +23,8 @@
  * qualifies, the answer says nothing relevant was found. Units come from `segmentText`: headings,
  * code blocks, table rows and fragments of fewer than three analysed terms are never quoted; a
  * heading's terms count for the first unit under it; a sentence ending in ":" is quoted together
- * with the list items that follow it.
+ * with the list items that follow it; a sentence that refers back ("It …", "이는 …") is quoted with
+ * the sentence before it (`ANAPHOR`).
  *
  * Short answer (`Citation.answerSpan`, offsets into the quote): for a number or date question the
  * number expression with its unit whose digits the question does not hold ("57 mm", "4층",
@@ -85,6 +86,12 @@ const K1 = 0.2;
 const B = 0.4;
 /** Score factor 1 + TYPE_BONUS for a unit holding the kind of fact the question asks (a number for "how many"/몇/얼마, …); measured as above (0.3: +0.0065 / +0.0050). */
 const TYPE_BONUS = 0.3;
+/**
+ * A sentence opening with a word that refers back ("It", "This", "They", "그는", "이는", "이러한" …)
+ * is quoted together with the sentence before it, which names what it refers to; measured as
+ * above: answer-bearing@1 +0.0120 (KorQuAD) / +0.0180 (SQuAD).
+ */
+const ANAPHOR = /^(It|This|These|They|He|She|His|Her|Its|Their|Such|That|Those|Them)\b|^(이는|이것은|이것이|그는|그녀는|그것은|그것이|이러한|이런|그러한|그런|이들은|그들은|이\s|그\s)/u;
 /** Markdown ATX headings ("## HyDE") and setext underlines are not answer candidates. */
 const HEADING = /^(#{1,6}\s|[=-]{3,}\s*$)/;
 /** Fragments shorter than this many analysed terms ("Yes.", "See below.") are not answers either. */
@@ -141,13 +148,17 @@ export function extractiveAnswer(
         let m = k + 1;
         while (m < segs.length && segs[m].kind === 'item' && segs[m].paragraph === seg.paragraph) end = segs[m++].end;
       }
+      // A sentence that refers back ("It …", "This …", "그는 …", "이는 …") is quoted with the sentence before it.
+      let start = seg.start;
+      const prev = segs[k - 1];
+      if (seg.kind === 'sentence' && prev && prev.kind === 'sentence' && prev.paragraph === seg.paragraph && ANAPHOR.test(raw)) start = prev.start;
       const terms = new Map<string, number>();
-      const analysed = analyzer.analyze(hit.text.slice(seg.start, end));
+      const analysed = analyzer.analyze(hit.text.slice(start, end));
       for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
       // The first unit under a heading also matches the heading's terms.
       for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
       headingTerms = [];
-      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start: seg.start, end, terms, len: analysed.length });
+      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start, end, terms, len: analysed.length });
     }
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };

@@ -85,3 +85,14 @@ describe('refusal: question terms no document holds do not count (two-document i
     expect(extractiveAnswer('Who won the football world cup?', texts.map((t, i) => hit(i + 1, t)), analyzer, statsOf(texts)).found).toBe(false);
   });
 });
+
+describe('a sentence that refers back is quoted with the sentence it refers to (issue #12)', () => {
+  it('quotes "HyDE … It …" whole when the answer is in the pronoun sentence', () => {
+    const texts = [
+      'HyDE was proposed by Gao et al. in 2023. It writes a hypothetical document before retrieval.',
+      'BM25 normalises document length with the parameter b.',
+    ];
+    const a = extractiveAnswer('What does HyDE write before retrieval?', [hit(1, texts[0]), hit(2, texts[1])], analyzer, statsOf(texts));
+    expect(a.citations[0].quote).toBe('HyDE was proposed by Gao et al. in 2023. It writes a hypothetical document before retrieval.');
+  });
+});
