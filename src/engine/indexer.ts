@@ -18,6 +18,7 @@ import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } 
 import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+import { isWebUrl, loadWebPage } from '../ingest/web.js';
 import { readSidecar, userMetaHash } from '../ingest/metadata.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
@@ -28,8 +29,12 @@ const GROUP_CHARS = 8 << 20;
 export interface IndexOptions {
   /** Index folder (created when absent). */
   indexDir: string;
-  /** Files, folders or globs. */
+  /** Files, folders or globs, and http(s) URLs of web pages (fetched; see ingest/web.ts). */
   paths: string[];
+  /** fetch for URL paths (default globalThis.fetch). */
+  fetch?: typeof globalThis.fetch;
+  /** Largest web page fetched, bytes (default 10 MiB). */
+  maxPageBytes?: number;
   include?: string[];
   exclude?: string[];
   /** Analyzer name for a new index (default `auto`); an existing index keeps its own unless this names another (then InvalidParameterError). */
@@ -123,7 +128,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       warn(m);
     },
   };
-  for await (const e of walkPaths(opts.paths, walkOpts)) {
+  // http(s) URLs are fetched (robots.txt honoured, size-capped) instead of walked.
+  const urls = opts.paths.filter(isWebUrl);
+  const filePaths = opts.paths.filter((p) => !isWebUrl(p));
+  for await (const e of walkPaths(filePaths, walkOpts)) {
     entries.push(e);
     if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0 });
   }
@@ -202,9 +210,22 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       filesDone++;
     }
 
+    for (const url of urls) {
+      progress({ phase: 'index', filesDone, filesTotal: entries.length + urls.length, chunks: summary.chunksWritten, current: url });
+      try {
+        const doc = await loadWebPage(url, { fetch: opts.fetch ?? globalThis.fetch, ...(opts.maxPageBytes !== undefined ? { maxBytes: opts.maxPageBytes } : {}) });
+        if (!seenDocs.has(doc.id)) await put(doc);
+      } catch (err) {
+        if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
+        summary.skipped++;
+        warn(err.message);
+      }
+      filesDone++;
+    }
+
     await flushGroup();
     // Remove documents whose source lies under the walked paths but was not seen this run.
-    const roots = opts.paths.map((p) => toPosix(path.relative(opts.cwd, path.resolve(opts.cwd, p))));
+    const roots = filePaths.map((p) => toPosix(path.relative(opts.cwd, path.resolve(opts.cwd, p))));
     for (const id of [...writer.documentIds()]) {
       if (seenDocs.has(id)) continue;
       const rec = writer.getDocument(id)!;

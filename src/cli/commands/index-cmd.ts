@@ -38,7 +38,7 @@ export function register(program: Command): void {
   program
     .command('index')
     .description('index files, folders or globs (.txt .md .html .pdf .docx .jsonl); re-running updates only what changed')
-    .argument('<paths...>', 'files, folders or globs')
+    .argument('<paths...>', 'files, folders, globs, or http(s) URLs of web pages (robots.txt honoured, 10 MiB limit)')
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
     .option('--store <url>', 'index into a PostgreSQL store instead (default: store.url in the config, or $OPENBOOK_STORE_URL)')
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect)
