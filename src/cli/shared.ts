@@ -119,6 +119,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
+/** Whether the command line asks for help (`--help`, `-h`, or `openbook help <command>`). */
+export function helpRequested(args: readonly string[] = process.argv.slice(2)): boolean {
+  return args.includes('--help') || args.includes('-h') || args.filter((a) => a !== '--debug')[0] === 'help';
+}
+
 /** Whether --debug was given anywhere on the command line. */
 export function debugEnabled(argv: string[] = process.argv): boolean {
   return argv.includes('--debug') || process.env.OPENBOOK_DEBUG === '1';

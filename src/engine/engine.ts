@@ -23,7 +23,6 @@ import type { TemplateSet } from '../generate/prompts.js';
 import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
 import { IndexReader, similarityNames, type SimilarityName } from '../index/index.js';
 import { loadKnowledgeGraph } from '../methods/kg.js';
-import { getMethod, runMethod } from '../methods/registry.js';
 import { withRetrievalSetting, type RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
 import { DenseRetriever } from '../retrieve/dense.js';
@@ -255,6 +254,8 @@ export class Engine {
       };
     }
     if (o.method) {
+      // The method implementations load only when a method is asked for: search and the extractive answer start without them.
+      const { getMethod, runMethod } = await import('../methods/registry.js');
       getMethod(o.method); // unknown names fail before any model call
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
       let retriever: Pick<Retriever, 'retrieve'> = await this.retriever(o);

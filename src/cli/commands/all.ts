@@ -1,24 +1,51 @@
 /**
- * The list of subcommands. A command module exports `register(program)`; add new ones here.
+ * The list of subcommands, each loaded only when it runs: a command module exports
+ * `register(program)`, and `openbook search …` imports the search module alone (and what it
+ * imports), so a command starts without loading the server, the evaluators or the methods it
+ * does not use. `openbook --help` (or an unknown command) loads them all to list them.
+ * Add new commands to `COMMANDS`.
  */
 import type { Command } from 'commander';
-import * as ask from './ask.js';
-import * as evalCmd from './eval.js';
-import * as config from './config.js';
-import * as doctor from './doctor.js';
-import * as graph from './graph.js';
-import * as index from './index-cmd.js';
-import * as knnlm from './lm.js';
-import * as regress from './regress.js';
-import * as search from './search.js';
-import * as serve from './serve.js';
-import * as status from './status.js';
-import * as storeCmd from './store.js';
-import * as trainData from './train-data.js';
 
-const modules: Array<{ register(program: Command): void }> = [index, search, ask, status, config, doctor, evalCmd, regress, serve, graph, trainData, knnlm, storeCmd];
+type CommandModule = { register(program: Command): void | Promise<void> };
 
-/** Registers every subcommand, including optional ones whose modules exist. */
-export function registerCommands(program: Command): void {
-  for (const m of modules) m.register(program);
+/** Top-level command name → its module. The order is the order of `openbook --help`. */
+export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  index: () => import('./index-cmd.js'),
+  search: () => import('./search.js'),
+  ask: () => import('./ask.js'),
+  status: () => import('./status.js'),
+  config: () => import('./config.js'),
+  doctor: () => import('./doctor.js'),
+  eval: () => import('./eval.js'),
+  regress: () => import('./regress.js'),
+  serve: () => import('./serve.js'),
+  graph: () => import('./graph.js'),
+  'train-data': () => import('./train-data.js'),
+  knnlm: () => import('./lm.js'),
+  store: () => import('./store.js'),
+};
+
+/** Program-level options that take no value and may come before the command name. */
+const GLOBAL_FLAGS = new Set(['--debug']);
+
+/**
+ * The command a command line names: the first argument that is not a global flag
+ * (`openbook --debug search x` → search; `openbook help search` → search).
+ */
+export function commandName(args: readonly string[]): string | undefined {
+  const rest = args.filter((a) => !GLOBAL_FLAGS.has(a));
+  if (rest[0] === 'help') return rest[1];
+  return rest[0];
+}
+
+/**
+ * Registers the subcommand `args` (the command line after `node openbook`) names, or every
+ * subcommand when it names none that exists (top-level help, a typo: commander then lists them).
+ */
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const name = commandName(args);
+  if (name === '--version' || name === '-V') return;
+  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : Object.values(COMMANDS);
+  for (const m of await Promise.all(only.map((load) => load()))) await m.register(program);
 }

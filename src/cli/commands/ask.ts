@@ -8,13 +8,11 @@ import type { Command } from 'commander';
 import { InvalidParameterError } from '../../core/errors.js';
 import type { EngineAnswer } from '../../engine/engine.js';
 import { formatTrace } from '../../methods/format.js';
-import { methodNames } from '../../methods/registry.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, intFlag, printJson } from '../shared.js';
+import { action, colors, helpRequested, intFlag, printJson } from '../shared.js';
 import { answerJson } from '../../engine/json.js';
-import { location, openCliEngine, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
-import { PgEngine } from '../../engine/pg-engine.js';
+import { closeCliEngine, location, openCliEngine, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
 
 interface AskFlags extends RetrievalFlags {
   extractive?: boolean;
@@ -40,10 +38,12 @@ export function parseParams(pairs: string[] = []): Record<string, unknown> {
   return out;
 }
 
-export function register(program: Command): void {
+export async function register(program: Command): Promise<void> {
+  // The method names come from the registry, which loads every method: only when help is shown (running a method loads it anyway).
+  const methods = helpRequested() ? (await import('../../methods/registry.js')).methodNames.join(', ') : '(listed in --help)';
   retrievalOptions(program.command('ask').description('answer a question from the indexed documents, with citations').argument('<question>', 'the question'), 5)
     .option('--extractive', 'use the offline extractive answerer even when a model is configured')
-    .option('--method <name>', `a RAG method by name: ${methodNames.join(', ')}`)
+    .option('--method <name>', `a RAG method by name: ${methods}`)
     .option('--param <name=value>', "a method parameter named as in its paper, e.g. --param K=4 (repeatable)", collect)
     .option('--trace', 'print the method\'s steps (what it retrieved, generated, scored and decided)')
     .option('--retrieval <setting>', `passages given to a method: ${retrievalSettings.join(', ')} (RetRobust's noisy settings)`)
@@ -70,7 +70,7 @@ export function register(program: Command): void {
                 }
               : {}),
           });
-          if (engine instanceof PgEngine) await engine.close();
+          await closeCliEngine(engine);
           if (flags.json) printJson(answerJson(answer));
           else printAnswer(answer, { streamed, trace: flags.trace });
         } finally {

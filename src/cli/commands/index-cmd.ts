@@ -10,7 +10,7 @@ import { parseMetaPairs } from '../../ingest/metadata.js';
 import { loadCliModels } from '../models.js';
 import { maskUrl, PgStore } from '../../index/pg/store.js';
 import { loadCliConfig } from './config.js';
-import { resolveStoreUrl } from './store.js';
+import { resolveStoreUrl } from '../store-url.js';
 import { action, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor } from '../shared.js';
 
 interface Flags {

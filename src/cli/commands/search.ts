@@ -7,8 +7,8 @@ import { parseContextMode } from '../../retrieve/context.js';
 import type { Hit, Locator } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { Engine, type RetrieverKind } from '../../engine/engine.js';
-import { PgEngine } from '../../engine/pg-engine.js';
-import { resolveStoreUrl } from './store.js';
+import type { PgEngine } from '../../engine/pg-engine.js';
+import { resolveStoreUrl } from '../store-url.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
@@ -138,7 +138,15 @@ export function snippet(text: string, spans: Array<{ start: number; end: number 
 /** The engine for the store `--store`/`store.url` names, else the index folder's. */
 export async function openCliEngine(flags: RetrievalFlags, models: Awaited<ReturnType<typeof loadCliModels>>): Promise<Engine | PgEngine> {
   const url = resolveStoreUrl(flags.store, models.config);
-  return url ? PgEngine.open(url, models) : Engine.open(resolveIndexDir(flags.index), models);
+  if (!url) return Engine.open(resolveIndexDir(flags.index), models);
+  // The pg client loads only for a store URL: the embedded index starts without it.
+  const { PgEngine } = await import('../../engine/pg-engine.js');
+  return PgEngine.open(url, models);
+}
+
+/** Closes a store engine's pool; the embedded engine holds nothing open. */
+export async function closeCliEngine(engine: Engine | PgEngine): Promise<void> {
+  if (!(engine instanceof Engine)) await engine.close();
 }
 
 export function register(program: Command): void {
@@ -152,7 +160,7 @@ export function register(program: Command): void {
           if (flags.json) printJson({ query, hits: hits.map(hitJson) });
           else printHits(query, hits, engine);
         } finally {
-          if (engine instanceof PgEngine) await engine.close();
+          await closeCliEngine(engine);
         }
       } finally {
         await models.close();

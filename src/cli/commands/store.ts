@@ -5,24 +5,14 @@
  * embedded index folder.
  */
 import type { Command } from 'commander';
-import type { OpenbookConfig } from '../../config/index.js';
 import { InvalidParameterError } from '../../core/errors.js';
 import { SCHEMA_VERSION } from '../../index/pg/schema.js';
-import { isPgUrl, maskUrl, PgStore } from '../../index/pg/store.js';
+import { maskUrl, PgStore } from '../../index/pg/store.js';
+import { resolveStoreUrl } from '../store-url.js';
+
+export { resolveStoreUrl };
 import { action, colors, printJson } from '../shared.js';
 import { loadCliConfig } from './config.js';
-
-/**
- * The store URL for this run, or undefined for the embedded index.
- * @throws InvalidParameterError when `--store` is not a postgres:// URL
- */
-export function resolveStoreUrl(flag: string | undefined, config?: OpenbookConfig): string | undefined {
-  if (flag !== undefined) {
-    if (!isPgUrl(flag)) throw new InvalidParameterError(`--store expects a postgres:// or postgresql:// URL, got ${JSON.stringify(maskUrl(flag))}`);
-    return flag;
-  }
-  return config?.store.url;
-}
 
 interface Flags {
   store?: string;

@@ -32,6 +32,7 @@ import type { DocumentRecord, IndexConfig, StoredChunk } from '../store/format.j
 import { ChunkTermCounter, TermDictionary } from '../store/term-counter.js';
 import type { DocumentWithChunks } from '../store/writer.js';
 import { checkSchema, isCitus, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
+import { maskUrl } from './url.js';
 
 /** Advisory lock key of the single writer. */
 const WRITER_LOCK = 0x0b_5c_4e_02;
@@ -90,16 +91,8 @@ interface Meta {
   text_bytes: string;
 }
 
-/** The URL with its password replaced by `***` (for `openbook config` and messages). */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
+// maskUrl and isPgUrl live in ./url.ts, which loads without the pg client (for the CLI's start-up).
+export { isPgUrl, maskUrl } from './url.js';
 
 /**
  * A server-side failure as one line naming the store and, on Citus, the node (the server's own
@@ -110,9 +103,6 @@ export function storeError(err: unknown, url: string): unknown {
   const first = err.message.split('\n')[0].trim();
   return new OpenbookError('STORE_UNAVAILABLE', `PostgreSQL store ${maskUrl(url)}: ${first}`, { cause: err, httpStatus: 503 });
 }
-
-/** True for `postgres://` and `postgresql://` URLs. */
-export const isPgUrl = (s: string | undefined): s is string => s !== undefined && /^postgres(ql)?:\/\//.test(s);
 
 /** A connection pool to one store. Credentials from the URL or the standard PG* variables, TLS per `sslmode`, as the `pg` client documents. */
 export class PgStore {
