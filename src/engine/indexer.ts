@@ -8,6 +8,7 @@
  * as arguments; it never reads the environment.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getAnalyzer } from '../analysis/registry.js';
@@ -53,6 +54,11 @@ export interface IndexOptions {
   /** Analysis threads (`WriterDeps.threads`; default 1 = this thread only). The index is the same for any count. */
   threads?: number;
   cwd: string;
+  /**
+   * Keep JSONL ids bare (`_id`) instead of scoping them to their file (`corpus.jsonl#<_id>`);
+   * then a line whose id another source already holds is refused with a warning naming both.
+   */
+  globalIds?: boolean;
   /** Allowed folders (absolute): files whose real path lies outside them are skipped (the server sets `server.roots`). */
   roots?: string[];
   now: () => number;
@@ -95,6 +101,20 @@ export interface IndexSummary {
   /** Present with `embedder`: what the dense pass did. */
   embed?: EmbedSummary;
   seconds: number;
+}
+
+/** Folder of the server's uploads inside the index folder; their sources are relative to the index folder. */
+export const UPLOADS_FOLDER = 'uploads';
+
+/**
+ * Whether a document's `source` names a server upload (`uploads/<name>`, a file in
+ * `<indexDir>/uploads`) while this run resolves sources against another folder: then it is not
+ * one of the run's files, whatever its relative path looks like.
+ */
+function isUploadElsewhere(source: string, indexDir: string, cwd: string): boolean {
+  if (!source.startsWith(`${UPLOADS_FOLDER}/`)) return false;
+  const asUpload = path.resolve(indexDir, source);
+  return path.resolve(cwd, source) !== asUpload && existsSync(asUpload);
 }
 
 /** Indexes `paths` into `indexDir`; see the module comment for the incremental rules. */
@@ -143,6 +163,13 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
     const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
     const seenDocs = new Set<string>();
+    /** Source of each id put in this run, for naming both sides of a collision. */
+    const seenSource = new Map<string, string>();
+    const collision = (doc: Document, holder: string) => {
+      summary.skipped++;
+      const hint = opts.globalIds ? ' (ids are global: scope them to their file by leaving out --global-ids)' : '';
+      warn(`${doc.source}: document id ${JSON.stringify(doc.id)} is already taken by a document from ${holder}; skipped${hint}`);
+    };
     const walkedSources = new Set<string>();
     let filesDone = 0;
 
@@ -157,8 +184,11 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       await writer.addDocuments(items);
     };
     const put = async (doc: Document) => {
-      seenDocs.add(doc.id);
       const old = writer.getDocument(doc.id);
+      // An id held by another source is never silently taken over (a moved file gets a new id anyway: its path).
+      if (old && old.source !== doc.source && !seenDocs.has(doc.id)) return collision(doc, old.source);
+      seenDocs.add(doc.id);
+      seenSource.set(doc.id, doc.source);
       if (old && old.contentHash === doc.contentHash && old.source === doc.source && old.userMetaHash === doc.userMetaHash) {
         summary.unchanged++;
         return;
@@ -193,11 +223,19 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
           }
         }
         // JSONL titles are searchable text too (BEIR "flat": title and text together).
-        const loadOpts = { strict: opts.strict, prependTitle: true, ...(opts.meta ? { meta: opts.meta } : {}), onWarning: (m: string) => { summary.skipped++; warn(m); } };
+        const loadOpts = {
+          strict: opts.strict,
+          prependTitle: true,
+          idScope: opts.globalIds ? ('global' as const) : ('file' as const),
+          ...(opts.meta ? { meta: opts.meta } : {}),
+          onWarning: (m: string) => {
+            summary.skipped++;
+            warn(m);
+          },
+        };
         for await (const doc of loadFile(entry, loadOpts)) {
           if (seenDocs.has(doc.id)) {
-            summary.skipped++;
-            warn(`${doc.source}: duplicate document id ${JSON.stringify(doc.id)}; keeping the first`);
+            collision(doc, seenSource.get(doc.id) ?? 'this run');
             continue;
           }
           await put(doc);
@@ -224,13 +262,20 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     }
 
     await flushGroup();
-    // Remove documents whose source lies under the walked paths but was not seen this run.
+    // Remove documents whose source lies under the walked paths but was not seen this run. Server
+    // uploads (sources relative to the index folder, under uploads/) are not under a CLI run's paths.
     const roots = filePaths.map((p) => toPosix(path.relative(opts.cwd, path.resolve(opts.cwd, p))));
+    const bareIds = new Map<string, number>();
     for (const id of [...writer.documentIds()]) {
       if (seenDocs.has(id)) continue;
       const rec = writer.getDocument(id)!;
       const underRoot = walkedSources.has(rec.source) || roots.some((r) => r === '' || rec.source === r || rec.source.startsWith(r + '/'));
-      if (underRoot && writer.removeDocument(id)) summary.removed++;
+      if (!underRoot || isUploadElsewhere(rec.source, opts.indexDir, opts.cwd)) continue;
+      if (writer.removeDocument(id)) summary.removed++;
+      if (rec.format === 'jsonl' && !opts.globalIds && !id.startsWith(`${rec.source}#`) && walkedSources.has(rec.source)) bareIds.set(rec.source, (bareIds.get(rec.source) ?? 0) + 1);
+    }
+    for (const [source, n] of bareIds) {
+      warn(`${source}: ${n} document${n === 1 ? '' : 's'} had bare JSONL ids (an older openbook, or --global-ids); they are now ${source}#<_id> (the _id stays in the field _id)`);
     }
 
     progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten });

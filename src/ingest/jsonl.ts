@@ -12,7 +12,8 @@
  * same file) is reported as `"<file>:<line>: what is wrong"`: by default through
  * `onWarning` and skipped; with `strict: true` as an InputFormatError.
  *
- * Each line's Document: `id` = the line's id, `source` = the file's relPath, `contentHash` =
+ * Each line's Document: `id` = `<relPath>#<line id>` (or the bare line id with `idScope:
+ * 'global'`), `meta._id` = the line id (what BEIR qrels name), `source` = the file's relPath, `contentHash` =
  * SHA-256 of the line's bytes (without the line ending), `sizeBytes` = the line's byte length,
  * `mtimeMs` = the file's, `title` = the line's title or "" when it has none, `meta` = the line's
  * other fields, flattened (`ingest/metadata.ts`; BEIR's `metadata: {url}` → `metadata.url`).
@@ -107,7 +108,7 @@ export async function* loadJsonl(
     const title = normalizeText(v.title).trim();
     const body = normalizeText(v.text);
     const doc: Document = {
-      id: v.id,
+      id: opts.idScope === 'global' ? v.id : `${info.relPath}#${v.id}`,
       source: info.relPath,
       title,
       text: body,
@@ -116,7 +117,7 @@ export async function* loadJsonl(
       sizeBytes: bytes.length,
       mtimeMs: info.mtimeMs,
     };
-    if (Object.keys(v.meta).length > 0) doc.meta = v.meta;
+    doc.meta = { _id: v.id, ...v.meta };
     if (opts.prependTitle && title !== '') {
       doc.text = `${title}\n\n${body}`;
       doc.headings = [{ level: 1, text: title, start: 0 }];

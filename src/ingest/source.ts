@@ -40,6 +40,12 @@ export interface LoadOptions {
    * a document's sidecar file (`<file>.meta.json` / `.meta.yaml`) wins over it (ingest/metadata.ts).
    */
   meta?: Record<string, string | number | boolean | string[]>;
+  /**
+   * JSONL ids: `'file'` (default) scopes each line's id to its file, `<relPath>#<_id>`, so two
+   * files (or a file path and a line) can never share one; `'global'` keeps the bare `_id` (then
+   * a collision is the indexer's to refuse). The bare `_id` is kept as metadata field `_id`.
+   */
+  idScope?: 'file' | 'global';
 }
 
 /** SHA-256 of `bytes`, lower-case hex. */

@@ -50,7 +50,7 @@ import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, checkHost, checkStateChange, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
 import { deleteDocument, documentDetail, listDocuments } from './documents.js';
-import { acceptUploads, UPLOAD_DIR, writeUploads } from './uploads.js';
+import { acceptUploads, checkUploadNames, UPLOAD_DIR, writeUploads } from './uploads.js';
 
 export interface ServerOptions {
   /** Absolute index folder. Uploads go to `<indexDir>/uploads`, job records to `<indexDir>/server-jobs`. */
@@ -329,8 +329,10 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const type = c.req.header('Content-Type') ?? '';
     if (type.startsWith('multipart/form-data')) {
       const files = await acceptUploads(c.req.raw, { maxFileBytes });
+      const replace = c.req.query('replace') === 'true';
+      checkUploadNames(uploadDir, files, replace);
       const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
-        const written = await writeUploads(uploadDir, files);
+        const written = await writeUploads(uploadDir, files, replace);
         const summary = await underLock(ctx, async () =>
           runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
         );

@@ -87,3 +87,10 @@ export class WriterBusyError extends OpenbookError {
     );
   }
 }
+
+/** An upload whose file name another upload holds already, without `?replace=true` (409). */
+export class DocumentExistsError extends OpenbookError {
+  constructor(name: string, id: string) {
+    super('DOCUMENT_EXISTS', `an upload named ${name} exists already (document ${id}); upload it with ?replace=true to replace it, or pick another name`, { httpStatus: 409 });
+  }
+}

@@ -13,10 +13,12 @@ import path from 'node:path';
 import { InvalidParameterError } from '../core/errors.js';
 import type { DocFormat } from '../core/types.js';
 import { formatOf, FORMAT_BY_EXTENSION } from '../ingest/walk.js';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { DocumentExistsError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
 
 /** Upload folder name inside the index folder; document ids of uploads are `uploads/<name>`. */
-export const UPLOAD_DIR = 'uploads';
+import { UPLOADS_FOLDER } from '../engine/indexer.js';
+export const UPLOAD_DIR = UPLOADS_FOLDER;
 
 /** Files in one upload request, at most. */
 export const MAX_FILES_PER_UPLOAD = 100;
@@ -103,12 +105,24 @@ export async function acceptUploads(req: Request, opts: { maxFileBytes: number }
 }
 
 /**
- * Writes the files into `dir` (created when absent), each to a temporary name then renamed, so
- * the indexer never reads a half-written file. An existing file of the same name is replaced
- * (a new version of the same document). Returns the absolute paths.
+ * Refuses files whose name an earlier upload holds in `dir`, unless `replace`: an upload never
+ * silently overwrites a document another upload created.
+ * @throws DocumentExistsError naming the first taken name
  */
-export async function writeUploads(dir: string, files: UploadedFile[]): Promise<string[]> {
+export function checkUploadNames(dir: string, files: UploadedFile[], replace: boolean): void {
+  if (replace) return;
+  for (const f of files) if (existsSync(path.join(dir, f.name))) throw new DocumentExistsError(f.name, `${UPLOADS_FOLDER}/${f.name}`);
+}
+
+/**
+ * Writes the files into `dir` (created when absent), each to a temporary name then renamed, so
+ * the indexer never reads a half-written file. With `replace`, an existing file of the same name
+ * is replaced (a new version of the same document); without it, a name taken meanwhile (by an
+ * upload queued earlier) fails the job with DocumentExistsError. Returns the absolute paths.
+ */
+export async function writeUploads(dir: string, files: UploadedFile[], replace = false): Promise<string[]> {
   await mkdir(dir, { recursive: true });
+  checkUploadNames(dir, files, replace);
   const paths: string[] = [];
   for (const f of files) {
     const target = path.join(dir, f.name);

@@ -138,4 +138,19 @@ describe.skipIf('skip' in found)('cross-origin pages in chromium', () => {
     // The page's requests are state-changing only with its marker header: the job list shows exactly this one upload.
     expect(srv.server.jobs.list().map((j) => [j.kind, j.status])).toEqual([['upload', 'succeeded']]);
   });
+
+  it('uploading a taken name again asks before replacing it (409 DOCUMENT_EXISTS, then ?replace=true)', async () => {
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await page.setInputFiles('#files', [path.join(dir, 'files', 'own.md')]);
+    await page.click('#upload-btn');
+    await expect.poll(() => srv.server.jobs.list().length, { timeout: 30_000 }).toBe(2);
+    await srv.server.jobs.idle();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('an upload named own.md exists already');
+    expect(srv.server.jobs.list().map((j) => [j.kind, j.status, j.result?.unchanged])).toEqual([['upload', 'succeeded', 1], ['upload', 'succeeded', 0]]);
+  });
 });

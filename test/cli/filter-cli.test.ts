@@ -69,7 +69,7 @@ describe('metadata and filters from the CLI', () => {
     const byDate = JSON.parse((await run(['search', '비밀번호', '--filter', 'date >= 2024-01-01 AND lang = "ko"', '--json'])).stdout).hits;
     expect(byDate.map((h: { docId: string }) => h.docId)).toEqual(['notes/2024/minutes.md']);
     const byPath = JSON.parse((await run(['search', 'password policy', '--filter', '{"field":"metadata.year","op":">=","value":2024}', '--json'])).stdout).hits;
-    expect(byPath.map((h: { docId: string }) => h.docId)).toEqual(['p1']);
+    expect(byPath.map((h: { docId: string }) => h.docId)).toEqual(['corpus.jsonl#p1']); // JSONL ids are scoped to their file (#18)
     const glob = JSON.parse((await run(['search', '회의록', '--filter', 'path GLOB "notes/2023/*"', '--json'])).stdout).hits;
     expect(glob.every((h: { source: string }) => h.source.startsWith('notes/2023/'))).toBe(true);
     const none = JSON.parse((await run(['search', 'password', '--filter', 'format = "pdf"', '--json'])).stdout).hits;

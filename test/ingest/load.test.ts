@@ -319,10 +319,12 @@ describe('jsonl (BEIR corpus)', () => {
     const warnings: string[] = [];
     const docs = await load('corpus.jsonl', { onWarning: (m) => warnings.push(m) });
     expect(docs.map((d) => [d.id, d.title, d.text])).toEqual([
-      ['4983', 'Microstructural development', 'Alterations of the architecture.'],
-      ['17', '', 'Pyserini-style line with a numeric id.'],
-      ['last', '', 'CRLF line and no final newline'],
+      // Ids are scoped to their file (#18); the line's own id stays in the field _id.
+      ['corpus.jsonl#4983', 'Microstructural development', 'Alterations of the architecture.'],
+      ['corpus.jsonl#17', '', 'Pyserini-style line with a numeric id.'],
+      ['corpus.jsonl#last', '', 'CRLF line and no final newline'],
     ]);
+    expect(docs.map((d) => d.meta?._id)).toEqual(['4983', '17', 'last']);
     expect(docs[0]).toMatchObject({ source: 'corpus.jsonl', format: 'jsonl', sizeBytes: Buffer.byteLength(lines[0]) });
     expect(docs[0].contentHash).toBe(sha(lines[0]));
     expect(docs[2].contentHash).toBe(sha(lines[8])); // the CR is not part of the line
@@ -351,9 +353,12 @@ describe('jsonl (BEIR corpus)', () => {
     const docs: Document[] = [];
     for await (const d of loadJsonl(pieces(), { relPath: 'c.jsonl', format: 'jsonl', mtimeMs: 5 }, { prependTitle: true })) docs.push(d);
     expect(docs.map((d) => [d.id, d.text, d.headings, d.mtimeMs])).toEqual([
-      ['a', 'T\n\n가나다', [{ level: 1, text: 'T', start: 0 }], 5],
-      ['b', '라마', undefined, 5],
+      ['c.jsonl#a', 'T\n\n가나다', [{ level: 1, text: 'T', start: 0 }], 5],
+      ['c.jsonl#b', '라마', undefined, 5],
     ]);
+    const global: Document[] = [];
+    for await (const d of loadJsonl(Buffer.from(text, 'utf8'), { relPath: 'c.jsonl', format: 'jsonl', mtimeMs: 5 }, { idScope: 'global' })) global.push(d);
+    expect(global.map((d) => [d.id, d.meta?._id])).toEqual([['a', 'a'], ['b', 'b']]);
   });
 
   it.skipIf(!existsSync(SCIFACT_CORPUS))(`reads the real SciFact corpus: 5,183 documents (per its PROVENANCE.md)${existsSync(SCIFACT_CORPUS) ? '' : ` (skipped: ${SCIFACT_CORPUS} not found)`}`, async () => {
@@ -361,7 +366,7 @@ describe('jsonl (BEIR corpus)', () => {
     let n = 0;
     const warnings: string[] = [];
     for await (const d of loadFile({ absPath: corpus, relPath: 'scifact/corpus.jsonl', format: 'jsonl', mtimeMs: 0 }, { onWarning: (m) => warnings.push(m) })) {
-      if (n === 0) expect(d.id).toBe('4983');
+      if (n === 0) expect([d.id, d.meta?._id]).toEqual(['scifact/corpus.jsonl#4983', '4983']);
       n++;
     }
     expect(warnings).toEqual([]);

@@ -25,6 +25,7 @@ interface Flags {
   chunk: boolean;
   luceneNorms: boolean;
   strict?: boolean;
+  globalIds?: boolean;
   threads?: string;
   embed?: boolean;
   force?: boolean;
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
     .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
     .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
+    .option('--global-ids', 'keep JSONL ids bare (_id) instead of scoping them to their file (corpus.jsonl#<_id>); a line whose id another source holds is then skipped with a warning')
     .option('--meta <key=value>', 'metadata for every document of this run, filterable with --filter (repeatable; a key given twice is a list: --meta tags=보안 --meta tags=계약)', collect)
     .option('--threads <n>', 'analysis threads (default: the available cores, at most 8); the index is the same for any count')
     .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
@@ -126,6 +128,7 @@ export function register(program: Command): void {
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
             strict: flags.strict,
+            globalIds: flags.globalIds,
             ...(flags.meta ? { meta: parseMetaPairs(flags.meta) } : {}),
             threads: threadsFlag(flags.threads, defaultThreads()),
             cwd: process.cwd(),

@@ -338,10 +338,21 @@ async function followJob(job, label) {
 }
 
 async function upload(files) {
-  const form = new FormData();
-  for (const f of files) form.append('files', f, f.name);
+  const send = (query) => {
+    const form = new FormData();
+    for (const f of files) form.append('files', f, f.name);
+    return api(`/v1/documents${query}`, { method: 'POST', body: form });
+  };
   try {
-    const job = await (await api('/v1/documents', { method: 'POST', body: form })).json();
+    let res;
+    try {
+      res = await send('');
+    } catch (err) {
+      // A name taken by an earlier upload is never replaced silently: ask first.
+      if (err.code !== 'DOCUMENT_EXISTS' || !window.confirm(`${err.message}\n\nReplace it?`)) throw err;
+      res = await send('?replace=true');
+    }
+    const job = await res.json();
     await followJob(job, files.length === 1 ? files[0].name : `${files.length} files`);
   } catch (err) {
     showError('docs-error', err);
