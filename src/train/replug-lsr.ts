@@ -37,6 +37,9 @@ export interface LsrOptions {
 export interface LsrRecord {
   query: string;
   answer: string;
+  /** γ of P_R and β of Q, as used. */
+  gamma: number;
+  beta: number;
   /** Passages as retrieved, best first. */
   passages: Array<{ chunkId: string; docId: string; title: string; text: string; score: number }>;
   /** log P_LM(y | d, x) per passage. */
@@ -67,6 +70,8 @@ export async function buildLsrRecord(llm: LanguageModel, retriever: Retriever, q
   return {
     query: question,
     answer,
+    gamma,
+    beta,
     passages: hits.map((h) => ({ chunkId: h.chunkId, docId: h.docId, title: h.title, text: h.text, score: h.score })),
     lmLogprob,
     retrieverProbs,

@@ -35,6 +35,8 @@ interface Flags {
   seed: string;
   k?: string;
   p?: string;
+  gamma?: string;
+  beta?: string;
   distractors?: string;
   model?: boolean;
   cache?: string;
@@ -77,6 +79,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the sample and of every random choice', '1')
     .option('-k, --k <n>', 'RAFT/ATM: distractors per example (default 4); REPLUG-LSR: passages per question (default 20)')
     .option('--p <x>', 'RAFT: probability P that the oracle is in the context (default 0.8)')
+    .option('--gamma <x>', 'REPLUG-LSR: temperature γ > 0 of the retrieval likelihood P_R = softmax(s/γ) (default 0.1)')
+    .option('--beta <x>', 'REPLUG-LSR: temperature β > 0 of the LM likelihood Q = softmax(log P_LM/β) (default 0.1)')
     .option('--distractors <source>', `RAFT/ATM: ${distractorSources.join(' or ')} (default bm25)`)
     .option('--no-model', 'RAFT/ATM: use the templates even when a language model is configured')
     .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
@@ -128,10 +132,12 @@ export function register(program: Command): void {
           } else {
             if (!models.llm) throw new InvalidParameterError('train-data replug-lsr needs a language model with continuation scoring: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL');
             const topK = intFlag('-k', f.k, 20, 1);
+            const gamma = floatFlag('--gamma', f.gamma, 0.1, Number.MIN_VALUE);
+            const beta = floatFlag('--beta', f.beta, 0.1, Number.MIN_VALUE);
             records = [];
             let done = 0;
             for (const q of questions) {
-              records.push({ method: 'replug-lsr', id: q.id, oracleIds: q.oracleIds, ...(await buildLsrRecord(models.llm, retriever!, q.question, q.answers[0], { topK })) });
+              records.push({ method: 'replug-lsr', id: q.id, oracleIds: q.oracleIds, ...(await buildLsrRecord(models.llm, retriever!, q.question, q.answers[0], { topK, gamma, beta })) });
               onProgress(++done, questions.length);
             }
           }
