@@ -41,6 +41,7 @@ export async function loadDocx(bytes: Uint8Array, info: SourceInfo, opts: Pick<L
     text: parts.text,
     headings: parts.headings,
     links: parts.links,
+    units: parts.blocks.map((b, i) => ({ kind: 'paragraph' as const, n: i + 1, start: b.start, end: b.end })),
   };
 }
 

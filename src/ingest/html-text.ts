@@ -21,7 +21,11 @@ export interface ExtractedText {
   text: string;
   headings: { level: number; text: string; start: number }[];
   links: { href: string; text: string }[];
+  /** Paragraph-like blocks (p, h1–h6, li; outermost only) with text, in order: offsets in `text`. */
+  blocks: { start: number; end: number }[];
 }
+
+const BLOCK_UNIT = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI']);
 
 const SKIP = new Set([
   'SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'CANVAS', 'IFRAME', 'OBJECT', 'EMBED', 'HEAD',
@@ -59,6 +63,8 @@ export function extractText(root: DomNode, onText?: TextObserver): ExtractedText
   const headings: ExtractedText['headings'] = [];
   const links: ExtractedText['links'] = [];
   let openHeading: { level: number; text: string; start: number } | null = null;
+  const blocks: { start: number; end: number }[] = [];
+  let openBlock: { start: number; end: number } | null = null;
 
   const flush = () => {
     if (out.length > 0) {
@@ -68,6 +74,7 @@ export function extractText(root: DomNode, onText?: TextObserver): ExtractedText
     pendingBreak = 0;
     pendingSpace = false;
     if (openHeading && openHeading.start === -1) openHeading.start = out.length;
+    if (openBlock && openBlock.start === -1) openBlock.start = out.length;
   };
   const block = (n: number) => {
     if (n > pendingBreak) pendingBreak = n;
@@ -114,6 +121,8 @@ export function extractText(root: DomNode, onText?: TextObserver): ExtractedText
     else if (isLine) block(1);
     else if (CELL.has(name)) pendingSpace = true;
 
+    const unit = BLOCK_UNIT.has(name) && openBlock === null ? { start: -1, end: -1 } : null;
+    if (unit) openBlock = unit;
     let heading: { level: number; text: string; start: number } | null = null;
     if (name.length === 2 && name[0] === 'H' && name[1] >= '1' && name[1] <= '6') {
       const text = collapseWhitespace((node.textContent ?? '').normalize('NFC'));
@@ -140,11 +149,15 @@ export function extractText(root: DomNode, onText?: TextObserver): ExtractedText
       if (heading.start !== -1) headings.push(heading);
       openHeading = null;
     }
+    if (unit) {
+      if (unit.start !== -1) blocks.push({ start: unit.start, end: out.length });
+      openBlock = null;
+    }
     if (isPara) block(2);
     else if (isLine) block(1);
     else if (CELL.has(name)) pendingSpace = true;
   };
 
   walk(root, false);
-  return { text: out, headings, links };
+  return { text: out, headings, links, blocks };
 }

@@ -169,7 +169,7 @@ export function htmlToDocumentParts(
     }
   }
   const body = (document.body ?? document.documentElement) as unknown as DomNode | null;
-  const parts = body ? extractText(body, mapper?.observe) : { text: '', headings: [], links: [] };
+  const parts = body ? extractText(body, mapper?.observe) : { text: '', headings: [], links: [], blocks: [] };
   return { ...parts, title, ...(mapper ? { sourceLines: mapper.anchors } : {}) };
 }
 

@@ -292,6 +292,8 @@ describe('docx', () => {
       [['Quarterly Report'], 1],
       [['Quarterly Report', 'Methods'], 5],
     ]);
+    // DOCX has no file lines: its five paragraphs are numbered (headings count), ¶ 1–2 | ¶ 3–5
+    expect(chunks.map((c) => c.locator?.label)).toEqual(['¶ 1–2', '¶ 3–5']);
   });
 
   it('rejects a file that is not a DOCX zip', async () => {
