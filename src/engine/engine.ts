@@ -143,6 +143,33 @@ export function checkSearchOptions(o: SearchOptions): void {
     throw new InvalidParameterError(`rerankFirstStageWeight must be in [0, 1], got ${o.rerankFirstStageWeight}`);
 }
 
+/**
+ * The rerank stage `o.rerank` asks for over `first` (`true` = `configured`, the engine's
+ * `models.reranker`), or `first` itself when reranking is off. Shared by the embedded and the
+ * PostgreSQL engine.
+ * @throws CapabilityError when `rerank: true` but no reranker is configured
+ */
+export function rerankStage(first: Retriever, o: SearchOptions, configured: Reranker | undefined): Retriever {
+  if (!o.rerank) return first;
+  const reranker = o.rerank === true ? configured : o.rerank;
+  if (!reranker) throw new CapabilityError('reranking needs a reranker: --rerank cross-encoder --rerank-model DIR, --rerank endpoint --rerank-url URL, or --rerank llm (see `openbook config`, section rerank)');
+  return withRerank(first, reranker, {
+    depth: o.rerankDepth ?? DEFAULT_RERANK_DEPTH,
+    ...(o.rerankFirstStageWeight !== undefined ? { firstStageWeight: o.rerankFirstStageWeight } : {}),
+    ...(o.onRerank ? { onTrace: o.onRerank } : {}),
+  });
+}
+
+/** Hybrid fusion of `sparse` and `dense` with the fusion settings of `o` (default RRF). */
+export function hybridRetriever(sparse: Retriever, dense: Retriever, o: SearchOptions): HybridRetriever {
+  return new HybridRetriever(sparse, dense, {
+    fusion: o.fusion ?? 'rrf',
+    ...(o.rrfK !== undefined ? { rrfK: o.rrfK } : {}),
+    ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+    ...(o.normalization !== undefined ? { normalization: o.normalization } : {}),
+  });
+}
+
 export class Engine {
   readonly analyzer: Analyzer;
   private denseReader?: Promise<DenseIndexReader>;
@@ -195,15 +222,7 @@ export class Engine {
   }
 
   private async rankedRetriever(o: SearchOptions): Promise<Retriever> {
-    const first = await this.firstStageRetriever(o);
-    if (!o.rerank) return first;
-    const reranker = o.rerank === true ? this.models.reranker : o.rerank;
-    if (!reranker) throw new CapabilityError('reranking needs a reranker: --rerank cross-encoder --rerank-model DIR, --rerank endpoint --rerank-url URL, or --rerank llm (see `openbook config`, section rerank)');
-    return withRerank(first, reranker, {
-      depth: o.rerankDepth ?? DEFAULT_RERANK_DEPTH,
-      ...(o.rerankFirstStageWeight !== undefined ? { firstStageWeight: o.rerankFirstStageWeight } : {}),
-      ...(o.onRerank ? { onTrace: o.onRerank } : {}),
-    });
+    return rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
   }
 
   private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
@@ -220,12 +239,7 @@ export class Engine {
     if (kind === 'bm25') return this.sparseRetriever(o);
     const dense = await this.denseRetriever(o);
     if (kind === 'dense') return dense;
-    return new HybridRetriever(this.sparseRetriever(o), dense, {
-      fusion: o.fusion ?? 'rrf',
-      ...(o.rrfK !== undefined ? { rrfK: o.rrfK } : {}),
-      ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
-      ...(o.normalization !== undefined ? { normalization: o.normalization } : {}),
-    });
+    return hybridRetriever(this.sparseRetriever(o), dense, o);
   }
 
   /** Ranked chunks for `query`, best first. */

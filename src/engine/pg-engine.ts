@@ -18,11 +18,9 @@ import { extractiveAnswer } from '../generate/extractive.js';
 import { answerWithLlm } from '../generate/llm-answer.js';
 import { PgStore, type PgStoreReader } from '../index/pg/store.js';
 import { getMethod, runMethod } from '../methods/registry.js';
-import { HybridRetriever } from '../retrieve/hybrid.js';
 import { PgDenseRetriever, PgSparseRetriever } from '../retrieve/pg.js';
-import { DEFAULT_RERANK_DEPTH, withRerank } from '../retrieve/rerank.js';
 import type { Retriever } from '../retrieve/types.js';
-import { checkSearchOptions, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
+import { checkSearchOptions, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
 export class PgEngine {
   readonly analyzer: Analyzer;
@@ -66,15 +64,7 @@ export class PgEngine {
     // Refused, never ignored: a filter the store cannot apply would return chunks the user excluded.
     if (o.filter !== undefined) throw new CapabilityError('--filter is not supported on the PostgreSQL store yet (the embedded index applies it exactly; docs/filters.md)');
     if (o.context !== undefined && o.context !== 'chunk') throw new CapabilityError('--context is not supported on the PostgreSQL store yet (docs/filters.md)');
-    const first = await this.firstStageRetriever(o);
-    if (!o.rerank) return first;
-    const reranker = o.rerank === true ? this.models.reranker : o.rerank;
-    if (!reranker) throw new CapabilityError('reranking needs a reranker: --rerank cross-encoder --rerank-model DIR, --rerank endpoint --rerank-url URL, or --rerank llm (see `openbook config`, section rerank)');
-    return withRerank(first, reranker, {
-      depth: o.rerankDepth ?? DEFAULT_RERANK_DEPTH,
-      ...(o.rerankFirstStageWeight !== undefined ? { firstStageWeight: o.rerankFirstStageWeight } : {}),
-      ...(o.onRerank ? { onTrace: o.onRerank } : {}),
-    });
+    return rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
   }
 
   private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
@@ -84,12 +74,7 @@ export class PgEngine {
     if (kind === 'bm25') return this.sparseRetriever(o);
     const dense = this.denseRetriever();
     if (kind === 'dense') return dense;
-    return new HybridRetriever(this.sparseRetriever(o), dense, {
-      fusion: o.fusion ?? 'rrf',
-      ...(o.rrfK !== undefined ? { rrfK: o.rrfK } : {}),
-      ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
-      ...(o.normalization !== undefined ? { normalization: o.normalization } : {}),
-    });
+    return hybridRetriever(this.sparseRetriever(o), dense, o);
   }
 
   async search(query: string, o: SearchOptions = {}): Promise<Hit[]> {

@@ -3,28 +3,16 @@
  * and JSONL fields become filterable fields; `search`, `ask` and `status` honour and show them;
  * a changed sidecar re-indexes an unchanged file; a bad filter is one line naming the column.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectLang, flattenMeta, parseMetaPairs } from '../../src/ingest/metadata.js';
+import { runCli } from '../support/cli.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL_DIR: '', OPENBOOK_EMBED_BASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(dir, args, { OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL_DIR: '', OPENBOOK_EMBED_BASE_URL: '' });
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'openbook-filter-cli-'));

@@ -9,26 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN as MAIN, REPO_ROOT as ROOT, runCli } from '../support/cli.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { writeTinyCausalLmFolder } from '../support/tiny-causal-lm.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let dir: string;
 let model: string;
 let server: OpenAIServer;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL_DIR: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(dir, args, { OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL_DIR: '', ...env });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'openbook-lm-cli-'));
