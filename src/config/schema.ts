@@ -15,7 +15,7 @@
  *               "baseUrl": null, "api": "tei", "model": null, "apiKey": null },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
- *               "rateLimitPerMinute": 60, "roots": [] },
+ *               "rateLimitPerMinute": null, "roots": [] },   // null: 0 (off) on loopback, 60 elsewhere
  *   "store": { "url": null }
  * }
  * ```
@@ -133,7 +133,11 @@ export const ServerConfig = z.strictObject({
    */
   allowedHosts: z.array(z.string().min(1)).default([]),
   maxBodyBytes: posInt().default(1_048_576),
-  rateLimitPerMinute: z.number().int().min(0).default(60),
+  /**
+   * Requests per minute per client on /v1 (0 = off). Unset: off when `host` is loopback (a local
+   * script may call as fast as it likes), 60 on any other bind. See `server/security.effectiveRateLimit`.
+   */
+  rateLimitPerMinute: z.number().int().min(0).optional(),
   /** Folders the server may index/read; empty = the working directory only. */
   roots: z.array(z.string().min(1)).default([]),
 });

@@ -20,7 +20,8 @@
  * Guards, in order: security headers; the Host allow-list (421, against DNS rebinding); CORS
  * (only for `server.corsOrigins`); the cross-origin rule for POST/DELETE (403 unless
  * `Content-Type: application/json`, `X-Openbook-Request` or an origin in `corsOrigins`, see
- * `security.checkStateChange`); per-client rate limit on /v1; bearer token on /v1 and
+ * `security.checkStateChange`); per-client rate limit on /v1 (off on a loopback bind unless
+ * configured, 60/min elsewhere: `security.effectiveRateLimit`); bearer token on /v1 and
  * /openapi.json when an API key is set; body limits (`server.maxBodyBytes` for JSON,
  * `maxUploadBytes` for uploads).
  */
@@ -48,7 +49,7 @@ import { makeRedactor } from './redact.js';
 import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
-import { checkBearer, checkHost, checkStateChange, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
+import { checkBearer, checkHost, checkStateChange, effectiveRateLimit, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
 import { deleteDocument, documentDetail, listDocuments } from './documents.js';
 import { acceptUploads, checkUploadNames, UPLOAD_DIR, writeUploads } from './uploads.js';
 
@@ -152,7 +153,8 @@ export function createServer(options: ServerOptions): OpenbookServer {
       }
     }
   };
-  const limiter = new RateLimiter(cfg.rateLimitPerMinute, now);
+  const rateLimit = effectiveRateLimit(cfg);
+  const limiter = new RateLimiter(rateLimit, now);
   const staticFiles = loadStatic(options.staticDir ?? fileURLToPath(new URL('./static/', import.meta.url)));
   const openapi = buildOpenApi({ version, auth: Boolean(cfg.apiKey) });
 
@@ -215,7 +217,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
 
   app.use('/v1/*', async (c, next) => {
     const wait = limiter.take(clientId(c));
-    if (wait > 0) throw new RateLimitedError(wait, cfg.rateLimitPerMinute);
+    if (wait > 0) throw new RateLimitedError(wait, rateLimit);
     await next();
   });
 
@@ -254,7 +256,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       methods: [...methods.values()].map((m) => ({ name: m.name, description: m.description })),
       retrievers,
       auth: Boolean(cfg.apiKey),
-      limits: { maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes, rateLimitPerMinute: cfg.rateLimitPerMinute },
+      limits: { maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes, rateLimitPerMinute: rateLimit },
     });
   });
 

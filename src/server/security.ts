@@ -145,6 +145,19 @@ export function checkBearer(header: string | undefined, apiKey: string): void {
   if (!timingSafeEqual(a, b)) throw new UnauthorizedError('wrong API key');
 }
 
+/** The rate limit a server applies when `server.rateLimitPerMinute` is unset on a network-facing bind. */
+export const DEFAULT_NETWORK_RATE_LIMIT = 60;
+
+/**
+ * Requests per minute per client the server enforces on /v1: `rateLimitPerMinute` when set
+ * (0 = off), else 0 on a loopback bind (`isLoopbackHost`) and `DEFAULT_NETWORK_RATE_LIMIT` (60)
+ * on any other (a wildcard `0.0.0.0`/`::` bind included).
+ */
+export function effectiveRateLimit(server: { host: string; rateLimitPerMinute?: number }): number {
+  if (server.rateLimitPerMinute !== undefined) return server.rateLimitPerMinute;
+  return isLoopbackHost(server.host) ? 0 : DEFAULT_NETWORK_RATE_LIMIT;
+}
+
 /**
  * Token bucket per client: each client holds up to `limitPerMinute` tokens, refilled at
  * `limitPerMinute / 60` tokens per second; a request takes one. This allows a burst of

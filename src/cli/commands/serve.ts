@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
     .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
     .option('--cors <origin>', 'allow this browser origin (repeatable; default none)', collect)
-    .option('--rate-limit <n>', 'requests per minute per client (0 = off; default 60)')
+    .option('--rate-limit <n>', 'requests per minute per client (0 = off; default off on loopback, 60 on any other host)')
     .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)')
     .action(
       action(async (flags: ServeFlags) => {
@@ -45,7 +45,7 @@ export function register(program: Command): void {
         if (flags.port !== undefined) server.port = intFlag('--port', flags.port, 8080, 0, 65_535);
         if (flags.root) server.roots = flags.root;
         if (flags.cors) server.corsOrigins = flags.cors;
-        if (flags.rateLimit !== undefined) server.rateLimitPerMinute = intFlag('--rate-limit', flags.rateLimit, 60, 0);
+        if (flags.rateLimit !== undefined) server.rateLimitPerMinute = intFlag('--rate-limit', flags.rateLimit, 0, 0);
         const apiKey = process.env.OPENBOOK_API_KEY;
         if (apiKey) server.apiKey = apiKey;
         const configFlags = { ...(flags.index !== undefined ? { index: flags.index } : {}), ...(flags.config !== undefined ? { config: flags.config } : {}) };
