@@ -41,8 +41,10 @@
  * honoured, whether chat logprobs come back at all, and the error for an unsupported field. In
  * every mode but `generic` and `lmstudio`, logprob entries carry `bytes` and a Hangul syllable
  * (3 UTF-8 bytes) is emitted as two byte-level tokens — the first two bytes, then the last —
- * whose `token` strings are partial UTF-8 shown as U+FFFD, each with log-probability −0.1
- * (so " 서울" is the four tokens " \uFFFD", "\uFFFD", "\uFFFD", "\uFFFD", Σ = −0.4).
+ * (partial UTF-8), each with log-probability −0.1 (so " 서울" is four tokens, Σ = −0.4); how a
+ * partial token is reported (`token` string, real or replacement `bytes`) follows each server
+ * (`partialTokens`), and `max_tokens` counts the byte-level tokens, the message text holding back a
+ * character cut in half.
  *
  * Failure injection: `failNext(count, { status, retryAfter?, retryAfterMs?, path? })` makes the
  * next `count` requests (optionally only those whose path contains `path`) fail with that
@@ -83,8 +85,15 @@ export interface ServerSemantics {
   completions: 'echo' | 'no-echo' | 'no-logprobs' | 'absent';
   /** Chat completions return logprobs when asked. */
   chatLogprobs: boolean;
-  /** Logprob entries carry `bytes`, Hangul split across byte-level tokens. */
+  /** Logprob entries carry `bytes`, Hangul split across byte-level tokens (and `max_tokens` counts those tokens). */
   byteTokens: boolean;
+  /**
+   * How a byte-level token that holds part of a character is reported: `raw` = its real bytes, `token`
+   * the U+FFFD string (OpenAI); `replacement` = the token decoded alone with U+FFFD and `bytes` those of
+   * U+FFFD (EF BF BD), so the token's identity is lost (vLLM's chat serving, Ollama); `truncated` = its
+   * real bytes, `token` cut at the last whole character (llama.cpp's server). Only with `byteTokens`.
+   */
+  partialTokens: 'raw' | 'replacement' | 'truncated';
   /** Unknown request fields get 400 "Unrecognized request argument supplied: <field>". */
   rejectsUnknownFields: boolean;
 }
@@ -124,14 +133,29 @@ export interface ServerSemantics {
  *   assistant messages may be included in the request; `logprobs` are stubbed (null, as the
  *   rlmstudio client documents); `n` is not listed (one choice). Least documented of the five: the
  *   most conservative mode.
+ *
+ * Byte-level tokens (`byteTokens`, `partialTokens`): OpenAI's `logprobs.content[].bytes` is "a list of
+ * integers representing the UTF-8 bytes representation of the token. Useful in instances where
+ * characters are represented by multiple tokens and their byte representations must be combined"
+ * (API reference, ChatCompletionTokenLogprob) — real bytes, `raw`. vLLM's chat serving builds `bytes`
+ * as `list(token.encode("utf-8", errors="replace"))` of the token decoded alone
+ * (vllm/entrypoints/openai/serving_chat.py `_get_top_logprobs`), so a partial token comes back as
+ * token "�" with bytes [239, 191, 189] (reported in standardcompletions/rfcs#2, "vLLM returns a
+ * Unicode replacement character") — `replacement`; Ollama does the same (ollama/ollama#13497, "tokens
+ * using partial UTF-8 bytes are returned as the Replacement Character with bytes [239, 191, 189]"; the
+ * fix, #13500, was open on 2026-12-03). llama.cpp's server sends the raw piece as `bytes` and the
+ * piece cut at its last valid UTF-8 boundary as `token` (tools/server utils: `validate_utf8`,
+ * `str_to_bytes`) — `truncated`. Every server holds an incomplete character back from the message
+ * text until the token that completes it (vLLM's incremental detokenizer, llama.cpp's
+ * `validate_utf8`): with `max_tokens` ending inside a character the content stops before it.
  */
 export const SERVER_SEMANTICS: Record<ServerMode, ServerSemantics> = {
-  generic: { prefill: 'always', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: false, rejectsUnknownFields: false },
-  vllm: { prefill: 'continue_final_message', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  llamacpp: { prefill: 'always', n: 'error', completions: 'no-echo', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  ollama: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: false },
-  openai: { prefill: 'never', n: 'choices', completions: 'absent', chatLogprobs: true, byteTokens: true, rejectsUnknownFields: true },
-  lmstudio: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: false, byteTokens: false, rejectsUnknownFields: false },
+  generic: { prefill: 'always', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: false, partialTokens: 'raw', rejectsUnknownFields: false },
+  vllm: { prefill: 'continue_final_message', n: 'choices', completions: 'echo', chatLogprobs: true, byteTokens: true, partialTokens: 'replacement', rejectsUnknownFields: false },
+  llamacpp: { prefill: 'always', n: 'error', completions: 'no-echo', chatLogprobs: true, byteTokens: true, partialTokens: 'truncated', rejectsUnknownFields: false },
+  ollama: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: true, byteTokens: true, partialTokens: 'replacement', rejectsUnknownFields: false },
+  openai: { prefill: 'never', n: 'choices', completions: 'absent', chatLogprobs: true, byteTokens: true, partialTokens: 'raw', rejectsUnknownFields: true },
+  lmstudio: { prefill: 'always', n: 'one', completions: 'no-logprobs', chatLogprobs: false, byteTokens: false, partialTokens: 'raw', rejectsUnknownFields: false },
 };
 
 /** The request fields OpenAI's chat endpoint knows (for `rejectsUnknownFields`). */
@@ -171,6 +195,31 @@ export function byteTokens(tokens: string[]): ByteToken[] {
     if (pending.length > 0) out.push({ token: Buffer.from(pending).toString('utf8'), bytes: pending, logprob: -0.1 });
   }
   return out;
+}
+
+/** Whether `bytes` are whole UTF-8 characters. */
+function wholeUtf8(bytes: number[]): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The longest prefix of `bytes` that ends on a character boundary, decoded (what servers put in the message text). */
+export function heldBackText(bytes: number[]): string {
+  for (let end = bytes.length; end >= 0; end--) if (wholeUtf8(bytes.slice(0, end))) return Buffer.from(bytes.slice(0, end)).toString('utf8');
+  return '';
+}
+
+/** How a server of the given `partialTokens` kind reports one byte-level token: its `token` string and `bytes`. */
+export function reportToken(t: { bytes: number[] }, kind: ServerSemantics['partialTokens']): { token: string; bytes: number[] } {
+  if (wholeUtf8(t.bytes)) return { token: Buffer.from(t.bytes).toString('utf8'), bytes: t.bytes };
+  const shown = Buffer.from(t.bytes).toString('utf8');
+  if (kind === 'replacement') return { token: shown, bytes: [...Buffer.from(shown)] };
+  if (kind === 'truncated') return { token: heldBackText(t.bytes), bytes: t.bytes };
+  return { token: shown, bytes: t.bytes };
 }
 
 /** A scripted chat reply: plain text, or text per sample with options. */
@@ -371,13 +420,22 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const maxTokens = req.max_completion_tokens ?? req.max_tokens;
     const wantLogprobs = Boolean(req.logprobs) && options.logprobs !== false && sem.chatLogprobs;
     const topK = req.top_logprobs ?? 0;
-    const samples: Array<{ text: string; tokens: string[]; finish: string }> = [];
+    const samples: Array<{ text: string; tokens: string[]; finish: string; bytes?: ByteToken[] }> = [];
     let delayMs = 0;
     const first = await chatReply(req, 0);
     for (let i = 0; i < n; i++) {
       const reply = i === 0 ? first : typeof first === 'object' && Array.isArray(first.content) ? first : await chatReply(req, i);
       const content = typeof reply === 'string' ? reply : Array.isArray(reply.content) ? reply.content[i % reply.content.length] : reply.content;
-      const shaped = shape(content, stop, maxTokens);
+      let shaped: { text: string; tokens: string[]; finish: string; bytes?: ByteToken[] } = shape(content, stop, sem.byteTokens ? undefined : maxTokens);
+      if (sem.byteTokens) {
+        // max_tokens counts byte-level tokens; a character cut by it is held back from the text
+        let bt = byteTokens(shaped.tokens);
+        if (maxTokens !== undefined && bt.length > maxTokens) {
+          bt = bt.slice(0, maxTokens);
+          const text = heldBackText(bt.flatMap((t) => t.bytes));
+          shaped = { text, tokens: tokenize(text), finish: 'length', bytes: bt };
+        } else shaped = { ...shaped, bytes: bt };
+      }
       if (typeof reply === 'object' && reply.finishReason) shaped.finish = reply.finishReason;
       if (typeof reply === 'object' && reply.delayMs) delayMs = Math.max(delayMs, reply.delayMs);
       samples.push(shaped);
@@ -386,18 +444,20 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     if (res.destroyed) return;
     const usage = {
       prompt_tokens: countTokens(req.messages),
-      completion_tokens: samples.reduce((s, x) => s + x.tokens.length, 0),
+      completion_tokens: samples.reduce((s, x) => s + (x.bytes ?? x.tokens).length, 0),
       total_tokens: 0,
     };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-    const lpContent = (tokens: string[]) =>
+    const lpContent = (tokens: string[], bt?: ByteToken[]) =>
       sem.byteTokens
-        ? byteTokens(tokens).map((t) => ({
-            token: t.token,
-            logprob: t.logprob,
-            bytes: t.bytes,
-            top_logprobs: [{ token: t.token, logprob: t.logprob, bytes: t.bytes }, ...topFor(t.token, topK).slice(1).map((x, i) => ({ token: x.token, logprob: t.logprob - (i + 1), bytes: [...Buffer.from(x.token)] }))].slice(0, topK),
-          }))
+        ? (bt ?? byteTokens(tokens)).map((t) => {
+            const shown = reportToken(t, sem.partialTokens);
+            return {
+              ...shown,
+              logprob: t.logprob,
+              top_logprobs: [{ ...shown, logprob: t.logprob }, ...topFor(t.token, topK).slice(1).map((x, i) => ({ token: x.token, logprob: t.logprob - (i + 1), bytes: [...Buffer.from(x.token)] }))].slice(0, topK),
+            };
+          })
         : tokens.map((t) => ({ token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) }));
     const id = `chatcmpl-${++created}`;
     if (!req.stream) {
@@ -410,7 +470,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
           index,
           message: { role: 'assistant', content: s.text },
           finish_reason: s.finish,
-          logprobs: wantLogprobs ? { content: lpContent(s.tokens) } : null,
+          logprobs: wantLogprobs ? { content: lpContent(s.tokens, s.bytes) } : null,
         })),
         usage,
       });
