@@ -18,12 +18,23 @@
  * `add_generation_prompt: false` (without them vLLM starts a new assistant turn and every "next
  * token" would be the first token of a fresh answer); llama.cpp's server and Ollama continue a
  * trailing assistant message anyway; OpenAI refuses the fields and the step raises
- * `CapabilityError` (use the sequence-level forms there). Tokens are matched by their bytes when
- * the endpoint reports them (`tokenKey`). Known limit: a chosen byte-level token that ends inside
- * a character cannot be sent back as prefill text; byte-split answers decode correctly on the
- * single-generation paths (RAG-Sequence greedy) through `tokensText`.
+ * `CapabilityError` (use the sequence-level forms there).
  *
- * Cost: one chat call per document per live beam per generated token.
+ * Byte-level tokens. A byte-level BPE model splits a Hangul syllable (3 UTF-8 bytes) over two or
+ * three tokens, and a token that ends inside a character cannot be sent back as prefill text (it
+ * would arrive as U+FFFD). So a decoding step advances by one *unit*: a token that is whole
+ * characters, or the run of tokens that completes a character. When a document's first token is
+ * partial (`isWholeToken`), the step asks that document again for 2, 3, 4 tokens (UTF-8 has at most
+ * 4 bytes) until the generated tokens end on a character boundary; the unit's text is their joined
+ * bytes decoded (or, where the server reports U+FFFD's bytes for partial tokens — vLLM's chat
+ * serving, Ollama — the message text, which servers hold back until a character is whole) and its
+ * log-probability the sum of theirs, so p_d(unit) = Π p_d(token_i | …) is exact for that document.
+ * Units are matched across documents by text. A partial alternative other than the document's own
+ * first token has an unknown continuation: it is left out (probability 0, a lower bound, as for
+ * tokens outside the top list). Every prefix sent back is therefore whole characters.
+ *
+ * Cost: one chat call per document per live beam per generated unit, plus up to three more for a
+ * document whose next token is part of a character.
  */
 import { CapabilityError } from '../core/errors.js';
 import type { ChatMessage } from '../models/types.js';
@@ -67,18 +78,88 @@ export function withPrefix(messages: readonly ChatMessage[], prefix: string): Ch
   return prefix.length === 0 ? [...messages] : [...messages, { role: 'assistant', content: prefix }];
 }
 
+/** Most byte-level tokens one character can span (UTF-8 encodes a character in at most 4 bytes). */
+export const MAX_UNIT_TOKENS = 4;
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether `bytes` decode as whole UTF-8 characters, none of them U+FFFD. */
+function wholeBytes(bytes: readonly number[]): boolean {
+  if (bytes.length === 0) return false;
+  try {
+    return !STRICT_UTF8.decode(Uint8Array.from(bytes)).includes('\uFFFD');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `bytes` are exactly U+FFFD's (EF BF BD): how vLLM's chat serving and Ollama report a partial token. */
+function isReplacement(bytes: readonly number[]): boolean {
+  return bytes.length === 3 && bytes[0] === 0xef && bytes[1] === 0xbf && bytes[2] === 0xbd;
+}
+
 /**
- * Next-token alternatives of one document's prompt after `prefix`: the first generated
- * token's top list (or the token alone when the endpoint gives no alternatives); `[EOS: 0]`
- * when nothing was generated and the model stopped.
+ * Whether a reported token is whole characters, so its text can be sent back as prefill: its bytes
+ * (when reported) are valid UTF-8 and not U+FFFD's (vLLM and Ollama report a partial token as U+FFFD
+ * with bytes EF BF BD), else its string is non-empty and has no U+FFFD. A genuine U+FFFD in the
+ * output counts as partial (the price of servers that report partial tokens that way).
+ */
+export function isWholeToken(t: { token: string; bytes?: number[] }): boolean {
+  if (t.bytes) return wholeBytes(t.bytes);
+  return t.token.length > 0 && !t.token.includes('\uFFFD');
+}
+
+/** The text of a whole token: its bytes decoded when reported, else its string. */
+function wholeText(t: { token: string; bytes?: number[] }): string {
+  return t.bytes ? Buffer.from(t.bytes).toString('utf8') : t.token;
+}
+
+/**
+ * Next-unit alternatives of one document's prompt after `prefix` (a unit is a whole-character token
+ * or the run of byte-level tokens that completes a character; see the header): the whole tokens of
+ * the first position's top list (or the token alone when the endpoint gives no alternatives), and,
+ * when the document's own first token is partial, the unit its greedy continuation completes
+ * (asked for 2…`MAX_UNIT_TOKENS` tokens), with the summed log-probability; `[EOS: 0]` when nothing
+ * was generated and the model stopped. Alternatives carry their text as `token` (no bytes).
  */
 export async function nextTokenAlternatives(tracer: Tracer, messages: readonly ChatMessage[], prefix: string, topLogprobs = TOP_LOGPROBS): Promise<TokenAlternative[]> {
-  const res = await tracer.generate('next token', withPrefix(messages, prefix), { temperature: 0, maxTokens: 1, logprobs: true, topLogprobs, continueFinalMessage: true }, true);
-  const g = res.generations[0];
+  const msgs = withPrefix(messages, prefix);
+  const ask = (maxTokens: number) =>
+    tracer.generate(maxTokens === 1 ? 'next token' : `next ${maxTokens} tokens (completing a character)`, msgs, { temperature: 0, maxTokens, logprobs: true, topLogprobs, continueFinalMessage: true }, true);
+  const g = (await ask(1)).generations[0];
   const first = g?.logprobs?.[0];
   if (!first) return [{ token: EOS, logprob: 0 }];
-  const alt = (t: { token: string; logprob: number; bytes?: number[] }): TokenAlternative => (t.bytes ? { token: t.token, logprob: t.logprob, bytes: t.bytes } : { token: t.token, logprob: t.logprob });
-  return first.top && first.top.length > 0 ? first.top.map(alt) : [alt(first)];
+  const out: TokenAlternative[] = [];
+  const seen = new Set<string>();
+  const add = (token: string, logprob: number) => {
+    if (seen.has(token)) return;
+    seen.add(token);
+    out.push({ token, logprob });
+  };
+  if (!isWholeToken(first)) {
+    // the document's own first token ends inside a character: follow its greedy path to the character's end
+    for (let k = 2; k <= MAX_UNIT_TOKENS; k++) {
+      const gk = (await ask(k)).generations[0];
+      const toks = gk?.logprobs ?? [];
+      if (toks.length < k) break; // stopped inside a character
+      // real bytes: decode them joined; replacement bytes (or none): the message text, held back until whole
+      const bytes = toks.every((t) => t.bytes && t.bytes.length > 0 && !isReplacement(t.bytes)) ? toks.flatMap((t) => t.bytes!) : undefined;
+      const text = bytes ? (wholeBytes(bytes) ? Buffer.from(bytes).toString('utf8') : '') : gk.text;
+      if (text.length > 0 && !text.includes('\uFFFD')) {
+        add(text, toks.reduce((s, t) => s + t.logprob, 0));
+        break;
+      }
+    }
+  }
+  for (const a of first.top && first.top.length > 0 ? first.top : [first]) if (isWholeToken(a)) add(wholeText(a), a.logprob);
+  return stableByLogprob(out);
+}
+
+function stableByLogprob(xs: TokenAlternative[]): TokenAlternative[] {
+  return xs
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => (a.x.logprob === b.x.logprob ? a.i - b.i : b.x.logprob - a.x.logprob))
+    .map((e) => e.x);
 }
 
 /** One decoded token under the mixture, for the trace. */

@@ -71,7 +71,10 @@ export const ragSequence: Method<RagSequenceParams> = {
           if (t.token.includes('\n') && tokensText(kept).trim().length > 0) break;
           kept.push(t);
         }
-        const text = tokensText(kept);
+        // where partial tokens come back as U+FFFD's bytes (vLLM's chat serving, Ollama) the joined bytes
+        // cannot be decoded: the message text (whole characters) up to its first answer line is the answer
+        let text = tokensText(kept);
+        if (text.includes('\uFFFD') && !g.text.includes('\uFFFD')) text = g.text.trimStart().split('\n')[0];
         if (text.trim()) found.set(text.trim(), lp);
       } else {
         const res = await mixtureDecode(tracer, [docMessages(hits[z], question)], [1], p.beamSize, p.maxTokens);
