@@ -58,13 +58,18 @@ build_ext() {
 }
 
 cmd_install() {
-  if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_config" ] || [ ! -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || ! command -v make >/dev/null; then
+  # The server and every header Citus's configure needs: a machine that already has the server
+  # (installed by hand, say) may still lack libcurl's or lz4's headers, and configure then fails.
+  local pkgs="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR build-essential liblz4-dev libzstd-dev libcurl4-openssl-dev libkrb5-dev libssl-dev"
+  local missing=0 p
+  for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing=1; done
+  command -v dpkg >/dev/null || missing=0
+  if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_config" ] || [ ! -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || ! command -v make >/dev/null || [ "$missing" = 1 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       log "installing postgresql-$PG_MAJOR and build tools (apt-get)"
       local lock=/tmp/apt.lock
       flock "$lock" bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR build-essential liblz4-dev libzstd-dev \
-        libcurl4-openssl-dev libkrb5-dev libssl-dev >/dev/null"
+        $pkgs >/dev/null"
     else
       log "PostgreSQL $PG_MAJOR is missing: apt-get install postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR (as root), then re-run"
       return 1
