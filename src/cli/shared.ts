@@ -10,6 +10,9 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { InvalidParameterError, OpenbookError } from '../core/errors.js';
 import { checkThreads } from '../core/workers.js';
+import type { Command } from 'commander';
+import type { IngestConfig } from '../config/schema.js';
+import type { LoadBudgets } from '../ingest/budgets.js';
 
 /** Default index folder, relative to the working directory. */
 export const DEFAULT_INDEX_DIR = '.openbook';
@@ -172,4 +175,32 @@ export function floatFlag(name: string, value: string | number | undefined, def:
     throw new OpenbookError('INVALID_PARAMETER', `${name} must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** The per-file budget flags of `index` and `serve` (ingest/budgets.ts). */
+export interface BudgetFlags {
+  parseTimeoutMs?: string;
+  maxHeapMb?: string;
+  maxDecompressedMb?: string;
+}
+
+/** Adds `--parse-timeout-ms`, `--max-heap-mb`, `--max-decompressed-mb` to a command. */
+export function addBudgetOptions(cmd: Command): Command {
+  return cmd
+    .option('--parse-timeout-ms <ms>', 'skip a file whose parse takes longer (default 60000; config ingest.timeoutMs)')
+    .option('--max-heap-mb <mb>', 'heap of each parse worker; a file needing more is skipped (default 1024; config ingest.maxHeapMb)')
+    .option('--max-decompressed-mb <mib>', 'skip a file that decompresses to more (zip formats, PDF streams; default 256; config ingest.maxDecompressedBytes)');
+}
+
+/**
+ * The loading budgets from the config's `ingest` section with the flags on top.
+ * @throws OpenbookError INVALID_PARAMETER naming the flag for a bad value
+ */
+export function budgetsFrom(ingest: IngestConfig, flags: BudgetFlags): Partial<LoadBudgets> {
+  return {
+    timeoutMs: intFlag('--parse-timeout-ms', flags.parseTimeoutMs, ingest.timeoutMs, 100),
+    maxHeapMb: intFlag('--max-heap-mb', flags.maxHeapMb, ingest.maxHeapMb, 32),
+    maxDecompressedBytes: flags.maxDecompressedMb === undefined ? ingest.maxDecompressedBytes : intFlag('--max-decompressed-mb', flags.maxDecompressedMb, 256, 1) * 1024 * 1024,
+    ...(ingest.parseThreads !== undefined ? { threads: ingest.parseThreads } : {}),
+  };
 }

@@ -142,6 +142,22 @@ export const ServerConfig = z.strictObject({
   roots: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * Per-file loading budgets (ingest/budgets.ts; issue #18 item 2): a file over one is skipped with
+ * a warning naming it and the limit. Flags: `--parse-timeout-ms`, `--max-heap-mb`,
+ * `--max-decompressed-mb` (index and serve).
+ */
+export const IngestConfig = z.strictObject({
+  /** Wall-clock time one file's parse may take, ms. */
+  timeoutMs: z.number().int().min(100).default(60_000),
+  /** Heap of one parse worker, MB (V8 `maxOldGenerationSizeMb`). */
+  maxHeapMb: z.number().int().min(32).default(1024),
+  /** Bytes one file may decompress to (zip members, PDF flate streams, HWP sections). */
+  maxDecompressedBytes: posInt().default(256 * 1024 * 1024),
+  /** Parse worker threads (absent = min(2, cores)). */
+  parseThreads: z.number().int().min(1).max(64).optional(),
+});
+
 export const StoreConfig = z.strictObject({
   /**
    * `postgres://user:password@host:5432/db?sslmode=require`: use the PostgreSQL (+ pgvector, +
@@ -162,6 +178,7 @@ export const OpenbookConfig = z.strictObject({
   /** Named prompt-template overrides, e.g. `{ "answer-with-citations": "…{{passages}}…{{question}}" }`. */
   prompts: z.record(z.string().min(1), z.string().min(1)).default({}),
   server: ServerConfig.prefault({}),
+  ingest: IngestConfig.prefault({}),
   /** The PostgreSQL store (absent = the embedded index under `index`). */
   store: StoreConfig.prefault({}),
 });
@@ -175,6 +192,7 @@ export type EmbedConfig = z.output<typeof EmbedConfig>;
 export type CacheConfig = z.output<typeof CacheConfig>;
 export type RetrievalConfig = z.output<typeof RetrievalConfig>;
 export type ServerConfig = z.output<typeof ServerConfig>;
+export type IngestConfig = z.output<typeof IngestConfig>;
 export type RerankConfig = z.output<typeof RerankConfig>;
 
 /** Dotted paths of secret values; `maskSecrets` hides them. */

@@ -39,7 +39,13 @@ export class InputFormatError extends OpenbookError {
 export class BudgetExceededError extends OpenbookError {
   /** Which budget: "maxDecompressedBytes", "timeoutMs" or "maxHeapMb". */
   readonly limit: string;
-  constructor(relPath: string, what: string, limit: string) {
+  constructor(
+    /** The file, as the run names it. */
+    readonly relPath: string,
+    /** What it exceeded, e.g. "decompresses to more than 256 MiB". */
+    readonly what: string,
+    limit: string,
+  ) {
     super('BUDGET_EXCEEDED', `${relPath}: skipped: ${what} (limit ${limit})`, { httpStatus: 413 });
     this.limit = limit;
   }

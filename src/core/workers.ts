@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { InvalidParameterError } from './errors.js';
 
 /** Upper bound of {@link defaultThreads}: more workers than this rarely pay for their memory. */
@@ -37,10 +37,12 @@ export function checkThreads(n: number, where: string): number {
 
 /**
  * Starts a worker on `relative` (written with a `.js` extension) resolved against `baseUrl`
- * (the caller's `import.meta.url`); see the module doc for TypeScript sources.
+ * (the caller's `import.meta.url`); see the module doc for TypeScript sources. `options.resourceLimits`
+ * caps the worker's heap (`maxOldGenerationSizeMb`); past it the worker stops with an `error`
+ * whose code is `ERR_WORKER_OUT_OF_MEMORY`.
  * @throws Error when neither the `.js` nor, from sources, the `.ts` module exists
  */
-export function startWorker(relative: string, baseUrl: string, workerData?: unknown): Worker {
+export function startWorker(relative: string, baseUrl: string, workerData?: unknown, options: Pick<WorkerOptions, 'resourceLimits'> = {}): Worker {
   const jsUrl = new URL(relative, baseUrl);
   if (baseUrl.endsWith('.ts')) {
     const tsUrl = new URL(relative.replace(/\.js$/, '.ts'), baseUrl);
@@ -49,11 +51,11 @@ export function startWorker(relative: string, baseUrl: string, workerData?: unkn
       // resolved from the module's folder: an eval'd worker resolves bare names from the cwd.
       const tsxApi = tsxEsmApiUrl(tsUrl);
       const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(tsUrl.href)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
-      return new Worker(boot, { eval: true, workerData });
+      return new Worker(boot, { eval: true, workerData, ...options });
     }
   }
   if (!existsSync(fileURLToPath(jsUrl))) throw new Error(`worker module not found: ${fileURLToPath(jsUrl)}`);
-  return new Worker(jsUrl, { workerData });
+  return new Worker(jsUrl, { workerData, ...options });
 }
 
 /**

@@ -19,6 +19,8 @@ import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } 
 import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+import { resolveBudgets, type LoadBudgets } from '../ingest/budgets.js';
+import { sharedParsePool, type Parsed } from '../ingest/parse-pool.js';
 import { isWebUrl, loadWebPage } from '../ingest/web.js';
 import { readSidecar, userMetaHash } from '../ingest/metadata.js';
 import type { Embedder } from '../models/types.js';
@@ -59,6 +61,12 @@ export interface IndexOptions {
    * then a line whose id another source already holds is refused with a warning naming both.
    */
   globalIds?: boolean;
+  /**
+   * Per-file budgets (ingest/budgets.ts): parse time, parser heap, decompressed bytes, parse
+   * threads; unset fields take `DEFAULT_BUDGETS`. A file over one is skipped with a warning
+   * naming it and the limit.
+   */
+  budgets?: Partial<LoadBudgets>;
   /** Allowed folders (absolute): files whose real path lies outside them are skipped (the server sets `server.roots`). */
   roots?: string[];
   now: () => number;
@@ -103,6 +111,16 @@ export interface IndexSummary {
   seconds: number;
 }
 
+/** Formats always loaded on the calling thread: linear-time decoders (JSONL is streamed line by line). */
+const INLINE_FORMATS: ReadonlySet<string> = new Set(['jsonl', 'txt']);
+/** Light text formats loaded on the calling thread when at most {@link INLINE_MAX_BYTES}: a worker round trip costs more than their parse. */
+const INLINE_SMALL_FORMATS: ReadonlySet<string> = new Set(['md', 'csv', 'tsv']);
+/** 16 KiB: the Markdown/CSV parsers take well under a millisecond on such a file. */
+const INLINE_MAX_BYTES = 16 * 1024;
+/** Files handed to the parse pool ahead of the one being indexed, per parse thread (keeps the workers busy while this thread chunks and commits). */
+const PREFETCH_PER_THREAD = 2;
+const parsedInline = (e: WalkEntry) => INLINE_FORMATS.has(e.format) || (INLINE_SMALL_FORMATS.has(e.format) && e.sizeBytes <= INLINE_MAX_BYTES);
+
 /** Folder of the server's uploads inside the index folder; their sources are relative to the index folder. */
 export const UPLOADS_FOLDER = 'uploads';
 
@@ -132,6 +150,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     luceneNorms: opts.luceneNorms ?? true,
   };
   getAnalyzer(config.analyzer); // validates the name before taking the lock
+  const budgets = resolveBudgets(opts.budgets);
   if (opts.paths.length === 0) throw new InvalidParameterError('index needs at least one path');
 
   const warn = opts.onWarning ?? (() => {});
@@ -205,35 +224,65 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       }
     };
 
-    for (const entry of entries) {
+    // JSONL lines, the run's options for every loader.
+    const loadOpts = {
+      strict: opts.strict,
+      prependTitle: true, // JSONL titles are searchable text too (BEIR "flat": title and text together)
+      idScope: opts.globalIds ? ('global' as const) : ('file' as const),
+      maxDecompressedBytes: budgets.maxDecompressedBytes,
+      ...(opts.meta ? { meta: opts.meta } : {}),
+    };
+    const onLoadWarning = (m: string) => {
+      summary.skipped++;
+      warn(m);
+    };
+    // Every format but JSONL (streamed line by line), plain text (decoded in one linear pass) and
+    // Markdown/CSV/TSV files of at most 16 KiB is parsed on the parse pool's workers under the time
+    // and heap budgets; the next files are handed out while this one is committed, so the workers
+    // parse in parallel.
+    const pool = entries.some((e) => !parsedInline(e)) ? sharedParsePool(budgets.maxHeapMb, budgets.threads) : undefined;
+    type Prepared = { unchanged: true } | { unchanged: false; parsed?: Parsed };
+    const prepare = async (entry: WalkEntry): Promise<Prepared> => {
+      if (entry.format !== 'jsonl') {
+        // One document per file, id = relPath: skip parsing when its bytes are unchanged.
+        const old = writer.getDocument(entry.relPath);
+        if (old) {
+          const hash = createHash('sha256').update(await readFile(entry.absPath)).digest('hex');
+          if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath))) return { unchanged: true };
+        }
+      }
+      if (!pool || parsedInline(entry)) return { unchanged: false };
+      return { unchanged: false, parsed: await pool.parse(entry, loadOpts, budgets.timeoutMs) };
+    };
+    const ahead = new Map<number, Promise<Prepared>>();
+    const prepared = (i: number): Promise<Prepared> => {
+      for (let j = i; j < Math.min(entries.length, i + PREFETCH_PER_THREAD * budgets.threads); j++) {
+        if (!ahead.has(j)) {
+          const p = prepare(entries[j]);
+          p.catch(() => {}); // rejections are taken when the entry's turn comes
+          ahead.set(j, p);
+        }
+      }
+      const p = ahead.get(i)!;
+      ahead.delete(i);
+      return p;
+    };
+
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       walkedSources.add(entry.relPath);
       progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: entry.relPath });
       try {
-        if (entry.format !== 'jsonl') {
-          // One document per file, id = relPath: skip parsing when its bytes are unchanged.
-          const old = writer.getDocument(entry.relPath);
-          if (old) {
-            const hash = createHash('sha256').update(await readFile(entry.absPath)).digest('hex');
-            if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath))) {
-              seenDocs.add(old.id);
-              summary.unchanged++;
-              filesDone++;
-              continue;
-            }
-          }
+        const ready = await prepared(i);
+        if (ready.unchanged) {
+          seenDocs.add(entry.relPath);
+          summary.unchanged++;
+          filesDone++;
+          continue;
         }
-        // JSONL titles are searchable text too (BEIR "flat": title and text together).
-        const loadOpts = {
-          strict: opts.strict,
-          prependTitle: true,
-          idScope: opts.globalIds ? ('global' as const) : ('file' as const),
-          ...(opts.meta ? { meta: opts.meta } : {}),
-          onWarning: (m: string) => {
-            summary.skipped++;
-            warn(m);
-          },
-        };
-        for await (const doc of loadFile(entry, loadOpts)) {
+        const docs: Iterable<Document> | AsyncIterable<Document> = ready.parsed ? ready.parsed.docs : loadFile(entry, { ...loadOpts, onWarning: onLoadWarning });
+        for (const m of ready.parsed?.warnings ?? []) onLoadWarning(m);
+        for await (const doc of docs) {
           if (seenDocs.has(doc.id)) {
             collision(doc, seenSource.get(doc.id) ?? 'this run');
             continue;

@@ -87,7 +87,7 @@ async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOption
       yield loadHtml(bytes, info, opts);
       return;
     case 'pdf':
-      yield await loadPdf(bytes, info);
+      yield await loadPdf(bytes, info, opts);
       return;
     case 'docx':
       yield await loadDocx(bytes, info, opts);

@@ -8,16 +8,21 @@
  * Scanned (image-only) PDFs have no text layer and yield an empty text; no OCR is attempted.
  */
 import { extractText, getDocumentProxy, getMeta } from 'unpdf';
-import { InputFormatError } from '../core/errors.js';
+import { BudgetExceededError, InputFormatError } from '../core/errors.js';
 import type { Document, PageSpan } from '../core/types.js';
 import { normalizeText } from './encoding.js';
-import { fileFields, fileName, type SourceInfo } from './source.js';
+import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, DecompressionBudget, inflateCapped } from './zip.js';
 
 /** Separator placed between the texts of consecutive pages. */
 export const PAGE_SEPARATOR = '\n\n';
 
-/** @throws InputFormatError "<relPath>: not a readable PDF (…)" (corrupt, encrypted …) */
-export async function loadPdf(bytes: Uint8Array, info: SourceInfo): Promise<Document> {
+/**
+ * @throws InputFormatError "<relPath>: not a readable PDF (…)" (corrupt, encrypted …)
+ * @throws BudgetExceededError when its flate streams together inflate past `opts.maxDecompressedBytes`
+ */
+export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Promise<Document> {
+  checkFlateBudget(bytes, new DecompressionBudget(opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, info.relPath));
   const fields = fileFields(bytes, info);
   let pageTexts: string[];
   let metaTitle: string | undefined;
@@ -46,4 +51,38 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo): Promise<Docu
     text += pageText;
   });
   return { ...fields, title: metaTitle ?? fileName(info.relPath), text, pages };
+}
+
+/**
+ * PDF.js inflates content streams itself, without a cap: inflate every `/FlateDecode` stream here
+ * first, under `budget` (output discarded), so a flate bomb is refused after at most the cap.
+ * Streams are found by their keywords (`stream` EOL … `endstream`, PDF 1.7 §7.3.8) with the
+ * filter named in the dictionary just before; a damaged stream is left to PDF.js to judge
+ * (its partial output still counts).
+ */
+function checkFlateBudget(bytes: Uint8Array, budget: DecompressionBudget): void {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let at = 0;
+  for (;;) {
+    const kw = text.indexOf('stream', at);
+    if (kw < 0) return;
+    at = kw + 6;
+    if (text.startsWith('end', kw - 3)) continue; // "endstream"
+    let start = kw + 6;
+    if (text[start] === '\r') start++;
+    if (text[start] === '\n') start++;
+    else if (start === kw + 6) continue; // "stream" not followed by an EOL: not the keyword
+    const dictStart = Math.max(text.lastIndexOf('obj', kw), kw - 4096, 0);
+    const dict = text.slice(dictStart, kw);
+    const end = text.indexOf('endstream', start);
+    const stop = end < 0 ? text.length : end;
+    at = stop;
+    if (!/\/FlateDecode\b|\/Fl\b/.test(dict)) continue;
+    try {
+      inflateCapped(bytes.subarray(start, stop), budget, { partial: true });
+    } catch (err) {
+      if (err instanceof BudgetExceededError) throw err;
+      // corrupt data: PDF.js decides
+    }
+  }
 }

@@ -14,7 +14,7 @@
  * const xml = zip.readText('word/document.xml');       // throws BudgetExceededError past the cap
  * ```
  */
-import { inflateRawSync, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync, inflateSync } from 'node:zlib';
 import { BudgetExceededError, InputFormatError } from '../core/errors.js';
 
 /** Default cap on the decompressed bytes of one file: 256 MiB. */
@@ -101,13 +101,16 @@ export function openZip(bytes: Uint8Array, opts: { relPath: string; maxBytes?: n
 
 /**
  * Inflates a zlib (RFC 1950) or raw deflate (RFC 1951) stream, charging its output to `budget`.
+ * `opts.partial`: a truncated stream gives the bytes it holds instead of an error.
  * @throws BudgetExceededError when the output would pass the budget; Error from zlib when corrupt
  */
-export function inflateCapped(data: Uint8Array, budget: DecompressionBudget, opts: { raw?: boolean } = {}): Uint8Array {
+export function inflateCapped(data: Uint8Array, budget: DecompressionBudget, opts: { raw?: boolean; partial?: boolean } = {}): Uint8Array {
   const limit = budget.remaining + 1;
   let out: Buffer;
   try {
-    out = opts.raw ? inflateRawSync(data, { maxOutputLength: limit }) : inflateSync(data, { maxOutputLength: limit });
+    // partial: a truncated stream yields what it holds (Z_SYNC_FLUSH) instead of an error.
+    const zopts = { maxOutputLength: limit, ...(opts.partial ? { finishFlush: zlibConstants.Z_SYNC_FLUSH } : {}) };
+    out = opts.raw ? inflateRawSync(data, zopts) : inflateSync(data, zopts);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw budget.exceeded();
     throw err;

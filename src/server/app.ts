@@ -41,6 +41,7 @@ import { filterFromInput } from '../core/filter.js';
 import type { Answer } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths } from '../engine/indexer.js';
+import type { LoadBudgets } from '../ingest/budgets.js';
 import { answerJson, hitJson } from '../engine/json.js';
 import { EngineHolder } from './engine-holder.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   models?: EngineModels;
   /** Answering methods by name; default `askMethodsFor(models)`. */
   methods?: AskMethods;
+  /** Per-file loading budgets for uploads and server-side indexing (ingest/budgets.ts; defaults `DEFAULT_BUDGETS`). */
+  budgets?: Partial<LoadBudgets>;
   /** The indexing pipeline (default `engine/indexer.indexPaths`); tests may wrap it. */
   indexPaths?: typeof realIndexPaths;
   now?: () => number;
@@ -336,7 +339,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
         const written = await writeUploads(uploadDir, files, replace);
         const summary = await underLock(ctx, async () =>
-          runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
+          runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
         );
         if (summary.committed) await engines.reload();
         return { ...summary };
@@ -349,7 +352,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     for (const p of body.paths) resolved.push(await resolveUnderRoots(p, roots));
     const { job } = jobs.enqueue('index-paths', body.paths, async (ctx) => {
       const summary = await underLock(ctx, async () =>
-        runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
+        runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
       );
       if (summary.committed) await engines.reload();
       return { ...summary };

@@ -114,3 +114,29 @@ describe('time and heap budgets', () => {
     expect(await ids()).toContain('slow/b-after.html');
   });
 });
+
+describe('the CLI obeys the same budgets', () => {
+  it('openbook index --max-decompressed-mb / --parse-timeout-ms, and ingest.* in openbook.config.json', async () => {
+    const { runCli } = await import('../support/cli.js');
+    const d = path.join(dir, 'cli');
+    await mkdir(path.join(d, 'docs'), { recursive: true });
+    await writeFile(path.join(d, 'docs', 'bomb.docx'), await docxBomb(40 * MiB));
+    await writeFile(path.join(d, 'docs', 'deep.html'), nestedHtml(100_000, 'div'));
+    await writeFile(path.join(d, 'docs', 'ok.md'), '# Ok\n\nThe quokka smiles.\n');
+    const flags = await runCli(d, ['index', 'docs', '--max-decompressed-mb', '4', '--parse-timeout-ms', '1500', '--json']);
+    expect(flags.code).toBe(0);
+    const out = JSON.parse(flags.stdout) as { added: number; skipped: number; warnings: string[] };
+    expect(out).toMatchObject({ added: 1, skipped: 2 });
+    expect(out.warnings).toContain('docs/bomb.docx: skipped: decompresses to more than 4 MiB (limit maxDecompressedBytes)');
+    expect(out.warnings.find((w) => w.startsWith('docs/deep.html: '))).toMatch(/skipped: parsing took longer than 1\.5 s \(limit timeoutMs\)|too deeply nested/);
+    expect(flags.stderr).toContain('warning: docs/bomb.docx: skipped: decompresses to more than 4 MiB (limit maxDecompressedBytes)');
+    // The same limit from the config file (a fresh index, so the bomb is read again).
+    await writeFile(path.join(d, 'openbook.config.json'), JSON.stringify({ ingest: { maxDecompressedBytes: 2 * MiB, timeoutMs: 1500 } }));
+    const cfg = await runCli(d, ['index', 'docs', '--index', '.ob2', '--json']);
+    expect(cfg.code).toBe(0);
+    expect((JSON.parse(cfg.stdout) as { warnings: string[] }).warnings).toContain('docs/bomb.docx: skipped: decompresses to more than 2 MiB (limit maxDecompressedBytes)');
+    const bad = await runCli(d, ['index', 'docs', '--parse-timeout-ms', '5']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('error: --parse-timeout-ms must be an integer in [100, 9007199254740991], got "5"');
+  });
+});

@@ -11,9 +11,9 @@ import { loadCliModels } from '../models.js';
 import { maskUrl, PgStore } from '../../index/pg/store.js';
 import { loadCliConfig } from './config.js';
 import { resolveStoreUrl } from '../store-url.js';
-import { action, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor } from '../shared.js';
+import { action, addBudgetOptions, budgetsFrom, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor, type BudgetFlags } from '../shared.js';
 
-interface Flags {
+interface Flags extends BudgetFlags {
   index?: string;
   store?: string;
   meta?: string[];
@@ -36,7 +36,7 @@ interface Flags {
 const collect = (v: string, prev: string[] = []) => prev.concat(v);
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('index')
     .description('index files, folders or globs (.txt .md .html .pdf .docx .jsonl); re-running updates only what changed')
     .argument('<paths...>', 'files, folders, globs, or http(s) URLs of web pages (robots.txt honoured, 10 MiB limit)')
@@ -56,7 +56,8 @@ export function register(program: Command): void {
     .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
     .option('--force', 'with --embed: discard stored vectors first (after changing the embedding model)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
-    .option('--json', 'print the summary as JSON')
+    .option('--json', 'print the summary as JSON');
+  addBudgetOptions(cmd)
     .action(
       action(async (paths: string[], flags: Flags) => {
         const indexDir = resolveIndexDir(flags.index);
@@ -89,7 +90,8 @@ export function register(program: Command): void {
         const onWarning = (m: string) => {
           warnings.push(m);
           if (bar && barStarted) bar.stop();
-          process.stderr.write(`${c.yellow('warning:')} skipped ${m}\n`);
+          // Budget and walk messages say "skipped" themselves ("a.docx: skipped: decompresses to …").
+          process.stderr.write(`${c.yellow('warning:')} ${/: skipped\b/.test(m) ? m : `skipped ${m}`}\n`);
           if (bar && barStarted) barStarted = false;
         };
         const models = flags.embed ? await loadCliModels(flags, { llm: false }) : undefined;
@@ -111,7 +113,9 @@ export function register(program: Command): void {
             process.stderr.write(`embed: ${p.embedded}/${p.total} chunks (${p.alreadyStored} already stored)\n`);
           }
         };
-        const storeUrl = resolveStoreUrl(flags.store, (models?.config ?? loadCliConfig(flags).config));
+        const fileConfig = models?.config ?? loadCliConfig(flags).config;
+        const storeUrl = resolveStoreUrl(flags.store, fileConfig);
+        const budgets = budgetsFrom(fileConfig.ingest, flags);
         const store = storeUrl ? PgStore.connect(storeUrl) : undefined;
         const target = storeUrl ? maskUrl(storeUrl) : indexDir;
         let summary: IndexSummary;
@@ -131,6 +135,7 @@ export function register(program: Command): void {
             globalIds: flags.globalIds,
             ...(flags.meta ? { meta: parseMetaPairs(flags.meta) } : {}),
             threads: threadsFlag(flags.threads, defaultThreads()),
+            budgets,
             cwd: process.cwd(),
             now: Date.now,
             onProgress,

@@ -10,10 +10,10 @@ import type { OpenbookConfigInput } from '../../config/index.js';
 import { listen } from '../../server/listen.js';
 import { askMethodsFor } from '../../server/methods.js';
 import { loadCliModels } from '../models.js';
-import { action, intFlag } from '../shared.js';
+import { action, addBudgetOptions, budgetsFrom, intFlag, type BudgetFlags } from '../shared.js';
 import { loadCliConfig } from './config.js';
 
-interface ServeFlags {
+interface ServeFlags extends BudgetFlags {
   host?: string;
   port?: string;
   index?: string;
@@ -27,7 +27,7 @@ interface ServeFlags {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('serve the HTTP API and the web page (default http://127.0.0.1:8080)')
     .option('--host <host>', 'interface to bind (default 127.0.0.1; anything else needs OPENBOOK_API_KEY)')
@@ -37,7 +37,8 @@ export function register(program: Command): void {
     .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
     .option('--cors <origin>', 'allow this browser origin (repeatable; default none)', collect)
     .option('--rate-limit <n>', 'requests per minute per client (0 = off; default off on loopback, 60 on any other host)')
-    .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)')
+    .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)');
+  addBudgetOptions(cmd)
     .action(
       action(async (flags: ServeFlags) => {
         const server: NonNullable<OpenbookConfigInput['server']> = {};
@@ -55,7 +56,8 @@ export function register(program: Command): void {
         // With a model configured, the ask endpoint offers `llm` and every method of src/methods/.
         const models = await loadCliModels(configFlags);
         const methods = askMethodsFor(models);
-        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, models, methods, log });
+        const budgets = budgetsFrom(config.ingest, flags);
+        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, budgets, models, methods, log });
         process.stdout.write(`openbook serving ${config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
         if (config.server.apiKey) process.stdout.write('  auth  Bearer token required (OPENBOOK_API_KEY)\n');
         process.stdout.write(`  ask   methods: ${[...methods.keys()].join(', ')}\n`);

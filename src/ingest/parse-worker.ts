@@ -1,0 +1,38 @@
+/**
+ * A parse worker (see parse-pool.ts): loads one file per message with `loadFile` and answers with
+ * its documents and warnings, or with the error, as plain data. Started with a heap limit; the
+ * pool terminates it when a parse outlives its time budget.
+ */
+import { parentPort } from 'node:worker_threads';
+import { BudgetExceededError, OpenbookError } from '../core/errors.js';
+import type { Document } from '../core/types.js';
+import { loadFile } from './load.js';
+import type { ParseReply, ParseTask } from './parse-pool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('parse-worker.ts must run in a worker thread');
+
+port.on('message', (task: ParseTask) => {
+  void (async () => {
+    const warnings: string[] = [];
+    const docs: Document[] = [];
+    let reply: ParseReply;
+    try {
+      for await (const d of loadFile(task.entry, { ...task.opts, onWarning: (m) => warnings.push(m) })) docs.push(d);
+      reply = { id: task.id, docs, warnings };
+    } catch (err) {
+      const e = err as Error;
+      reply = {
+        id: task.id,
+        warnings,
+        error: {
+          code: err instanceof OpenbookError ? err.code : 'INTERNAL',
+          message: e instanceof Error ? e.message : String(err),
+          ...(err instanceof BudgetExceededError ? { what: err.what, limit: err.limit } : {}),
+        },
+      };
+    }
+    port.postMessage(reply);
+  })();
+});
+port.postMessage({ ready: true });
