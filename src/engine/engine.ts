@@ -17,7 +17,7 @@ import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { FilterExpr } from '../core/filter.js';
 import { mulberry32 } from '../core/random.js';
 import type { Answer, Hit, TraceStep } from '../core/types.js';
-import { extractiveAnswer, type ExtractiveOptions } from '../generate/extractive.js';
+import { extractiveAnswer, PassageUnitCache, type ExtractiveOptions } from '../generate/extractive.js';
 import { answerWithLlm } from '../generate/llm-answer.js';
 import type { TemplateSet } from '../generate/prompts.js';
 import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
@@ -173,6 +173,8 @@ export function hybridRetriever(sparse: Retriever, dense: Retriever, o: SearchOp
 export class Engine {
   readonly analyzer: Analyzer;
   private denseReader?: Promise<DenseIndexReader>;
+  /** Sentences of passages already answered from, for this commit (an Engine never sees another). */
+  private readonly unitCache = new PassageUnitCache();
 
   private constructor(
     readonly reader: IndexReader,
@@ -327,7 +329,7 @@ export class Engine {
   extractiveFromHits(question: string, hits: Hit[], options?: ExtractiveOptions): EngineAnswer {
     const started = Date.now();
     const stats = this.reader.stats();
-    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.docCount ?? stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, options);
+    const ex = extractiveAnswer(question, hits, this.analyzer, { numDocs: stats.docCount ?? stats.numChunks, docFreq: (t) => this.reader.docFreq(t) }, { unitCache: this.unitCache, ...options });
     return {
       question,
       answer: ex.answer,

@@ -50,6 +50,54 @@ export interface ExtractiveOptions {
   minCoverage?: number;
   /** A further sentence is added only if its score is ≥ this fraction of the best one's. Default 0.4. */
   relativeCutoff?: number;
+  /**
+   * Where the units of each passage (its quotable sentences and their analysed terms) are kept
+   * between answers; the answer is the same with or without it. One per index commit and
+   * analyzer (the server's `Engine` holds one).
+   */
+  unitCache?: PassageUnitCache;
+}
+
+/** A quotable unit of a passage: `[start, end)` in its text, analysed term frequencies, and term count. */
+export interface PassageUnit {
+  start: number;
+  end: number;
+  terms: ReadonlyMap<string, number>;
+  len: number;
+}
+
+/**
+ * Passage units by chunk id, least recently used dropped beyond `maxEntries` (default 20,000
+ * passages). An entry is used only for the very text it was computed from, so a context-widened
+ * passage (same chunk id, other text) is computed afresh. Not shared across analyzers.
+ */
+export class PassageUnitCache {
+  private readonly entries = new Map<string, { text: string; units: PassageUnit[] }>();
+
+  constructor(readonly maxEntries = 20_000) {}
+
+  /** Passages held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The units of `hit`, computed with `analyzer` on a miss. */
+  unitsOf(hit: Hit, analyzer: Analyzer): PassageUnit[] {
+    const e = this.entries.get(hit.chunkId);
+    if (e !== undefined && e.text === hit.text) {
+      this.entries.delete(hit.chunkId);
+      this.entries.set(hit.chunkId, e);
+      return e.units;
+    }
+    const units = passageUnits(hit.text, analyzer);
+    this.entries.delete(hit.chunkId);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    if (this.maxEntries > 0) this.entries.set(hit.chunkId, { text: hit.text, units });
+    return units;
+  }
 }
 
 /** One candidate sentence and how it scored (exposed for traces and tests). */
@@ -123,43 +171,16 @@ export function extractiveAnswer(
   const minCoverage = options.minCoverage ?? 0.3;
   const relativeCutoff = options.relativeCutoff ?? 0.4;
 
-  const stop = new Set(analyzer.analyze(QUESTION_WORDS));
+  const stop = questionWordTerms(analyzer);
   let qTerms = [...new Set(analyzer.analyze(contentQuery(question)))].filter((t) => !stop.has(t));
   if (qTerms.length === 0) qTerms = [...new Set(analyzer.analyze(question))];
 
   // Candidate sentences with their analysed terms.
-  interface Cand { hitIndex: number; start: number; end: number; terms: Map<string, number>; len: number }
+  interface Cand extends PassageUnit { hitIndex: number }
   const cands: Cand[] = [];
   hits.forEach((hit, hitIndex) => {
-    const segs = segmentText(hit.text);
-    let headingTerms: string[] = [];
-    for (let k = 0; k < segs.length; k++) {
-      const seg = segs[k];
-      const raw = hit.text.slice(seg.start, seg.end);
-      if (seg.kind === 'heading') {
-        headingTerms = analyzer.analyze(raw.replace(/^#+\s*/, '')); // a heading introduces the block under it
-        continue;
-      }
-      if (seg.kind === 'code' || seg.kind === 'table') continue; // code and tables are not prose
-      if (HEADING.test(raw)) continue;
-      // A sentence that introduces a list (ends with ":") is quoted with the list items that follow it.
-      let end = seg.end;
-      if (seg.kind === 'sentence' && raw.endsWith(':')) {
-        let m = k + 1;
-        while (m < segs.length && segs[m].kind === 'item' && segs[m].paragraph === seg.paragraph) end = segs[m++].end;
-      }
-      // A sentence that refers back ("It …", "This …", "그는 …", "이는 …") is quoted with the sentence before it.
-      let start = seg.start;
-      const prev = segs[k - 1];
-      if (seg.kind === 'sentence' && prev && prev.kind === 'sentence' && prev.paragraph === seg.paragraph && ANAPHOR.test(raw)) start = prev.start;
-      const terms = new Map<string, number>();
-      const analysed = analyzer.analyze(hit.text.slice(start, end));
-      for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
-      // The first unit under a heading also matches the heading's terms.
-      for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
-      headingTerms = [];
-      if (analysed.length >= MIN_SENTENCE_TERMS) cands.push({ hitIndex, start, end, terms, len: analysed.length });
-    }
+    const units = options.unitCache ? options.unitCache.unitsOf(hit, analyzer) : passageUnits(hit.text, analyzer);
+    for (const u of units) cands.push({ hitIndex, start: u.start, end: u.end, terms: u.terms, len: u.len });
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };
 
@@ -264,6 +285,57 @@ export function extractiveAnswer(
   const first = citations[0];
   const lead = first.answerSpan ? `${first.quote.slice(first.answerSpan.start, first.answerSpan.end)} — ` : '';
   return { answer: lead + parts.join(' '), citations, found: true, candidates: scored };
+}
+
+/** The question words analysed by `analyzer`, computed once per analyzer object. */
+const questionWordCache = new WeakMap<Analyzer, ReadonlySet<string>>();
+function questionWordTerms(analyzer: Analyzer): ReadonlySet<string> {
+  let set = questionWordCache.get(analyzer);
+  if (!set) {
+    set = new Set(analyzer.analyze(QUESTION_WORDS));
+    questionWordCache.set(analyzer, set);
+  }
+  return set;
+}
+
+/**
+ * The quotable units of a passage text, in order (see the module comment): headings, code and
+ * table rows are not units but a heading's terms count for the first unit under it; a sentence
+ * ending in ":" takes the list items after it; an anaphoric sentence takes the sentence before
+ * it; units of fewer than `MIN_SENTENCE_TERMS` analysed terms are dropped.
+ */
+export function passageUnits(text: string, analyzer: Analyzer): PassageUnit[] {
+  const out: PassageUnit[] = [];
+  const segs = segmentText(text);
+  let headingTerms: string[] = [];
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k];
+    const raw = text.slice(seg.start, seg.end);
+    if (seg.kind === 'heading') {
+      headingTerms = analyzer.analyze(raw.replace(/^#+\s*/, '')); // a heading introduces the block under it
+      continue;
+    }
+    if (seg.kind === 'code' || seg.kind === 'table') continue; // code and tables are not prose
+    if (HEADING.test(raw)) continue;
+    // A sentence that introduces a list (ends with ":") is quoted with the list items that follow it.
+    let end = seg.end;
+    if (seg.kind === 'sentence' && raw.endsWith(':')) {
+      let m = k + 1;
+      while (m < segs.length && segs[m].kind === 'item' && segs[m].paragraph === seg.paragraph) end = segs[m++].end;
+    }
+    // A sentence that refers back ("It …", "This …", "그는 …", "이는 …") is quoted with the sentence before it.
+    let start = seg.start;
+    const prev = segs[k - 1];
+    if (seg.kind === 'sentence' && prev && prev.kind === 'sentence' && prev.paragraph === seg.paragraph && ANAPHOR.test(raw)) start = prev.start;
+    const terms = new Map<string, number>();
+    const analysed = analyzer.analyze(text.slice(start, end));
+    for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
+    // The first unit under a heading also matches the heading's terms.
+    for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
+    headingTerms = [];
+    if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length });
+  }
+  return out;
 }
 
 function countNewlines(text: string, from: number, to: number): number {

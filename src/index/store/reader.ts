@@ -4,7 +4,7 @@
  *
  * Loading decodes the postings into CSR typed arrays, the chunk columns into Uint32Arrays and the
  * document records from JSON; document texts stay compressed in memory and a block is inflated
- * when a chunk's text is asked for (the last few blocks are kept per reader). A reader never sees
+ * when a chunk's text is asked for (decoded blocks are kept per reader up to `textCacheChars`). A reader never sees
  * later commits: open a new one to see them.
  */
 import type { Analyzer } from '../../analysis/analyzer.js';
@@ -47,9 +47,17 @@ export interface IndexStats {
 export interface ReaderOptions {
   /** The analyzer for queries; by default `getAnalyzer(config.analyzer)`. Its name must match the index's. */
   analyzer?: Analyzer;
+  /**
+   * Characters (UTF-16 code units) of decoded document text kept per reader, least recently used
+   * block dropped first; default {@link DEFAULT_TEXT_CACHE_CHARS} (64 Mi, ~128 MiB at worst). A
+   * server reads the same blocks over and over: with the texts cached, a hit costs a slice, not an
+   * inflate of its 16K block. At least one block is always kept.
+   */
+  textCacheChars?: number;
 }
 
-const TEXT_BLOCK_CACHE = 4;
+/** Default {@link ReaderOptions.textCacheChars}: 64 Mi characters of decoded text. */
+export const DEFAULT_TEXT_CACHE_CHARS = 64 * 1024 * 1024;
 /** Filter bitsets kept per reader (keyed by the filter's JSON form). */
 const FILTER_CACHE = 8;
 
@@ -60,7 +68,11 @@ export class IndexReader {
   private readonly docIndexById = new Map<string, number>();
   /** Chunk numbers of document d are chunkStart[d] .. chunkStart[d + 1] − 1. */
   private readonly chunkStart: Uint32Array;
+  /** Decoded text blocks, least recently used first (Map insertion order). */
   private readonly blockCache = new Map<number, string>();
+  private cachedChars = 0;
+  private blocksDecoded = 0;
+  private readonly textCacheChars: number;
   private readonly filterCache = new Map<string, Uint8Array>();
 
   private constructor(
@@ -69,7 +81,9 @@ export class IndexReader {
     private readonly g: GenerationData,
     private readonly bytesOnDisk: number,
     private readonly analyzer: Analyzer,
+    textCacheChars: number,
   ) {
+    this.textCacheChars = textCacheChars;
     this.config = manifest.config;
     const numDocs = g.documents.length;
     g.documents.forEach((d, i) => this.docIndexById.set(d.id, i));
@@ -105,7 +119,9 @@ export class IndexReader {
     const name = loaded.manifest.config.analyzer;
     const analyzer = opts.analyzer ?? getAnalyzer(name);
     if (analyzer.name !== name) throw new InvalidParameterError(`analyzer "${analyzer.name}" given for index ${dir}, which uses "${name}"`);
-    return new IndexReader(dir, loaded.manifest, loaded.data, loaded.bytesOnDisk, analyzer);
+    const cacheChars = opts.textCacheChars ?? DEFAULT_TEXT_CACHE_CHARS;
+    if (!(cacheChars >= 0)) throw new InvalidParameterError(`textCacheChars must be ≥ 0, got ${cacheChars}`);
+    return new IndexReader(dir, loaded.manifest, loaded.data, loaded.bytesOnDisk, analyzer, cacheChars);
   }
 
   stats(): IndexStats {
@@ -229,16 +245,37 @@ export class IndexReader {
     return i === undefined ? undefined : this.documentText(i);
   }
 
+  /**
+   * The decoded-text cache: blocks inflated since open, blocks and characters held now.
+   * `blocksDecoded` greater than the index's block count means the budget was too small for the texts read.
+   */
+  textCacheStats(): { blocksDecoded: number; cachedBlocks: number; cachedChars: number } {
+    return { blocksDecoded: this.blocksDecoded, cachedBlocks: this.blockCache.size, cachedChars: this.cachedChars };
+  }
+
   private documentText(di: number): string {
     const L = this.g.textLayout;
     const b = L.docBlock[di];
     let block = this.blockCache.get(b);
     if (block === undefined) {
       block = decodeTextBlock(this.g, b);
-      if (this.blockCache.size >= TEXT_BLOCK_CACHE) this.blockCache.delete(this.blockCache.keys().next().value as number);
+      this.blocksDecoded++;
+      // Evict least recently used blocks until this one fits (an empty cache always takes it).
+      for (const [k, v] of this.blockCache) {
+        if (this.cachedChars + block.length <= this.textCacheChars) break;
+        this.blockCache.delete(k);
+        this.cachedChars -= v.length;
+      }
+      this.blockCache.set(b, block);
+      this.cachedChars += block.length;
+    } else if (this.blockCache.size > 1) {
+      // Mark as most recently used.
+      this.blockCache.delete(b);
       this.blockCache.set(b, block);
     }
-    return block.slice(L.docStart[di], L.docEnd[di]);
+    const start = L.docStart[di];
+    const end = L.docEnd[di];
+    return start === 0 && end === block.length ? block : block.slice(start, end);
   }
 }
 
