@@ -53,3 +53,68 @@ export function answerJson(a: EngineAnswer) {
   };
 }
 
+
+/**
+ * The JSON text of hits, `JSON.stringify(hitJson(hit))` byte for byte, with the part of each
+ * hit that a commit fixes (ids, source, title, text, lines, page, locator) serialised once and
+ * kept by chunk id; only rank, score and per-retriever scores are written per response. A
+ * server answering from one commit sends the same passages again and again, and escaping their
+ * texts was the largest single cost of `GET /v1/search` after search itself. An entry is used
+ * only for a hit with the same fixed part (a context window widens a chunk under its id).
+ * At most `maxEntries` hits (default 20,000) are kept, least recently used dropped first.
+ */
+export class HitJsonCache {
+  private readonly entries = new Map<string, { hit: Hit; tail: string }>();
+
+  constructor(readonly maxEntries = 20_000) {}
+
+  /** Hits held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The JSON text of one hit. */
+  json(h: Hit): string {
+    let e = this.entries.get(h.chunkId);
+    if (e === undefined || !sameFixedPart(e.hit, h)) {
+      const fixed = JSON.stringify({
+        docId: h.docId,
+        chunkId: h.chunkId,
+        source: h.source,
+        title: h.title,
+        text: h.text,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        ...(h.page !== undefined ? { page: h.page } : {}),
+        ...(h.locator !== undefined ? { locator: h.locator } : {}),
+      });
+      e = { hit: h, tail: fixed.slice(1, -1) };
+      this.entries.delete(h.chunkId);
+      if (this.entries.size >= this.maxEntries) {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+      }
+      if (this.maxEntries > 0) this.entries.set(h.chunkId, e);
+    }
+    const scores = h.scores ? `,"scores":${JSON.stringify(h.scores)}` : '';
+    return `{"rank":${JSON.stringify(h.rank)},"score":${JSON.stringify(h.score)},${e.tail}${scores}}`;
+  }
+
+  /** The JSON text of a hit array. */
+  array(hits: readonly Hit[]): string {
+    let out = '[';
+    for (let i = 0; i < hits.length; i++) out += (i > 0 ? ',' : '') + this.json(hits[i]);
+    return out + ']';
+  }
+}
+
+/** Whether two hits agree in everything `HitJsonCache` caches. */
+function sameFixedPart(a: Hit, b: Hit): boolean {
+  if (a.text !== b.text || a.startLine !== b.startLine || a.endLine !== b.endLine || a.page !== b.page) return false;
+  if (a.docId !== b.docId || a.source !== b.source || a.title !== b.title) return false;
+  const x = a.locator;
+  const y = b.locator;
+  if (x === y) return true;
+  if (x === undefined || y === undefined) return false;
+  return x.kind === y.kind && x.start === y.start && x.end === y.end && x.sheet === y.sheet && x.label === y.label;
+}

@@ -38,11 +38,11 @@ import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
 import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
-import type { Answer } from '../core/types.js';
+import type { Answer, Hit } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths } from '../engine/indexer.js';
 import type { LoadBudgets } from '../ingest/budgets.js';
-import { answerJson, hitJson } from '../engine/json.js';
+import { answerJson, HitJsonCache } from '../engine/json.js';
 import { EngineHolder } from './engine-holder.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
 import { JobQueue, type JobContext } from './jobs.js';
@@ -281,7 +281,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,
     });
-    return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: hits.map(hitJson), tookMs: now() - started });
+    return jsonResponse(c, jsonWithHits({ query: query.q, retriever: query.retriever ?? 'bm25', hits, tookMs: now() - started }, hitCacheOf(engine)));
   });
 
   app.post('/v1/ask', jsonLimit, async (c) => {
@@ -292,7 +292,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     if (!wantsStream) {
       const engine = await engines.get();
       const answer = await method.run(body, { engine, onToken: () => {}, signal: c.req.raw.signal });
-      return c.json(answerBody(answer, now() - started));
+      return jsonResponse(c, jsonWithHits({ ...answerBody(answer, now() - started), hits: answer.hits }, hitCacheOf(engine)));
     }
     // Resolve the engine before the stream opens so "no index" is a plain 404, not an event.
     const engine = await engines.get();
@@ -409,6 +409,35 @@ export function createServer(options: ServerOptions): OpenbookServer {
   app.get('/static/:name', (c) => page(c.req.param('name'))(c));
 
   return { app, jobs, engines, options: { maxUploadBytes, maxFileBytes } };
+}
+
+/** One HitJsonCache per Engine, i.e. per commit: a reload starts a new one, and the old goes with its Engine. */
+const hitCaches = new WeakMap<Engine, HitJsonCache>();
+function hitCacheOf(engine: Engine): HitJsonCache {
+  let cache = hitCaches.get(engine);
+  if (!cache) {
+    cache = new HitJsonCache();
+    hitCaches.set(engine, cache);
+  }
+  return cache;
+}
+
+/**
+ * `JSON.stringify(body)` with its `hits` field (the hits themselves, not their JSON shapes)
+ * written by `cache.array`: the same text, keys in the same order (undefined fields left out).
+ */
+function jsonWithHits(body: Record<string, unknown> & { hits: readonly Hit[] }, cache: HitJsonCache): string {
+  let out = '{';
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + (key === 'hits' ? cache.array(body.hits) : JSON.stringify(value));
+  }
+  return out + '}';
+}
+
+/** A 200 with a JSON text already written (what `c.json` sends, without serialising again). */
+function jsonResponse(c: Context, text: string): Response {
+  return c.body(text, 200, { 'Content-Type': 'application/json' });
 }
 
 /** The answer in the CLI's `ask --json` shape, plus each citation's `quoteStart` and the time taken. */
