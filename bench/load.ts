@@ -12,6 +12,12 @@
  *   npm run load -- [--connections 50] [--duration 30] [--warmup 5] [--index DIR] [--url http://127.0.0.1:8080]
  *                   [--queries FILE] [--phases search,ask] [--api-key KEY]
  *
+ * Before the phases it measures the in-process ceiling on the same index and queries: one
+ * thread calling `Engine.search` (k=10) and the extractive `Engine.ask` (k=5) back to back for
+ * `--ceiling` seconds each (default 3; 0 skips; needs the index folder, so not with `--url` alone),
+ * responses serialised as the server would (`JSON.stringify` of the JSON shapes). The ratio of
+ * HTTP to in-process throughput is what the HTTP path costs.
+ *
  * Each phase is one run on the same connections: a warm-up window (`--warmup` s, default 5),
  * reported on its own line, then the measured window; requests count in the window they started in. Prints p50/p99 latency (ms), requests/s and errors (errors + non-2xx +
  * timeouts over 10 s) per phase; writes bench/out/load.json; exits 1 if a measured phase had errors.
@@ -22,6 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { Engine } from '../src/engine/engine.js';
+import { answerJson, hitJson } from '../src/engine/json.js';
 import { isLoopbackHost } from '../src/server/security.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
@@ -52,6 +60,7 @@ const { values: args } = parseArgs({
     url: { type: 'string' },
     phases: { type: 'string', default: 'search,ask' },
     'api-key': { type: 'string' },
+    ceiling: { type: 'string', default: '3' },
   },
 });
 
@@ -64,6 +73,7 @@ const connections = bounded('connections', args.connections!, 1, 200);
 const durationS = bounded('duration', args.duration!, 1, 120);
 const maxRequests = bounded('max-requests', args['max-requests']!, 1, 1_000_000);
 const warmupS = bounded('warmup', args.warmup!, 0, 30);
+const ceilingS = bounded('ceiling', args.ceiling!, 0, 30);
 
 function loadQueries(file: string): string[] {
   const out: string[] = [];
@@ -193,11 +203,43 @@ async function phase(name: 'search' | 'ask', url: string, queries: string[], hea
   });
 }
 
+interface CeilingResult {
+  what: string;
+  calls: number;
+  perSecond: number;
+}
+
+/**
+ * The in-process ceiling: `Engine.search` (k=10) and extractive `Engine.ask` (k=5) over the
+ * queries in turn, one thread, `seconds` each after a one-pass warm-up, with the response JSON
+ * built as the server builds it.
+ */
+async function ceiling(indexDir: string, queries: string[], seconds: number): Promise<CeilingResult[]> {
+  const engine = await Engine.open(indexDir);
+  const out: CeilingResult[] = [];
+  const runs: Array<[string, (q: string) => Promise<string>]> = [
+    ['Engine.search (k=10) + JSON', async (q) => JSON.stringify({ query: q, hits: (await engine.search(q, { topK: 10 })).map(hitJson) })],
+    ['Engine.ask (extractive, k=5) + JSON', async (q) => JSON.stringify(answerJson(await engine.ask(q, { topK: 5, extractive: true })))],
+  ];
+  for (const [what, call] of runs) {
+    for (const q of queries) await call(q);
+    let calls = 0;
+    const started = performance.now();
+    const until = started + seconds * 1000;
+    while (performance.now() < until) await call(queries[calls++ % queries.length]);
+    out.push({ what, calls, perSecond: calls / ((performance.now() - started) / 1000) });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const repo = process.cwd();
   const queries = loadQueries(args.queries!);
+  let ceilings: CeilingResult[] = [];
+  const loadAverageAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
   let url = args.url;
   let child: ChildProcess | undefined;
+  let indexForCeiling = args.index ? path.resolve(args.index) : undefined;
   if (url) {
     const host = new URL(url).hostname;
     if (!isLoopbackHost(host)) throw new Error(`--url must be a loopback address (127.0.0.1, ::1, localhost), got ${host}`);
@@ -207,8 +249,14 @@ async function main(): Promise<void> {
       process.stderr.write(`building ${indexDir} from ${args.corpus} (whole documents, english analyzer)\n`);
       await run(['src/cli/main.ts', 'index', args.corpus!, '--index', indexDir, '--no-chunk', '--analyzer', 'english'], repo);
     }
+    indexForCeiling = indexDir;
+    if (ceilingS > 0) {
+      process.stderr.write(`in-process ceiling: ${ceilingS} s each for search and ask\n`);
+      ceilings = await ceiling(indexDir, queries, ceilingS);
+    }
     ({ url, child } = await startServer(indexDir, repo));
   }
+  if (child === undefined && indexForCeiling && ceilingS > 0) ceilings = await ceiling(indexForCeiling, queries, ceilingS);
   const headers: Record<string, string> = args['api-key'] ? { authorization: `Bearer ${args['api-key']}` } : {};
   const results: PhaseResult[] = [];
   try {
@@ -222,6 +270,7 @@ async function main(): Promise<void> {
   }
   const env = {
     node: process.version,
+    loadAverageAtStart,
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
     connections,
     durationS,
@@ -233,8 +282,13 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${JSON.stringify(env)}\n`);
   process.stdout.write(`${'endpoint'.padEnd(40)} ${'requests'.padStart(8)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'errors'.padStart(7)}\n`);
   for (const r of results) process.stdout.write(line(r) + '\n');
+  if (ceilings.length > 0) {
+    process.stdout.write(`\nin-process ceiling (one thread, same index and queries, ${ceilingS} s each, before the HTTP phases):\n`);
+    for (const c of ceilings) process.stdout.write(`${c.what.padEnd(40)} ${String(c.calls).padStart(8)} ${c.perSecond.toFixed(1).padStart(9)} calls/s\n`);
+  }
+  process.stdout.write(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} cores)\n`);
   mkdirSync('bench/out', { recursive: true });
-  writeFileSync('bench/out/load.json', JSON.stringify({ env, results }, null, 2) + '\n');
+  writeFileSync('bench/out/load.json', JSON.stringify({ env, results, ceilings }, null, 2) + '\n');
   if (results.some((r) => !r.phase.endsWith('warm-up') && r.errors + r.non2xx + r.timeouts > 0)) process.exitCode = 1;
 }
 
