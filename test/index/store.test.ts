@@ -191,8 +191,12 @@ describe('errors', () => {
     await expect(openReader()).rejects.toBeInstanceOf(IndexFormatError);
     await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...manifest, files: { ...manifest.files, terms: { ...manifest.files.terms, name: 'g00000001.chunks' } } }));
     await expect(openReader()).rejects.toBeInstanceOf(IndexFormatError);
-    // a consistent manifest whose counts disagree with the files
-    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...manifest, counts: { ...manifest.counts, numTerms: manifest.counts.numTerms + 1 } }));
+    // a consistent manifest whose counts disagree with the files: its own checksum catches the
+    // edit; without a checksum (as written before there was one) the decoder's cross-check does
+    const edited = { ...manifest, counts: { ...manifest.counts, numTerms: manifest.counts.numTerms + 1 } };
+    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify(edited));
+    await expect(openReader()).rejects.toThrow(/manifest\.json fails its checksum \(edited or corrupt\)/);
+    await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ ...edited, checksum: undefined }));
     await expect(openReader()).rejects.toThrow(/terms, manifest says/);
   });
 });

@@ -25,7 +25,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IndexFormatError, InvalidParameterError } from '../../core/errors.js';
-import { fsyncDir, readJsonManifest, writeFileDurable } from '../store/atomic-file.js';
+import { fsyncDir, manifestText, readJsonManifest, writeFileDurable } from '../store/atomic-file.js';
 import { ExactIndex } from './exact.js';
 import { HnswIndex } from './hnsw.js';
 import type { VectorIndex, VectorIndexDescriptor, VectorIndexKind } from './types.js';
@@ -149,7 +149,7 @@ export class KnnDatastoreWriter {
     this.manifest.segments.push({ vectors, values: `${base}.values.i32`, positions: `${base}.positions.u32`, rows, firstRow });
     this.manifest.files.push({ ...file, rows });
     this.manifest.count += rows;
-    await writeFileDurable(join(this.dir, KNN_DATASTORE_MANIFEST), JSON.stringify(this.manifest, null, 1));
+    await writeFileDurable(join(this.dir, KNN_DATASTORE_MANIFEST), manifestText(this.manifest));
     await fsyncDir(this.dir);
   }
 }

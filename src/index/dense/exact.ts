@@ -11,6 +11,7 @@
  *   `<base>.ids.u32` (size × uint32), `<base>.vectors.{f32|f16|i8}`, and for int8 `<base>.scales.f32`.
  */
 import { readFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError } from '../../core/errors.js';
 import { fsyncDir, writeFileDurable } from '../store/atomic-file.js';
@@ -314,36 +315,37 @@ export class ExactIndex implements VectorIndex {
     const n = this.count;
     const d = this.dimension;
     const files = [`${baseName}.ids.u32`, `${baseName}.vectors.${STORAGE_EXT[this.storage]}`];
-    await writeFileDurable(join(dir, files[0]), bytesOf(this.ids.subarray(0, n)));
     const data =
       this.storage === 'float32' ? this.f32.subarray(0, n * d) : this.storage === 'float16' ? this.f16.subarray(0, n * d) : this.i8.subarray(0, n * d);
-    await writeFileDurable(join(dir, files[1]), bytesOf(data));
+    const blobs = [bytesOf(this.ids.subarray(0, n)), bytesOf(data)];
     if (this.storage === 'int8') {
       files.push(`${baseName}.scales.f32`);
-      await writeFileDurable(join(dir, files[2]), bytesOf(this.scales.subarray(0, n)));
+      blobs.push(bytesOf(this.scales.subarray(0, n)));
     }
+    for (let i = 0; i < files.length; i++) await writeFileDurable(join(dir, files[i]), blobs[i]);
     await fsyncDir(dir);
-    return { kind: 'exact', dimension: d, metric: this.metric, storage: this.storage, size: n, files };
+    return { kind: 'exact', dimension: d, metric: this.metric, storage: this.storage, size: n, files, crc32: blobs.map((b) => crc32(b)) };
   }
 
   /**
    * Reads an index written by `save`.
-   * @throws IndexFormatError when a file is missing or its size does not match the descriptor
+   * @throws IndexFormatError when a file is missing, its size does not match the descriptor, or it
+   *   fails the CRC-32 the descriptor records (descriptors written before CRCs have none)
    */
   static async load(dir: string, desc: VectorIndexDescriptor): Promise<ExactIndex> {
     const index = new ExactIndex({ dimension: desc.dimension, metric: desc.metric, storage: desc.storage });
     const n = desc.size;
     const d = desc.dimension;
-    const ids = new Uint32Array(await readExact(dir, desc.files[0], n * 4));
+    const ids = new Uint32Array(await readExact(dir, desc.files[0], n * 4, desc.crc32?.[0]));
     const bytesPer = desc.storage === 'float32' ? 4 : desc.storage === 'float16' ? 2 : 1;
-    const raw = await readExact(dir, desc.files[1], n * d * bytesPer);
+    const raw = await readExact(dir, desc.files[1], n * d * bytesPer, desc.crc32?.[1]);
     index.grow(n);
     index.ids.set(ids);
     if (desc.storage === 'float32') index.f32.set(new Float32Array(raw));
     else if (desc.storage === 'float16') index.f16.set(new Uint16Array(raw));
     else {
       index.i8.set(new Int8Array(raw));
-      index.scales.set(new Float32Array(await readExact(dir, desc.files[2], n * 4)));
+      index.scales.set(new Float32Array(await readExact(dir, desc.files[2], n * 4, desc.crc32?.[2])));
     }
     index.count = n;
     for (let row = 0; row < n; row++) index.rowOf.set(ids[row], row);
@@ -355,8 +357,12 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Reads `dir/name` into a fresh ArrayBuffer of exactly `expectedBytes` bytes. */
-export async function readExact(dir: string, name: string | undefined, expectedBytes: number): Promise<ArrayBuffer> {
+/**
+ * Reads `dir/name` into a fresh ArrayBuffer of exactly `expectedBytes` bytes, checking its CRC-32
+ * against `expectedCrc` when given.
+ * @throws IndexFormatError naming the file when it is missing, of another size, or fails the CRC
+ */
+export async function readExact(dir: string, name: string | undefined, expectedBytes: number, expectedCrc?: number): Promise<ArrayBuffer> {
   if (name === undefined) throw new IndexFormatError(`dense index in ${dir}: the manifest lists too few files`);
   let buf: Buffer;
   try {
@@ -366,6 +372,9 @@ export async function readExact(dir: string, name: string | undefined, expectedB
   }
   if (buf.byteLength !== expectedBytes) {
     throw new IndexFormatError(`dense index file ${join(dir, name)} has ${buf.byteLength} bytes, expected ${expectedBytes}; the index is corrupt: rebuild it`);
+  }
+  if (expectedCrc !== undefined && crc32(buf) !== expectedCrc) {
+    throw new IndexFormatError(`dense index file ${join(dir, name)} fails its CRC-32 check; the index is corrupt: rebuild it (openbook index --embed --force)`);
   }
   const out = new ArrayBuffer(expectedBytes);
   new Uint8Array(out).set(buf);

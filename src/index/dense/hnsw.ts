@@ -11,7 +11,8 @@
  * (f32, f16, i8). One file on disk: `<base>.usearch` (usearch's own format).
  */
 import { createRequire } from 'node:module';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import type { Index, MetricKind, ScalarKind } from 'usearch';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError } from '../../core/errors.js';
@@ -127,8 +128,10 @@ export class HnswIndex implements VectorIndex {
     const name = `${baseName}.usearch`;
     const path = join(dir, name);
     const tmp = tempPathOf(path);
+    let crc: number;
     try {
       this.index.save(tmp);
+      crc = crc32(await readFile(tmp));
       await renameDurable(tmp, path);
       await fsyncDir(dir);
     } catch (err) {
@@ -142,6 +145,7 @@ export class HnswIndex implements VectorIndex {
       storage: this.storage,
       size: this.size,
       files: [name],
+      crc32: [crc],
       params: { connectivity: this.connectivity, expansionAdd: this.expansionAdd, expansionSearch: this.expansionSearch },
     };
   }
@@ -161,6 +165,16 @@ export class HnswIndex implements VectorIndex {
       ...overrides,
     });
     const path = join(dir, desc.files[0] ?? '');
+    const expected = desc.crc32?.[0];
+    if (expected !== undefined) {
+      let data: Buffer;
+      try {
+        data = await readFile(path);
+      } catch (err) {
+        throw new IndexFormatError(`HNSW file ${path} cannot be read; rebuild the dense index`, { cause: err });
+      }
+      if (crc32(data) !== expected) throw new IndexFormatError(`HNSW file ${path} fails its CRC-32 check; rebuild the dense index (openbook index --embed --force)`);
+    }
     try {
       index.index.load(path);
     } catch (err) {

@@ -20,7 +20,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DimensionMismatchError, IndexFormatError, InvalidParameterError, NotFoundError } from '../../core/errors.js';
-import { fsyncDir, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
+import { fsyncDir, manifestText, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
+import { crc32 } from 'node:zlib';
 import { ExactIndex } from './exact.js';
 import { resolveVectorIndexKind } from './factory.js';
 import { HnswIndex, type HnswIndexOptions } from './hnsw.js';
@@ -44,6 +45,8 @@ export function chunkContentHash(text: string): string {
 
 interface SegmentRecord {
   keys: string;
+  /** CRC-32 of the keys file (absent in manifests written before CRCs). */
+  keysCrc32?: number;
   vectors: VectorIndexDescriptor;
 }
 
@@ -118,15 +121,21 @@ function denseManifestProblem(v: unknown): string | null {
   return null;
 }
 
-async function readKeys(denseDir: string, name: string, expected: number): Promise<Array<[string, string]>> {
+async function readKeys(denseDir: string, seg: Pick<SegmentRecord, 'keys' | 'keysCrc32'>, expected: number): Promise<Array<[string, string]>> {
+  const file = join(denseDir, seg.keys);
   let keys: Array<[string, string]>;
   try {
-    keys = JSON.parse(await readFile(join(denseDir, name), 'utf8')) as Array<[string, string]>;
+    const data = await readFile(file);
+    if (seg.keysCrc32 !== undefined && crc32(data) !== seg.keysCrc32) {
+      throw new IndexFormatError(`dense key file ${file} fails its CRC-32 check; rebuild the dense index (openbook index --embed --force)`);
+    }
+    keys = JSON.parse(data.toString('utf8')) as Array<[string, string]>;
   } catch (err) {
-    throw new IndexFormatError(`dense key file ${join(denseDir, name)} is missing or corrupt; rebuild the dense index`, { cause: err });
+    if (err instanceof IndexFormatError) throw err;
+    throw new IndexFormatError(`dense key file ${file} is missing or corrupt; rebuild the dense index`, { cause: err });
   }
   if (!Array.isArray(keys) || keys.length !== expected) {
-    throw new IndexFormatError(`dense key file ${join(denseDir, name)} has ${Array.isArray(keys) ? keys.length : 'no'} rows, expected ${expected}`);
+    throw new IndexFormatError(`dense key file ${file} has ${Array.isArray(keys) ? keys.length : 'no'} rows, expected ${expected}`);
   }
   return keys;
 }
@@ -137,7 +146,7 @@ async function loadAllRows(denseDir: string, m: DenseManifest): Promise<{ vector
   const rows = new Map<number, [string, string]>();
   for (const seg of m.segments) {
     const part = await ExactIndex.load(denseDir, seg.vectors);
-    const keys = await readKeys(denseDir, seg.keys, seg.vectors.size);
+    const keys = await readKeys(denseDir, seg, seg.vectors.size);
     const ids = part.idList();
     ids.forEach((row, i) => rows.set(row, keys[i]));
     vectors.appendFrom(part);
@@ -197,6 +206,13 @@ export class DenseStore {
     await mkdir(denseDir, { recursive: true });
     const store = new DenseStore(denseDir, options, deps.now);
     const m = await readManifest(denseDir);
+    if (!m && !options.reset) {
+      // Segment files without a commit point: the manifest was lost. A commit would delete them.
+      const segs = (await readdir(denseDir)).filter((f) => /^(seg|ann)-g\d+\./.test(f) && !f.endsWith(TMP_SUFFIX));
+      if (segs.length > 0) {
+        throw new IndexFormatError(`${denseDir} holds ${segs.length} vector files but no ${DENSE_MANIFEST}; nothing was deleted. Restore it, or rebuild with \`openbook index --embed --force\``);
+      }
+    }
     if (m && !options.reset) {
       const mismatch =
         m.embedder !== store.embedder
@@ -212,7 +228,7 @@ export class DenseStore {
         throw new InvalidParameterError(`the vectors in ${denseDir} were made with ${mismatch}; use the same settings or rebuild with --force`);
       }
       for (const seg of m.segments) {
-        const keys = await readKeys(denseDir, seg.keys, seg.vectors.size);
+        const keys = await readKeys(denseDir, seg, seg.vectors.size);
         const ids = await readRowIds(denseDir, seg.vectors);
         keys.forEach(([chunkId, hash], i) => store.byChunk.set(chunkId, [ids[i], hash]));
       }
@@ -335,9 +351,10 @@ export class DenseStore {
     }
     if (newSegment.size > 0 || segments.length === 0) {
       const desc = await newSegment.save(this.denseDir, base);
-      await writeFileDurable(join(this.denseDir, `${base}.keys.json`), JSON.stringify(keys));
+      const keysBytes = Buffer.from(JSON.stringify(keys), 'utf8');
+      await writeFileDurable(join(this.denseDir, `${base}.keys.json`), keysBytes);
       await fsyncDir(this.denseDir);
-      segments.push({ keys: `${base}.keys.json`, vectors: desc });
+      segments.push({ keys: `${base}.keys.json`, keysCrc32: crc32(keysBytes), vectors: desc });
     }
     if (compacted || !prev) all = newSegment; // then the new segment holds every row
 
@@ -355,6 +372,16 @@ export class DenseStore {
       ann = await hnsw.save(this.denseDir, `ann-g${generation}`);
     }
 
+    // Segments written before CRCs get theirs now (read once; the files themselves are kept).
+    for (const [i, seg] of segments.entries()) {
+      if (seg.keysCrc32 !== undefined && seg.vectors.crc32 !== undefined) continue;
+      segments[i] = {
+        ...seg,
+        keysCrc32: seg.keysCrc32 ?? crc32(await readFile(join(this.denseDir, seg.keys))),
+        vectors: { ...seg.vectors, crc32: seg.vectors.crc32 ?? (await Promise.all(seg.vectors.files.map(async (f) => crc32(await readFile(join(this.denseDir, f)))))) },
+      };
+    }
+
     const manifest: DenseManifest = {
       formatVersion: DENSE_FORMAT_VERSION,
       generation,
@@ -368,7 +395,7 @@ export class DenseStore {
       segments,
       ...(ann ? { ann } : {}),
     };
-    await writeFileDurable(join(this.denseDir, DENSE_MANIFEST), JSON.stringify(manifest, null, 2));
+    await writeFileDurable(join(this.denseDir, DENSE_MANIFEST), manifestText(manifest));
     await fsyncDir(this.denseDir);
 
     // Keep the files of this and the previous manifest; delete the rest (older generations, stray temps).
@@ -415,6 +442,9 @@ async function readRowIds(denseDir: string, desc: VectorIndexDescriptor): Promis
     throw new IndexFormatError(`dense file ${join(denseDir, desc.files[0])} cannot be read; rebuild the dense index`, { cause: err });
   }
   if (buf.byteLength !== desc.size * 4) throw new IndexFormatError(`dense file ${join(denseDir, desc.files[0])} has the wrong size; rebuild the dense index`);
+  if (desc.crc32?.[0] !== undefined && crc32(buf) !== desc.crc32[0]) {
+    throw new IndexFormatError(`dense file ${join(denseDir, desc.files[0])} fails its CRC-32 check; rebuild the dense index (openbook index --embed --force)`);
+  }
   const out = new Uint32Array(desc.size);
   new Uint8Array(out.buffer).set(buf);
   return out;
@@ -477,7 +507,7 @@ export class DenseIndexReader {
     const kind = options.kind ?? 'auto';
     const chunkIds = new Map<number, string>();
     for (const seg of m.segments) {
-      const keys = await readKeys(denseDir, seg.keys, seg.vectors.size);
+      const keys = await readKeys(denseDir, seg, seg.vectors.size);
       const ids = await readRowIds(denseDir, seg.vectors);
       keys.forEach(([chunkId], i) => chunkIds.set(ids[i], chunkId));
     }

@@ -40,6 +40,8 @@ export interface VectorIndexDescriptor {
   size: number;
   /** File names relative to the directory given to `save`. */
   files: string[];
+  /** CRC-32 of each file in `files` (same order); absent in descriptors written before CRCs. */
+  crc32?: number[];
   /** Implementation parameters (HNSW connectivity, expansion …). */
   params?: Record<string, number>;
 }

@@ -22,7 +22,7 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { IndexFormatError, IndexNotFoundError } from '../../core/errors.js';
-import { fsyncDir, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
+import { fsyncDir, manifestText, readJsonManifest, TMP_SUFFIX, writeFileDurable } from '../store/atomic-file.js';
 import { checksum, type DocumentRecord } from '../store/format.js';
 import { readManifest } from '../store/load.js';
 import { buildGraph, type LinkCounts, type LinkGraph, type LinkedDocument } from './link-graph.js';
@@ -156,7 +156,7 @@ export async function writeLinkGraph(indexDir: string, graph: LinkGraph, pr: Pag
     pagerank: { ...prInfo, l1Delta: Number.isFinite(prInfo.l1Delta) ? prInfo.l1Delta : 0 },
     files,
   };
-  await writeFileDurable(join(dir, GRAPH_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFileDurable(join(dir, GRAPH_MANIFEST), manifestText(manifest));
   await fsyncDir(dir);
   const keep = new Set(Object.values(files).map((f) => f.name));
   keep.add(GRAPH_MANIFEST);

@@ -9,6 +9,7 @@
  * the next writer.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { IndexFormatError } from '../../core/errors.js';
 
 /** Suffix of in-flight temporary files; a writer removes leftovers when it opens the index. */
@@ -64,19 +65,40 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
+ * CRC-32 of a manifest's content: of `JSON.stringify` (compact, key order as written) of every
+ * field but `checksum`. It covers the values, not the layout, so re-indenting is not an edit.
+ */
+export function manifestChecksum(value: object): number {
+  const { checksum: _omit, ...rest } = value as Record<string, unknown>;
+  return crc32(Buffer.from(JSON.stringify(rest), 'utf8'));
+}
+
+/**
+ * The text of a manifest with its own checksum as the last field, `"checksum": <CRC-32>` (as
+ * Lucene's segments_N ends in a CRC footer): {@link readJsonManifest} refuses an edited one.
+ */
+export function manifestText(value: object): string {
+  const { checksum: _omit, ...rest } = value as Record<string, unknown>;
+  return JSON.stringify({ ...rest, checksum: manifestChecksum(rest) }, null, 2) + '\n';
+}
+
+/**
  * Reads a JSON manifest: `null` when the file does not exist, else the parsed value (and the
- * file's size in bytes) after `problemOf` (a description of what is wrong, or null) accepts it.
+ * file's size in bytes) after `problemOf` (a description of what is wrong, or null) and then its
+ * `checksum` field (when present; manifests written before it are read as they are and get one
+ * on their next commit) accept it.
  * @param rebuildHint what the user should do, appended to the error ("rebuild the index")
- * @throws IndexFormatError naming the file when it is not JSON or `problemOf` rejects it
+ * @throws IndexFormatError naming the file when it cannot be read, is not JSON, fails its
+ *   checksum, or `problemOf` rejects it
  */
 export async function readJsonManifest<T>(path: string, problemOf: (value: unknown) => string | null, rebuildHint: string): Promise<{ value: T; bytes: number } | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+    throw new IndexFormatError(`${path} cannot be read (${e.code ?? 'error'}: ${e.message.replace(/^[A-Z]+: /, '')}); nothing was deleted`, { cause: err });
   }
   let parsed: unknown;
   try {
@@ -84,7 +106,13 @@ export async function readJsonManifest<T>(path: string, problemOf: (value: unkno
   } catch (err) {
     throw new IndexFormatError(`${path} is not valid JSON; ${rebuildHint}`, { cause: err });
   }
+  // The shape first (a newer formatVersion says so, whatever its checksum), then the checksum.
   const problem = problemOf(parsed);
   if (problem !== null) throw new IndexFormatError(`${path}: ${problem}`);
+  if (typeof parsed === 'object' && parsed !== null && 'checksum' in parsed) {
+    const stored = (parsed as { checksum: unknown }).checksum;
+    if (stored !== manifestChecksum(parsed)) throw new IndexFormatError(`${path} fails its checksum (edited or corrupt); ${rebuildHint}`);
+    delete (parsed as { checksum?: unknown }).checksum;
+  }
   return { value: parsed as T, bytes: Buffer.byteLength(text, 'utf8') };
 }

@@ -13,7 +13,7 @@
  * | `texts`    | document texts, concatenated in document order and cut into blocks of about {@link TEXT_BLOCK_CHARS} characters, each block raw-deflated on its own |
  *
  * The manifest records each file's size and CRC-32, so a truncated or corrupt file is detected at
- * open. Chunks are numbered 0..numChunks−1 in document order, ordinals ascending; a chunk's text is
+ * open, and ends in its own `checksum` (atomic-file.ts `manifestText`), so an edited manifest is too. Chunks are numbered 0..numChunks−1 in document order, ordinals ascending; a chunk's text is
  * `documentText.slice(startChar, endChar)`, so overlapping chunks do not store text twice.
  * Term lengths (`docLen`) are stored exactly; Lucene one-byte norms are derived at load time.
  */

@@ -20,10 +20,10 @@ import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
-import { InvalidParameterError } from '../../core/errors.js';
+import { IndexFormatError, InvalidParameterError } from '../../core/errors.js';
 import type { Chunk, Document } from '../../core/types.js';
 import { uintArrayFor, type PostingsCsr } from '../sparse/postings.js';
-import { fsyncDir, TMP_SUFFIX, writeFileDurable } from './atomic-file.js';
+import { fsyncDir, manifestText as manifestTextOf, TMP_SUFFIX, writeFileDurable } from './atomic-file.js';
 import {
   checksum,
   decodeTextBlock,
@@ -173,6 +173,15 @@ export class IndexWriter {
         loaded = await loadGeneration(dir);
       } catch (err) {
         if ((err as { code?: string }).code !== 'INDEX_NOT_FOUND') throw err;
+        // No commit point, but generation files: the manifest was lost. Starting over would
+        // delete them as leftovers (removeLeftovers); refuse instead, and keep everything.
+        const gens = (await readdir(dir)).map(generationOfFile).filter((g): g is number => g !== null);
+        if (gens.length > 0) {
+          const last = String(Math.max(...gens)).padStart(8, '0');
+          throw new IndexFormatError(
+            `index ${dir} has generation files (g${last}.* …) but no ${MANIFEST_FILE}; nothing was deleted. Restore ${MANIFEST_FILE}, or move the folder away and index again`,
+          );
+        }
       }
       let effective: IndexConfig = { ...config };
       if (loaded) {
@@ -335,7 +344,7 @@ export class IndexWriter {
     await fsyncDir(this.dir);
     const committedAt = this.deps.now();
     const manifest: Manifest = { formatVersion: FORMAT_VERSION, generation: gen, committedAt, config: this.config, counts, files: entries };
-    const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+    const manifestText = manifestTextOf(manifest);
     await writeFileDurable(join(this.dir, MANIFEST_FILE), manifestText);
     await fsyncDir(this.dir);
     bytesWritten += Buffer.byteLength(manifestText);
