@@ -61,19 +61,19 @@ describe('Search-R1 (the loopback server stands in for an LLM)', () => {
 });
 
 describe('RetRobust NLI gate (the loopback server stands in for an LLM)', () => {
-  it('falls back to the closed-book answer when no passage entails question + answer', async () => {
-    server.enqueueChat('Berlin [2]', 'contradiction', 'Neutral.', 'Paris');
+  it('falls back to the closed-book answer when the top-1 passage does not entail question + answer', async () => {
+    server.enqueueChat('Berlin [2]', 'contradiction', 'Paris');
     const r = await retrobust.run(Q, context(model(server), new MemoryRetriever()));
     expect(r.answer).toBe('Paris');
     expect(r.citations).toEqual([]);
-    expect(r.calls).toBe(4); // answer + 2 NLI + closed-book
+    expect(r.calls).toBe(3); // answer + 1 NLI (top-1 passage) + closed-book
     const nli = chatBodies(server)[1];
     expect(lastUser(nli)).toContain('Premise: Paris is the capital of France. It lies on the Seine.');
-    expect(lastUser(nli)).toContain('Hypothesis: What is the capital of France? Berlin');
+    expect(lastUser(nli)).toContain('Hypothesis: What is the capital of France? The answer is: Berlin');
     expect(r.trace.find((s) => s.kind === 'decide')!.name).toMatch(/fall back to closed-book/);
   });
 
-  it('keeps the retrieval answer once a passage entails it', async () => {
+  it('keeps the retrieval answer when the top-1 passage entails it', async () => {
     server.enqueueChat('Paris [1]', 'Entailment');
     const r = await retrobust.run(Q, context(model(server), new MemoryRetriever()));
     expect(r.answer).toBe('Paris [1]');
@@ -81,15 +81,15 @@ describe('RetRobust NLI gate (the loopback server stands in for an LLM)', () => 
     expect(r.calls).toBe(2);
   });
 
-  it('uses a configured NLI model and its threshold (a fixed-probability NLI stands in for a model)', async () => {
+  it('uses a configured NLI model and its threshold on p_true = e / (e + c) (a fixed-probability NLI stands in for a model)', async () => {
     const nli: NliModel = { id: 'fixed-nli', classify: async () => ({ entailment: 0.3, neutral: 0.6, contradiction: 0.1 }) };
     server.enqueueChat('Paris [1]', 'Paris');
-    const low = await retrobust.run(Q, context(model(server), new MemoryRetriever(), { nli }));
-    expect(low.answer).toBe('Paris'); // 0.3 < 0.5: both passages fail, closed-book answer
-    expect(low.calls).toBe(4); // 2 chat + 2 NLI
+    const low = await retrobust.run(Q, context(model(server), new MemoryRetriever(), { nli }), { threshold: 0.8 });
+    expect(low.answer).toBe('Paris'); // 0.75 ≤ 0.8: closed-book answer
+    expect(low.calls).toBe(3); // 2 chat + 1 NLI
     server.enqueueChat('Paris [1]');
-    const high = await retrobust.run(Q, context(model(server), new MemoryRetriever(), { nli }), { threshold: 0.25 });
-    expect(high.answer).toBe('Paris [1]');
+    const high = await retrobust.run(Q, context(model(server), new MemoryRetriever(), { nli }));
+    expect(high.answer).toBe('Paris [1]'); // 0.75 > 0.5
     expect(parseNliLabel('The premise does not entail it: contradiction').label).toBe('contradiction'); // negated entailment is no label
     expect(parseNliLabel('Not entailed.').label).toBe('neutral');
     expect(parseNliLabel('entailment').entailment).toBe(1);
