@@ -10,6 +10,7 @@ import { loadTemplates } from '../generate/prompts.js';
 import type { CacheBackend } from '../models/index.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
 import type { EngineModels } from '../engine/engine.js';
+import type { OnnxNliModel } from '../models/nli.js';
 import { loadCliConfig, type ConfigFlags } from './commands/config.js';
 
 export interface CliModels extends EngineModels {
@@ -63,19 +64,23 @@ export function rerankOverrides(f: RerankFlags): { overrides: OpenbookConfigInpu
  * @param options.llm false to skip the language model (e.g. `ask --extractive`, `search`)
  * @param options.rerank false to skip the reranker even when `rerank.kind` is configured
  * @param options.overrides further config values from flags (e.g. `rerankOverrides(flags).overrides`)
+ * @param options.nliModel `--nli-model DIR`: the NLI folder of RetRobust's gate (overrides `nli.modelDir`);
+ * @param options.nli true to load the NLI model of `nli.modelDir` (commands that run methods: ask --method, serve, eval qa)
  */
 export async function loadCliModels(
   flags: ConfigFlags,
-  options: { llm?: boolean; embedder?: boolean; rerank?: boolean; overrides?: OpenbookConfigInput } = {},
+  options: { llm?: boolean; embedder?: boolean; rerank?: boolean; nli?: boolean; nliModel?: string; overrides?: OpenbookConfigInput } = {},
 ): Promise<CliModels> {
-  const { config, sources } = loadCliConfig(flags, options.overrides ?? {});
+  const overrides: OpenbookConfigInput = options.nliModel !== undefined ? { ...(options.overrides ?? {}), nli: { modelDir: options.nliModel } } : (options.overrides ?? {});
+  const { config, sources } = loadCliConfig(flags, overrides);
   const wantLlm = options.llm ?? true;
   const wantEmbedder = options.embedder ?? true;
   const wantRerank = (options.rerank ?? true) && config.rerank.kind !== undefined;
   if (!wantRerank) delete (config.rerank as { kind?: string }).kind;
   // the LLM reranker needs the language model even where the command itself does not
   const llmNeeded = wantLlm || (wantRerank && config.rerank.kind === 'llm');
-  const needsModels = (llmNeeded && (config.llm.baseUrl || config.llm.modelDir)) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir)) || wantRerank;
+  const wantNli = (options.nli ?? false) && wantLlm && config.nli.modelDir !== undefined;
+  const needsModels = (llmNeeded && (config.llm.baseUrl || config.llm.modelDir)) || (wantEmbedder && (config.embed.baseUrl || config.embed.modelDir)) || wantRerank || wantNli;
   if (!needsModels) return { config, sources, templates: loadTemplates(config.prompts), close: async () => {} };
   // The model stack (OpenAI SDK, Redis client) loads only when a model is configured: offline
   // commands start without paying for it.
@@ -111,6 +116,14 @@ export async function loadCliModels(
       reranker = new CachedReranker(reranker, cache);
     }
   }
+  let nli: OnnxNliModel | undefined;
+  if (wantNli) {
+    const { OnnxNliModel } = await import('../models/nli.js');
+    nli = new OnnxNliModel({ modelDir: config.nli.modelDir! });
+    await nli.load(); // a folder that is not an NLI model fails here, before any question
+    const loaded = nli;
+    closers.push(() => loaded.close());
+  }
   if (!wantLlm) llm = undefined;
   return {
     config,
@@ -118,6 +131,7 @@ export async function loadCliModels(
     ...(cache ? { cache } : {}),
     ...(llm ? { llm } : {}),
     ...(embedder ? { embedder } : {}),
+    ...(nli ? { nli } : {}),
     ...(reranker ? { reranker, rerankDefaults: { depth: config.rerank.depth, firstStageWeight: config.rerank.firstStageWeight } } : {}),
     templates: loadTemplates(config.prompts),
     close: async () => {

@@ -32,6 +32,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
   OPENBOOK_EMBED_MODEL: ['embed.model'],
   OPENBOOK_EMBED_MODEL_DIR: ['embed.modelDir'],
   OPENBOOK_RERANK_MODEL_DIR: ['rerank.modelDir'],
+  OPENBOOK_NLI_MODEL_DIR: ['nli.modelDir'],
   OPENAI_API_KEY: ['llm.apiKey', 'embed.apiKey'],
   REDIS_URL: ['cache.redisUrl'],
   OPENBOOK_STORE_URL: ['store.url'],
@@ -60,7 +61,7 @@ export interface ResolvedConfig {
 }
 
 /** Config fields holding paths, resolved against the file's folder or the cwd. */
-const PATH_FIELDS = ['index', 'llm.modelDir', 'embed.modelDir', 'cache.dir', 'rerank.modelDir'] as const;
+const PATH_FIELDS = ['index', 'llm.modelDir', 'embed.modelDir', 'cache.dir', 'rerank.modelDir', 'nli.modelDir'] as const;
 
 /** The nearest `openbook.config.json` at or above `cwd`, or undefined. */
 export function findConfigFile(cwd: string): string | undefined {

@@ -13,6 +13,7 @@
  *                  "denseMetric": "cosine", "rrfK": 60, "fusion": "rrf", "normalization": "min-max", "alpha": 0.5 },
  *   "rerank": { "kind": null, "depth": 50, "firstStageWeight": 0, "modelDir": null, "batchSize": 16,
  *               "baseUrl": null, "api": "tei", "model": null, "apiKey": null },
+ *   "nli": { "modelDir": null },
  *   "prompts": { "answer-with-citations": "…template text…" },
  *   "server": { "host": "127.0.0.1", "port": 8080, "apiKey": null, "corsOrigins": [], "maxBodyBytes": 1048576,
  *               "rateLimitPerMinute": null, "roots": [] },   // null: 0 (off) on loopback, 60 elsewhere
@@ -20,7 +21,7 @@
  * }
  * ```
  * Unknown keys are rejected (a typo such as `"topk"` is an error, not a silently ignored
- * field). Paths (`index`, `llm.modelDir`, `embed.modelDir`, `cache.dir`, `server.roots`) are resolved to
+ * field). Paths (`index`, `llm.modelDir`, `embed.modelDir`, `rerank.modelDir`, `nli.modelDir`, `cache.dir`, `server.roots`) are resolved to
  * absolute paths by `resolveConfig`: relative to the config file's folder when they come from
  * the file, relative to the working directory otherwise.
  */
@@ -120,6 +121,12 @@ export const RerankConfig = z.strictObject({
   apiKey: z.string().optional(),
 });
 
+/** The NLI model of RetRobust's gate (`methods/retrobust.ts`, `models/nli.ts`). */
+export const NliConfig = z.strictObject({
+  /** Folder of an ONNX NLI model (sequence classification, config.json id2label with entailment and contradiction, tokenizer.json); absent = the LLM judges entailment. */
+  modelDir: z.string().min(1).optional(),
+});
+
 export const ServerConfig = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8080),
@@ -175,6 +182,7 @@ export const OpenbookConfig = z.strictObject({
   cache: CacheConfig.prefault({}),
   retrieval: RetrievalConfig.prefault({}),
   rerank: RerankConfig.prefault({}),
+  nli: NliConfig.prefault({}),
   /** Named prompt-template overrides, e.g. `{ "answer-with-citations": "…{{passages}}…{{question}}" }`. */
   prompts: z.record(z.string().min(1), z.string().min(1)).default({}),
   server: ServerConfig.prefault({}),
@@ -194,6 +202,7 @@ export type RetrievalConfig = z.output<typeof RetrievalConfig>;
 export type ServerConfig = z.output<typeof ServerConfig>;
 export type IngestConfig = z.output<typeof IngestConfig>;
 export type RerankConfig = z.output<typeof RerankConfig>;
+export type NliConfig = z.output<typeof NliConfig>;
 
 /** Dotted paths of secret values; `maskSecrets` hides them. */
 export const SECRET_PATHS = ['llm.apiKey', 'embed.apiKey', 'server.apiKey', 'cache.redisUrl', 'rerank.apiKey', 'store.url'] as const;

@@ -23,6 +23,7 @@ import type { TemplateSet } from '../generate/prompts.js';
 import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
 import { IndexReader, similarityNames, type SimilarityName } from '../index/index.js';
 import { loadKnowledgeGraph } from '../methods/kg.js';
+import type { NliModel } from '../methods/method.js';
 import { withRetrievalSetting, type RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
 import { DenseRetriever } from '../retrieve/dense.js';
@@ -48,6 +49,8 @@ export interface EngineModels {
   templates?: TemplateSet;
   /** The configured reranker (cross-encoder folder, /rerank endpoint or LLM); used when a search asks for `rerank`. */
   reranker?: Reranker;
+  /** The NLI model of RetRobust's gate (config `nli.modelDir`, `--nli-model`); without it the LLM judges entailment. */
+  nli?: NliModel;
   /** The configured rerank depth and first-stage weight (config `rerank`), for callers that rerank by default (the HTTP server). */
   rerankDefaults?: { depth?: number; firstStageWeight?: number };
 }
@@ -294,6 +297,7 @@ export class Engine {
           ...(o.signal ? { signal: o.signal } : {}),
           ...(this.models.embedder ? { embedder: this.models.embedder } : {}),
           ...(kg ? { kg } : {}),
+          ...(this.models.nli ? { nli: this.models.nli } : {}),
           ...(dense ? { denseSearch: async (v: Float32Array, k: number) => dense.searchVector(v, k) } : {}),
         },
         o.params ?? {},

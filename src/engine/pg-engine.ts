@@ -113,6 +113,7 @@ export class PgEngine {
           seed: o.seed ?? 7,
           ...(o.signal ? { signal: o.signal } : {}),
           ...(this.models.embedder ? { embedder: this.models.embedder } : {}),
+          ...(this.models.nli ? { nli: this.models.nli } : {}),
           ...(dense ? { denseSearch: async (v: Float32Array, k: number) => dense.searchVector(v, k) } : {}),
         },
         o.params ?? {},

@@ -258,7 +258,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     ...retrieverRecord(retrieverConfig),
     index: opts.index,
     search: { similarity: opts.search.similarity, k1: opts.search.k1, b: opts.search.b, ...(opts.search.delta !== undefined ? { delta: opts.search.delta } : {}) },
-    models: { llm: deps.models.llm?.id ?? null, embedder: deps.models.embedder?.id ?? null, ...(opts.judge ? { judge: opts.judge.id } : {}) },
+    models: { llm: deps.models.llm?.id ?? null, embedder: deps.models.embedder?.id ?? null, ...(deps.models.nli ? { nli: deps.models.nli.id } : {}), ...(opts.judge ? { judge: opts.judge.id } : {}) },
     questions: questions.length,
     recall: multiGold ? 'Recall@k = 1 when every gold paragraph is among the k passages used (HotpotQA: both gold paragraphs), else 0' : 'Recall@k = 1 when the gold paragraph is among the k passages used, else 0',
     evalIndex: opened.index.dir,
@@ -303,6 +303,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
         now: deps.now,
         seed,
         ...(deps.models.embedder ? { embedder: deps.models.embedder } : {}),
+        ...(deps.models.nli ? { nli: deps.models.nli } : {}),
         ...(dense ? { denseSearch: async (v: Float32Array, topK: number) => dense.searchVector(v, topK) } : {}),
       };
       const { summaries: s } = await runMethodsOnQa(questions, [spec], ctx, {

@@ -9,3 +9,4 @@ export * from './local-embedder.js';
 export * from './local-lm.js';
 export * from './sequence-classifier.js';
 export * from './yes-no.js';
+export * from './nli.js';

@@ -50,6 +50,13 @@ export interface SequenceClassifierOptions {
   onnxFile?: string;
   /** onnxruntime intra-op threads. Default: onnxruntime's choice. */
   threads?: number;
+  /**
+   * How a pair longer than `maxLength` is cut: `longest_first` (default; Hugging Face's default
+   * strategy) or `only_first` (only the first text loses tokens, as RetRobust's NLI code asks of
+   * bart-large-mnli: the premise is cut, the hypothesis kept; when the second text alone does not
+   * fit, longest_first is used).
+   */
+  truncation?: 'longest_first' | 'only_first';
 }
 
 export interface ClassifyOptions {
@@ -182,7 +189,10 @@ export class OnnxSequenceClassifier {
     let a = tok(input.text);
     let b = tok(input.textPair);
     const room = s.maxLength - f.prefix.length - f.middle.length - f.suffix.length;
-    if (a.length + b.length > room) [a, b] = truncateLongestFirst(a, b, room);
+    if (a.length + b.length > room) {
+      if (this.options.truncation === 'only_first' && b.length < room) a = a.slice(0, room - b.length);
+      else [a, b] = truncateLongestFirst(a, b, room);
+    }
     return {
       ids: [...f.prefix, ...a, ...f.middle, ...b, ...f.suffix],
       types: [...f.prefixTypes, ...a.map(() => f.typeA), ...f.middleTypes, ...b.map(() => f.typeB), ...f.suffixTypes],

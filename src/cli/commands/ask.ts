@@ -21,6 +21,7 @@ interface AskFlags extends RetrievalFlags {
   trace?: boolean;
   retrieval?: string;
   seed?: string;
+  nliModel?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => prev.concat(v);
@@ -48,9 +49,10 @@ export async function register(program: Command): Promise<void> {
     .option('--trace', 'print the method\'s steps (what it retrieved, generated, scored and decided)')
     .option('--retrieval <setting>', `passages given to a method: ${retrievalSettings.join(', ')} (RetRobust's noisy settings)`)
     .option('--seed <n>', 'seed for sampling methods', '7')
+    .option('--nli-model <dir>', 'NLI model folder for RetRobust\'s gate (ONNX sequence classification + tokenizer.json, labels with entailment and contradiction; default nli.modelDir, else the LLM judges)')
     .action(
       action(async (question: string, flags: AskFlags) => {
-        const models = await loadCliModels(flags, { llm: !flags.extractive, ...rerankLoadOptions(flags) });
+        const models = await loadCliModels(flags, { llm: !flags.extractive, ...rerankLoadOptions(flags), nli: flags.method !== undefined, ...(flags.nliModel !== undefined ? { nliModel: flags.nliModel } : {}) });
         try {
           const engine = await openCliEngine(flags, models);
           const streaming = !flags.json && !flags.method && Boolean(models.llm) && !flags.extractive;

@@ -227,7 +227,7 @@ export function register(program: Command): void {
     .option('--param <method.name=value>', 'a method parameter, e.g. --param hyde.K=4 (repeatable; with --methods)', collect)
     .option('--retrieval <setting>', `passages given to the methods: ${retrievalSettings.join(', ')} (RetRobust's noisy settings; with --methods)`, 'top')
     .option('--judge <kind>', 'grounded-answer metrics (with --methods): nli (a local NLI model, --nli-model) or llm (the configured model\'s Yes/No log-probabilities): ALCE citation recall/precision, faithfulness, answer relevance (llm)')
-    .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli')
+    .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli and RetRobust\'s gate (default nli.modelDir)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .option('--format <fmt>', 'table, markdown, json or csv (per question)', 'table')
     .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default .openbook/eval-runs/<timestamp>/)')
@@ -337,7 +337,14 @@ async function qaMethods(f: QaFlags): Promise<void> {
   if (f.judge === 'nli' && !f.nliModel) throw new InvalidParameterError('--judge nli needs --nli-model DIR (an NLI model folder; docs/models.md says how to export one)');
   const bootstrap = { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed };
   const needLlm = methods.some((m) => m.name !== 'extractive') || f.judge === 'llm';
-  const models: CliModels = await loadCliModels(f, { llm: needLlm, embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde'), ...rerankLoadOptions(f) });
+  const models: CliModels = await loadCliModels(f, {
+    llm: needLlm,
+    embedder: needsEmbedder(retriever) || methods.some((m) => m.name === 'hyde'),
+    ...rerankLoadOptions(f),
+    // the NLI folder gates RetRobust; --judge nli loads its own classifier below
+    nli: methods.some((m) => m.name === 'retrobust'),
+    ...(f.nliModel !== undefined ? { nliModel: f.nliModel } : {}),
+  });
   if (models.reranker) retriever.rerank = { reranker: models.reranker, depth: models.config.rerank.depth, firstStageWeight: models.config.rerank.firstStageWeight };
   let closeJudge = async () => {};
   try {

@@ -22,6 +22,7 @@ interface ServeFlags extends BudgetFlags {
   cors?: string[];
   rateLimit?: string;
   maxUploadMb?: string;
+  nliModel?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -37,7 +38,8 @@ export function register(program: Command): void {
     .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
     .option('--cors <origin>', 'allow this browser origin (repeatable; default none)', collect)
     .option('--rate-limit <n>', 'requests per minute per client (0 = off; default off on loopback, 60 on any other host)')
-    .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)');
+    .option('--max-upload-mb <n>', 'largest upload request in MiB (default 64)')
+    .option('--nli-model <dir>', 'NLI model folder for RetRobust\'s gate (default nli.modelDir, else the LLM judges)');
   addBudgetOptions(cmd)
     .action(
       action(async (flags: ServeFlags) => {
@@ -54,7 +56,7 @@ export function register(program: Command): void {
         const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
         // With a model configured, the ask endpoint offers `llm` and every method of src/methods/.
-        const models = await loadCliModels(configFlags);
+        const models = await loadCliModels(configFlags, { nli: true, ...(flags.nliModel !== undefined ? { nliModel: flags.nliModel } : {}) });
         const methods = askMethodsFor(models);
         const budgets = budgetsFrom(config.ingest, flags);
         const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, budgets, models, methods, log });
