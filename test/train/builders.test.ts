@@ -126,6 +126,46 @@ describe('RetRobust records (Yoran et al. 2024)', () => {
   });
 });
 
+describe('RetRobust "another question\'s top passage" setting (other-top-1)', () => {
+  const P3: TrainPassage[] = [
+    { id: 'a', title: '', text: 'alpha' },
+    { id: 'b', title: '', text: 'beta' },
+    { id: 'c', title: '', text: 'gamma' },
+  ];
+  // a fixed ranking standing in for BM25: q1 → [a, …], q2 → [b, …], q3 → [a, …]
+  const tops: Record<string, string[]> = { 'Q one': ['a', 'b', 'c'], 'Q two': ['b', 'c', 'a'], 'Q three': ['a', 'c', 'b'] };
+  const pool3 = memoryPool(P3, async (query, topK) => tops[query].slice(0, topK).map((id) => P3.find((p) => p.id === id)!));
+  const qs: TrainQuestion[] = [
+    { id: 'q1', question: 'Q one', answers: ['alpha'], oracleIds: ['a'] },
+    { id: 'q2', question: 'Q two', answers: ['beta'], oracleIds: ['b'] },
+    { id: 'q3', question: 'Q three', answers: ['alpha'], oracleIds: ['a'] },
+  ];
+
+  it('pairs each question with the top-1 passage of another question (one draw among those whose top-1 is not its oracle)', async () => {
+    // q1: others' top-1: q2 → b, q3 → a (q1's oracle, excluded) → candidates [q2]; ⌊0.9·1⌋ = 0 → b
+    // q2: candidates [q1 → a, q3 → a]; ⌊0.6·2⌋ = 1 → q3's a
+    // q3: q1 → a is q3's oracle → candidates [q2]; ⌊0·1⌋ = 0 → b
+    const { records, skipped } = await buildRetRobustRecords(qs, pool3, { rng: scripted([0.9, 0.6, 0]), settings: ['other-top-1'] });
+    expect(skipped).toEqual([]);
+    expect(records.map((r) => [r.id, r.setting, r.context.map((p) => `${p.id}:${p.role}:${p.origin}:${p.rank}`)])).toEqual([
+      ['q1', 'other-top-1', ['b:distractor:top-1 of q2:1']],
+      ['q2', 'other-top-1', ['a:distractor:top-1 of q3:1']],
+      ['q3', 'other-top-1', ['b:distractor:top-1 of q2:1']],
+    ]);
+    expect(records[0].input).toBe('Context: beta\nQuestion: Q one\nAnswer:');
+    expect(records[0].target).toBe('alpha');
+  });
+
+  it('skips a question when no other question has a usable top passage', async () => {
+    const { records, skipped } = await buildRetRobustRecords([qs[0], qs[2]], pool3, { rng: scripted([]), settings: ['top-1', 'other-top-1'] });
+    expect(records.map((r) => `${r.id}:${r.setting}`)).toEqual(['q1:top-1', 'q3:top-1']);
+    expect(skipped).toEqual([
+      { id: 'q1', reason: "other-top-1: no other question's top-1 passage is a non-oracle passage" },
+      { id: 'q3', reason: "other-top-1: no other question's top-1 passage is a non-oracle passage" },
+    ]);
+  });
+});
+
 describe('ATM attacker-side records (Zhu et al. 2024), no model', () => {
   it('clean vs attacked: entity swap, duplicates, shuffle — exact lists', async () => {
     // questions [q1, q9]; q9's oracle is missing, so it is skipped without draws.
