@@ -21,7 +21,7 @@ import { buildAtmRecords } from '../../train/atm.js';
 import { distractorSources, memoryPool, toJsonl, type DistractorSource, type PassagePool, type SkippedQuestion, type TrainPassage, type TrainQuestion } from '../../train/common.js';
 import { buildRaftRecords } from '../../train/raft.js';
 import { buildLsrRecord } from '../../train/replug-lsr.js';
-import { buildRetRobustRecords } from '../../train/retrobust.js';
+import { allRetRobustSettings, buildRetRobustRecords, retRobustSettings, type RetRobustSetting } from '../../train/retrobust.js';
 import { loadCliModels } from '../models.js';
 import { action, colors, floatFlag, intFlag, printJson } from '../shared.js';
 
@@ -38,6 +38,7 @@ interface Flags {
   gamma?: string;
   beta?: string;
   distractors?: string;
+  settings?: string;
   model?: boolean;
   cache?: string;
   config?: string;
@@ -82,6 +83,7 @@ export function register(program: Command): void {
     .option('--gamma <x>', 'REPLUG-LSR: temperature γ > 0 of the retrieval likelihood P_R = softmax(s/γ) (default 0.1)')
     .option('--beta <x>', 'REPLUG-LSR: temperature β > 0 of the LM likelihood Q = softmax(log P_LM/β) (default 0.1)')
     .option('--distractors <source>', `RAFT/ATM: ${distractorSources.join(' or ')} (default bm25)`)
+    .option('--settings <list>', `RetRobust: contexts to emit, comma-separated, of ${allRetRobustSettings.join(', ')} (default ${retRobustSettings.join(',')}; other-top-1 = another question's top passage)`)
     .option('--no-model', 'RAFT/ATM: use the templates even when a language model is configured')
     .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
@@ -126,7 +128,8 @@ export function register(program: Command): void {
             const p = floatFlag('--p', f.p, 0.8, 0, 1);
             ({ records, skipped } = await buildRaftRecords(questions, pool, { rng, numDistractors: intFlag('-k', f.k, 4, 0), oracleProbability: p, distractors, llm, onProgress }));
           } else if (kind === 'retrobust') {
-            ({ records, skipped } = await buildRetRobustRecords(questions, pool, { rng, onProgress }));
+            const settings = f.settings === undefined ? retRobustSettings : (f.settings.split(',').map((x) => x.trim()) as RetRobustSetting[]);
+            ({ records, skipped } = await buildRetRobustRecords(questions, pool, { rng, settings, onProgress }));
           } else if (kind === 'atm') {
             ({ records, skipped } = await buildAtmRecords(questions, pool, { rng, numDistractors: intFlag('-k', f.k, 4, 0), distractors, llm, onProgress }));
           } else {
