@@ -13,6 +13,11 @@
  * is part of y, so a prefix of the gold answer does not score higher), with the LM frozen. This module builds one record per question — the
  * passages, P_R, Q and the KL — for a retriever trainer outside TypeScript; it trains nothing.
  *
+ * s(d, x) is the retriever's score of each hit. The paper's retriever is dense (Contriever, s = the
+ * inner product of the query and passage embeddings), so `openbook train-data replug-lsr` passes the
+ * dense retriever when an embedder is configured (cosine, `--retriever` to override) and records
+ * which retriever scored the passages.
+ *
  * FlashRAG's data script departs from this: it scores the mean per-token probability and
  * softmaxes that with no temperatures; we keep the paper's sequence log-likelihood and both γ, β.
  *

@@ -10,7 +10,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidParameterError } from '../../core/errors.js';
+import { CapabilityError, InvalidParameterError } from '../../core/errors.js';
 import { mulberry32 } from '../../core/random.js';
 import { loadQaDataset } from '../../eval/datasets.js';
 import { openEvalEngine } from '../../eval/engine-runner.js';
@@ -39,6 +39,7 @@ interface Flags {
   beta?: string;
   distractors?: string;
   settings?: string;
+  retriever?: string;
   model?: boolean;
   cache?: string;
   config?: string;
@@ -83,6 +84,7 @@ export function register(program: Command): void {
     .option('--gamma <x>', 'REPLUG-LSR: temperature γ > 0 of the retrieval likelihood P_R = softmax(s/γ) (default 0.1)')
     .option('--beta <x>', 'REPLUG-LSR: temperature β > 0 of the LM likelihood Q = softmax(log P_LM/β) (default 0.1)')
     .option('--distractors <source>', `RAFT/ATM: ${distractorSources.join(' or ')} (default bm25)`)
+    .option('--retriever <kind>', 'REPLUG-LSR: bm25 or dense, the retriever whose scores s(d, x) give P_R (default dense when an embedder is configured, else bm25)')
     .option('--settings <list>', `RetRobust: contexts to emit, comma-separated, of ${allRetRobustSettings.join(', ')} (default ${retRobustSettings.join(',')}; other-top-1 = another question's top passage)`)
     .option('--no-model', 'RAFT/ATM: use the templates even when a language model is configured')
     .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
@@ -100,8 +102,12 @@ export function register(program: Command): void {
         const qa = await loadQaDataset(f.dataset, { onWarning: warn });
         let questions = trainQuestions(qa);
         if (f.limit !== undefined) questions = sampleQuestions(qa.questions, intFlag('--limit', f.limit, questions.length, 1), seed).filter((q) => q.answers.length > 0).map((q) => ({ id: q.id, question: q.question, answers: q.answers, oracleIds: q.relevant }));
-        const models = await loadCliModels({ config: f.config }, { llm: kind === 'replug-lsr' || f.model !== false, embedder: false });
+        if (f.retriever !== undefined && f.retriever !== 'bm25' && f.retriever !== 'dense') throw new InvalidParameterError(`--retriever must be bm25 or dense, got ${JSON.stringify(f.retriever)}`);
+        const models = await loadCliModels({ config: f.config }, { llm: kind === 'replug-lsr' || f.model !== false, embedder: kind === 'replug-lsr' && f.retriever !== 'bm25' });
         try {
+          // REPLUG-LSR's P_R is the retriever's own likelihood: the paper trains a dense retriever, s(d, x) = E(d)·E(x)
+          const lsrRetriever = kind === 'replug-lsr' ? ((f.retriever ?? (models.embedder ? 'dense' : 'bm25')) as 'bm25' | 'dense') : 'bm25';
+          if (lsrRetriever === 'dense' && !models.embedder) throw new CapabilityError('--retriever dense needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
           const needsBm25 = kind === 'retrobust' || kind === 'replug-lsr' || distractors === 'bm25';
           let retriever: Retriever | undefined;
           if (needsBm25) {
@@ -111,8 +117,14 @@ export function register(program: Command): void {
               qa.files,
               { analyzer: 'auto', fields: 'text', luceneNorms: true },
               { similarity: 'bm25', k1: 0.9, b: 0.4 },
-              { retriever: 'bm25' },
-              { cacheDir: path.resolve(f.cache ?? path.join('.openbook', 'eval-cache')), now: () => performance.now(), wallClock: Date.now, onProgress: (m) => process.stderr.write(`${m}\n`), models: {} },
+              { retriever: lsrRetriever },
+              {
+                cacheDir: path.resolve(f.cache ?? path.join('.openbook', 'eval-cache')),
+                now: () => performance.now(),
+                wallClock: Date.now,
+                onProgress: (m) => process.stderr.write(`${m}\n`),
+                models: lsrRetriever === 'dense' && models.embedder ? { embedder: models.embedder } : {},
+              },
             );
             retriever = opened.retriever;
           }
@@ -140,7 +152,8 @@ export function register(program: Command): void {
             records = [];
             let done = 0;
             for (const q of questions) {
-              records.push({ method: 'replug-lsr', id: q.id, oracleIds: q.oracleIds, ...(await buildLsrRecord(models.llm, retriever!, q.question, q.answers[0], { topK, gamma, beta })) });
+              const retrieverId = lsrRetriever === 'dense' ? `dense:${models.embedder!.id}` : 'bm25';
+              records.push({ method: 'replug-lsr', id: q.id, oracleIds: q.oracleIds, retriever: retrieverId, ...(await buildLsrRecord(models.llm, retriever!, q.question, q.answers[0], { topK, gamma, beta })) });
               onProgress(++done, questions.length);
             }
           }
