@@ -285,6 +285,28 @@ export interface OpenAIServerOptions {
    * model would go on with ", France", so "\n" there is unlikely).
    */
   completionLogprob?: (preceding: string, token: string) => number;
+  /**
+   * What /v1/completions generates after a prompt (echo off), instead of `completionText`; honours
+   * `stop` (cut before the first stop string, finish_reason "stop"; with vLLM's
+   * `include_stop_str_in_output: true` the stop string stays) and `max_tokens` ("length"); a
+   * reply generated to its end finishes with "stop". Stands in for a raw-prompt model (a Self-RAG or
+   * Search-R1 checkpoint).
+   */
+  complete?: (prompt: string, req: Record<string, unknown>) => string;
+  /** Strings the toy tokenizer keeps whole on /v1/completions (a model's added tokens, e.g. Self-RAG's "[Retrieval]"). */
+  specialTokens?: string[];
+  /**
+   * The top alternatives at one generated position of /v1/completions (log-probabilities by token
+   * string; the chosen token's own log-probability is taken from it when listed), given the text
+   * before the token; undefined → the default (`completionLogprob`, then `<alt1>`, … each 1.0 lower).
+   */
+  completionAlternatives?: (preceding: string, token: string) => Record<string, number> | undefined;
+  /**
+   * The top alternatives at one generated position of a chat reply (log-probabilities by token
+   * string; the chosen token's own log-probability is taken from it when listed), given the request,
+   * the token and its position; undefined → the default. Not used with byte-level tokens.
+   */
+  chatAlternatives?: (req: ChatRequest, token: string, position: number) => Record<string, number> | undefined;
 }
 
 export interface OpenAIServer {
@@ -305,6 +327,13 @@ export interface OpenAIServer {
 /** Toy tokenizer: a run of whitespace plus one word (letters/digits/marks) or one other character. */
 export function tokenize(text: string): string[] {
   return text.match(/\s*(?:[\p{L}\p{N}\p{M}_]+|[^\s\p{L}\p{N}\p{M}_])|\s+$/gu) ?? [];
+}
+
+/** `tokenize`, keeping each of `specials` (a model's added tokens) as one token. */
+export function tokenizeSpecial(text: string, specials: readonly string[]): string[] {
+  if (specials.length === 0) return tokenize(text);
+  const re = new RegExp(`(${[...specials].sort((a, b) => b.length - a.length).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'u');
+  return text.split(re).flatMap((piece, i) => (i % 2 === 1 ? [piece] : piece.length > 0 ? tokenize(piece) : []));
 }
 
 /** Log-probability of a token in this fake model: −0.1 × trimmed length (" Paris" → −0.5; "." → −0.1). */
@@ -458,7 +487,16 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
               top_logprobs: [{ ...shown, logprob: t.logprob }, ...topFor(t.token, topK).slice(1).map((x, i) => ({ token: x.token, logprob: t.logprob - (i + 1), bytes: [...Buffer.from(x.token)] }))].slice(0, topK),
             };
           })
-        : tokens.map((t) => ({ token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) }));
+        : tokens.map((t, position) => {
+            const alts = options.chatAlternatives?.(req, t, position);
+            if (!alts) return { token: t, logprob: tokenLogprob(t), bytes: [...Buffer.from(t)], top_logprobs: topFor(t, topK).map((x) => ({ ...x, bytes: [...Buffer.from(x.token)] })) };
+            const lp = alts[t] ?? tokenLogprob(t);
+            const top = Object.entries({ ...alts, [t]: lp })
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, topK)
+              .map(([token, logprob]) => ({ token, logprob, bytes: [...Buffer.from(token)] }));
+            return { token: t, logprob: lp, bytes: [...Buffer.from(t)], top_logprobs: top };
+          });
     const id = `chatcmpl-${++created}`;
     if (!req.stream) {
       return send(res, log, 200, {
@@ -500,11 +538,30 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     if (echo && (options.echo === false || sem.completions === 'no-echo')) return error(res, log, 400, 'Only no echo is supported');
     const maxTokens = typeof req.max_tokens === 'number' ? req.max_tokens : 16;
     const k = typeof req.logprobs === 'number' && sem.completions !== 'no-logprobs' ? req.logprobs : undefined;
-    const promptTokens = tokenize(prompt);
-    const generated = tokenize(options.completionText ?? ' ok .').slice(0, maxTokens);
+    const toks = (t: string) => tokenizeSpecial(t, options.specialTokens ?? []);
+    const promptTokens = toks(prompt);
+    let finish = 'length';
+    let generated: string[];
+    if (options.complete && !echo) {
+      let out = options.complete(prompt, req);
+      const stops = req.stop === undefined ? [] : Array.isArray(req.stop) ? req.stop.map(String) : [String(req.stop)];
+      let cut = -1;
+      let cutLen = 0;
+      for (const st of stops) {
+        const i = out.indexOf(st);
+        if (st.length > 0 && i >= 0 && (cut < 0 || i < cut)) [cut, cutLen] = [i, st.length];
+      }
+      if (cut >= 0) out = out.slice(0, req.include_stop_str_in_output === true ? cut + cutLen : cut);
+      generated = toks(out);
+      finish = 'stop';
+      if (generated.length > maxTokens) [generated, finish] = [generated.slice(0, maxTokens), 'length'];
+    } else generated = toks(options.completionText ?? ' ok .').slice(0, maxTokens);
     const shown = echo ? [...promptTokens, ...generated] : generated;
-    const text = shown.join('');
+    const text = echo ? shown.join('') : generated.join('');
     let logprobs: unknown = null;
+    // the text before shown token i (the prompt included when it is not echoed)
+    const before = (i: number) => (echo ? '' : prompt) + shown.slice(0, i).join('');
+    const alternativesAt = (i: number, t: string) => (echo && i < promptTokens.length ? undefined : options.completionAlternatives?.(before(i), t));
     if (k !== undefined) {
       const offsets: number[] = [];
       let cp = 0;
@@ -514,10 +571,15 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       }
       logprobs = {
         tokens: shown,
-        token_logprobs: shown.map((t, i) => (echo && i === 0 ? null : scoreOf(shown.slice(0, i).join(''), t))),
+        token_logprobs: shown.map((t, i) => (echo && i === 0 ? null : (alternativesAt(i, t)?.[t] ?? scoreOf(before(i), t)))),
         top_logprobs: shown.map((t, i) => {
           if (echo && i === 0) return null;
-          const lp = scoreOf(shown.slice(0, i).join(''), t);
+          const alts = alternativesAt(i, t);
+          if (alts) {
+            const lp = alts[t] ?? scoreOf(before(i), t);
+            return Object.fromEntries(Object.entries({ ...alts, [t]: lp }).sort((a, b) => b[1] - a[1]).slice(0, Math.max(1, k)));
+          }
+          const lp = scoreOf(before(i), t);
           return Object.fromEntries(topFor(t, Math.max(1, k)).map((x, j) => [x.token, lp - j]));
         }),
         text_offset: offsets,
@@ -528,7 +590,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       object: 'text_completion',
       created,
       model: req.model,
-      choices: [{ index: 0, text, logprobs, finish_reason: 'length' }],
+      choices: [{ index: 0, text, logprobs, finish_reason: finish }],
       usage: { prompt_tokens: promptTokens.length, completion_tokens: generated.length, total_tokens: promptTokens.length + generated.length },
     });
   }
