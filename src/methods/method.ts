@@ -12,11 +12,11 @@
  * method's cost in model calls is measured, not estimated. The control-flow families
  * (sequential, conditional, branching, loop, reasoning) follow FlashRAG's pipeline taxonomy.
  */
-import { InvalidParameterError } from '../core/errors.js';
+import { CapabilityError, InvalidParameterError } from '../core/errors.js';
 import type { Citation, Hit, TokenUsage, TraceStep } from '../core/types.js';
 import { removeInvalidMarkers } from '../generate/citations.js';
 import type { Retriever as BaseRetriever } from '../retrieve/types.js';
-import type { ChatMessage, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
+import type { ChatMessage, CompleteOptions, CompleteResult, ContinuationScore, Embedder, GenerateOptions, GenerateResult, LanguageModel } from '../models/types.js';
 import { citeAnswer } from './cite.js';
 import type { KnowledgeGraph } from './kg.js';
 
@@ -136,6 +136,30 @@ export class Tracer {
       name,
       input: { prompt: messages[messages.length - 1]?.content ?? '', ...(options.temperature ? { temperature: options.temperature } : {}), ...(options.n && options.n > 1 ? { n: options.n } : {}) },
       output: texts.length === 1 ? texts[0] : texts,
+      usage: res.usage,
+      durationMs: this.ctx.now() - t0,
+    });
+    return res;
+  }
+
+  /**
+   * One raw-prompt completion (`LanguageModel.complete`, `/v1/completions`), traced with the prompt's
+   * tail and the generated text; `quiet` as for `generate`.
+   * @throws CapabilityError when the model has no raw completions
+   */
+  async complete(name: string, prompt: string, options: CompleteOptions = {}, quiet = false): Promise<CompleteResult> {
+    const llm = this.ctx.llm;
+    if (!llm.complete) throw new CapabilityError(`${name}: ${llm.id} has no raw completions (/v1/completions); use a vLLM, llama.cpp or Ollama server`);
+    const t0 = this.ctx.now();
+    const res = await llm.complete(prompt, { ...options, signal: this.ctx.signal });
+    this.calls += 1;
+    this.usage = addUsage(this.usage, res.usage);
+    if (quiet) return res;
+    this.steps.push({
+      kind: 'generate',
+      name,
+      input: { prompt: prompt.length > 300 ? `…${prompt.slice(-300)}` : prompt },
+      output: res.text,
       usage: res.usage,
       durationMs: this.ctx.now() - t0,
     });

@@ -40,9 +40,9 @@ export const methodPrompts = {
     'Premise: {{premise}}\n\nHypothesis: {{hypothesis}}\n\nDoes the premise entail the hypothesis? Answer with exactly one word: entailment, neutral, or contradiction.',
   /** Self-RAG, prompted form (no reflection-token model). */
   'selfrag.retrieve': 'Question: {{question}}\nTo answer this question well, would you need to look up external documents? Answer Yes or No.',
-  'selfrag.relevant': 'Question: {{question}}\nPassage: {{passage}}\n\nIs the passage relevant to the question? Answer Relevant or Irrelevant.',
+  'selfrag.relevant': 'Question: {{question}}\nPassage: {{passage}}\n\nIs the passage relevant to the question? Answer Yes or No.',
   'selfrag.supported':
-    'Passage: {{passage}}\nQuestion: {{question}}\nAnswer: {{answer}}\n\nIs the answer supported by the passage? Answer exactly one of: Fully supported, Partially supported, No support.',
+    'Passage: {{passage}}\nQuestion: {{question}}\nAnswer: {{answer}}\n\nIs the answer supported by the passage? Answer with one word: Fully, Partially, or No.',
   'selfrag.useful': 'Question: {{question}}\nAnswer: {{answer}}\n\nRate how useful the answer is for the question on a scale from 1 (useless) to 5 (fully answers it). Reply with the digit only.',
   /** Search-R1 (Jin et al. 2025), the instruction of its released inference script, reworded. */
   'searchr1.user':

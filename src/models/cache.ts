@@ -285,6 +285,12 @@ export class CachedLanguageModel implements LanguageModel {
     return result;
   }
 
+  /** Raw-prompt completion, passed to the wrapped model uncached (undefined when it has none). */
+  get complete(): LanguageModel['complete'] {
+    const inner = this.inner;
+    return inner.complete ? (prompt, options) => inner.complete!(prompt, options) : undefined;
+  }
+
   async scoreContinuation(prompt: string, continuation: string, options: { signal?: AbortSignal } = {}): Promise<ContinuationScore> {
     const key = cacheKey({ kind: 'score', provider: this.inner.id, params: this.options.params ?? {}, input: { prompt, continuation } });
     const buf = await this.cache.get(key);

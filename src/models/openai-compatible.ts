@@ -24,6 +24,8 @@ import type { TokenUsage } from '../core/types.js';
 import { ConcurrencyLimiter, abortReason, toModelError, withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import type {
   ChatMessage,
+  CompleteOptions,
+  CompleteResult,
   ContinuationScore,
   GenerateOptions,
   GenerateResult,
@@ -322,6 +324,59 @@ export class OpenAICompatibleModel implements LanguageModel {
     const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
     this.account(usage);
     return pickContinuation(prompt, continuation, lp.tokens, lp.token_logprobs, lp.text_offset, lp.top_logprobs, this.baseUrl);
+  }
+
+  /**
+   * Raw-prompt generation on `POST {baseUrl}/completions` (`prompt`, `max_tokens`, `stop`,
+   * `logprobs: k` for the top alternatives of each generated token, any `extra` fields). The
+   * legacy logprobs (`tokens`, `token_logprobs`, `top_logprobs` as token → log-probability maps)
+   * become `TokenLogprob`s. A 404 (OpenAI's chat models: "This is a chat model and not supported in
+   * the v1/completions endpoint") or a 501 raises `CapabilityError`.
+   */
+  async complete(prompt: string, options: CompleteOptions = {}): Promise<CompleteResult> {
+    const started = this.now();
+    const what = `POST ${this.baseUrl}/completions (model ${this.model})`;
+    const top = options.topLogprobs;
+    if (top !== undefined && (!Number.isInteger(top) || top < 1 || top > 20)) throw new InvalidParameterError(`topLogprobs must be an integer in [1, 20], got ${top}`);
+    const temperature = options.temperature ?? 0;
+    if (!(temperature >= 0)) throw new InvalidParameterError(`temperature must be ≥ 0, got ${temperature}`);
+    const body = {
+      model: this.model,
+      prompt,
+      max_tokens: options.maxTokens ?? 256,
+      temperature,
+      ...(options.stop && options.stop.length > 0 ? { stop: options.stop } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(top !== undefined ? { logprobs: top } : {}),
+      ...options.extra,
+    };
+    let res: OpenAI.Completions.Completion;
+    try {
+      res = await this.limiter.run(
+        () => withRetry(() => this.client.completions.create(body as OpenAI.Completions.CompletionCreateParamsNonStreaming, { signal: options.signal }), this.retryContext(what, options.signal)),
+        options.signal,
+      );
+    } catch (err) {
+      const cause = err instanceof ModelError ? err.cause : err;
+      if (cause instanceof APIError && (cause.status === 404 || cause.status === 501)) {
+        throw new CapabilityError(`${this.baseUrl} (model ${this.model}) has no raw completions endpoint (HTTP ${cause.status}: ${cause.message}); this mode needs /v1/completions (vLLM, llama.cpp, Ollama serve it)`);
+      }
+      throw err;
+    }
+    const choice = res.choices[0];
+    const usage = { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
+    this.account(usage);
+    const out: CompleteResult = { text: choice?.text ?? '', finishReason: choice?.finish_reason ?? 'unknown', usage, model: res.model || this.model, latencyMs: this.now() - started };
+    const lp = choice?.logprobs;
+    if (top !== undefined && lp?.tokens && lp.token_logprobs) {
+      out.logprobs = lp.tokens.map((token, i) => {
+        const t: TokenLogprob = { token, logprob: lp.token_logprobs![i] ?? -Infinity };
+        const alts = lp.top_logprobs?.[i];
+        if (alts) t.top = Object.entries(alts).map(([tok, logprob]) => ({ token: tok, logprob })).sort((a, b) => b.logprob - a.logprob);
+        return t;
+      });
+    }
+    return out;
   }
 
   /** Model ids from `GET {baseUrl}/models`. */

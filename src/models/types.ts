@@ -82,6 +82,39 @@ export interface ContinuationScore {
   tokens: TokenLogprob[];
 }
 
+/** Options of a raw-prompt completion (`/v1/completions`: no chat template, the prompt as the model sees it). */
+export interface CompleteOptions {
+  /** Sampling temperature ≥ 0; 0 = greedy. Default 0. */
+  temperature?: number;
+  /** Upper bound on generated tokens. Default 256. */
+  maxTokens?: number;
+  /** Generation stops at any of these strings; the stop string is not in `text` (unless a server field keeps it). */
+  stop?: string[];
+  seed?: number;
+  /** Top alternatives per generated token, 1..20 (the legacy `logprobs: k` field); omitted = no log-probabilities. */
+  topLogprobs?: number;
+  /**
+   * Extra request fields a server understands, sent as they are: vLLM's `skip_special_tokens: false`
+   * (keep a checkpoint's added tokens such as Self-RAG's `[Retrieval]` in the text) or
+   * `include_stop_str_in_output`. A server that refuses unknown fields answers 400.
+   */
+  extra?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** What a raw-prompt completion returned. */
+export interface CompleteResult {
+  /** The generated text (the prompt not included). */
+  text: string;
+  /** 'stop' (EOS or a stop string), 'length' (maxTokens), or provider-specific. */
+  finishReason: string;
+  /** Per generated token, with `top` alternatives, when `topLogprobs` was asked and the endpoint returned them. */
+  logprobs?: TokenLogprob[];
+  usage: TokenUsage;
+  model: string;
+  latencyMs: number;
+}
+
 export interface LanguageModelCapabilities {
   chat: boolean;
   streaming: boolean;
@@ -112,6 +145,12 @@ export interface LanguageModel {
    * `CapabilityError` when `capabilities.echoScoring` is false.
    */
   scoreContinuation(prompt: string, continuation: string, options?: { signal?: AbortSignal }): Promise<ContinuationScore>;
+  /**
+   * Raw-prompt generation (`/v1/completions`), for checkpoints trained on a transcript format rather
+   * than a chat template (Self-RAG's reflection tokens, Search-R1's tags). Optional: a model without
+   * it, or an endpoint without the route (OpenAI's chat models), raises `CapabilityError`.
+   */
+  complete?(prompt: string, options?: CompleteOptions): Promise<CompleteResult>;
 }
 
 export interface EmbedOptions {
