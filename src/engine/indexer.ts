@@ -101,6 +101,12 @@ export interface IndexSummary {
   unchanged: number;
   /** Files (or JSONL lines) that could not be read, each reported through onWarning. */
   skipped: number;
+  /**
+   * What was skipped and why, one entry per `skipped` (the first {@link MAX_SKIPPED_LISTED}):
+   * `source` is the file's path as indexed (relative; a URL for web pages), `reason` the warning
+   * line (which names the file, and the line for a JSONL line).
+   */
+  skippedFiles: Array<{ source: string; reason: string }>;
   /** Chunks written in this run (added + updated documents). */
   chunksWritten: number;
   files: number;
@@ -120,6 +126,9 @@ const INLINE_MAX_BYTES = 16 * 1024;
 /** Files handed to the parse pool ahead of the one being indexed, per parse thread (keeps the workers busy while this thread chunks and commits). */
 const PREFETCH_PER_THREAD = 2;
 const parsedInline = (e: WalkEntry) => INLINE_FORMATS.has(e.format) || (INLINE_SMALL_FORMATS.has(e.format) && e.sizeBytes <= INLINE_MAX_BYTES);
+
+/** Skipped files listed in `IndexSummary.skippedFiles` at most (the count goes on). */
+export const MAX_SKIPPED_LISTED = 1000;
 
 /** Folder of the server's uploads inside the index folder; their sources are relative to the index folder. */
 export const UPLOADS_FOLDER = 'uploads';
@@ -156,14 +165,15 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const warn = opts.onWarning ?? (() => {});
   const progress = opts.onProgress ?? (() => {});
   const entries: WalkEntry[] = [];
-  let outsideRoots = 0;
+  const outsideRoots: Array<{ source: string; reason: string }> = [];
   const walkOpts = {
     include: opts.include,
     exclude: opts.exclude,
     cwd: opts.cwd,
     roots: opts.roots,
     onOutsideRoots: (m: string) => {
-      outsideRoots++;
+      // The walker's message is "<relative path>: skipped, …".
+      outsideRoots.push({ source: m.slice(0, Math.max(0, m.indexOf(': skipped'))), reason: m });
       warn(m);
     },
   };
@@ -180,14 +190,19 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
-    const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots, chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
+    const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots.length, skippedFiles: outsideRoots.slice(0, MAX_SKIPPED_LISTED), chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
+    /** Counts a skipped file (or JSONL line), lists it with its reason, and warns. */
+    const skip = (source: string, reason: string) => {
+      summary.skipped++;
+      if (summary.skippedFiles.length < MAX_SKIPPED_LISTED) summary.skippedFiles.push({ source, reason });
+      warn(reason);
+    };
     const seenDocs = new Set<string>();
     /** Source of each id put in this run, for naming both sides of a collision. */
     const seenSource = new Map<string, string>();
     const collision = (doc: Document, holder: string) => {
-      summary.skipped++;
       const hint = opts.globalIds ? ' (ids are global: scope them to their file by leaving out --global-ids)' : '';
-      warn(`${doc.source}: document id ${JSON.stringify(doc.id)} is already taken by a document from ${holder}; skipped${hint}`);
+      skip(doc.source, `${doc.source}: document id ${JSON.stringify(doc.id)} is already taken by a document from ${holder}; skipped${hint}`);
     };
     const walkedSources = new Set<string>();
     let filesDone = 0;
@@ -232,10 +247,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       maxDecompressedBytes: budgets.maxDecompressedBytes,
       ...(opts.meta ? { meta: opts.meta } : {}),
     };
-    const onLoadWarning = (m: string) => {
-      summary.skipped++;
-      warn(m);
-    };
+    let currentSource = '';
+    const onLoadWarning = (m: string) => skip(currentSource, m);
     // Every format but JSONL (streamed line by line), plain text (decoded in one linear pass) and
     // Markdown/CSV/TSV files of at most 16 KiB is parsed on the parse pool's workers under the time
     // and heap budgets; the next files are handed out while this one is committed, so the workers
@@ -271,6 +284,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       walkedSources.add(entry.relPath);
+      currentSource = entry.relPath;
       progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: entry.relPath });
       try {
         const ready = await prepared(i);
@@ -291,8 +305,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
         }
       } catch (err) {
         if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
-        summary.skipped++;
-        warn(err.message);
+        skip(entry.relPath, err.message);
       }
       filesDone++;
     }
@@ -304,8 +317,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
         if (!seenDocs.has(doc.id)) await put(doc);
       } catch (err) {
         if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
-        summary.skipped++;
-        warn(err.message);
+        skip(url, err.message);
       }
       filesDone++;
     }

@@ -7,8 +7,8 @@
  *
  *   GET    /healthz                 liveness, no auth
  *   GET    /openapi.json            the OpenAPI 3.1 document, generated from `schemas.ts`
- *   GET    /v1/status               index counts, active jobs, methods, limits
- *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=&filter=
+ *   GET    /v1/status               index counts, active jobs, methods, limits, example questions
+ *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=&filter=&highlight=
  *   POST   /v1/ask                  JSON; `Accept: text/event-stream` streams tokens, then citations, hits, trace
  *   POST   /v1/documents            multipart upload (field `files`), or JSON `{paths}` under server.roots → 202 + job
  *   GET    /v1/documents?offset=&limit=
@@ -40,10 +40,11 @@ import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError }
 import { filterFromInput } from '../core/filter.js';
 import type { Answer, Hit } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
-import { indexPaths as realIndexPaths } from '../engine/indexer.js';
+import { indexPaths as realIndexPaths, type IndexSummary } from '../engine/indexer.js';
 import type { LoadBudgets } from '../ingest/budgets.js';
-import { answerJson, HitJsonCache } from '../engine/json.js';
+import { answerJson, HitJsonCache, hitJson } from '../engine/json.js';
 import { EngineHolder } from './engine-holder.js';
+import { exampleQuestions } from './examples.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
 import { JobQueue, type JobContext } from './jobs.js';
 import { makeRedactor } from './redact.js';
@@ -247,8 +248,10 @@ export function createServer(options: ServerOptions): OpenbookServer {
   app.get('/v1/status', async (c) => {
     let index = null;
     let retrievers = ['bm25'];
+    let engine0: Engine | undefined;
     try {
       const engine = await engines.get();
+      engine0 = engine;
       if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
       const s = engine.reader.stats();
       index = { dir: redact(options.indexDir), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
@@ -261,6 +264,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       jobs: { active: jobs.active },
       methods: [...methods.values()].map((m) => ({ name: m.name, description: m.description })),
       retrievers,
+      examples: engine0 ? examplesOf(engine0) : [],
       auth: Boolean(cfg.apiKey),
       limits: { maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes, rateLimitPerMinute: rateLimit },
     });
@@ -281,6 +285,11 @@ export function createServer(options: ServerOptions): OpenbookServer {
       ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,
     });
+    if (query.highlight) {
+      // Highlights only when asked (the web page's search view): the CLI's analysis of each hit text.
+      const withSpans = hits.map((h) => ({ ...hitJson(h), highlights: engine.highlightSpans(query.q, h.text) }));
+      return c.json({ query: query.q, retriever: query.retriever ?? 'bm25', hits: withSpans, tookMs: now() - started });
+    }
     return jsonResponse(c, jsonWithHits({ query: query.q, retriever: query.retriever ?? 'bm25', hits, tookMs: now() - started }, hitCacheOf(engine)));
   });
 
@@ -320,6 +329,9 @@ export function createServer(options: ServerOptions): OpenbookServer {
   });
 
   // ---- documents and jobs ------------------------------------------------------------------
+  /** A job's indexing summary as clients see it: each skipped file's reason redacted like every message. */
+  const publicSummary = (summary: IndexSummary) => ({ ...summary, skippedFiles: summary.skippedFiles.map((f) => ({ source: redact(f.source), reason: redact(f.reason) })) });
+
   /** The analyzer and norms of the committed index, so a write job never asks to change them (none yet: the indexer's defaults). */
   const existingSettings = async (): Promise<{ analyzer?: string; luceneNorms?: boolean }> => {
     const engine = await engines.get().catch((err: unknown) => {
@@ -345,7 +357,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
           runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
         );
         if (summary.committed) await engines.reload();
-        return { ...summary };
+        return publicSummary(summary);
       });
       return c.json(job, 202);
     }
@@ -358,7 +370,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
         runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
       );
       if (summary.committed) await engines.reload();
-      return { ...summary };
+      return publicSummary(summary);
     });
     return c.json(job, 202);
   });
@@ -409,6 +421,17 @@ export function createServer(options: ServerOptions): OpenbookServer {
   app.get('/static/:name', (c) => page(c.req.param('name'))(c));
 
   return { app, jobs, engines, options: { maxUploadBytes, maxFileBytes } };
+}
+
+/** Example questions per Engine (per commit), from its document titles. */
+const exampleCache = new WeakMap<Engine, string[]>();
+function examplesOf(engine: Engine): string[] {
+  let ex = exampleCache.get(engine);
+  if (!ex) {
+    ex = exampleQuestions([...engine.reader.documents()]);
+    exampleCache.set(engine, ex);
+  }
+  return ex;
 }
 
 /** One HitJsonCache per Engine, i.e. per commit: a reload starts a new one, and the old goes with its Engine. */

@@ -34,6 +34,7 @@ export const SearchQuery = z.strictObject({
   rerank: boolFromQuery(rerank).optional(),
   rerankDepth: fromQuery(rerankDepth).optional(),
   filter: z.string().min(1).max(4000).optional().describe('Metadata filter: the filter language (format = "pdf" AND tags CONTAINS "보안") or its JSON form'),
+  highlight: boolFromQuery(z.boolean().describe('Add each hit\'s highlights: UTF-16 spans of its text whose analysed term is a query term')).optional(),
 });
 
 /** `POST /v1/ask` JSON body. */
@@ -85,10 +86,15 @@ export const HitSchema = z.strictObject({
   scores: z.record(z.string(), z.number()).optional(),
 });
 
+/** A search hit with `highlight=true`: spans `[start, end)` of `text` (UTF-16 offsets), sorted, non-overlapping. */
+export const HighlightedHitSchema = HitSchema.extend({
+  highlights: z.array(z.strictObject({ start: z.number().int().min(0), end: z.number().int().min(0) })).optional(),
+});
+
 export const SearchResponse = z.strictObject({
   query: z.string(),
   retriever: z.string(),
-  hits: z.array(HitSchema),
+  hits: z.array(HighlightedHitSchema),
   tookMs: z.number().min(0),
 });
 
@@ -210,6 +216,8 @@ export const StatusResponse = z.strictObject({
   jobs: z.strictObject({ active: z.number().int().min(0) }),
   methods: z.array(z.strictObject({ name: z.string(), description: z.string() })),
   retrievers: z.array(z.string()),
+  /** Example questions from the index's document titles, for the web page's empty state (empty without an index). */
+  examples: z.array(z.string()),
   auth: z.boolean(),
   limits: z.strictObject({ maxBodyBytes: z.number().int(), maxUploadBytes: z.number().int(), rateLimitPerMinute: z.number().int() }),
 });

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerConfig } from '../../src/config/schema.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { launch, skipReason } from '../support/browser.js';
 
 /** The browser globals the page callbacks use (this file compiles without the DOM library). */
 interface Dom {
@@ -22,12 +22,10 @@ interface Dom {
   Blob: typeof Blob;
 }
 
-const found = ensureChromium();
-if ('skip' in found) console.warn(`browser tests skipped: ${found.skip}`);
 
 const REBIND_NAME = 'rebind.openbook.test';
 
-describe.skipIf('skip' in found)('cross-origin pages in chromium', () => {
+describe.skipIf(skipReason !== undefined)('cross-origin pages in chromium', () => {
   let dir: string;
   let srv: RunningServer;
   let evil: http.Server;
@@ -47,12 +45,7 @@ describe.skipIf('skip' in found)('cross-origin pages in chromium', () => {
     });
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
     evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
-    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: (found as { path: string }).path,
-      headless: true,
-      args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${REBIND_NAME} 127.0.0.1`],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    ({ ctx, page } = await launch(dir, { args: [`--host-resolver-rules=MAP ${REBIND_NAME} 127.0.0.1`] }));
   }, 120_000);
 
   afterAll(async () => {

@@ -6,17 +6,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerConfig } from '../../src/config/schema.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { makePptx } from '../support/office-files.js';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { launch, skipReason } from '../support/browser.js';
 
-const found = ensureChromium();
-if ('skip' in found) console.warn(`browser tests skipped: ${found.skip}`);
 
-describe.skipIf('skip' in found)('web viewer: locators', () => {
+describe.skipIf(skipReason !== undefined)('web viewer: locators', () => {
   let dir: string;
   let srv: RunningServer;
   let ctx: BrowserContext;
@@ -32,13 +30,7 @@ describe.skipIf('skip' in found)('web viewer: locators', () => {
       ]),
     );
     srv = await listen({ indexDir: path.join(dir, 'index'), server: ServerConfig.parse({ port: 0, rateLimitPerMinute: 0 }), cwd: dir, log: () => {} });
-    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: (found as { path: string }).path,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 860 },
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    ({ ctx, page } = await launch(dir));
   }, 120_000);
 
   afterAll(async () => {

@@ -8,12 +8,12 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerConfig } from '../../src/config/schema.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
 import { EN_DOC, KO_DOC } from '../server/helpers.js';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.js';
+import { launch, skipReason } from '../support/browser.js';
 
 /**
  * The few browser globals the page callbacks use. This file compiles without the DOM library (the
@@ -31,10 +31,8 @@ interface Dom {
   KeyboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
 }
 
-const found = ensureChromium();
-if ('skip' in found) console.warn(`browser tests skipped: ${found.skip}`);
 
-describe.skipIf('skip' in found)('web page in chromium', () => {
+describe.skipIf(skipReason !== undefined)('web page in chromium', () => {
   let dir: string;
   let srv: RunningServer;
   let ctx: BrowserContext;
@@ -47,14 +45,7 @@ describe.skipIf('skip' in found)('web page in chromium', () => {
     await writeFile(path.join(dir, 'files', 'rag-ko.md'), KO_DOC);
     // An empty index folder: everything the page shows comes from the upload below.
     srv = await listen({ indexDir: path.join(dir, 'index'), server: ServerConfig.parse({ port: 0, rateLimitPerMinute: 0 }), cwd: dir, log: () => {} });
-    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: (found as { path: string }).path,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 860 },
-      locale: 'ko-KR',
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    ({ ctx, page } = await launch(dir, { locale: 'ko-KR' }));
   }, 120_000);
 
   afterAll(async () => {

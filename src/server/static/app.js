@@ -1,4 +1,4 @@
-// openbook web page: ask with a streamed answer, citations that open the source passage,
+// openbook web page: ask with a streamed answer, search with highlighted passages, citations that open the source passage,
 // the method's trace, uploads with progress, and the documents list. No framework, no build.
 // Everything the server sends is put into the page as text nodes, never as HTML.
 
@@ -59,6 +59,28 @@ function location(c) {
   return `${c.source}:${lines}${c.page !== undefined ? `, p. ${c.page}` : ''}`;
 }
 
+/**
+ * The language of a piece of content, for its `lang` attribute: Korean when it holds Hangul,
+ * Japanese for kana, Chinese for other Han text, else English (the UI's language). Korean text
+ * gets `word-break: keep-all` from the stylesheet through `:lang(ko)`.
+ */
+function langOf(text) {
+  if (/[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]/.test(text)) return 'ko';
+  if (/[\u3040-\u30ff]/.test(text)) return 'ja';
+  if (/[\u4e00-\u9fff]/.test(text)) return 'zh';
+  return 'en';
+}
+
+/** A path as text with a line-break opportunity after each "/", so a long path wraps between its folders, never inside a name. */
+function pathNodes(p) {
+  const out = [];
+  for (const part of p.split(/(?<=\/)/)) {
+    if (out.length) out.push(el('wbr'));
+    out.push(document.createTextNode(part));
+  }
+  return out;
+}
+
 // ---- views, settings drawer ---------------------------------------------------------------
 function showView(name) {
   for (const tab of document.querySelectorAll('.tab')) {
@@ -66,8 +88,11 @@ function showView(name) {
     else tab.removeAttribute('aria-current');
   }
   $('view-ask').hidden = name !== 'ask';
+  $('view-search').hidden = name !== 'search';
   $('view-docs').hidden = name !== 'docs';
+  $('viewer').hidden = true;
   if (name === 'docs') loadDocuments();
+  if (name === 'search') $('search-q').focus();
 }
 
 function toggleSettings(open) {
@@ -93,10 +118,19 @@ async function loadStatus() {
     $('index-line').textContent = s.index
       ? `${s.index.numDocuments.toLocaleString()} documents, ${s.index.numChunks.toLocaleString()} passages · analyzer ${s.index.analyzer} · commit ${s.index.generation}`
       : 'The index is empty: add documents on the Documents tab.';
+    renderExamples(s.examples ?? []);
     showError('ask-error', null);
   } catch (err) {
     showError('ask-error', err);
   }
+}
+
+/** Example questions from the index on the empty ask page; one click asks it. */
+function renderExamples(examples) {
+  const box = $('examples');
+  const label = box.firstElementChild;
+  box.replaceChildren(label, ...examples.map((q) => el('button', { type: 'button', lang: langOf(q), text: q, onclick: () => { $('question').value = q; ask(q); } })));
+  box.hidden = examples.length === 0 || document.body.dataset.asked === 'true';
 }
 
 // ---- asking ---------------------------------------------------------------------------------
@@ -128,6 +162,7 @@ async function readSse(res, onEvent) {
 /** Renders answer text with each [n] as a link that opens citation n. */
 function renderAnswer(text) {
   const box = $('answer');
+  box.lang = langOf(text);
   const parts = text.split(/(\[\d+\])/);
   box.replaceChildren(...parts.map((part) => {
     const m = /^\[(\d+)\]$/.exec(part);
@@ -140,10 +175,11 @@ function renderAnswer(text) {
 function renderSources(citations) {
   const seen = new Map();
   for (const c of citations) if (!seen.has(c.n)) seen.set(c.n, c);
+  $('sources-h').hidden = seen.size === 0;
   $('sources').replaceChildren(...[...seen.values()].sort((a, b) => a.n - b.n).map((c) =>
     el('li', { value: String(c.n) },
       el('a', { href: `#cite-${c.n}`, onclick: (e) => { e.preventDefault(); openCitation(c.n); }, text: location(c) }),
-      c.title ? el('span', { class: 'muted', text: ` — ${c.title}` }) : null)));
+      c.title ? el('span', { class: 'muted', lang: langOf(c.title), text: ` — ${c.title}` }) : null)));
 }
 
 function renderTrace(steps, meta) {
@@ -155,7 +191,7 @@ function renderTrace(steps, meta) {
     const io = (label, v) => {
       if (v === undefined) return null;
       const text = JSON.stringify(v, null, 2);
-      const d = el('details', {}, el('summary', { text: label }), el('pre', { text: clip(text) }));
+      const d = el('details', {}, el('summary', { text: label }), el('pre', { lang: langOf(text), text: clip(text) }));
       d.open = text.length <= 700;
       return d;
     };
@@ -175,9 +211,12 @@ async function ask(question) {
   btn.disabled = true;
   showError('ask-error', null);
   $('viewer').hidden = true;
+  document.body.dataset.asked = 'true';
+  $('examples').hidden = true;
   $('answer-box').hidden = false;
   $('answer').textContent = '';
   $('sources').replaceChildren();
+  $('sources-h').hidden = true;
   $('answer-method').textContent = '';
   current = { citations: [], docs: new Map() };
   let text = '';
@@ -207,15 +246,25 @@ async function ask(question) {
   }
 }
 
-/** Opens citation n: fetches its document and shows the chunk's lines with the quote marked. */
-async function openCitation(n) {
+/** Opens citation n of the current answer in the viewer, its quotes marked. */
+function openCitation(n) {
   const cites = current.citations.filter((c) => c.n === n);
   if (cites.length === 0) return;
-  const first = cites[0];
+  openPassage({ label: `[${n}]`, first: cites[0], host: $('view-ask').querySelector('.col-main'), spans: cites.map((c) => ({ chunkId: c.chunkId, start: c.quoteStart, end: c.quoteStart + c.quote.length })) });
+}
+
+/**
+ * The passage viewer, shared by answers and search results: fetches the document of `first`
+ * (a citation or a hit: docId, source, title, lines, locator), shows the lines around `spans`
+ * (offsets inside chunk `chunkId`) with the chunks tinted and the spans marked, inside `host`.
+ */
+async function openPassage({ label, first, spans, host }) {
   const viewer = $('viewer');
+  if (viewer.parentElement !== host) host.append(viewer);
   viewer.hidden = false;
-  $('viewer-n').textContent = `[${n}]`;
+  $('viewer-n').textContent = label;
   $('viewer-title').textContent = first.title;
+  $('viewer-title').lang = langOf(first.title);
   $('viewer-loc').textContent = location(first);
   $('viewer-text').textContent = 'loading…';
   try {
@@ -226,25 +275,88 @@ async function openCitation(n) {
     }
     const marks = [];
     const chunkRanges = [];
-    for (const c of cites) {
-      const chunk = doc.chunks.find((ch) => ch.id === c.chunkId);
+    for (const sp of spans) {
+      const chunk = doc.chunks.find((ch) => ch.id === sp.chunkId);
       if (!chunk) continue;
       chunkRanges.push([chunk.startChar, chunk.endChar]);
-      const start = chunk.startChar + c.quoteStart;
-      marks.push([start, start + c.quote.length]);
+      marks.push([chunk.startChar + sp.start, chunk.startChar + sp.end]);
+    }
+    if (marks.length === 0) {
+      const chunk = doc.chunks.find((ch) => ch.id === first.chunkId);
+      if (chunk) chunkRanges.push([chunk.startChar, chunk.endChar]);
     }
     // The window is found by offsets in the document's text. Its rows are numbered with text
     // lines only where those are the file's lines; HTML and CSV cite file lines the text does not
     // have, and DOCX/HWP/HWPX/PPTX/XLSX/EPUB cite the locator shown in the header instead.
     const textLineOf = (at) => { let n = 1; for (let i = doc.text.indexOf('\n'); i !== -1 && i < at; i = doc.text.indexOf('\n', i + 1)) n++; return n; };
-    const fromLine = marks.length > 0 ? Math.min(...marks.map(([a]) => textLineOf(a))) : first.startLine;
-    const toLine = marks.length > 0 ? Math.max(...marks.map(([, b]) => textLineOf(Math.max(0, b - 1)))) : first.endLine;
+    const around = marks.length > 0 ? marks : chunkRanges;
+    const fromLine = around.length > 0 ? Math.min(...around.map(([a]) => textLineOf(a))) : first.startLine;
+    const toLine = around.length > 0 ? Math.max(...around.map(([, b]) => textLineOf(Math.max(0, b - 1)))) : first.endLine;
     const numbered = !first.locator && !['html', 'csv', 'tsv'].includes(doc.format);
+    $('viewer-text').lang = langOf(doc.text.slice(0, 2000));
     $('viewer-text').replaceChildren(...renderPassage(doc.text, marks, chunkRanges, fromLine, toLine, numbered));
     viewer.focus();
     viewer.querySelector('mark')?.scrollIntoView({ block: 'center' });
   } catch (err) {
     $('viewer-text').textContent = err.message;
+  }
+}
+
+// ---- search -----------------------------------------------------------------------------------
+/** Characters of a hit shown around its first highlight. */
+const SNIPPET_CHARS = 320;
+
+/** The snippet of a hit: a window of its text around the first highlight, highlights marked. */
+function snippetNodes(text, highlights) {
+  let from = 0;
+  let to = text.length;
+  if (text.length > SNIPPET_CHARS) {
+    const first = highlights[0]?.start ?? 0;
+    from = Math.max(0, first - Math.floor(SNIPPET_CHARS / 3));
+    to = Math.min(text.length, from + SNIPPET_CHARS);
+    // Cut at white space so no word is shown in part.
+    const sp = text.lastIndexOf(' ', from);
+    if (from > 0 && sp > from - 40) from = sp + 1;
+    const ep = text.indexOf(' ', to);
+    if (to < text.length && ep !== -1 && ep < to + 40) to = ep;
+  }
+  const out = [];
+  if (from > 0) out.push(document.createTextNode('… '));
+  let at = from;
+  for (const h of highlights) {
+    if (h.end <= from || h.start >= to) continue;
+    const a = Math.max(from, h.start);
+    const b = Math.min(to, h.end);
+    if (a > at) out.push(document.createTextNode(text.slice(at, a)));
+    out.push(el('mark', { text: text.slice(a, b) }));
+    at = b;
+  }
+  if (at < to) out.push(document.createTextNode(text.slice(at, to)));
+  if (to < text.length) out.push(document.createTextNode(' …'));
+  return out;
+}
+
+async function search(q) {
+  showError('search-error', null);
+  $('viewer').hidden = true;
+  $('search-btn').disabled = true;
+  try {
+    const res = await (await api(`/v1/search?q=${encodeURIComponent(q)}&k=${Math.max(10, settings.k)}&highlight=true`)).json();
+    $('search-line').textContent = res.hits.length === 0 ? 'No passage matches.' : `${res.hits.length} passages · ${Math.round(res.tookMs)} ms`;
+    const host = $('view-search').querySelector('.col-side');
+    $('search-results').replaceChildren(...res.hits.map((h) => el('li', { class: 'hit', 'data-rank': String(h.rank) },
+      el('div', { class: 'hit-head' },
+        el('span', { class: 'hit-rank', text: `${h.rank}.` }),
+        el('span', { class: 'hit-title', lang: langOf(h.title), text: h.title }),
+        el('span', { class: 'hit-loc muted mono', text: location(h) }),
+        el('span', { class: 'hit-score muted', text: `score ${h.score.toFixed(3)}` })),
+      el('p', { class: 'hit-snippet', lang: langOf(h.text) }, ...snippetNodes(h.text, h.highlights ?? [])),
+      el('button', { type: 'button', class: 'hit-open', 'aria-label': `Open passage ${h.rank}`, text: 'Open', onclick: () => openPassage({ label: `#${h.rank}`, first: h, host, spans: (h.highlights ?? []).map((s) => ({ chunkId: h.chunkId, start: s.start, end: s.end })) }) }))));
+    document.body.dataset.searched = 'true';
+  } catch (err) {
+    showError('search-error', err);
+  } finally {
+    $('search-btn').disabled = false;
   }
 }
 
@@ -285,11 +397,11 @@ async function loadDocuments() {
     const list = await (await api('/v1/documents?limit=500')).json();
     $('docs-caption').textContent = `${list.total.toLocaleString()} documents${list.total > list.documents.length ? ` (first ${list.documents.length} shown)` : ''}`;
     $('docs-table').tBodies[0].replaceChildren(...list.documents.map((d) => el('tr', {},
-      el('td', { text: d.title }),
-      el('td', { class: 'mono', text: d.source }),
-      el('td', { text: d.format }),
-      el('td', { class: 'num', text: String(d.numChunks) }),
-      el('td', {}, el('button', { type: 'button', 'aria-label': `Delete ${d.title}`, text: 'Delete', onclick: () => removeDocument(d) })))));
+      el('td', { class: 'title', lang: langOf(d.title), text: d.title }),
+      el('td', { class: 'src mono' }, ...pathNodes(d.source)),
+      el('td', { class: 'fmt', text: d.format }),
+      el('td', { class: 'num' }, String(d.numChunks), el('span', { class: 'unit', text: d.numChunks === 1 ? ' passage' : ' passages' })),
+      el('td', { class: 'act' }, el('button', { type: 'button', 'aria-label': `Delete ${d.title}`, text: 'Delete', onclick: () => removeDocument(d) })))));
     showError('docs-error', null);
   } catch (err) {
     showError('docs-error', err);
@@ -323,6 +435,12 @@ async function followJob(job, label) {
       bar.value = bar.max;
       const r = j.result || {};
       info.textContent = j.kind === 'delete' ? 'removed' : `done: ${r.added ?? 0} added, ${r.updated ?? 0} updated, ${r.unchanged ?? 0} unchanged, ${r.skipped ?? 0} skipped`;
+      // Each skipped file with the reason, as the indexer reported it.
+      const skipped = r.skippedFiles ?? [];
+      if (skipped.length > 0) {
+        row.append(el('ul', { class: 'skipped', 'aria-label': 'Skipped files' }, ...skipped.map((f) => el('li', { text: `${f.source} — ${f.reason.startsWith(`${f.source}: `) ? f.reason.slice(f.source.length + 2) : f.reason}` }))));
+        if (r.skipped > skipped.length) row.lastChild.append(el('li', { text: `… and ${r.skipped - skipped.length} more (see the server log)` }));
+      }
       row.dataset.status = 'succeeded';
       break;
     }
@@ -386,6 +504,11 @@ document.addEventListener('DOMContentLoaded', () => {
     e.preventDefault();
     const question = q.value.trim();
     if (question) ask(question);
+  });
+  $('search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = $('search-q').value.trim();
+    if (q) search(q);
   });
   $('upload-form').addEventListener('submit', (e) => {
     e.preventDefault();
