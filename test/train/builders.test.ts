@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapabilityError, InvalidParameterError } from '../../src/core/errors.js';
-import { buildAtmRecords } from '../../src/train/atm.js';
+import { buildAtmRecords, fabricationPrompt } from '../../src/train/atm.js';
+import type { ChatMessage, GenerateOptions, LanguageModel } from '../../src/models/types.js';
+import { answerContinuation } from '../../src/methods/replug.js';
 import { memoryPool, shuffleInPlace, toJsonl, type TrainPassage, type TrainQuestion } from '../../src/train/common.js';
 import { buildRaftRecords, quotedSpans, quotesVerified, templateCotAnswer } from '../../src/train/raft.js';
 import { buildRetRobustRecords } from '../../src/train/retrobust.js';
@@ -203,5 +205,69 @@ describe('seeded helpers', () => {
   it('Fisher–Yates by hand', () => {
     // [a, b, c]: i=2, j=⌊0.1·3⌋=0 → [c, b, a]; i=1, j=⌊0.6·2⌋=1 → stay
     expect(shuffleInPlace(['a', 'b', 'c'], scripted([0.1, 0.6]))).toEqual(['c', 'b', 'a']);
+  });
+});
+
+/**
+ * A scripted stand-in for an attacker/generator model: `generate` returns the fabrications in
+ * order; `scoreContinuation` gives log p = −0.2 − 1.0·#"Lyon" − 0.7·#"Marseille" of the prompt, so
+ * each fabrication's log p(gold | attacked context) is hand-computable.
+ */
+function standInModel(fabrications: string[], echoScoring = true) {
+  const scored: Array<{ prompt: string; continuation: string }> = [];
+  const asked: Array<{ messages: ChatMessage[]; options?: GenerateOptions }> = [];
+  let i = 0;
+  const count = (s: string, w: string) => s.split(w).length - 1;
+  const llm: LanguageModel = {
+    id: 'stand-in',
+    capabilities: { chat: true, streaming: false, logprobs: false, echoScoring, prefill: false },
+    async generate(messages, options) {
+      asked.push({ messages, ...(options ? { options } : {}) });
+      return { generations: [{ text: fabrications[i++] ?? '', finishReason: 'stop' }], usage: { promptTokens: 0, completionTokens: 0 }, model: 'stand-in', latencyMs: 0 } as never;
+    },
+    // eslint-disable-next-line require-yield
+    async *stream() {
+      throw new Error('not used');
+    },
+    async scoreContinuation(prompt, continuation) {
+      scored.push({ prompt, continuation });
+      return { logprob: -0.2 - 1.0 * count(prompt, 'Lyon') - 0.7 * count(prompt, 'Marseille'), tokens: [] };
+    },
+  };
+  return { llm, scored, asked };
+}
+
+describe('ATM attacker DPO pairs (Zhu, Yan, Shi, Yin, Sha 2024; a scripted stand-in model)', () => {
+  it('ranks the fabrications by the generator\'s log p(gold | attacked context): chosen = lowest, rejected = highest', async () => {
+    const fabs = ['Lyon is the capital of France.', 'Marseille, not Lyon, is the capital of France.', 'Paris is the capital of France.'];
+    const m = standInModel(fabs);
+    // no distractors and no list attacks: no rng draws
+    const { records } = await buildAtmRecords([Q[0]], memoryPool(P), { numDistractors: 0, distractors: 'random', attacks: [], numFabricated: 3, llm: m.llm, rng: scripted([]) });
+    const r = records[0];
+    // one attacker prompt for all samples (the DPO prompt), distinct seeds
+    const prompt = fabricationPrompt(Q[0].question, 'Paris');
+    expect(m.asked.map((a) => a.messages.at(-1)!.content)).toEqual([prompt, prompt, prompt]);
+    expect(new Set(m.asked.map((a) => a.options?.seed)).size).toBe(3);
+    // the generator reads each fabricated passage as its context and scores " Paris" + end
+    expect(m.scored.map((x) => x.continuation)).toEqual([answerContinuation('Paris'), answerContinuation('Paris'), answerContinuation('Paris')]);
+    expect(m.scored[1].prompt).toContain('Marseille, not Lyon, is the capital of France.');
+    expect(m.scored[1].prompt).not.toContain('Paris is the capital of France. It lies on the Seine.');
+    // log p: f1 −0.2 − 1 = −1.2; f2 −0.2 − 1 − 0.7 = −1.9; f3 −0.2
+    expect(r.fabrications!.map((f) => f.logpGold)).toEqual([expect.closeTo(-1.2, 12), expect.closeTo(-1.9, 12), expect.closeTo(-0.2, 12)]);
+    expect(r.dpo).toEqual({ prompt, chosen: fabs[1], rejected: fabs[2], chosenLogpGold: expect.closeTo(-1.9, 12), rejectedLogpGold: expect.closeTo(-0.2, 12) });
+    // the attacked context still carries every fabrication
+    expect(r.attacked.filter((p) => p.role === 'fabricated').map((p) => p.text)).toEqual(fabs);
+  });
+
+  it('no pair when the scores tie or the model cannot score continuations (said in the record)', async () => {
+    const tie = standInModel(['Rome is nice.', 'Berlin is big.']);
+    const { records } = await buildAtmRecords([Q[0]], memoryPool(P), { numDistractors: 0, distractors: 'random', attacks: [], numFabricated: 2, llm: tie.llm, rng: scripted([]) });
+    expect(records[0].dpo).toBeUndefined();
+    expect(records[0].dpoSkipped).toBe('every fabrication gives the gold answer the same log-probability (−0.2)');
+    const blind = standInModel(['Lyon is the capital.', 'Marseille is.'], false);
+    const b = await buildAtmRecords([Q[0]], memoryPool(P), { numDistractors: 0, distractors: 'random', attacks: [], numFabricated: 2, llm: blind.llm, rng: scripted([]) });
+    expect(b.records[0].dpo).toBeUndefined();
+    expect(b.records[0].dpoSkipped).toMatch(/stand-in cannot score continuations/);
+    expect(blind.scored).toEqual([]);
   });
 });
