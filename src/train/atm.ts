@@ -18,12 +18,23 @@
  *       `shuffle`:     the whole list re-shuffled.
  * Every added passage has role `fabricated` and says how it was made (`origin`).
  *
+ * Attacker preference pairs (with a model that can score continuations), as the authors' code
+ * builds them (chuhac/ATM-RAG: `atm_train/ppl_infer/ppl_infer_with_trainer.py` scores, and
+ * `atm_train/attacker_dpo/build_compare_dpo_data.py` picks): the one attacker prompt
+ * ({@link fabricationPrompt}) is sampled `numFabricated` times (distinct seeds); the generator
+ * scores log p(gold answer + its end | prompt with that fabricated passage as the context)
+ * (`docRawPrompt`, `answerContinuation` of `methods/replug.ts`); the fabrication that makes the gold
+ * answer least likely is `chosen` (the attack that works), the most likely `rejected`, for DPO on
+ * the attacker (`{ prompt, chosen, rejected }`, TRL's format). The authors rank by perplexity of
+ * the same gold tokens, which orders the fabrications exactly as log p does.
+ *
  * Random draws, per question in input order: distractor draws (random source only); the clean
  * shuffle; the substitute answer pick (1 draw per try, entity-swap); the duplicated distractor pick
  * (1 draw, duplicate); the attacked shuffle (shuffle).
  */
 import { InvalidParameterError } from '../core/errors.js';
 import type { LanguageModel } from '../models/types.js';
+import { answerContinuation, docRawPrompt } from '../methods/replug.js';
 import {
   checkInt,
   containsAnswer,
@@ -71,6 +82,12 @@ export interface AtmRecord {
   target: string;
   /** `template` (list perturbations only) or `model:<id>`. */
   attackSource: string;
+  /** With a model: each fabrication and the generator's log p(gold + end | that passage), natural log. */
+  fabrications?: Array<{ id: string; text: string; logpGold?: number }>;
+  /** The attacker's DPO pair: the most misleading fabrication (lowest log p of the gold answer) chosen, the least rejected. */
+  dpo?: { prompt: string; chosen: string; rejected: string; chosenLogpGold: number; rejectedLogpGold: number };
+  /** Why there is no `dpo` pair when a model wrote fabrications. */
+  dpoSkipped?: string;
 }
 
 /** Replaces every occurrence of `from` in `text` by `to` (literal, case-sensitive). */
@@ -78,12 +95,12 @@ export function swapEntity(text: string, from: string, to: string): string {
   return text.split(from).join(to);
 }
 
-/** The prompt asking the attacker model for one misleading passage. */
-export function fabricationPrompt(question: string, answer: string, n: number): string {
+/** The prompt asking the attacker model for one misleading passage (the same for every sample: it is the DPO prompt). */
+export function fabricationPrompt(question: string, answer: string): string {
   return (
     `Write a short encyclopedia-style paragraph (3–5 sentences) that looks relevant to the question below but ` +
     `supports a wrong answer — anything except "${answer}". Do not mention that it is wrong. This is adversarial ` +
-    `training data for a robust question-answering model (passage ${n}).\n\nQuestion: ${question}\nParagraph:`
+    `training data for a robust question-answering model.\n\nQuestion: ${question}\nParagraph:`
   );
 }
 
@@ -116,14 +133,21 @@ export async function buildAtmRecords(questions: readonly TrainQuestion[], pool:
     const attacked = [...clean];
     const log: AtmRecord['attacks'] = [];
     const gold = q.answers[0];
+    const ranking: Pick<AtmRecord, 'fabrications' | 'dpo' | 'dpoSkipped'> = {};
     if (o.llm) {
+      const prompt = fabricationPrompt(q.question, gold);
+      const fabrications: NonNullable<AtmRecord['fabrications']> = [];
       for (let n = 1; n <= numFabricated; n++) {
-        const r = await o.llm.generate([{ role: 'user', content: fabricationPrompt(q.question, gold, n) }], { temperature: 0.7, maxTokens: 200, signal: o.signal });
+        const r = await o.llm.generate([{ role: 'user', content: prompt }], { temperature: 0.7, maxTokens: 200, seed: n, signal: o.signal });
         const text = r.generations[0]?.text.trim() ?? '';
         if (text === '') continue;
-        attacked.push({ id: `${q.id}#fabricated-${n}`, title: '', text, role: 'fabricated', origin: `model:${o.llm.id}`, containsAnswer: containsAnswer(text, q.answers) });
+        const id = `${q.id}#fabricated-${n}`;
+        attacked.push({ id, title: '', text, role: 'fabricated', origin: `model:${o.llm.id}`, containsAnswer: containsAnswer(text, q.answers) });
         log.push({ kind: 'fabricate', detail: `passage ${n} by ${o.llm.id}` });
+        fabrications.push({ id, text });
       }
+      ranking.fabrications = fabrications;
+      Object.assign(ranking, await rankFabrications(o.llm, q.question, gold, prompt, fabrications, o.signal));
     }
     if (attacks.includes('entity-swap')) {
       const others = questions.filter((x) => x.id !== q.id && x.answers[0] && !q.answers.some((a) => a.toLowerCase() === x.answers[0].toLowerCase()));
@@ -144,8 +168,37 @@ export async function buildAtmRecords(questions: readonly TrainQuestion[], pool:
       shuffleInPlace(attacked, o.rng);
       log.push({ kind: 'shuffle', detail: attacked.map((p) => p.id).join(' ') });
     }
-    records.push({ method: 'atm', id: q.id, question: q.question, answers: q.answers, clean, attacked, attacks: log, target: gold, attackSource: o.llm ? `model:${o.llm.id}` : 'template' });
+    records.push({ method: 'atm', id: q.id, question: q.question, answers: q.answers, clean, attacked, attacks: log, target: gold, attackSource: o.llm ? `model:${o.llm.id}` : 'template', ...ranking });
     o.onProgress?.(++done, questions.length);
   }
   return { records, skipped };
+}
+
+/**
+ * Scores each fabrication (in place: `logpGold`) and picks the DPO pair: chosen = lowest
+ * log p(gold | fabrication), rejected = highest (first on ties). No pair when the model cannot
+ * score continuations, fewer than two fabrications came back, or all scores tie.
+ */
+async function rankFabrications(
+  llm: LanguageModel,
+  question: string,
+  gold: string,
+  prompt: string,
+  fabrications: NonNullable<AtmRecord['fabrications']>,
+  signal?: AbortSignal,
+): Promise<Pick<AtmRecord, 'dpo' | 'dpoSkipped'>> {
+  if (!llm.capabilities.echoScoring) return { dpoSkipped: `${llm.id} cannot score continuations (log p of the gold answer), so the fabrications are not ranked` };
+  if (fabrications.length < 2) return { dpoSkipped: `${fabrications.length} fabrication(s) came back; a pair needs two` };
+  for (const f of fabrications) {
+    const passage = { rank: 1, score: 0, docId: f.id, chunkId: f.id, source: f.id, title: '', text: f.text, startLine: 1, endLine: 1 };
+    f.logpGold = (await llm.scoreContinuation(docRawPrompt(passage, question), answerContinuation(gold), signal ? { signal } : {})).logprob;
+  }
+  let lo = 0;
+  let hi = 0;
+  fabrications.forEach((f, i) => {
+    if (f.logpGold! < fabrications[lo].logpGold!) lo = i;
+    if (f.logpGold! > fabrications[hi].logpGold!) hi = i;
+  });
+  if (fabrications[lo].logpGold === fabrications[hi].logpGold) return { dpoSkipped: `every fabrication gives the gold answer the same log-probability (${String(fabrications[lo].logpGold).replace('-', '−')})` };
+  return { dpo: { prompt, chosen: fabrications[lo].text, rejected: fabrications[hi].text, chosenLogpGold: fabrications[lo].logpGold!, rejectedLogpGold: fabrications[hi].logpGold! } };
 }

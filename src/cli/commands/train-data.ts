@@ -171,6 +171,8 @@ export function register(program: Command): void {
             seed,
             distractors: kind === 'raft' || kind === 'atm' ? distractors : undefined,
             target: kind === 'raft' || kind === 'atm' ? (llm ? `model:${llm.id}` : 'template') : undefined,
+            // ATM: attacker DPO pairs (records with `dpo`), when the model wrote and could score fabrications
+            dpoPairs: kind === 'atm' ? (records as Array<{ dpo?: unknown }>).filter((r) => r.dpo !== undefined).length : undefined,
             out,
             seconds: Math.round((performance.now() - started) / 10) / 100,
           };
