@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { deflateRawSync } from 'node:zlib';
+import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { makeZip } from './zip-writer.js';
 
 const require = createRequire(import.meta.url);
@@ -20,8 +21,36 @@ function rels(list: { id: string; type: string; target: string }[]): string {
   return `${XML}<Relationships xmlns="${PKG_REL}">${list.map((r) => `<Relationship Id="${r.id}" Type="${REL}/${r.type}" Target="${r.target}"/>`).join('')}</Relationships>`;
 }
 
-function core(title: string | undefined): string {
-  return `${XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">${title ? `<dc:title>${esc(title)}</dc:title>` : ''}</cp:coreProperties>`;
+/** Office document properties (docProps/core.xml and docProps/app.xml, ECMA-376 Part 2 §11). */
+export interface OfficeProps {
+  title?: string;
+  author?: string;
+  lastModifiedBy?: string;
+  /** W3CDTF, as Office writes it: "2024-01-15T09:30:00Z". */
+  created?: string;
+  modified?: string;
+  subject?: string;
+  keywords?: string;
+  language?: string;
+  application?: string;
+  pages?: number;
+  slides?: number;
+}
+
+const asProps = (p: string | OfficeProps | undefined): OfficeProps => (typeof p === 'string' ? { title: p } : (p ?? {}));
+
+function core(props: string | OfficeProps | undefined): string {
+  const p = asProps(props);
+  const el = (tag: string, v: string | undefined, attrs = '') => (v === undefined ? '' : `<${tag}${attrs}>${esc(v)}</${tag}>`);
+  const w3c = ' xsi:type="dcterms:W3CDTF"';
+  return `${XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${el('dc:title', p.title)}${el('dc:subject', p.subject)}${el('dc:creator', p.author)}${el('cp:keywords', p.keywords)}${el('dc:language', p.language)}${el('cp:lastModifiedBy', p.lastModifiedBy)}${el('dcterms:created', p.created, w3c)}${el('dcterms:modified', p.modified, w3c)}</cp:coreProperties>`;
+}
+
+function app(props: string | OfficeProps | undefined): { name: string; data: string }[] {
+  const p = asProps(props);
+  if (p.application === undefined && p.pages === undefined && p.slides === undefined) return [];
+  const el = (tag: string, v: string | number | undefined) => (v === undefined ? '' : `<${tag}>${esc(String(v))}</${tag}>`);
+  return [{ name: 'docProps/app.xml', data: `${XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${el('Application', p.application)}${el('Pages', p.pages)}${el('Slides', p.slides)}</Properties>` }];
 }
 
 /** Column letters for 0-based i (A … Z, AA …). */
@@ -31,7 +60,7 @@ const col = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : col(M
  * An XLSX workbook: sheets of rows (row 1 first); strings go to the shared-string table,
  * numbers are written as numbers, `null` leaves a cell out. `startRow` shifts a sheet down.
  */
-export function makeXlsx(sheets: { name: string; rows: (string | number | boolean | null)[][]; startRow?: number }[], title?: string): Buffer {
+export function makeXlsx(sheets: { name: string; rows: (string | number | boolean | null)[][]; startRow?: number }[], title?: string | OfficeProps): Buffer {
   const strings: string[] = [];
   const sid = (s: string) => {
     let i = strings.indexOf(s);
@@ -61,6 +90,7 @@ export function makeXlsx(sheets: { name: string; rows: (string | number | boolea
     { name: '[Content_Types].xml', data: `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>` },
     { name: '_rels/.rels', data: rels([{ id: 'rId1', type: 'officeDocument', target: 'xl/workbook.xml' }]) },
     { name: 'docProps/core.xml', data: core(title) },
+    ...app(title),
     {
       name: 'xl/workbook.xml',
       data: `${XML}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${REL}"><sheets>${sheets.map((s, i) => `<sheet name="${esc(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`,
@@ -83,12 +113,13 @@ function shape(ph: string | undefined, paras: string[]): string {
  * A PPTX deck. Slides are listed in `order` (default 1..n) in presentation.xml, so a test can
  * check that reading order follows the slide list, not the part names.
  */
-export function makePptx(slides: { title?: string; body: string[]; notes?: string[] }[], opts: { order?: number[]; title?: string } = {}): Buffer {
+export function makePptx(slides: { title?: string; body: string[]; notes?: string[] }[], opts: { order?: number[]; title?: string; props?: OfficeProps } = {}): Buffer {
   const order = opts.order ?? slides.map((_, i) => i + 1);
   const members = [
     { name: '[Content_Types].xml', data: `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>` },
     { name: '_rels/.rels', data: rels([{ id: 'rId1', type: 'officeDocument', target: 'ppt/presentation.xml' }]) },
-    { name: 'docProps/core.xml', data: core(opts.title) },
+    { name: 'docProps/core.xml', data: core({ ...opts.props, ...(opts.title !== undefined ? { title: opts.title } : {}) }) },
+    ...app(opts.props),
     {
       name: 'ppt/presentation.xml',
       data: `${XML}<p:presentation xmlns:a="${A}" xmlns:r="${REL}" xmlns:p="${P}"><p:sldIdLst>${order.map((n, i) => `<p:sldId id="${256 + i}" r:id="rId${n + 10}"/>`).join('')}</p:sldIdLst></p:presentation>`,
@@ -121,11 +152,31 @@ function owpmlPara(p: string | string[]): string {
   return `<hp:p id="0"><hp:run charPrIDRef="0"><hp:tbl rowCnt="1" colCnt="${p.length}"><hp:tr>${cells}</hp:tr></hp:tbl></hp:run></hp:p>`;
 }
 
+/** HWPX package metadata as Hancom writes it in Contents/content.hpf. */
+export interface HwpxProps {
+  title?: string;
+  language?: string;
+  creator?: string;
+  lastsaveby?: string;
+  /** "2024-01-15T09:30:00Z" */
+  CreatedDate?: string;
+  ModifiedDate?: string;
+  subject?: string;
+  description?: string;
+  keyword?: string;
+}
+
 /** An HWPX document: sections of paragraphs (a string[] paragraph is a one-row table). */
-export function makeHwpx(sections: (string | string[])[][], title?: string): Buffer {
+export function makeHwpx(sections: (string | string[])[][], titleOrProps?: string | HwpxProps): Buffer {
+  const p: HwpxProps = typeof titleOrProps === 'string' ? { title: titleOrProps } : (titleOrProps ?? {});
+  const title = p.title;
+  const metas = (['creator', 'subject', 'description', 'lastsaveby', 'CreatedDate', 'ModifiedDate', 'keyword'] as const)
+    .filter((k) => p[k] !== undefined)
+    .map((k) => `<opf:meta name="${k}" content="text">${esc(p[k]!)}</opf:meta>`)
+    .join('');
   const items = sections.map((_, i) => `<opf:item id="section${i}" href="Contents/section${i}.xml" media-type="application/xml"/>`).join('');
   const spine = sections.map((_, i) => `<opf:itemref idref="section${i}"/>`).join('');
-  const hpf = `${XML}<opf:package xmlns:opf="http://www.idpf.org/2007/opf/" version="" unique-identifier="" id=""><opf:metadata>${title ? `<opf:title>${esc(title)}</opf:title>` : '<opf:title/>'}</opf:metadata><opf:manifest><opf:item id="header" href="Contents/header.xml" media-type="application/xml"/>${items}</opf:manifest><opf:spine><opf:itemref idref="header" linear="yes"/>${spine}</opf:spine></opf:package>`;
+  const hpf = `${XML}<opf:package xmlns:opf="http://www.idpf.org/2007/opf/" version="" unique-identifier="" id=""><opf:metadata>${title ? `<opf:title>${esc(title)}</opf:title>` : '<opf:title/>'}${p.language ? `<opf:language>${esc(p.language)}</opf:language>` : ''}${metas}</opf:metadata><opf:manifest><opf:item id="header" href="Contents/header.xml" media-type="application/xml"/>${items}</opf:manifest><opf:spine><opf:itemref idref="header" linear="yes"/>${spine}</opf:spine></opf:package>`;
   return makeZip([
     { name: 'mimetype', data: 'application/hwp+zip', store: true },
     { name: 'version.xml', data: `${XML}<hv:HCFVersion xmlns:hv="http://www.hancom.co.kr/hwpml/2011/version" major="5" minor="1"/>` },
@@ -165,7 +216,7 @@ export function paraTextPayload(text: string, opts: { extendedControl?: boolean 
  * BodyText/Section stream per section of paragraphs, each paragraph a PARA_HEADER (66) then a
  * PARA_TEXT (67) record; raw-deflated unless `compressed: false`. `flags` ORs extra header bits.
  */
-export function makeHwp(sections: string[][], opts: { compressed?: boolean; flags?: number; extendedControlInFirst?: boolean } = {}): Buffer {
+export function makeHwp(sections: string[][], opts: { compressed?: boolean; flags?: number; extendedControlInFirst?: boolean; summary?: HwpSummary } = {}): Buffer {
   const compressed = opts.compressed ?? true;
   const header = Buffer.alloc(256);
   header.write('HWP Document File', 0, 'latin1');
@@ -174,6 +225,7 @@ export function makeHwp(sections: string[][], opts: { compressed?: boolean; flag
   const cfb = CFB.utils.cfb_new();
   CFB.utils.cfb_add(cfb, '/FileHeader', header);
   CFB.utils.cfb_add(cfb, '/DocInfo', compressed ? deflateRawSync(Buffer.alloc(0)) : Buffer.alloc(0));
+  if (opts.summary) CFB.utils.cfb_add(cfb, '/\u0005HwpSummaryInformation', hwpSummaryStream(opts.summary));
   sections.forEach((paras, s) => {
     const records = paras.flatMap((t, i) => [hwpRecord(66, 0, Buffer.alloc(22)), hwpRecord(67, 1, paraTextPayload(t, { extendedControl: opts.extendedControlInFirst && i === 0 }))]);
     const stream = Buffer.concat(records);
@@ -182,11 +234,91 @@ export function makeHwp(sections: string[][], opts: { compressed?: boolean; flag
   return Buffer.from(CFB.write(cfb, { type: 'buffer' }) as Uint8Array);
 }
 
+/** The summary properties of an HWP file (the \x05HwpSummaryInformation property set). */
+export interface HwpSummary {
+  title?: string;
+  subject?: string;
+  author?: string;
+  keywords?: string;
+  comments?: string;
+  lastAuthor?: string;
+  created?: Date;
+  lastSaved?: Date;
+  pageCount?: number;
+}
+
+/**
+ * An OLE property set stream (MS-OLEPS §2.21) with one section (HWP's FMTID
+ * {9FA2B660-1061-11D4-B4C6-006097C09D8C}): strings as VT_LPWSTR, dates as VT_FILETIME, the page
+ * count as VT_I4, under the PIDSI ids Hancom uses (title 2, subject 3, author 4, keywords 5,
+ * comments 6, last author 8, created 12, last saved 13, page count 14).
+ */
+export function hwpSummaryStream(s: HwpSummary): Buffer {
+  const props: { id: number; value: Buffer }[] = [];
+  const lpwstr = (text: string) => {
+    const chars = Buffer.from(`${text}\0`, 'utf16le');
+    const b = Buffer.alloc(8 + Math.ceil(chars.length / 4) * 4);
+    b.writeUInt32LE(0x1f, 0);
+    b.writeUInt32LE(chars.length / 2, 4);
+    chars.copy(b, 8);
+    return b;
+  };
+  const filetime = (d: Date) => {
+    const b = Buffer.alloc(12);
+    b.writeUInt32LE(0x40, 0);
+    b.writeBigUInt64LE(BigInt(d.getTime()) * 10000n + 116444736000000000n, 4);
+    return b;
+  };
+  const i4 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt32LE(0x03, 0);
+    b.writeInt32LE(n, 4);
+    return b;
+  };
+  const strings: [number, string | undefined][] = [[2, s.title], [3, s.subject], [4, s.author], [5, s.keywords], [6, s.comments], [8, s.lastAuthor]];
+  for (const [id, v] of strings) if (v !== undefined) props.push({ id, value: lpwstr(v) });
+  if (s.created) props.push({ id: 12, value: filetime(s.created) });
+  if (s.lastSaved) props.push({ id: 13, value: filetime(s.lastSaved) });
+  if (s.pageCount !== undefined) props.push({ id: 14, value: i4(s.pageCount) });
+  const tableSize = 8 + props.length * 8;
+  let at = tableSize;
+  const table = Buffer.alloc(tableSize);
+  table.writeUInt32LE(props.length, 4);
+  props.forEach((p, i) => {
+    table.writeUInt32LE(p.id, 8 + i * 8);
+    table.writeUInt32LE(at, 12 + i * 8);
+    at += p.value.length;
+  });
+  table.writeUInt32LE(at, 0);
+  const header = Buffer.alloc(48);
+  header.writeUInt16LE(0xfffe, 0);
+  header.writeUInt32LE(1, 24);
+  Buffer.from('60B6A29F6110D411B4C6006097C09D8C', 'hex').copy(header, 28);
+  header.writeUInt32LE(48, 44);
+  return Buffer.concat([header, table, ...props.map((p) => p.value)]);
+}
+
+/** A DOCX with plain paragraphs and the given document properties (core.xml, app.xml). */
+export function makeDocx(paragraphs: string[], props?: OfficeProps): Buffer {
+  const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
+  const body = paragraphs.map((t) => `<w:p><w:r><w:t xml:space="preserve">${esc(t)}</w:t></w:r></w:p>`).join('');
+  return makeZip([
+    {
+      name: '[Content_Types].xml',
+      data: `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+    },
+    { name: '_rels/.rels', data: rels([{ id: 'rId1', type: 'officeDocument', target: 'word/document.xml' }]) },
+    { name: 'docProps/core.xml', data: core(props) },
+    ...app(props),
+    { name: 'word/document.xml', data: `${XML}<w:document xmlns:w="${W}"><w:body>${body}</w:body></w:document>` },
+  ]);
+}
+
 /** An EPUB 3: chapters of XHTML bodies, spine in `order` (default as given). */
-export function makeEpub(chapters: { file: string; body: string }[], opts: { title?: string; order?: string[] } = {}): Buffer {
+export function makeEpub(chapters: { file: string; body: string }[], opts: { title?: string; order?: string[]; creator?: string; date?: string; language?: string; publisher?: string; modified?: string } = {}): Buffer {
   const order = opts.order ?? chapters.map((c) => c.file);
   const id = (f: string) => f.replace(/\W/g, '_');
-  const opf = `${XML}<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">x</dc:identifier>${opts.title ? `<dc:title>${esc(opts.title)}</dc:title>` : ''}</metadata><manifest>${chapters.map((c) => `<item id="${id(c.file)}" href="${c.file}" media-type="application/xhtml+xml"/>`).join('')}</manifest><spine>${order.map((f) => `<itemref idref="${id(f)}"/>`).join('')}</spine></package>`;
+  const opf = `${XML}<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="uid">x</dc:identifier>${opts.title ? `<dc:title>${esc(opts.title)}</dc:title>` : ''}${opts.creator ? `<dc:creator>${esc(opts.creator)}</dc:creator>` : ''}${opts.date ? `<dc:date>${esc(opts.date)}</dc:date>` : ''}${opts.language ? `<dc:language>${esc(opts.language)}</dc:language>` : ''}${opts.publisher ? `<dc:publisher>${esc(opts.publisher)}</dc:publisher>` : ''}${opts.modified ? `<meta property="dcterms:modified">${esc(opts.modified)}</meta>` : ''}</metadata><manifest>${chapters.map((c) => `<item id="${id(c.file)}" href="${c.file}" media-type="application/xhtml+xml"/>`).join('')}</manifest><spine>${order.map((f) => `<itemref idref="${id(f)}"/>`).join('')}</spine></package>`;
   return makeZip([
     { name: 'mimetype', data: 'application/epub+zip', store: true },
     { name: 'META-INF/container.xml', data: `${XML}<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>` },
@@ -220,4 +352,38 @@ export function encodeCp949(text: string): Buffer {
     }
   }
   return Buffer.from(out);
+}
+
+/** PDF document properties as the Info dictionary holds them; `xmp` adds an XMP metadata stream. */
+export interface PdfProps {
+  title?: string;
+  author?: string;
+  subject?: string;
+  keywords?: string[];
+  producer?: string;
+  creator?: string;
+  created?: Date;
+  modified?: Date;
+  /** An XMP packet (RDF/XML) attached as the catalog's /Metadata stream, UTF-8. */
+  xmp?: string;
+}
+
+/** A PDF (pdf-lib) of one page per text (Latin text, Helvetica) with the given properties and nothing else in its Info dictionary. */
+export async function makePdf(pages: string[], props: PdfProps = {}): Promise<Buffer> {
+  const pdf = await PDFDocument.create({ updateMetadata: false });
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  for (const text of pages) pdf.addPage([400, 300]).drawText(text, { x: 20, y: 250, size: 11, font });
+  if (props.title !== undefined) pdf.setTitle(props.title);
+  if (props.author !== undefined) pdf.setAuthor(props.author);
+  if (props.subject !== undefined) pdf.setSubject(props.subject);
+  if (props.keywords !== undefined) pdf.setKeywords(props.keywords);
+  if (props.producer !== undefined) pdf.setProducer(props.producer);
+  if (props.creator !== undefined) pdf.setCreator(props.creator);
+  if (props.created !== undefined) pdf.setCreationDate(props.created);
+  if (props.modified !== undefined) pdf.setModificationDate(props.modified);
+  if (props.xmp !== undefined) {
+    const stream = pdf.context.stream(new TextEncoder().encode(props.xmp), { Type: 'Metadata', Subtype: 'XML' });
+    pdf.catalog.set(PDFName.of('Metadata'), pdf.context.register(stream));
+  }
+  return Buffer.from(await pdf.save());
 }
