@@ -192,6 +192,15 @@ export class Engine {
     return new Engine(await IndexReader.open(dir), dir, models);
   }
 
+  /**
+   * The metadata fields a document brought or was given (`Document.meta`: lang, encoding,
+   * document properties, front matter, JSONL fields, tags), or undefined for an unknown id or a
+   * document without any. What `search --json` and `GET /v1/search` put in each hit's `meta`.
+   */
+  documentMeta(docId: string): Record<string, string | number | boolean | string[]> | undefined {
+    return this.reader.document(docId)?.meta;
+  }
+
   /** Whether `index --embed` has stored passage vectors in this index. */
   hasDenseIndex(): boolean {
     return existsSync(path.join(this.dir, DENSE_DIR, DENSE_MANIFEST));

@@ -6,7 +6,7 @@
 import type { Hit } from '../core/types.js';
 import type { EngineAnswer } from './engine.js';
 
-/** The JSON shape of a hit in `search --json`, `ask --json` and the HTTP API. */
+/** The JSON shape of a hit in `search --json`, `ask --json` and the HTTP API (`hitsJson` adds `meta`). */
 export function hitJson(h: Hit) {
   return {
     rank: h.rank,
@@ -24,8 +24,21 @@ export function hitJson(h: Hit) {
   };
 }
 
-/** The JSON shape of `ask --json` and `POST /v1/ask`. */
-export function answerJson(a: EngineAnswer) {
+/**
+ * `hitJson` of each hit plus, last, `meta`: its document's metadata fields as `engine` knows them
+ * (`Engine.documentMeta`: lang, encoding, document properties, front matter, tags; dates as ms
+ * since the epoch, as filters compare them). An engine without `documentMeta` adds none.
+ */
+export function hitsJson(hits: Hit[], engine: object) {
+  const lookup = (engine as { documentMeta?: (docId: string) => Record<string, string | number | boolean | string[]> | undefined }).documentMeta;
+  return hits.map((h) => {
+    const meta = lookup?.call(engine, h.docId);
+    return meta !== undefined ? { ...hitJson(h), meta } : hitJson(h);
+  });
+}
+
+/** The JSON shape of `ask --json` and `POST /v1/ask`; `engine`, when given, adds each hit's document `meta` (`hitsJson`). */
+export function answerJson(a: EngineAnswer, engine?: object) {
   return {
     question: a.question,
     answer: a.answer,
@@ -42,7 +55,7 @@ export function answerJson(a: EngineAnswer) {
       ...(c.locator !== undefined ? { locator: c.locator } : {}),
       quote: c.quote,
     })),
-    hits: a.hits.map(hitJson),
+    hits: engine ? hitsJson(a.hits, engine) : a.hits.map(hitJson),
     ...(a.model ? { model: a.model } : {}),
     ...(a.prompt ? { prompt: a.prompt } : {}),
     ...(a.usage ? { usage: a.usage } : {}),
@@ -64,9 +77,16 @@ export function answerJson(a: EngineAnswer) {
  * At most `maxEntries` hits (default 20,000) are kept, least recently used dropped first.
  */
 export class HitJsonCache {
-  private readonly entries = new Map<string, { hit: Hit; tail: string }>();
+  private readonly entries = new Map<string, { hit: Hit; tail: string; meta: string }>();
 
-  constructor(readonly maxEntries = 20_000) {}
+  /**
+   * @param metaOf the document metadata a hit carries as `meta` (`Engine.documentMeta`), fixed
+   *   per commit like the rest; none when omitted
+   */
+  constructor(
+    readonly maxEntries = 20_000,
+    private readonly metaOf?: (docId: string) => Record<string, string | number | boolean | string[]> | undefined,
+  ) {}
 
   /** Hits held now. */
   get size(): number {
@@ -88,7 +108,8 @@ export class HitJsonCache {
         ...(h.page !== undefined ? { page: h.page } : {}),
         ...(h.locator !== undefined ? { locator: h.locator } : {}),
       });
-      e = { hit: h, tail: fixed.slice(1, -1) };
+      const meta = this.metaOf?.(h.docId);
+      e = { hit: h, tail: fixed.slice(1, -1), meta: meta !== undefined ? `,"meta":${JSON.stringify(meta)}` : '' };
       this.entries.delete(h.chunkId);
       if (this.entries.size >= this.maxEntries) {
         const oldest = this.entries.keys().next();
@@ -97,7 +118,7 @@ export class HitJsonCache {
       if (this.maxEntries > 0) this.entries.set(h.chunkId, e);
     }
     const scores = h.scores ? `,"scores":${JSON.stringify(h.scores)}` : '';
-    return `{"rank":${JSON.stringify(h.rank)},"score":${JSON.stringify(h.score)},${e.tail}${scores}}`;
+    return `{"rank":${JSON.stringify(h.rank)},"score":${JSON.stringify(h.score)},${e.tail}${scores}${e.meta}}`;
   }
 
   /** The JSON text of a hit array. */

@@ -20,6 +20,7 @@
 import { InputFormatError } from '../core/errors.js';
 import type { Document, LineAnchor } from '../core/types.js';
 import { decodeText, normalizeText } from './encoding.js';
+import { encodingMeta } from './properties.js';
 import { fileFields, fileName, type SourceInfo } from './source.js';
 
 /** A parsed record: its fields and the 1-based file lines it starts and ends on. */
@@ -150,7 +151,7 @@ export function labelledRow(headers: readonly string[], values: readonly string[
  * @throws InputFormatError when the bytes are neither UTF-8/UTF-16 nor CP949
  */
 export function loadCsv(bytes: Uint8Array, info: SourceInfo): Document {
-  const { text: raw } = decodeCsv(bytes, info.relPath);
+  const { text: raw, encoding } = decodeCsv(bytes, info.relPath);
   const delimiter = info.format === 'tsv' ? '\t' : sniffDelimiter(raw);
   const records = parseCsv(raw, delimiter);
   const headers = records[0]?.fields ?? [];
@@ -169,5 +170,6 @@ export function loadCsv(bytes: Uint8Array, info: SourceInfo): Document {
     title: fileName(info.relPath),
     text,
     sourceLines,
+    meta: encodingMeta(encoding),
   };
 }

@@ -5,18 +5,20 @@
  * unit numbered from 1 in spine order (items with no text are skipped and not counted); no chunk
  * spans two chapters, and hits and citations say `chapter n`. Items marked `linear="no"` come
  * after the linear ones, as reading systems show them. Title: the package's `<dc:title>`, else
- * the file name. Read with the size-capped zip reader (zip.ts) rather than `epub2`, which
+ * the file name; dc:creator, dc:date, dc:language … become the fields author, createdAt,
+ * language … (properties.ts). Read with the size-capped zip reader (zip.ts) rather than `epub2`, which
  * unzips without a cap.
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document, Heading, Link, UnitSpan } from '../core/types.js';
 import { htmlToDocumentParts } from './html.js';
+import { epubProperties, type DocProperties } from './properties.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 import { readXml, resolvePart } from './units.js';
 import { openZip, type ZipArchive } from './zip.js';
 
 /** The package path, title and spine (content-document paths in reading order). */
-export function epubSpine(zip: ZipArchive, relPath: string): { title: string | undefined; spine: string[] } {
+export function epubSpine(zip: ZipArchive, relPath: string): { title: string | undefined; spine: string[]; props: DocProperties } {
   if (!zip.entry('META-INF/container.xml')) throw new InputFormatError(`${relPath}: not an EPUB (no META-INF/container.xml)`);
   let opf: string | undefined;
   readXml(zip.readText('META-INF/container.xml'), {
@@ -32,7 +34,8 @@ export function epubSpine(zip: ZipArchive, relPath: string): { title: string | u
   let inTitle = false;
   let title = '';
   let titleDone = false;
-  readXml(zip.readText(opf), {
+  const opfText = zip.readText(opf);
+  readXml(opfText, {
     open(tag, a) {
       if (tag === 'item' && a.id && a.href) manifest.set(a.id, resolvePart(dir, decodeURI(a.href)));
       else if (tag === 'itemref' && a.idref) (a.linear === 'no' ? nonLinear : linear).push(a.idref);
@@ -47,7 +50,7 @@ export function epubSpine(zip: ZipArchive, relPath: string): { title: string | u
     },
   });
   const spine = [...linear, ...nonLinear].map((id) => manifest.get(id)).filter((p): p is string => p !== undefined && zip.entry(p) !== undefined);
-  return { title: title.replace(/\s+/g, ' ').trim().normalize('NFC') || undefined, spine };
+  return { title: title.replace(/\s+/g, ' ').trim().normalize('NFC') || undefined, spine, props: epubProperties(opfText) };
 }
 
 /**
@@ -57,7 +60,7 @@ export function epubSpine(zip: ZipArchive, relPath: string): { title: string | u
  */
 export function loadEpub(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Document {
   const zip = openZip(bytes, { relPath: info.relPath, maxBytes: opts.maxDecompressedBytes });
-  const { title, spine } = epubSpine(zip, info.relPath);
+  const { title, spine, props } = epubSpine(zip, info.relPath);
   let text = '';
   const units: UnitSpan[] = [];
   const headings: Heading[] = [];
@@ -81,5 +84,6 @@ export function loadEpub(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOpt
     units,
     headings,
     links,
+    ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { Parser } from 'htmlparser2';
 import type { Document, LineAnchor } from '../core/types.js';
 import { decodeText } from './encoding.js';
+import { encodingMeta } from './properties.js';
 import { collapseWhitespace, extractText, type DomNode, type ExtractedText, type TextObserver } from './html-text.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
@@ -178,7 +179,7 @@ export function htmlToDocumentParts(
  * @throws InputFormatError for undecodable bytes ("<relPath>: …")
  */
 export function loadHtml(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions = {}): Document {
-  const { text: html } = decodeText(bytes, info.relPath);
+  const { text: html, encoding } = decodeText(bytes, info.relPath);
   const parts = htmlToDocumentParts(html, { readability: opts.readability, sourceLines: true });
   return {
     ...fileFields(bytes, info),
@@ -187,5 +188,6 @@ export function loadHtml(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions 
     headings: parts.headings,
     links: parts.links,
     ...(parts.sourceLines && parts.sourceLines.length > 0 ? { sourceLines: parts.sourceLines } : {}),
+    meta: encodingMeta(encoding),
   };
 }

@@ -17,12 +17,15 @@
  * maintenance and inflates without a cap, and `@ohah/hwpjs` is a release candidate shipping a
  * native binary. Sections inflate through `inflateCapped`, so a deflate bomb stops at
  * `maxDecompressedBytes`. Password-protected and distribution ("배포용") documents, whose
- * streams are encrypted, are refused with a message saying so. Title: the file name.
+ * streams are encrypted, are refused with a message saying so. Title and properties: the
+ * `\x05HwpSummaryInformation` stream (an OLE property set: title, author, createdAt, modifiedAt,
+ * lastModifiedBy … — properties.ts), else the file name.
  */
 import { createRequire } from 'node:module';
 import { BudgetExceededError, InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { paragraphDocument } from './hwpx.js';
+import { olePropertySet } from './properties.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 import { DecompressionBudget, DEFAULT_MAX_DECOMPRESSED_BYTES, inflateCapped } from './zip.js';
 
@@ -126,9 +129,12 @@ export function loadHwp(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOpti
     }
     paragraphs.push(...sectionParagraphs(stream));
   }
+  const summary = CFB.find(container, '\u0005HwpSummaryInformation')?.content;
+  const props = summary ? olePropertySet(Uint8Array.from(summary as ArrayLike<number>)) : { meta: {} };
   return {
     ...fileFields(bytes, info),
-    title: fileName(info.relPath),
+    title: props.title ?? fileName(info.relPath),
     ...paragraphDocument(paragraphs),
+    ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}),
   };
 }

@@ -6,42 +6,41 @@
  * boxes (`hp:subList` under a paragraph) are paragraphs of their own, in document order;
  * `<hp:tab/>` is a tab and `<hp:lineBreak/>` a line break. Each non-empty paragraph is a
  * `paragraph` unit numbered from 1 through the whole document, so hits and citations say `¶ n`
- * (HWPX has no lines). Title: the package's `<opf:title>`, else the file name.
+ * (HWPX has no lines). Title: the package's `<opf:title>`, else the file name; the package's
+ * other metadata (`<opf:meta name="creator">`, CreatedDate, ModifiedDate, lastsaveby …) become
+ * the fields author, createdAt, modifiedAt, lastModifiedBy … (properties.ts).
  *
  * Read with the size-capped zip reader (zip.ts) and a streaming XML reader: a zip of XML needs
  * no more. (`@ssabrojs/hwpxjs` reads HWPX too, but unzips without a cap.)
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
+import { hwpxProperties, type DocProperties } from './properties.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 import { readXml, resolvePart, UnitTextBuilder } from './units.js';
 import { openZip, type ZipArchive } from './zip.js';
 
 /** The section parts in reading order. */
-export function hwpxSections(zip: ZipArchive, relPath: string): { sections: string[]; title: string | undefined } {
+export function hwpxSections(zip: ZipArchive, relPath: string): { sections: string[]; title: string | undefined; props: DocProperties } {
   const byNumber = zip.entries
     .map((e) => ({ name: e.name, m: /^Contents\/section(\d+)\.xml$/i.exec(e.name) }))
     .filter((x) => x.m)
     .sort((a, b) => Number(a.m![1]) - Number(b.m![1]))
     .map((x) => x.name);
-  let title: string | undefined;
+  let props: DocProperties = { meta: {} };
   const hpf = zip.entry('Contents/content.hpf');
   const spine: string[] = [];
   if (hpf) {
     const manifest = new Map<string, string>();
     const refs: string[] = [];
-    let inTitle = false;
-    let t = '';
-    readXml(zip.readText('Contents/content.hpf'), {
+    const hpfText = zip.readText('Contents/content.hpf');
+    readXml(hpfText, {
       open(tag, a) {
         if (tag === 'item' && a.id && a.href) manifest.set(a.id, resolvePart('', a.href));
         else if (tag === 'itemref' && a.idref) refs.push(a.idref);
-        else if (tag === 'title') inTitle = true;
       },
-      text: (s) => void (inTitle && (t += s)),
-      close: (tag) => void (tag === 'title' && (inTitle = false)),
     });
-    title = t.replace(/\s+/g, ' ').trim().normalize('NFC') || undefined;
+    props = hwpxProperties(hpfText);
     for (const id of refs) {
       const href = manifest.get(id);
       // hrefs are relative to the package root in Hancom's files ("Contents/section0.xml")
@@ -51,7 +50,7 @@ export function hwpxSections(zip: ZipArchive, relPath: string): { sections: stri
   }
   const sections = spine.length > 0 ? spine : byNumber;
   if (sections.length === 0) throw new InputFormatError(`${relPath}: not an HWPX document (no Contents/section*.xml)`);
-  return { sections, title };
+  return { sections, title: props.title, props };
 }
 
 /** The paragraphs of one section part, in document order (a cell's paragraphs before the rest of the paragraph that holds the table). */
@@ -102,12 +101,13 @@ export function paragraphDocument(paragraphs: Iterable<string>): Pick<Document, 
  */
 export function loadHwpx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Document {
   const zip = openZip(bytes, { relPath: info.relPath, maxBytes: opts.maxDecompressedBytes });
-  const { sections, title } = hwpxSections(zip, info.relPath);
+  const { sections, title, props } = hwpxSections(zip, info.relPath);
   const paragraphs: string[] = [];
   for (const s of sections) paragraphs.push(...hwpxParagraphs(zip.readText(s)));
   return {
     ...fileFields(bytes, info),
     title: title ?? fileName(info.relPath),
     ...paragraphDocument(paragraphs),
+    ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}),
   };
 }

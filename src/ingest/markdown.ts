@@ -16,6 +16,7 @@ import { InputFormatError } from '../core/errors.js';
 import type { Document, Heading, Link } from '../core/types.js';
 import { frontMatterMeta } from './metadata.js';
 import { decodeText } from './encoding.js';
+import { encodingMeta } from './properties.js';
 import { collapseWhitespace } from './html-text.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
@@ -167,17 +168,17 @@ function findLinks(lines: { text: string; code: boolean }[]): Link[] {
 }
 
 /**
- * Load a Markdown file: text as written (decoded, NFC, LF), headings, links, title and the YAML
- * front matter as metadata (`frontMatterMeta`; front matter that is not valid YAML is a warning
+ * Load a Markdown file: text as written (decoded, NFC, LF), headings, links, title, the field
+ * `encoding` (properties.ts) and the YAML front matter as metadata (`frontMatterMeta`; front matter that is not valid YAML is a warning
  * through `opts.onWarning` and the file is indexed without those fields).
  * @throws InputFormatError for binary or undecodable bytes ("<relPath>: …")
  */
 export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning'> = {}): Document {
-  const { text } = decodeText(bytes, info.relPath);
+  const { text, encoding } = decodeText(bytes, info.relPath);
   const { headings, links, frontMatterTitle } = parseMarkdownStructure(text);
-  let meta: Record<string, string | number | boolean | string[]> = {};
+  let meta: Record<string, string | number | boolean | string[]> = encodingMeta(encoding);
   try {
-    meta = frontMatterMeta(text, info.relPath);
+    meta = { ...meta, ...frontMatterMeta(text, info.relPath) };
   } catch (err) {
     // The text is still indexed; only its front-matter fields are lost, and the user is told where.
     if (!(err instanceof InputFormatError)) throw err;

@@ -4,13 +4,16 @@
  * Each page's text is normalised (LF line endings, NFC) and trimmed; an empty page gets an empty
  * span. Line numbers of chunks refer to lines of this extracted text.
  *
- * Title: the PDF's Info dictionary `/Title` when non-empty, else the file name.
+ * Title: the PDF's Info dictionary `/Title` (else XMP dc:title) when non-empty, else the file
+ * name. Document properties (author, createdAt, modifiedAt, producer, pages …) become metadata
+ * fields: properties.ts.
  * Scanned (image-only) PDFs have no text layer and yield an empty text; no OCR is attempted.
  */
 import { extractText, getDocumentProxy, getMeta } from 'unpdf';
 import { BudgetExceededError, InputFormatError } from '../core/errors.js';
 import type { Document, PageSpan } from '../core/types.js';
 import { normalizeText } from './encoding.js';
+import { pdfProperties, type DocProperties } from './properties.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, DecompressionBudget, inflateCapped } from './zip.js';
 
@@ -25,7 +28,7 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<Lo
   checkFlateBudget(bytes, new DecompressionBudget(opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES, info.relPath));
   const fields = fileFields(bytes, info);
   let pageTexts: string[];
-  let metaTitle: string | undefined;
+  let props: DocProperties;
   try {
     // PDF.js may transfer (detach) the buffer it is given: hand it a copy.
     const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
@@ -33,8 +36,7 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<Lo
       const { text } = await extractText(pdf, { mergePages: false });
       pageTexts = text;
       const meta = await getMeta(pdf);
-      const t = meta.info?.Title;
-      if (typeof t === 'string' && t.trim() !== '') metaTitle = t.trim().normalize('NFC');
+      props = pdfProperties(meta.info as Record<string, unknown> | undefined, meta.metadata as { get(name: string): unknown } | null, text.length);
     } finally {
       await pdf.destroy();
     }
@@ -50,7 +52,7 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<Lo
     pages.push({ page: i + 1, start: text.length, end: text.length + pageText.length });
     text += pageText;
   });
-  return { ...fields, title: metaTitle ?? fileName(info.relPath), text, pages };
+  return { ...fields, title: props.title ?? fileName(info.relPath), text, pages, ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}) };
 }
 
 /**

@@ -8,13 +8,15 @@
  *
  * Read with the size-capped zip reader (zip.ts) and a streaming XML reader rather than
  * officeparser, which unzips without a cap and returns one string without slide boundaries.
- * Title: the core-properties title, else the first slide's title, else the file name.
+ * Title: the core-properties title, else the first slide's title, else the file name. The core
+ * and extended properties (author, createdAt, modifiedAt, slides …) are metadata fields
+ * (properties.ts).
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 import { readRels, relId, readXml, relsPathOf, UnitTextBuilder } from './units.js';
-import { coreTitle } from './xlsx.js';
+import { ooxmlProperties } from './properties.js';
 import { openZip, type ZipArchive } from './zip.js';
 
 const SKIPPED_PLACEHOLDERS = new Set(['sldNum', 'dt', 'ftr', 'hdr', 'sldImg']);
@@ -80,6 +82,7 @@ export function slideParts(zip: ZipArchive, relPath: string): { slide: string; n
  */
 export function loadPptx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Document {
   const zip = openZip(bytes, { relPath: info.relPath, maxBytes: opts.maxDecompressedBytes });
+  const props = ooxmlProperties(zip);
   const b = new UnitTextBuilder();
   let firstTitle: string | undefined;
   slideParts(zip, info.relPath).forEach((p, i) => {
@@ -97,9 +100,10 @@ export function loadPptx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOpt
   });
   return {
     ...fileFields(bytes, info),
-    title: coreTitle(zip) ?? firstTitle ?? fileName(info.relPath),
+    title: props.title ?? firstTitle ?? fileName(info.relPath),
     text: b.text,
     units: b.units,
     headings: b.headings,
+    ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}),
   };
 }

@@ -1,10 +1,11 @@
-/** Plain text: decoded and normalised (see encoding.ts); title is the file name. */
+/** Plain text: decoded and normalised (see encoding.ts); title is the file name; field `encoding` says how it was read. */
 import type { Document } from '../core/types.js';
 import { decodeText } from './encoding.js';
+import { encodingMeta } from './properties.js';
 import { fileFields, fileName, type SourceInfo } from './source.js';
 
 /** @throws InputFormatError for binary or undecodable bytes ("<relPath>: …") */
 export function loadTxt(bytes: Uint8Array, info: SourceInfo): Document {
-  const { text } = decodeText(bytes, info.relPath);
-  return { ...fileFields(bytes, info), title: fileName(info.relPath), text };
+  const { text, encoding } = decodeText(bytes, info.relPath);
+  return { ...fileFields(bytes, info), title: fileName(info.relPath), text, meta: encodingMeta(encoding) };
 }

@@ -9,12 +9,15 @@
  * inflates the archive itself, without a cap, and builds a full object model of every cell.
  * Values are the stored ones: shared and inline strings, numbers as written in the file (a date
  * is its serial number; number formats are not applied), booleans TRUE/FALSE, cached formula
- * results. Title: the core-properties title (docProps/core.xml), else the file name.
+ * results. Title: the core-properties title (docProps/core.xml), else the file name; the core and
+ * extended properties (author, createdAt, modifiedAt, lastModifiedBy …) are metadata fields
+ * (properties.ts).
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { labelledRow } from './csv.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
+import { ooxmlProperties } from './properties.js';
 import { readRels, readXml, relId, UnitTextBuilder } from './units.js';
 import { openZip, type ZipArchive } from './zip.js';
 
@@ -119,20 +122,6 @@ export function readWorkbook(zip: ZipArchive, relPath: string): SheetRows[] {
   return sheets.map((s) => readSheet(zip.readText(s.part), s.name, strings));
 }
 
-/** dc:title of docProps/core.xml, or undefined. */
-export function coreTitle(zip: ZipArchive): string | undefined {
-  if (!zip.entry('docProps/core.xml')) return undefined;
-  let inTitle = false;
-  let title = '';
-  readXml(zip.readText('docProps/core.xml'), {
-    open: (tag) => void (inTitle = tag === 'title'),
-    text: (t) => void (inTitle && (title += t)),
-    close: () => void (inTitle = false),
-  });
-  const t = title.replace(/\s+/g, ' ').trim().normalize('NFC');
-  return t === '' ? undefined : t;
-}
-
 /**
  * Load an .xlsx file (see the module comment).
  * @throws InputFormatError when it is not a zip or has no workbook; BudgetExceededError past
@@ -140,6 +129,7 @@ export function coreTitle(zip: ZipArchive): string | undefined {
  */
 export function loadXlsx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'maxDecompressedBytes'> = {}): Document {
   const zip = openZip(bytes, { relPath: info.relPath, maxBytes: opts.maxDecompressedBytes });
+  const props = ooxmlProperties(zip);
   const b = new UnitTextBuilder();
   for (const sheet of readWorkbook(zip, info.relPath)) {
     const [header, ...data] = sheet.rows;
@@ -151,10 +141,11 @@ export function loadXlsx(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOpt
   }
   return {
     ...fileFields(bytes, info),
-    title: coreTitle(zip) ?? fileName(info.relPath),
+    title: props.title ?? fileName(info.relPath),
     text: b.text,
     units: b.units,
     headings: b.headings,
+    ...(Object.keys(props.meta).length > 0 ? { meta: props.meta } : {}),
   };
 }
 

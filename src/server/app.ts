@@ -439,7 +439,7 @@ const hitCaches = new WeakMap<Engine, HitJsonCache>();
 function hitCacheOf(engine: Engine): HitJsonCache {
   let cache = hitCaches.get(engine);
   if (!cache) {
-    cache = new HitJsonCache();
+    cache = new HitJsonCache(undefined, (docId) => engine.documentMeta(docId));
     hitCaches.set(engine, cache);
   }
   return cache;

@@ -84,6 +84,7 @@ export const HitSchema = z.strictObject({
   page: z.number().int().min(1).optional(),
   locator: LocatorSchema.optional(),
   scores: z.record(z.string(), z.number()).optional(),
+  meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).optional().describe("the document's metadata fields (lang, encoding, document properties, front matter, tags); dates are ms since the epoch"),
 });
 
 /** A search hit with `highlight=true`: spans `[start, end)` of `text` (UTF-16 offsets), sorted, non-overlapping. */

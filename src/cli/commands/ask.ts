@@ -73,7 +73,7 @@ export async function register(program: Command): Promise<void> {
               : {}),
           });
           await closeCliEngine(engine);
-          if (flags.json) printJson(answerJson(answer));
+          if (flags.json) printJson(answerJson(answer, engine));
           else printAnswer(answer, { streamed, trace: flags.trace });
         } finally {
           await models.close();

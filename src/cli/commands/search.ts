@@ -12,7 +12,7 @@ import { resolveStoreUrl } from '../store-url.js';
 import type { SimilarityName } from '../../index/index.js';
 import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
-import { hitJson } from '../../engine/json.js';
+import { hitsJson } from '../../engine/json.js';
 import type { ScoreNormalization } from '../../retrieve/fusion.js';
 import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
@@ -157,7 +157,7 @@ export function register(program: Command): void {
         const engine = await openCliEngine(flags, models);
         try {
           const hits = await engine.search(query, parseRetrievalFlags(flags, 10, models.config, models.sources));
-          if (flags.json) printJson({ query, hits: hits.map(hitJson) });
+          if (flags.json) printJson({ query, hits: hitsJson(hits, engine) });
           else printHits(query, hits, engine);
         } finally {
           await closeCliEngine(engine);

@@ -5,7 +5,8 @@
  * Fields of every chunk — the document's fixed fields, then its own:
  *   id (document id), path (the source as indexed), folder (the path's folder, "." at the top),
  *   format (txt, md, html, pdf, docx, jsonl, …), title, sizeBytes, mtime (ms since the epoch;
- *   filters may write it as a date), pages (page count, PDFs), lang (detected at indexing:
+ *   filters may write it as a date), pages (page count: a PDF's pages, else the count the file
+ *   declares — DOCX app.xml, HWP summary), lang (detected at indexing:
  *   "ko", "en", "ja", "zh", "mixed" or "und"), headingPath (string list, outermost first),
  *   page (the chunk's first page, PDFs), ordinal (0-based chunk position in its document).
  * Then every key of `Document.meta` (front matter, JSONL fields, document properties, user tags
@@ -40,6 +41,8 @@ export function documentMetadata(doc: DocumentRecord): Record<string, MetaValue 
     mtime: doc.mtimeMs,
   };
   if (doc.pages) m.pages = doc.pages.length;
+  // A page count the file declares (DOCX app.xml, HWP summary) when there are no page spans.
+  else if (typeof doc.meta?.pages === 'number') m.pages = doc.meta.pages;
   for (const [k, v] of Object.entries(doc.meta ?? {})) {
     m[`meta.${k}`] = v;
     if (!FIXED.has(k)) m[k] = v;
@@ -69,9 +72,12 @@ export function usesChunkFields(f: FilterExpr): boolean {
 /** The type of a metadata value, as `status` and the documents API list it. */
 export type MetaType = 'string' | 'number' | 'boolean' | 'string[]' | 'date';
 
+/** Fields holding ms since the epoch: the file's mtime and the document properties' dates (ingest/properties.ts). */
+export const DATE_FIELDS: ReadonlySet<string> = new Set(['mtime', 'createdAt', 'modifiedAt']);
+
 function typeOf(field: string, v: MetaValue): MetaType {
   if (Array.isArray(v)) return 'string[]';
-  if (field === 'mtime' || field === 'createdAt' || field === 'modifiedAt') return 'date';
+  if (typeof v === 'number' && DATE_FIELDS.has(field)) return 'date';
   return typeof v as 'string' | 'number' | 'boolean';
 }
 
