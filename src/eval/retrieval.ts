@@ -14,6 +14,7 @@ import { writeRun } from './loaders/trec.js';
 import { loadRetrievalDataset } from './datasets.js';
 import { defaultRetrievalMetrics, evaluateRun, parseMetric } from './metrics.js';
 import type { EngineModels } from '../engine/engine.js';
+import type { IndexReader } from '../index/index.js';
 import { checkRetrieverConfig, openEvalEngine, retrieverRecord, runRetrieverQueries, type EvalRetrieverConfig } from './engine-runner.js';
 import { compareRows, rerankRun, type ComparisonRow, type EvalRerankConfig } from './rerank-eval.js';
 import { checkSearchConfig, indexedText, openEvalIndex, runQueriesThreaded, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig } from './runner.js';
@@ -48,6 +49,12 @@ export interface RetrievalEvalOptions extends LoadOptions {
   rerank?: EvalRerankConfig;
   /** Bootstrap resamples and seed of the intervals and the paired test (default 1,000, seed 1). */
   bootstrap?: BootstrapOptions;
+  /**
+   * A PostgreSQL store URL: index the corpus into that store (the dataset's own database) and
+   * score the queries in SQL instead of an embedded eval index (`store-eval.ts`). `threads` does
+   * not apply; BM25 queries run 4 at a time on the store's pool.
+   */
+  store?: string;
 }
 
 /**
@@ -117,15 +124,23 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
   const split = opts.split ?? 'test';
   const ds = loaded ?? (await loadRetrievalDataset(opts.dataset, split, opts));
   const threads = opts.threads === 'auto' ? (ds.queries.size >= AUTO_THREADS_MIN_QUERIES ? defaultThreads() : 1) : (opts.threads ?? 1);
-  let index;
+  let indexInfo: { indexSeconds: number; cached: boolean; dir: string; stats: EvalIndexStats };
   let runResult;
   let embed;
-  if (retriever.retriever === 'bm25') {
-    index = await openEvalIndex(ds.name, ds.corpus, ds.files, opts.index, deps);
+  if (opts.store !== undefined) {
+    // The pg client loads only for a store run.
+    const { runStoreRetrieval } = await import('./store-eval.js');
+    const r = await runStoreRetrieval(opts.store, ds.name, ds.corpus, ds.queries, opts.index, opts.search, retriever, deps);
+    indexInfo = r;
+    embed = r.embed;
+    runResult = { ...r, threads: r.concurrency, workerStartSeconds: 0 };
+  } else if (retriever.retriever === 'bm25') {
+    const index = await openEvalIndex(ds.name, ds.corpus, ds.files, opts.index, deps);
+    indexInfo = { ...index, stats: readerStats(index.reader) };
     runResult = await runQueriesThreaded(index, ds.queries, opts.search, deps.now, threads);
   } else {
     const opened = await openEvalEngine(ds.name, ds.corpus, ds.files, opts.index, opts.search, retriever, { ...deps, models: deps.models ?? {} });
-    index = opened.index;
+    indexInfo = { ...opened.index, stats: readerStats(opened.index.reader) };
     embed = opened.embed;
     runResult = { ...(await runRetrieverQueries(opened.retriever, ds.queries, opts.search.topK, deps.now)), threads: 1, workerStartSeconds: 0 };
   }
@@ -150,7 +165,6 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
   }
   const bootstrap = { resamples: opts.bootstrap?.resamples ?? 1000, seed: opts.bootstrap?.seed ?? 1 };
   const rows = compareRows(table, ds.qrels, bootstrap);
-  const st = index.reader.stats();
   return {
     dataset: ds.name || basename(opts.dataset),
     split,
@@ -158,18 +172,23 @@ export async function evaluateRetrieval(opts: RetrievalEvalOptions, deps: EvalDe
     queries: ev.numQueries,
     metrics: ev.mean,
     timings: {
-      indexSeconds: index.indexSeconds,
+      indexSeconds: indexInfo.indexSeconds,
       queriesPerSecond,
       searchSeconds,
-      indexCached: index.cached,
+      indexCached: indexInfo.cached,
       threads: runResult.threads,
       ...(runResult.threads > 1 ? { workerStartSeconds } : {}),
       ...(embed ? { embedSeconds: embed.seconds, embedded: embed.embedded } : {}),
     },
-    index: { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen, dir: index.dir },
+    index: { ...indexInfo.stats, dir: indexInfo.dir },
     ...(opts.perQuery ? { perQuery: Object.fromEntries(ev.perQuery) } : {}),
     rows,
     ...(rerank ? { rerank } : {}),
     bootstrap,
   };
+}
+
+function readerStats(reader: IndexReader): EvalIndexStats {
+  const st = reader.stats();
+  return { documents: st.numDocuments, terms: st.numTerms, postings: st.numPostings, totalTerms: st.sumDocLen };
 }

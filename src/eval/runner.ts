@@ -102,7 +102,8 @@ export interface OpenedEvalIndex {
   docIdOfChunk: string[];
 }
 
-function toDocument(doc: CorpusDoc, text: string, source: string): { document: Document; chunk: Chunk } {
+/** The one-chunk Document of a corpus document, as every eval index (embedded or store) holds it. */
+export function toDocument(doc: CorpusDoc, text: string, source: string): { document: Document; chunk: Chunk } {
   const contentHash = createHash('sha256').update(text).digest('hex');
   let lines = 1;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;

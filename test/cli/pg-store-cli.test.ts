@@ -60,4 +60,23 @@ describe.skipIf(!available)('openbook --store postgres://… (Citus, 2 workers)'
     expect(c.stdout).not.toContain('s3cret');
     expect(JSON.parse(c.stdout).sources['store.url']).toBe('env:OPENBOOK_STORE_URL');
   });
+
+  it('status and graph --store report what the embedded index reports for the same docs', () => {
+    const idx = path.join(tmp, 'embedded');
+    const a = JSON.parse(run(['status', '--index', idx, '--json']).stdout);
+    const r = run(['status', '--store', cluster.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const b = JSON.parse(r.stdout);
+    for (const k of ['numDocuments', 'numChunks', 'numTerms', 'numPostings', 'sumDocLen', 'docCount', 'avgdl', 'analyzer', 'textBytes']) expect([k, b[k]]).toEqual([k, a[k]]);
+    expect(b.metadataFields).toEqual(a.metadataFields);
+    expect(b.config).toEqual(a.config);
+    expect(b).toMatchObject({ store: cluster.url, distributed: true, generation: 1 });
+    expect(run(['status', '--store', cluster.url]).stdout).toMatch(/documents\s+\S*\s*\d+/);
+    const ga = JSON.parse(run(['graph', '--index', idx, '--json', '-k', '10']).stdout);
+    const g = run(['graph', '--store', cluster.url, '--json', '-k', '10']);
+    expect(g.code, g.stderr).toBe(0);
+    const gb = JSON.parse(g.stdout);
+    expect(gb.top).toEqual(ga.top);
+    expect(gb).toMatchObject({ numNodes: ga.numNodes, numEdges: ga.numEdges, links: ga.links, origin: 'computed' });
+  });
 });

@@ -249,6 +249,13 @@ function copyField(v: string | number | boolean | null): string {
 
 const copyRow = (fields: Array<string | number | boolean | null>): string => fields.map(copyField).join('\t') + '\n';
 
+/** JSON with object keys sorted at every level (jsonb does not keep the order they were written in). */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
 function toRecord(doc: Document): DocumentRecord {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { text, ...record } = doc;
@@ -365,7 +372,8 @@ export class PgStoreWriter {
     const record = toRecord(doc);
     const old = this.docs.get(doc.id);
     if (!this.pending.has(doc.id) && old && old.record.contentHash === doc.contentHash) {
-      if (JSON.stringify(old.record) !== JSON.stringify(record)) this.recordUpdates.set(old.seq, record);
+      // jsonb keeps its own key order: compare canonically, or every unchanged document would look updated.
+      if (canonicalJson(old.record) !== canonicalJson(record)) this.recordUpdates.set(old.seq, record);
       old.record = record;
       return;
     }
@@ -698,6 +706,14 @@ export class PgStoreReader {
       } finally {
         await c.query('COMMIT').catch(() => {});
       }
+    });
+  }
+
+  /** Document id of every stored sequence number (for turning (seq, ordinal) hits into run entries). */
+  async documentIdsBySeq(): Promise<Map<number, string>> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ seq: string; id: string }>('SELECT seq, id FROM ob_documents');
+      return new Map(r.rows.map((row) => [Number(row.seq), row.id]));
     });
   }
 
