@@ -709,6 +709,14 @@ export class PgStoreReader {
     });
   }
 
+  /** Every document record in index order (sequence number: a replaced document comes last, as in the embedded index). */
+  async documents(): Promise<DocumentRecord[]> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ record: DocumentRecord }>('SELECT record FROM ob_documents ORDER BY seq');
+      return r.rows.map((row) => row.record);
+    });
+  }
+
   /** Document id of every stored sequence number (for turning (seq, ordinal) hits into run entries). */
   async documentIdsBySeq(): Promise<Map<number, string>> {
     return this.store.withClient(async (c) => {
