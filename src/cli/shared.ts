@@ -19,7 +19,8 @@ export const DEFAULT_INDEX_DIR = '.openbook';
 
 /** Resolves the index folder: `--index DIR`, else `OPENBOOK_INDEX`, else `./.openbook`. */
 export function resolveIndexDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return path.resolve(cwd, flag ?? env.OPENBOOK_INDEX ?? DEFAULT_INDEX_DIR);
+  // An empty OPENBOOK_INDEX is unset, as the config resolver treats it (not the working directory itself).
+  return path.resolve(cwd, flag ?? (env.OPENBOOK_INDEX || undefined) ?? DEFAULT_INDEX_DIR);
 }
 
 /** Whether human output may use colour: a TTY, and NO_COLOR unset. */

@@ -51,6 +51,17 @@ export class BudgetExceededError extends OpenbookError {
   }
 }
 
+/**
+ * The index folder cannot be written (EACCES, EROFS, ENOSPC …): the run can commit nothing. The
+ * message names the folder and the error ("cannot write the index /x/.openbook (EROFS: read-only
+ * file system)"); the last commit is untouched.
+ */
+export class IndexWriteError extends OpenbookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INDEX_WRITE', message, { ...options, httpStatus: 500 });
+  }
+}
+
 /** The on-disk index is corrupt, missing a file, or written by a newer format version. */
 export class IndexFormatError extends OpenbookError {
   constructor(message: string, options?: { cause?: unknown }) {

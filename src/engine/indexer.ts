@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getAnalyzer } from '../analysis/registry.js';
-import { InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
+import { IndexWriteError, InputFormatError, InvalidParameterError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { checkThreads } from '../core/workers.js';
 import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } from '../index/index.js';
@@ -20,6 +20,7 @@ import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
 import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 import { resolveBudgets, type LoadBudgets } from '../ingest/budgets.js';
+import { errnoDescription } from '../ingest/load.js';
 import { sharedParsePool, type Parsed } from '../ingest/parse-pool.js';
 import { isWebUrl, loadWebPage } from '../ingest/web.js';
 import { readSidecar, userMetaHash } from '../ingest/metadata.js';
@@ -165,6 +166,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const warn = opts.onWarning ?? (() => {});
   const progress = opts.onProgress ?? (() => {});
   const entries: WalkEntry[] = [];
+  /** Files the walk skipped (outside the roots, vanished, unreadable, undecodable names). */
   const outsideRoots: Array<{ source: string; reason: string }> = [];
   const walkOpts = {
     include: opts.include,
@@ -174,6 +176,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     onOutsideRoots: (m: string) => {
       // The walker's message is "<relative path>: skipped, …".
       outsideRoots.push({ source: m.slice(0, Math.max(0, m.indexOf(': skipped'))), reason: m });
+      warn(m);
+    },
+    onUnreadable: (m: string) => {
+      outsideRoots.push({ source: m.slice(0, Math.max(0, m.indexOf(': '))), reason: m });
       warn(m);
     },
   };
@@ -187,7 +193,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
 
   const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads, 'threads');
   if (opts.store) await opts.store.init(config);
-  const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await IndexWriter.open(opts.indexDir, config, { now: opts.now, threads });
+  const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await asIndexWrite(opts.indexDir, () => IndexWriter.open(opts.indexDir, config, { now: opts.now, threads }));
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
     const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots.length, skippedFiles: outsideRoots.slice(0, MAX_SKIPPED_LISTED), chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
@@ -205,6 +211,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       skip(doc.source, `${doc.source}: document id ${JSON.stringify(doc.id)} is already taken by a document from ${holder}; skipped${hint}`);
     };
     const walkedSources = new Set<string>();
+    /** Marks every document from `source` as seen, so the end-of-run removal keeps them. */
+    const keepSource = (source: string) => {
+      for (const id of writer.documentIds()) if (writer.getDocument(id)?.source === source) seenDocs.add(id);
+    };
     let filesDone = 0;
 
     // Documents to add go to the writer in groups, so its analysis threads get whole batches.
@@ -254,13 +264,20 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     // and heap budgets; the next files are handed out while this one is committed, so the workers
     // parse in parallel.
     const pool = entries.some((e) => !parsedInline(e)) ? sharedParsePool(budgets.maxHeapMb, budgets.threads) : undefined;
-    type Prepared = { unchanged: true } | { unchanged: false; parsed?: Parsed };
+    /** unchanged: skip; fault: the file could not be read (the message says what was done); else parse (parsed, or inline when absent). */
+    type Prepared = { unchanged: true } | { unchanged: false; fault?: { message: string; keep: boolean }; parsed?: Parsed };
     const prepare = async (entry: WalkEntry): Promise<Prepared> => {
       if (entry.format !== 'jsonl') {
         // One document per file, id = relPath: skip parsing when its bytes are unchanged.
         const old = writer.getDocument(entry.relPath);
         if (old) {
-          const hash = createHash('sha256').update(await readFile(entry.absPath)).digest('hex');
+          let bytes: Buffer;
+          try {
+            bytes = await readFile(entry.absPath);
+          } catch (err) {
+            return { unchanged: false, fault: readFault(entry.relPath, err) };
+          }
+          const hash = createHash('sha256').update(bytes).digest('hex');
           if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath))) return { unchanged: true };
         }
       }
@@ -294,6 +311,15 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
           filesDone++;
           continue;
         }
+        if (ready.fault) {
+          // Unreadable: keep what is indexed (a passing fault must not delete it); vanished: it goes.
+          if (ready.fault.keep) {
+            keepSource(entry.relPath);
+            skip(entry.relPath, ready.fault.message);
+          } else warn(ready.fault.message);
+          filesDone++;
+          continue;
+        }
         const docs: Iterable<Document> | AsyncIterable<Document> = ready.parsed ? ready.parsed.docs : loadFile(entry, { ...loadOpts, onWarning: onLoadWarning });
         for (const m of ready.parsed?.warnings ?? []) onLoadWarning(m);
         for await (const doc of docs) {
@@ -306,6 +332,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       } catch (err) {
         if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
         skip(entry.relPath, err.message);
+        // A file that could not be read (not one that could not be parsed) keeps its indexed documents.
+        const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+        if (typeof code === 'string' && code !== 'ENOENT') keepSource(entry.relPath);
       }
       filesDone++;
     }
@@ -341,7 +370,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
 
     progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten });
     if (writer.dirty) {
-      const info = await writer.commit();
+      const info = opts.store ? await writer.commit() : await asIndexWrite(opts.indexDir, () => writer.commit());
       summary.committed = true;
       summary.generation = info.generation;
       if (!opts.store) await buildLinkGraph(opts.indexDir, opts.now); // link graph + PageRank under <index>/graph/; writes nothing when no document has links
@@ -363,6 +392,32 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     return summary;
   } finally {
     await writer.close();
+  }
+}
+
+/**
+ * What a failed read of an already indexed file means: vanished (ENOENT) → its documents go at
+ * the end of the run; anything else (EACCES, EIO …) → they are kept, as a passing fault must not
+ * delete them.
+ */
+function readFault(relPath: string, err: unknown): { message: string; keep: boolean } {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { message: `${relPath}: vanished before it could be read (ENOENT); removed from the index`, keep: false };
+  const reason = errnoDescription(err) ?? (err instanceof Error ? err.message : String(err));
+  return { message: `${relPath}: cannot read (${reason}); kept the version already indexed`, keep: true };
+}
+
+/**
+ * Runs a write to the index folder; a file-system error (EACCES, EROFS, ENOSPC …) becomes one
+ * IndexWriteError naming the folder, so a run that can write nothing fails in one line.
+ */
+async function asIndexWrite<T>(indexDir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const d = errnoDescription(err);
+    if (d === null) throw err;
+    throw new IndexWriteError(`cannot write the index ${indexDir} (${d})`, { cause: err });
   }
 }
 

@@ -131,9 +131,19 @@ async function* guard(info: SourceInfo, inner: AsyncGenerator<Document>): AsyncG
   }
 }
 
-/** "cannot read (ENOENT: no such file …)" for file-system errors, else the error's message. */
-function errnoReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') return `cannot read (${e.message})`;
+/**
+ * "cannot read (ENOENT: no such file or directory)" for file-system errors (the code and its
+ * description, without the absolute path Node appends), else the error's message.
+ */
+export function errnoReason(err: unknown): string {
+  const d = errnoDescription(err);
+  if (d !== null) return `cannot read (${d})`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** "EACCES: permission denied" for a Node file-system error (no syscall, no path), else null. */
+export function errnoDescription(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e.code !== 'string' || typeof e.syscall !== 'string' || typeof e.message !== 'string') return null;
+  return e.message.replace(/, \w+(?: '.*')?$/s, '');
 }

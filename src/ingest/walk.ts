@@ -20,6 +20,8 @@
  *    which rules out loops and duplicates.
  *  - With `roots`, every file found is realpath-checked: a file whose real path lies outside
  *    every root (a file symlink pointing out of an allowed folder) is skipped with a warning.
+ *  - An entry that cannot be taken (vanished between listing and stat, unlistable sub-folder,
+ *    a name that is not valid UTF-8) is reported through `onUnreadable` and skipped.
  *  - Each file is yielded once, in ascending code-unit order of `relPath`.
  */
 import type { Dirent, Stats } from 'node:fs';
@@ -58,6 +60,13 @@ export interface WalkOptions {
   roots?: string[];
   /** Called instead of `onWarning` for each file skipped by `roots` ("<relPath>: skipped, …"). */
   onOutsideRoots?: (message: string) => void;
+  /**
+   * Called instead of `onWarning` for each entry of a walked folder that cannot be taken: a file
+   * that vanished or cannot be stat'ed between listing and reading, a sub-folder that cannot be
+   * listed, a name that is not valid UTF-8 ("docs/bad\xFF.md: skipped, the file name is not valid
+   * UTF-8 (rename it to index it)"). The walk goes on.
+   */
+  onUnreadable?: (message: string) => void;
 }
 
 /** Lower-case extension (with the dot) → format. */
@@ -183,19 +192,36 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
     found.set(abs, { absPath: abs, relPath: rel(abs), sizeBytes: st.size, mtimeMs: st.mtimeMs, format });
   };
 
-  const walkDir = async (dir: string, levels: IgnoreLevel[], match: ((abs: string) => boolean) | null): Promise<void> => {
+  const unreadable = (message: string) => (opts.onUnreadable ?? opts.onWarning)?.(message);
+
+  const walkDir = async (dir: string, levels: IgnoreLevel[], match: ((abs: string) => boolean) | null, top: boolean): Promise<void> => {
     const ig = await loadGitignore(dir);
     const here = ig ? [...levels, { dir, ig }] : levels;
-    let dirents: Dirent[];
+    let raw: Dirent<Buffer>[];
     try {
-      dirents = await readdir(dir, { withFileTypes: true });
+      raw = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
-      throw new NotFoundError(`${rel(dir)}: cannot list folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      const why = `cannot list folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+      if (top) throw new NotFoundError(`${rel(dir)}: ${why}`);
+      unreadable(`${rel(dir)}: skipped, ${why}`);
+      return;
+    }
+    const dirents: Array<{ d: Dirent<Buffer>; name: string }> = [];
+    for (const d of raw) {
+      const name = d.name.toString('utf8');
+      if (name.startsWith('.') || DEFAULT_EXCLUDED_DIRS.includes(name)) continue;
+      if (!Buffer.from(name, 'utf8').equals(d.name)) {
+        // Not valid UTF-8: the decoded name (with U+FFFD) names no file, so it cannot be opened.
+        if (d.isDirectory() || formatOf(name) !== undefined) {
+          unreadable(`${rel(dir) === '.' ? '' : rel(dir) + '/'}${escapeName(d.name)}: skipped, the file name is not valid UTF-8 (rename it to index it)`);
+        }
+        continue;
+      }
+      dirents.push({ d, name });
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const d of dirents) {
-      if (d.name.startsWith('.') || DEFAULT_EXCLUDED_DIRS.includes(d.name)) continue;
-      const abs = path.join(dir, d.name);
+    for (const { d, name } of dirents) {
+      const abs = path.join(dir, name);
       let isDir = d.isDirectory();
       let isFile = d.isFile();
       let st: Stats | undefined;
@@ -211,12 +237,21 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
       const r = rel(abs);
       if (isDir) {
         if (gitIgnored(here, abs, true) || (exclude !== null && exclude(r))) continue;
-        await walkDir(abs, here, match);
+        await walkDir(abs, here, match, false);
       } else if (isFile) {
-        const format = formatOf(d.name);
+        const format = formatOf(name);
         if (format === undefined || gitIgnored(here, abs, false) || !passesFilters(r)) continue;
         if (match !== null && !match(abs)) continue;
-        await add(abs, st ?? (await stat(abs)), format);
+        if (st === undefined) {
+          try {
+            st = await stat(abs);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            unreadable(code === 'ENOENT' ? `${r}: vanished before it could be read (ENOENT); skipped` : `${r}: cannot read (${code ?? String(err)}); skipped`);
+            continue;
+          }
+        }
+        await add(abs, st, format);
       }
     }
   };
@@ -256,12 +291,12 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
       if (!baseStat.isDirectory()) throw new NotFoundError(`${given}: ${scan.base} is not a folder`);
       const isMatch = picomatch(scan.glob, { dot: false });
       const before = found.size;
-      await walkDir(base, await ancestorLevels(base), (file) => isMatch(toPosix(path.relative(base, file))));
+      await walkDir(base, await ancestorLevels(base), (file) => isMatch(toPosix(path.relative(base, file))), true);
       if (found.size === before) opts.onWarning?.(`${given}: no supported files match`);
     } else if (st.isDirectory()) {
       const r = rel(abs);
       if (r !== '.' && exclude !== null && exclude(r)) continue;
-      await walkDir(abs, await ancestorLevels(abs), null);
+      await walkDir(abs, await ancestorLevels(abs), null, true);
     } else if (st.isFile()) {
       const format = formatOf(abs);
       if (format === undefined) {
@@ -277,4 +312,29 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
 
   const entries = [...found.values()].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   for (const e of entries) yield e;
+}
+
+/**
+ * A file name's bytes as text for a message: valid UTF-8 sequences as they are, every other byte
+ * as `\xHH` (upper-case hex), so "bad" + 0xFF + ".md" reads `bad\xFF.md`.
+ */
+export function escapeName(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length) {
+      const piece = Buffer.from(bytes.subarray(i, i + len));
+      const text = piece.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(piece) && !text.includes('\uFFFD')) {
+        out += text;
+        i += len;
+        continue;
+      }
+    }
+    out += `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    i++;
+  }
+  return out;
 }
