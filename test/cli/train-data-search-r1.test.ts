@@ -19,7 +19,7 @@ let server: OpenAIServer;
 /** Searches once with the question's country, then answers Paris (right for France, wrong for Germany). */
 function checkpoint(prompt: string): string {
   const country = /capital of (\w+)\?/.exec(prompt)![1];
-  if (!prompt.includes('<information>')) return `<think>Look it up.</think>\n<search> capital of ${country} </search>`;
+  if (!prompt.includes('\n\n<information>')) return `<think>Look it up.</think>\n<search> capital of ${country} </search>`;
   return '<answer> Paris </answer>';
 }
 

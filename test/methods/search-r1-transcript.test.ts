@@ -7,6 +7,7 @@
  * for the checkpoint.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeSquadAnswer } from '../../src/eval/qa-metrics.js';
 import { renderPrompt } from '../../src/methods/prompts.js';
 import { searchR1 } from '../../src/methods/search-r1.js';
 import { exactMatchReward, searchR1Trajectory } from '../../src/train/search-r1.js';
@@ -23,7 +24,7 @@ const doc = (i: number, n: number) => `Doc ${n}(Title: ${PASSAGES[i].title}) ${P
 
 /** The checkpoint: searches "capital of France", then "Seine river", then answers Paris. */
 function checkpoint(prompt: string): string {
-  const blocks = prompt.split('<information>').length - 1;
+  const blocks = prompt.split('\n\n<information>').length - 1; // the instruction itself names <information>
   if (blocks === 0) return '<think>I need the capital.</think>\n<search> capital of France </search>\nignored after the stop';
   if (blocks === 1) return '<think>Check the river.</think>\n<search> Seine river </search>';
   return '<think>Doc 1 says Paris.</think>\n<answer> Paris </answer> trailing';
@@ -65,9 +66,9 @@ describe('Search-R1 raw transcript on /v1/completions (the loopback server stand
     expect(t.answer).toBe('Paris');
     expect(t.searches).toBe(2);
     // SQuAD normalisation (lower case, punctuation and articles removed): "the Paris." matches "Paris"
-    expect(exactMatchReward('the Paris.', ['Paris'])).toBe(1);
-    expect(exactMatchReward('Lyon', ['Paris', 'City of Paris'])).toBe(0);
-    expect(exactMatchReward(undefined, ['Paris'])).toBe(0);
+    expect(exactMatchReward('the Paris.', ['Paris'], normalizeSquadAnswer)).toBe(1);
+    expect(exactMatchReward('Lyon', ['Paris', 'City of Paris'], normalizeSquadAnswer)).toBe(0);
+    expect(exactMatchReward(undefined, ['Paris'], normalizeSquadAnswer)).toBe(0);
   });
 
   it('a turn with neither tag gets the reference\'s invalid-action observation, and the budget ends the rollout without an answer', async () => {
@@ -80,6 +81,6 @@ describe('Search-R1 raw transcript on /v1/completions (the loopback server stand
       [1, 'I think it is Paris.'],
     ]);
     expect(t.answer).toBeUndefined();
-    expect(exactMatchReward(t.answer, ['Paris'])).toBe(0);
+    expect(exactMatchReward(t.answer, ['Paris'], normalizeSquadAnswer)).toBe(0);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * `openbook train-data raft|retrobust|atm|replug-lsr --dataset <path> --out file.jsonl` — training
+ * `openbook train-data raft|retrobust|atm|replug-lsr|search-r1 --dataset <path> --out file.jsonl` — training
  * data for trainers outside TypeScript, from a QA dataset (SQuAD/KorQuAD .json, HotpotQA .jsonl).
  *
  * Hard-negative distractors and rankings come from a BM25 index of the dataset's paragraphs (the
  * cached eval index, as `openbook eval qa` builds it). A configured language model writes RAFT's
  * chain-of-thought targets and ATM's fabricated passages, and is required for REPLUG-LSR; without
- * one, RAFT and ATM use their templates and say so in every record.
+ * one, RAFT and ATM use their templates and say so in every record. Search-R1 rollouts need a model
+ * served on /v1/completions (a Search-R1 checkpoint) and search the same BM25 index.
  */
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import type { Command } from 'commander';
 import { CapabilityError, InvalidParameterError } from '../../core/errors.js';
 import { mulberry32 } from '../../core/random.js';
 import { loadQaDataset } from '../../eval/datasets.js';
+import { normalizeKorquadAnswer, normalizeSquadAnswer } from '../../eval/qa-metrics.js';
 import { openEvalEngine } from '../../eval/engine-runner.js';
 import type { QaDataset } from '../../eval/loaders/common.js';
 import { sampleQuestions } from '../../eval/qa.js';
@@ -21,11 +23,12 @@ import { buildAtmRecords } from '../../train/atm.js';
 import { distractorSources, memoryPool, toJsonl, type DistractorSource, type PassagePool, type SkippedQuestion, type TrainPassage, type TrainQuestion } from '../../train/common.js';
 import { buildRaftRecords } from '../../train/raft.js';
 import { buildLsrRecord } from '../../train/replug-lsr.js';
+import { exactMatchReward, searchR1Trajectory } from '../../train/search-r1.js';
 import { allRetRobustSettings, buildRetRobustRecords, retRobustSettings, type RetRobustSetting } from '../../train/retrobust.js';
 import { loadCliModels } from '../models.js';
 import { action, colors, floatFlag, intFlag, printJson } from '../shared.js';
 
-const KINDS = ['raft', 'retrobust', 'atm', 'replug-lsr'] as const;
+const KINDS = ['raft', 'retrobust', 'atm', 'replug-lsr', 'search-r1'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Flags {
@@ -40,6 +43,7 @@ interface Flags {
   distractors?: string;
   settings?: string;
   retriever?: string;
+  maxSearches?: string;
   model?: boolean;
   cache?: string;
   config?: string;
@@ -73,13 +77,14 @@ function poolWithSearch(corpus: TrainPassage[], retriever: Retriever | undefined
 export function register(program: Command): void {
   program
     .command('train-data')
-    .description('write training data (JSONL) for RAFT, RetRobust, ATM or REPLUG-LSR from a QA dataset')
+    .description('write training data (JSONL) for RAFT, RetRobust, ATM, REPLUG-LSR or Search-R1 from a QA dataset')
     .argument('<kind>', KINDS.join(' | '))
     .requiredOption('--dataset <path>', 'SQuAD/KorQuAD .json or HotpotQA .jsonl (or a folder holding one)')
     .requiredOption('--out <file>', 'output JSONL file')
     .option('--limit <n>', 'a seeded random sample of n questions')
     .option('--seed <n>', 'seed of the sample and of every random choice', '1')
-    .option('-k, --k <n>', 'RAFT/ATM: distractors per example (default 4); REPLUG-LSR: passages per question (default 20)')
+    .option('-k, --k <n>', 'RAFT/ATM: distractors per example (default 4); REPLUG-LSR: passages per question (default 20); Search-R1: passages per search (default 3)')
+    .option('--max-searches <n>', 'Search-R1: turns that may search (the reference\'s max_turns; default 4), then one final turn')
     .option('--p <x>', 'RAFT: probability P that the oracle is in the context (default 0.8)')
     .option('--gamma <x>', 'REPLUG-LSR: temperature γ > 0 of the retrieval likelihood P_R = softmax(s/γ) (default 0.1)')
     .option('--beta <x>', 'REPLUG-LSR: temperature β > 0 of the LM likelihood Q = softmax(log P_LM/β) (default 0.1)')
@@ -103,12 +108,12 @@ export function register(program: Command): void {
         let questions = trainQuestions(qa);
         if (f.limit !== undefined) questions = sampleQuestions(qa.questions, intFlag('--limit', f.limit, questions.length, 1), seed).filter((q) => q.answers.length > 0).map((q) => ({ id: q.id, question: q.question, answers: q.answers, oracleIds: q.relevant }));
         if (f.retriever !== undefined && f.retriever !== 'bm25' && f.retriever !== 'dense') throw new InvalidParameterError(`--retriever must be bm25 or dense, got ${JSON.stringify(f.retriever)}`);
-        const models = await loadCliModels({ config: f.config }, { llm: kind === 'replug-lsr' || f.model !== false, embedder: kind === 'replug-lsr' && f.retriever !== 'bm25' });
+        const models = await loadCliModels({ config: f.config }, { llm: kind === 'replug-lsr' || kind === 'search-r1' || f.model !== false, embedder: kind === 'replug-lsr' && f.retriever !== 'bm25' });
         try {
           // REPLUG-LSR's P_R is the retriever's own likelihood: the paper trains a dense retriever, s(d, x) = E(d)·E(x)
           const lsrRetriever = kind === 'replug-lsr' ? ((f.retriever ?? (models.embedder ? 'dense' : 'bm25')) as 'bm25' | 'dense') : 'bm25';
           if (lsrRetriever === 'dense' && !models.embedder) throw new CapabilityError('--retriever dense needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
-          const needsBm25 = kind === 'retrobust' || kind === 'replug-lsr' || distractors === 'bm25';
+          const needsBm25 = kind === 'retrobust' || kind === 'replug-lsr' || kind === 'search-r1' || distractors === 'bm25';
           let retriever: Retriever | undefined;
           if (needsBm25) {
             const opened = await openEvalEngine(
@@ -144,6 +149,17 @@ export function register(program: Command): void {
             ({ records, skipped } = await buildRetRobustRecords(questions, pool, { rng, settings, onProgress }));
           } else if (kind === 'atm') {
             ({ records, skipped } = await buildAtmRecords(questions, pool, { rng, numDistractors: intFlag('-k', f.k, 4, 0), distractors, llm, onProgress }));
+          } else if (kind === 'search-r1') {
+            if (!models.llm) throw new InvalidParameterError('train-data search-r1 needs a language model on /v1/completions (a Search-R1 checkpoint): set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL');
+            const p = { maxSearches: intFlag('--max-searches', f.maxSearches, 4, 0), maxTokens: 512, topK: intFlag('-k', f.k, 3, 1) };
+            records = [];
+            let done = 0;
+            for (const q of questions) {
+              const ctx = { llm: models.llm, retriever: retriever!, topK: p.topK, rng, now: () => performance.now() };
+              const t = await searchR1Trajectory(ctx, q.question, p);
+              records.push({ method: 'search-r1', id: q.id, question: q.question, golds: q.answers, ...t, reward: exactMatchReward(t.answer, q.answers, qa.answerMetric === 'korquad' ? normalizeKorquadAnswer : normalizeSquadAnswer), model: models.llm.id, maxSearches: p.maxSearches, topK: p.topK });
+              onProgress(++done, questions.length);
+            }
           } else {
             if (!models.llm) throw new InvalidParameterError('train-data replug-lsr needs a language model with continuation scoring: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL');
             const topK = intFlag('-k', f.k, 20, 1);
@@ -173,6 +189,7 @@ export function register(program: Command): void {
             target: kind === 'raft' || kind === 'atm' ? (llm ? `model:${llm.id}` : 'template') : undefined,
             // ATM: attacker DPO pairs (records with `dpo`), when the model wrote and could score fabrications
             dpoPairs: kind === 'atm' ? (records as Array<{ dpo?: unknown }>).filter((r) => r.dpo !== undefined).length : undefined,
+            meanReward: kind === 'search-r1' && records.length > 0 ? (records as Array<{ reward: number }>).reduce((a, r) => a + r.reward, 0) / records.length : undefined,
             out,
             seconds: Math.round((performance.now() - started) / 10) / 100,
           };
