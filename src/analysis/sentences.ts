@@ -10,7 +10,8 @@
  *    a paragraph whose next line does not continue it ("✔️ 발전과정");
  *  - a list item (`- `, `* `, `+ `, `• `, `· `, `1. `, `1) `) is an `item` segment; its wrapped or
  *    indented continuation lines stay with it;
- *  - a fenced code block (``` or ~~~ up to the closing fence) is one `code` segment;
+ *  - a fenced code block (``` or ~~~ up to the closing fence) is one `code` segment, and so is a
+ *    leading YAML front-matter block (`---`, `key: value` lines, `---`);
  *  - a table row (a line starting with `|`) is a `table` segment;
  *  - a block quote line (`> `) starts a new sentence.
  *
@@ -25,8 +26,9 @@
  * starts with a lowercase Latin letter, the line before ends with a comma, hyphen, open bracket or an
  * operator/separator (`/ + = & | → ·`),
  * the line before ends and the next starts with a Latin letter or digit (wrapped English),
- * or the line before is a wrapped line — at least 70% as long as the longest line of its paragraph
- * (hard-wrapped text fills its lines; a note's short title line does not). A line ending in a
+ * or the line before is a wrapped line — at least 70% as wide as the widest line of its paragraph,
+ * which is at least 40 columns wide (`displayWidth`: Hangul, Han and Kana count two columns, as in
+ * the editor that wrapped them; hard-wrapped text fills its lines, a note's short title line does not). A line ending in a
  * Korean terminal ending without punctuation ("…합니다", "…했다") or in ":" ends there.
  */
 
@@ -122,6 +124,16 @@ export function segmentText(text: string): Segment[] {
     while (end > start && isSpace(text[end - 1])) end--;
     if (end > start) out.push({ start, end, kind, paragraph });
   };
+  // YAML front matter (`---` first line, `key: value` lines, closing `---` or `...`) is metadata, not prose.
+  if (lines.length > 2 && lines[0].text === '---' && /^[\w-]+:/.test(lines[1].text)) {
+    let j = 1;
+    while (j < lines.length && lines[j].text !== '---' && lines[j].text !== '...') j++;
+    if (j < lines.length) {
+      push(lines[0].contentStart, lines[j].end, 'code');
+      i = j + 1;
+      paragraph++;
+    }
+  }
   while (i < lines.length) {
     const L = lines[i];
     if (L.text === '') {
@@ -201,8 +213,18 @@ function isWrapped(lines: Line[], from: number, j: number): boolean {
   if (KOREAN_TERMINAL.test(A)) return false;
   if (/[A-Za-z0-9`)]$/.test(A) && /^[A-Za-z0-9"'(]/.test(B)) return true; // wrapped English prose
   let max = 0;
-  for (let k = from; k < lines.length && lines[k].text !== ''; k++) max = Math.max(max, [...lines[k].text].length);
-  return [...A].length >= 0.7 * max && max >= 30;
+  for (let k = from; k < lines.length && lines[k].text !== ''; k++) max = Math.max(max, displayWidth(lines[k].text));
+  return displayWidth(A) >= 0.7 * max && max >= 40;
+}
+
+/** East Asian wide characters (Hangul, Han, Kana, full-width forms): two columns of a hard-wrapped line. */
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
+
+/** Columns a line fills in a monospaced editor, where hard wrapping happens: wide characters count 2. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const c of s) w += WIDE.test(c) ? 2 : 1;
+  return w;
 }
 
 /** Does a line end with sentence-final punctuation (not an abbreviation)? */
