@@ -8,6 +8,9 @@
  *  - a heading line (`# …` ATX, or a line underlined by `===`/`---`) is a `heading` segment, and so
  *    is a plain-text title line: the short (≤ 30 characters, ≤ 4 words) unpunctuated first line of
  *    a paragraph whose next line does not continue it ("✔️ 발전과정");
+ *  - a document's first line, alone in its paragraph, short (≤ 40 characters, ≤ 6 words) and
+ *    unpunctuated, is its title (`heading`); so is a short numbered line ("3. 장애 대응 당번", ≤ 30
+ *    characters after the number) with an unnumbered prose line under it;
  *  - a list item (`- `, `* `, `+ `, `• `, `· `, `1. `, `1) `) is an `item` segment; its wrapped or
  *    indented continuation lines stay with it;
  *  - a fenced code block (``` or ~~~ up to the closing fence) is one `code` segment, and so is a
@@ -171,6 +174,20 @@ export function segmentText(text: string): Segment[] {
     // by a line of the same paragraph that does not continue it.
     const item = ITEM_LINE.test(L.text);
     const firstOfParagraph = i === 0 || lines[i - 1].text === '';
+    const nextText = i + 1 < lines.length ? lines[i + 1].text : '';
+    // A document's title: its first line, alone in its paragraph, short and unpunctuated ("Platform standup, 2 October 2026").
+    const firstLine = lines.slice(0, i).every((x) => x.text === '');
+    if (firstLine && nextText === '' && i + 1 < lines.length && isTitle(L.text, 40, 6)) {
+      push(L.contentStart, L.end, 'heading');
+      i++;
+      continue;
+    }
+    // A numbered section title ("3. 장애 대응 당번") over a prose line: short, unpunctuated, the next line not an item.
+    if (/^\d{1,3}[.)]\s/.test(L.text) && nextText !== '' && !ITEM_LINE.test(nextText) && !HEADING_LINE.test(nextText) && lines[i + 1].indent === 0 && isTitle(L.text.replace(/^\d{1,3}[.)]\s+/, ''), 30, 5)) {
+      push(L.contentStart, L.end, 'heading');
+      i++;
+      continue;
+    }
     if (
       firstOfParagraph &&
       !item &&
@@ -200,6 +217,11 @@ export function segmentText(text: string): Segment[] {
     i = j;
   }
   return out;
+}
+
+/** A short (≤ maxChars characters, ≤ maxWords words) line that does not end a sentence or introduce what follows. */
+function isTitle(t: string, maxChars: number, maxWords: number): boolean {
+  return [...t].length <= maxChars && t.split(/\s+/).length <= maxWords && !endsSentenceText(t) && !/[:;,]$/.test(t) && !QUOTE_LINE.test(t) && !KOREAN_TERMINAL.test(t);
 }
 
 /** Is the break between line j-1 and line j a hard wrap inside one sentence? */

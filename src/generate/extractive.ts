@@ -64,6 +64,8 @@ export interface PassageUnit {
   end: number;
   terms: ReadonlyMap<string, number>;
   len: number;
+  /** Paragraph number of the unit's last segment in the passage (0-based, `Segment.paragraph`). */
+  paragraph: number;
 }
 
 /**
@@ -134,6 +136,11 @@ const K1 = 0.2;
 const B = 0.4;
 /** Score factor 1 + TYPE_BONUS for a unit holding the kind of fact the question asks (a number for "how many"/몇/얼마, …); measured as above (0.3: +0.0065 / +0.0050). */
 const TYPE_BONUS = 0.3;
+/** Factor 1 + REASON_BONUS for a unit giving a reason ("because", "때문에") to a why/왜 question. */
+const REASON_BONUS = 1.0;
+/** Share of the previous unit's (same paragraph) score a unit adds: its neighbourhood; for why/왜 questions REASON_NEIGHBOUR. */
+const NEIGHBOUR = 0;
+const REASON_NEIGHBOUR = 0.5;
 /**
  * A sentence opening with a word that refers back ("It", "This", "They", "그는", "이는", "이러한" …)
  * is quoted together with the sentence before it, which names what it refers to; measured as
@@ -180,7 +187,7 @@ export function extractiveAnswer(
   const cands: Cand[] = [];
   hits.forEach((hit, hitIndex) => {
     const units = options.unitCache ? options.unitCache.unitsOf(hit, analyzer) : passageUnits(hit.text, analyzer);
-    for (const u of units) cands.push({ hitIndex, start: u.start, end: u.end, terms: u.terms, len: u.len });
+    for (const u of units) cands.push({ hitIndex, start: u.start, end: u.end, terms: u.terms, len: u.len, paragraph: u.paragraph });
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };
 
@@ -207,9 +214,19 @@ export function extractiveAnswer(
 
   const want = answerTypeOf(question);
   // "몇 층", "몇 년", "몇 번째": the counter word the answer's number carries.
-  const unit = /몇\s*([\uac00-\ud7a3])/.exec(question)?.[1];
+  const unit = counterOf(question);
   const qDigits = new Set(question.match(/\d+/g) ?? []);
-  const scored: ScoredSentence[] = cands.map((c) => {
+  const match = (c: Cand): number => {
+    let s = 0;
+    for (const t of qTerms) {
+      const tf = c.terms.get(t);
+      if (tf) s += (idf.get(t)! * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * c.len) / avgLen));
+    }
+    return s;
+  };
+  const own = cands.map(match);
+  const neighbour = want === 'reason' ? REASON_NEIGHBOUR : NEIGHBOUR;
+  const scored: ScoredSentence[] = cands.map((c, ci) => {
     let s = 0;
     let covered = 0;
     const matched: string[] = [];
@@ -224,7 +241,10 @@ export function extractiveAnswer(
     const hit = hits[c.hitIndex];
     const prior = 0.5 + 0.5 * (hit.score > 0 ? hit.score / maxHitScore : 0);
     const text = hit.text.slice(c.start, c.end);
-    const typeOk = want !== 'none' && hasAnswerType(text, want, qDigits, unit) ? 1 + TYPE_BONUS : 1;
+    const typeOk = want !== 'none' && hasAnswerType(text, want, qDigits, unit) ? 1 + (want === 'reason' ? REASON_BONUS : TYPE_BONUS) : 1;
+    // The neighbourhood: the unit before it in the same paragraph (what "This …" or "because …" continues).
+    const before = cands[ci - 1];
+    if (neighbour > 0 && before && before.hitIndex === c.hitIndex && before.paragraph === c.paragraph) s += neighbour * own[ci - 1];
     return {
       hitIndex: c.hitIndex,
       start: c.start,
@@ -277,7 +297,7 @@ export function extractiveAnswer(
       ...(hit.locator !== undefined ? { locator: hit.locator } : {}),
       quote: s.text,
       quoteStart: s.start,
-      ...answerSpanOf(s.text, want, qDigits, analyzer, new Set(qTerms), unit),
+      ...answerSpanOf(s.text, want, qDigits, analyzer, new Set(qTerms), unit, question),
     });
     parts.push(`${s.text.replace(/\s*\n\s*/g, ' ')} [${n}]`);
   }
@@ -333,7 +353,7 @@ export function passageUnits(text: string, analyzer: Analyzer): PassageUnit[] {
     // The first unit under a heading also matches the heading's terms.
     for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
     headingTerms = [];
-    if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length });
+    if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length, paragraph: seg.paragraph });
   }
   return out;
 }
@@ -344,15 +364,26 @@ function countNewlines(text: string, from: number, to: number): number {
   return n;
 }
 
-/** The kind of fact a question asks for, from its question words; see the module comment. */
-export type AnswerType = 'number' | 'date' | 'person' | 'none';
+/**
+ * The kind of fact a question asks for, from its question words; see the module comment.
+ * `entity`: a what/which/where/무엇/어떤/어느/어디/무슨 question, or a Korean question ending in a
+ * noun with a topic particle ("…나온 대학교는?"); `reason`: why/왜/이유/원인.
+ */
+export type AnswerType = 'number' | 'date' | 'person' | 'reason' | 'entity' | 'none';
 
-/** The kind of fact `question` asks for ('none' when its question words name none). */
+/** The kind of fact `question` asks for ('none' when its question words name none, e.g. how/어떻게). */
 export function answerTypeOf(question: string): AnswerType {
   const q = question.toLowerCase();
-  if (/\bhow (many|much|long|far|old|large|big|tall|high)\b|몇|얼마/.test(q)) return 'number';
+  if (/\bhow (many|much|long|far|old|large|big|tall|high)\b|몇|며칠|얼마/.test(q)) return 'number';
   if (/\bwhen\b|\bwhat (year|date|day|month|century|decade)\b|\bwhich (year|date|day|month|century)\b|언제|몇\s*년|연도|날짜/.test(q)) return 'date';
   if (/\bwho\b|\bwhom\b|\bwhose\b|누구|누가/.test(q)) return 'person';
+  // A Korean question ending in its head noun names the kind: "…통과된 해는?" a date, "…정사각형의 갯수는?" a number.
+  if (/(해|연도|년도|날짜|시기|연월일)(은|는|이|가)\s*\?*\s*$/.test(q)) return 'date';
+  if (/(수|갯수|개수|높이|길이|넓이|면적|무게|인구|나이|금액|가격|비용|거리|횟수|속도|온도)(은|는|이|가)\s*\?*\s*$/.test(q)) return 'number';
+  if (/\bwhy\b|왜|이유|원인|까닭/.test(q)) return 'reason';
+  if (/\bhow\b|어떻게/.test(q)) return 'none';
+  if (/\b(what|which|where)\b|무엇|뭐|어떤|어느|어디|무슨/.test(q)) return 'entity';
+  if (/[\uac00-\ud7a3](은|는|이|가)\s*\?*\s*$/.test(q)) return 'entity';
   return 'none';
 }
 
@@ -367,13 +398,19 @@ function hasAnswerType(text: string, want: AnswerType, qDigits: Set<string>, uni
     return false;
   }
   if (want === 'person') return /(?:^|\s)[A-Z][a-z]+/.test(text.slice(1)) || /[\uac00-\ud7a3]/.test(text);
+  if (want === 'reason') return REASON.test(text);
   return true;
 }
 
+/** Words that give a reason: "because", "due to", "since", "때문", "므로", "덕분" … */
+const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to|caused by)\b|때문|므로|덕분|탓에|탓으로|이유는|원인은|위해서|위하여|여서|해서/i;
+
 const MONTHS = 'January|February|March|April|May|June|July|August|September|October|November|December';
 /** A number with its unit: "1998", "$2.5 million", "57 mm", "4층", "250만 평방", "11위", "July 4, 1776". */
+const KOREAN_TIME = '(?:(?:오전|오후|새벽|저녁|밤|낮)\\s*)?\\d{1,2}시(?:\\s*\\d{1,2}분)?';
 const NUMBER_EXPR = new RegExp(
-  `(?:(?:${MONTHS})\\s+\\d{1,2},\\s+\\d{3,4}|(?:${MONTHS})\\s+\\d{3,4}|\\d{1,2}\\s+(?:${MONTHS})\\s+\\d{3,4}|` +
+  `(?:\\d{1,4}년\\s*\\d{1,2}월(?:\\s*\\d{1,2}일)?|\\d{1,2}월\\s*\\d{1,2}일(?:\\s*${KOREAN_TIME})?|${KOREAN_TIME}(?:부터\\s*${KOREAN_TIME})?|` +
+    `\\d{1,2}\\s+(?:${MONTHS})(?:\\s+\\d{3,4})?\\s+at\\s+\\d{1,2}:\\d{2}|(?:${MONTHS})\\s+\\d{1,2},\\s+\\d{3,4}|(?:${MONTHS})\\s+\\d{3,4}|\\d{1,2}\\s+(?:${MONTHS})\\s+\\d{3,4}|` +
     `[$£€]?\\d[\\d,.]*(?:\\s*(?:%|percent|million|billion|thousand|trillion|hundred)(?![a-z]))?` +
     `(?:\\s*(?:[만억천]\\s*)?(?:[\\uac00-\\ud7a3]{1,3}(?=[\\s,.)]|$)|[a-zA-Z]{1,3}(?![a-zA-Z])))?)`,
   'g',
@@ -384,8 +421,11 @@ const NUMBER_EXPR = new RegExp(
  * expression (with its unit) whose digits the question does not already hold, nearest to the
  * question's terms in the quote. No span for other questions, or when the quote holds none.
  */
-function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, analyzer: Analyzer, qTerms: Set<string>, unit?: string): { answerSpan?: { start: number; end: number } } {
+function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, analyzer: Analyzer, qTerms: Set<string>, unit?: string, question = ''): { answerSpan?: { start: number; end: number } } {
   if (want === 'none') return {};
+  if (want === 'reason') return reasonSpan(quote);
+  if (want === 'entity') return gapSpan(quote, analyzer, qTerms, question);
+  if (want === 'person' && /[\uac00-\ud7a3]/.test(quote) && !/[A-Z]/.test(quote.slice(1))) return gapSpan(quote, analyzer, qTerms, question);
   const tokens = analyzer.tokens(quote);
   const anchors = tokens.filter((t) => qTerms.has(t.term)).map((t) => t.start);
   let best: { start: number; end: number; d: number } | undefined;
@@ -415,4 +455,178 @@ function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, ana
     if (!best || d < best.d) best = { start, end: start + text.length, d };
   }
   return best ? { answerSpan: { start: best.start, end: best.end } } : {};
+}
+
+/** The clause a reason marker introduces ("because X", "due to X") or closes ("X 때문에"), inside the quote. */
+function reasonSpan(quote: string): { answerSpan?: { start: number; end: number } } {
+  const en = /\b(because of|because|due to|owing to|caused by|since|so that|in order to)\s+/i.exec(quote);
+  if (en) {
+    const start = en.index + en[0].length;
+    let end = quote.length;
+    const stop = /[,;:.!?](\s|$)/g;
+    stop.lastIndex = start;
+    const m = stop.exec(quote);
+    if (m) end = m.index;
+    return end > start ? { answerSpan: { start, end } } : {};
+  }
+  const ko = /(\S+)\s*(때문에|때문이다|때문이|덕분에|탓에)/.exec(quote) ?? /(\S+?)(므로|기에)\s/.exec(quote);
+  if (ko) {
+    const end = ko.index + ko[1].length;
+    // The clause starts after the last clause break before it (a comma, a terminal, or the quote's start).
+    let start = 0;
+    const before = quote.slice(0, ko.index);
+    const br = Math.max(before.lastIndexOf(', '), before.lastIndexOf('. '), before.lastIndexOf('고 '), before.lastIndexOf('며 '));
+    if (br >= 0) start = br + 2;
+    while (start < end && /\s/.test(quote[start])) start++;
+    return end > start ? { answerSpan: { start, end } } : {};
+  }
+  return {};
+}
+
+/** Korean particles and endings dropped from the last eojeol of a span ("대학교를" → "대학교"), longest first. */
+const KOREAN_PARTICLES = [
+  '에서는', '으로는', '에게서', '이라는', '으로서', '으로써', '이었다', '이었던', '에서', '에게', '으로', '까지', '부터', '처럼', '보다', '이다', '였다', '이며', '이고', '라는', '로서', '로써', '에는', '와', '과', '을', '를', '은', '는', '이', '가', '의', '에', '로', '도', '만',
+];
+const ENGLISH_FUNCTION = new Set('the a an of in on at to by for with and or from as is was were are be been being that which who whom whose this these those it its their his her has have had also into than then there such not no but'.split(' '));
+/** Korean adverbs, conjunctions, determiners and bound nouns that are never a short answer on their own. */
+const KOREAN_FUNCTION = new Set(
+  ('또한 그리고 하지만 그러나 따라서 그래서 그러므로 곧 후 후에 이후 이후에 이전 전 전에 당시 당시에 때 때에 이때 이 그 저 이는 그는 이러한 그러한 이런 그런 ' +
+    '및 등 등의 등을 등이 또는 혹은 가장 매우 더 다시 모두 각각 함께 직접 특히 주로 이미 아직 바로 약 총 현재 처음 결국 그나마 한편 즉 오히려 역시 ' +
+    '따라 따르면 위해 위한 대한 대해 통해 의해 의한 관한 같은 같이 있는 없는 하는 되는 된 한 할 될 수 것 것은 것을 것이 중 중에 가운데 동안 사이 이상 이하').split(' '),
+);
+/** A Korean predicate or modifier eojeol ("참전하였으며", "임명되었다", "이루어진"): verb and adjective endings, not an answer. */
+const KOREAN_PREDICATE = /(었|았|였|했|됐|겠)(다|고|으며|며|지만|는데|던|을|음|기)?$|(하|되|이|있|없|보|주|지|오|가)(다|고|며|여|면|는|던|지|도록|게|자|니|서)$|(하여|되어|해서|하며|하고|으며|하였으며|으로써|된|하는|되는|이루어진|있던|없던|려는|려고)$|(는다|[한간본준된온진란운친는]다|이다)$/;
+/** Longest short answer, in words (English) or eojeols (Korean). */
+const SPAN_MAX_WORDS = 6;
+const SPAN_MAX_EOJEOLS = 3;
+
+/**
+ * The short answer of an entity question: the run of quote words the question does not hold
+ * that sits nearest the words it does hold (runs end at commas, semicolons, colons and brackets;
+ * function words are trimmed from both ends; a run longer than SPAN_MAX_* keeps the words next to
+ * the question's words). Korean: eojeols, preferring the run just before a matched eojeol (the
+ * object or subject before its predicate), extended by the question's head noun when it follows
+ * ("노터데임 대학교를" for "…나온 대학교는?"), the last eojeol's particle dropped. A word matches when
+ * at least half of its analysed terms are question terms. No span when no word of the quote
+ * matches or none is left over.
+ */
+function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, question: string): { answerSpan?: { start: number; end: number } } {
+  interface W { start: number; end: number; core: string; matched: boolean; fn: boolean; breakAfter: boolean; breakBefore: boolean }
+  const words: W[] = [];
+  for (const m of quote.matchAll(/\S+/g)) {
+    const raw = m[0];
+    const lead = /^["'“‘([«「『《]+/.exec(raw)?.[0].length ?? 0;
+    const trail = /["'”’)\]»」』》.,;:!?]+$/.exec(raw.slice(lead))?.[0].length ?? 0;
+    const start = m.index + lead;
+    const end = m.index + raw.length - trail;
+    if (end <= start) continue;
+    const core = quote.slice(start, end);
+    const terms = analyzer.analyze(core);
+    // A path, address or identifier ("/srv/backups", "vpn.example.co.kr") matches only when the question holds it whole.
+    const codeLike = /\w[/_.@]\w|^\//.test(core);
+    const hits = codeLike && !question.toLowerCase().includes(core.toLowerCase()) ? 0 : terms.filter((t) => qTerms.has(t)).length;
+    words.push({
+      start,
+      end,
+      core,
+      matched: terms.length > 0 && hits * 2 >= terms.length,
+      fn: terms.length === 0 || ENGLISH_FUNCTION.has(core.toLowerCase()) || KOREAN_FUNCTION.has(core) || KOREAN_PREDICATE.test(core),
+      breakAfter: /[,;:)\]」』》]/.test(raw.slice(raw.length - trail)) || /[.!?]$/.test(raw),
+      breakBefore: lead > 0 && /[([]/.test(raw.slice(0, lead)),
+    });
+  }
+  const matchedAt = words.flatMap((w, i) => (w.matched ? [i] : []));
+  if (matchedAt.length === 0) return {};
+  const korean = /[\uac00-\ud7a3]/.test(question);
+  const maxWords = korean ? SPAN_MAX_EOJEOLS : SPAN_MAX_WORDS;
+  // The case the question's wh-word is in ("무엇을" → object), which the answer's eojeol carries too.
+  const wh = korean ? /(?:무엇|누구|어디|어느\s*\S+?|어떤\s*\S+?|무슨\s*\S+?)(을|를|이|가|에서|에게|에|으로|로)(?=\s|$|\?)/.exec(question) : null;
+  const whParticle = wh ? particleClass(wh[0]) : undefined;
+  // The question's head noun: "…나온 대학교는?" → "대학교".
+  const head = korean ? /(\S+?)(은|는|이|가)\s*\?*\s*$/.exec(question.trim())?.[1] : undefined;
+  // Runs of unmatched words, broken at punctuation.
+  const runs: Array<[number, number]> = [];
+  let i = 0;
+  while (i < words.length) {
+    if (words[i].matched) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < words.length && !words[j + 1].matched && !words[j].breakAfter && !words[j + 1].breakBefore) j++;
+    runs.push([i, j]);
+    i = j + 1;
+  }
+  let best: { a: number; b: number; score: number } | undefined;
+  for (const [a0, b0] of runs) {
+    let a = a0;
+    let b = b0;
+    while (a <= b && words[a].fn) a++;
+    while (b >= a && words[b].fn) b--;
+    if (a > b) continue;
+    // Distance in content words: function words between do not separate ("set in Denmark" is adjacent).
+    const distTo = (k: number) =>
+      Math.min(
+        ...matchedAt.map((m) => {
+          let d = 1;
+          for (let x = Math.min(m, k) + 1; x < Math.max(m, k); x++) if (!words[x].fn) d++;
+          return d;
+        }),
+      );
+    // Too long: keep the end facing the nearest matched word (Korean: the end before a predicate on ties).
+    if (b - a + 1 > maxWords) {
+      if (korean ? distTo(a) < distTo(b) : distTo(a) <= distTo(b)) b = a + maxWords - 1;
+      else a = b - maxWords + 1;
+      while (b >= a && words[b].fn) b--;
+      while (a <= b && words[a].fn) a++;
+      if (a > b) continue;
+    }
+    const d = Math.min(distTo(a), distTo(b));
+    let score = 1 / d;
+    const text = quote.slice(words[a].start, words[b].end);
+    if (/^[\d\s.,~년월일시분초]+$/.test(text)) score -= 0.5; // a bare date or number does not name an entity
+    if (whParticle && particleClass(words[b].core) === whParticle) score += 0.4; // the case of the wh-word: 무엇을 … / …을
+    const next = words[b + 1];
+    if (korean && next?.matched) score += 0.5; // an argument just before its (matched) predicate
+    if (!korean && words.slice(a, b + 1).some((w, k) => /^[A-Z0-9$£€]/.test(w.core) && (a + k > 0))) score += 0.3; // a name or a number
+    score -= 0.02 * (b - a);
+    if (!best || score > best.score) best = { a, b, score };
+  }
+  if (!best) return {};
+  const a = best.a;
+  let b = best.b;
+  if (head && words[b + 1]?.core.startsWith(head) && b + 1 - a < maxWords + 1) b++;
+  const start = words[a].start;
+  let end = words[b].end;
+  if (korean) {
+    const last = quote.slice(words[b].start, end);
+    for (const p of KOREAN_PARTICLES) {
+      if (last.endsWith(p) && [...last].length > [...p].length + 1) {
+        end -= p.length;
+        break;
+      }
+    }
+  }
+  return end > start ? { answerSpan: { start, end } } : {};
+}
+
+/** The case a Korean eojeol's final particle marks: object (을/를), subject (이/가), place (에/에서), means (로/으로), or undefined. */
+function particleClass(eojeol: string): string | undefined {
+  if (/(을|를)$/.test(eojeol)) return 'obj';
+  if (/(에서|에게|에)$/.test(eojeol)) return 'loc';
+  if (/(으로|로)$/.test(eojeol)) return 'means';
+  if (/[이가]$/.test(eojeol) && [...eojeol].length > 2) return 'subj';
+  return undefined;
+}
+
+/**
+ * The counter word of a Korean number question, which the answer's number carries: "몇 층으로" → "층",
+ * "몇 자리를" → "자리", "몇 명의" → "명"; "며칠" → "일". Undefined without one.
+ */
+export function counterOf(question: string): string | undefined {
+  if (/며칠/.test(question)) return '일';
+  const w = /몇\s*([\uac00-\ud7a3]+)/.exec(question)?.[1];
+  if (!w) return undefined;
+  for (const p of KOREAN_PARTICLES) if (w.endsWith(p) && [...w].length > [...p].length) return w.slice(0, w.length - p.length);
+  return w;
 }

@@ -28,7 +28,8 @@ describe('answerTypeOf', () => {
     expect(answerTypeOf('반포주공아파트의 최대 평수는 얼마인가?')).toBe('number');
     expect(answerTypeOf('When was the treaty signed?')).toBe('date');
     expect(answerTypeOf('Who wrote Hamlet?')).toBe('person');
-    expect(answerTypeOf('What does HyDE generate?')).toBe('none');
+    expect(answerTypeOf('What does HyDE generate?')).toBe('entity');
+    expect(answerTypeOf('How does HyDE work?')).toBe('none');
   });
 });
 
@@ -57,7 +58,7 @@ describe('answerSpan: the short answer inside the quote', () => {
   });
 
   it('marks nothing for a question that names no kind of fact, and the span is always inside the quote', () => {
-    const a = extractiveAnswer('What is Hamlet set in?', [hits[3]], analyzer, stats);
+    const a = extractiveAnswer('How is Hamlet set?', [hits[3]], analyzer, stats);
     expect(a.found).toBe(true);
     expect(a.citations[0].answerSpan).toBeUndefined();
     for (const q of ['When was the treaty signed?', 'How many people live in Warsaw?', 'Who was Hamlet written by?']) {
