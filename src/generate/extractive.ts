@@ -11,7 +11,9 @@
  *
  * (k1 = 0.2, b = 0.4 at sentence level, see K1/B), times 1.3 when the unit holds the kind of fact
  * the question asks for (`answerTypeOf`: a number for how many/how much/몇/얼마, a number or date
- * for when/what year/언제, a capitalised name for who).
+ * for when/what year/언제, a capitalised name for who), times 2 when a why/왜 question's unit gives
+ * a reason ("because", "때문에"); a why question's unit also adds half the score of the unit before
+ * it in its paragraph (the sentence restating the question, then the one giving the reason).
  *
  * idf(t) comes from the index statistics (`ln(1 + (N − df + 0.5)/(df + 0.5))`, Lucene's BM25
  * idf) when given, else from the candidate sentences themselves. Question words ("what",
@@ -26,11 +28,16 @@
  * with the list items that follow it; a sentence that refers back ("It …", "이는 …") is quoted with
  * the sentence before it (`ANAPHOR`).
  *
- * Short answer (`Citation.answerSpan`, offsets into the quote): for a number or date question the
- * number expression with its unit whose digits the question does not hold ("57 mm", "4층",
- * "July 4, 1776"), for a who question a run of capitalised words the question does not hold —
- * the one nearest the question's terms in the quote. No span otherwise; a span is always inside
- * the quote. The answer text then leads with it: "1998 — The treaty was signed in 1998. [1]".
+ * Short answer (`Citation.answerSpan`, offsets into the quote; `answerTypeOf` decides the kind):
+ *  - number/date (how many/much, when, 몇/며칠/얼마/언제, "…의 갯수는?", "…된 해는?"): the number
+ *    expression with its unit whose digits the question does not hold ("57 mm", "6자리",
+ *    "July 4, 1776", "12월 4일 새벽 2시"), nearest the question's terms;
+ *  - person (who/누구): a run of capitalised words the question does not hold; in Korean text, as entity;
+ *  - entity (what/which/where/무엇/어떤/어느/어디/무슨, or a Korean question ending in its head noun):
+ *    the run of quote words the question does not hold nearest the words it does (`gapSpan`);
+ *  - reason (why/왜/이유): the clause after "because"/"due to" or before "때문에" (`reasonSpan`).
+ * No span for how/어떻게 questions or when none is found; a span is always inside the quote. The
+ * answer text then leads with it: "1998 — The treaty was signed in 1998. [1]".
  */
 import type { Analyzer } from '../analysis/analyzer.js';
 import { contentQuery, ENGLISH_QUESTION_WORDS, KOREAN_QUESTION_WORDS } from '../analysis/question-words.js';
@@ -490,7 +497,7 @@ const KOREAN_PARTICLES = [
 const ENGLISH_FUNCTION = new Set('the a an of in on at to by for with and or from as is was were are be been being that which who whom whose this these those it its their his her has have had also into than then there such not no but'.split(' '));
 /** Korean adverbs, conjunctions, determiners and bound nouns that are never a short answer on their own. */
 const KOREAN_FUNCTION = new Set(
-  ('또한 그리고 하지만 그러나 따라서 그래서 그러므로 곧 후 후에 이후 이후에 이전 전 전에 당시 당시에 때 때에 이때 이 그 저 이는 그는 이러한 그러한 이런 그런 ' +
+  ('또한 그리고 하지만 그러나 따라서 그래서 그러므로 먼저 나중에 곧 후 후에 이후 이후에 이전 전 전에 당시 당시에 때 때에 이때 이 그 저 이는 그는 이러한 그러한 이런 그런 ' +
     '및 등 등의 등을 등이 또는 혹은 가장 매우 더 다시 모두 각각 함께 직접 특히 주로 이미 아직 바로 약 총 현재 처음 결국 그나마 한편 즉 오히려 역시 ' +
     '따라 따르면 위해 위한 대한 대해 통해 의해 의한 관한 같은 같이 있는 없는 하는 되는 된 한 할 될 수 것 것은 것을 것이 중 중에 가운데 동안 사이 이상 이하').split(' '),
 );
@@ -580,6 +587,15 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
       while (b >= a && words[b].fn) b--;
       while (a <= b && words[a].fn) a++;
       if (a > b) continue;
+    }
+    // Korean: a run holding an eojeol in the wh-word's case ends there ("가상의 문서를 먼저" → "가상의 문서를").
+    if (whParticle) {
+      for (let k = b; k > a; k--) {
+        if (particleClass(words[k].core) === whParticle) {
+          b = k;
+          break;
+        }
+      }
     }
     const d = Math.min(distTo(a), distTo(b));
     let score = 1 / d;

@@ -158,7 +158,8 @@ describe('POST /v1/ask', () => {
     expect(status).toBe(200);
     const a = AnswerResponse.parse(body);
     expect(a.method).toBe('extractive');
-    expect(a.answer).toBe('HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다. [1]');
+    // 무엇을: the short answer (the object before 생성하고) leads, then the quote.
+    expect(a.answer).toBe('가상의 문서 — HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다. [1]');
     expect(a.citations[0]).toMatchObject({ n: 1, docId: 'docs/rag-ko.md', startLine: 4, endLine: 4 });
     // The quote sits at quoteStart in the cited chunk's text.
     const hit = a.hits.find((h) => h.chunkId === a.citations[0].chunkId)!;
