@@ -233,7 +233,8 @@ function isWrapped(lines: Line[], from: number, j: number): boolean {
   if (/^[a-z`]/.test(B)) return true;
   if (/[,\-–([/+=&|→·]$/.test(A)) return true; // a line ending in a comma, operator or separator continues
   if (KOREAN_TERMINAL.test(A)) return false;
-  if (/[A-Za-z0-9`)]$/.test(A) && /^[A-Za-z0-9"'(]/.test(B)) return true; // wrapped English prose
+  if (/[A-Za-z0-9`)*_]$/.test(A) && /^[A-Za-z0-9"'(*_`[]/.test(B)) return true; // wrapped English prose (also into **bold**, `code`, [links])
+  if (/\b(the|a|an|of|and|or|to|in|for|with|by|from)$/i.test(A)) return true; // a line ending in a function word continues
   let max = 0;
   for (let k = from; k < lines.length && lines[k].text !== ''; k++) max = Math.max(max, displayWidth(lines[k].text));
   return displayWidth(A) >= 0.7 * max && max >= 40;

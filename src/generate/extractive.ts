@@ -520,6 +520,9 @@ const SPAN_MAX_EOJEOLS = 3;
 function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, question: string): { answerSpan?: { start: number; end: number } } {
   interface W { start: number; end: number; core: string; matched: boolean; fn: boolean; breakAfter: boolean; breakBefore: boolean }
   const words: W[] = [];
+  // One analysis of the quote; each word gets the terms of the tokens that start inside it.
+  const tokens = analyzer.tokens(quote);
+  let ti = 0;
   for (const m of quote.matchAll(/\S+/g)) {
     const raw = m[0];
     const lead = /^["'“‘([«「『《]+/.exec(raw)?.[0].length ?? 0;
@@ -528,7 +531,9 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
     const end = m.index + raw.length - trail;
     if (end <= start) continue;
     const core = quote.slice(start, end);
-    const terms = analyzer.analyze(core);
+    while (ti < tokens.length && tokens[ti].start < m.index) ti++;
+    const terms: string[] = [];
+    while (ti < tokens.length && tokens[ti].start < m.index + raw.length) terms.push(tokens[ti++].term);
     // A path, address or identifier ("/srv/backups", "vpn.example.co.kr") matches only when the question holds it whole.
     const codeLike = /\w[/_.@]\w|^\//.test(core);
     const hits = codeLike && !question.toLowerCase().includes(core.toLowerCase()) ? 0 : terms.filter((t) => qTerms.has(t)).length;
