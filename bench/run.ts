@@ -5,7 +5,8 @@
  *   npm run bench -- --smoke
  *
  * Every system indexes the same documents (title + "\n" + text) and answers the same test queries,
- * top-100 each, in its own child process (bench/child.ts) so peak RSS belongs to it alone; each
+ * top-100 each (one cold pass right after the build, reported on its own and serving as every
+ * system's warm-up, then timed warm passes), in its own child process (bench/child.ts) so peak RSS belongs to it alone; each
  * (system, repetition) is a fresh process and the table shows medians over repetitions. Runs are
  * scored with openbook's trec_eval-equal metrics (nDCG@10, Recall@100, `src/eval/metrics.ts`).
  *
@@ -69,6 +70,9 @@ function parseArgs(argv: string[]): Args {
 
 const MB = 1e6;
 
+/** Queries per second of time spent inside search calls. */
+const qps = (latenciesMs: readonly number[]) => latenciesMs.length / (latenciesMs.reduce((s, x) => s + x, 0) / 1000);
+
 function summarize(system: SystemName, results: ChildResult[], data: Awaited<ReturnType<typeof loadBenchData>>): SystemSummary {
   const first = results[0];
   const run: Run = new Map();
@@ -86,7 +90,9 @@ function summarize(system: SystemName, results: ChildResult[], data: Awaited<Ret
     recall100: ev.mean['Recall@100'],
     buildSeconds: per((r) => r.buildSeconds),
     buildCpuSeconds: per((r) => r.buildCpuSeconds),
-    queriesPerSecond: per((r) => r.latenciesMs.length / (r.latenciesMs.reduce((s, x) => s + x, 0) / 1000)),
+    queriesPerSecond: per((r) => qps(r.latenciesMs)),
+    coldQueriesPerSecond: per((r) => qps(r.coldLatenciesMs)),
+    coldP50Ms: per((r) => percentile(r.coldLatenciesMs, 50)),
     queriesPerCpuSecond: per((r) => r.latenciesMs.length / (r.queriesCpuMs / 1000)),
     p50Ms: per((r) => percentile(r.latenciesMs, 50)),
     p99Ms: per((r) => percentile(r.latenciesMs, 99)),
@@ -123,11 +129,11 @@ async function main(): Promise<void> {
   for (const system of args.systems) {
     const results: ChildResult[] = [];
     for (let rep = 0; rep < args.reps; rep++) {
-      const job: ChildJob = { system, data: spec, topK: args.topK, warmupMs: args.smoke ? 200 : 1000, minTimedMs: args.smoke ? 0 : 2000, maxPasses: 5 };
+      const job: ChildJob = { system, data: spec, topK: args.topK, minTimedMs: args.smoke ? 0 : 2000, maxPasses: 5 };
       try {
         const r = await runChild<ChildResult>(JSON.stringify(job));
         results.push(r);
-        log(`  ${system} rep ${rep + 1}: build ${r.buildSeconds.toFixed(2)} s, ${(r.latenciesMs.length / (r.latenciesMs.reduce((s, x) => s + x, 0) / 1000)).toFixed(1)} q/s`);
+        log(`  ${system} rep ${rep + 1}: build ${r.buildSeconds.toFixed(2)} s, cold ${qps(r.coldLatenciesMs).toFixed(1)} q/s, warm ${qps(r.latenciesMs).toFixed(1)} q/s`);
       } catch (err) {
         broken.push(`${system}: ${(err as Error).message}`);
         break;

@@ -85,6 +85,9 @@ async function writeDocs(scale: ScaleReport | null): Promise<void> {
     await mkdir(`${ROOT}docs/img`, { recursive: true });
     await writeFile(`${ROOT}docs/img/scale-latency.svg`, latencySvg(scale.points));
   } else parts.push('_not measured yet_', '');
+  // Sections measured by other benchmarks (store, CLI start-up, HTTP load), kept by hand after the generated part.
+  const tail = `${ROOT}bench/performance-notes-tail.md`;
+  if (existsSync(tail)) parts.push((await readFile(tail, 'utf8')).trimEnd(), '');
   await writeFile(`${ROOT}docs/performance.md`, parts.join('\n'));
 }
 
