@@ -4,7 +4,7 @@ import { buildAtmRecords, fabricationPrompt } from '../../src/train/atm.js';
 import type { ChatMessage, GenerateOptions, LanguageModel } from '../../src/models/types.js';
 import { answerContinuation } from '../../src/methods/replug.js';
 import { memoryPool, shuffleInPlace, toJsonl, type TrainPassage, type TrainQuestion } from '../../src/train/common.js';
-import { buildRaftRecords, quotedSpans, quotesVerified, templateCotAnswer } from '../../src/train/raft.js';
+import { buildRaftRecords, buildRaftRecordsFromChunks, parseGeneratedQuestions, quotedSpans, quotesVerified, raftCotPrompt, raftQuestionPrompt, templateCotAnswer } from '../../src/train/raft.js';
 import { buildRetRobustRecords } from '../../src/train/retrobust.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { model } from '../methods/support/memory.js';
@@ -34,15 +34,16 @@ const ranked = memoryPool(P, async (_q, topK) => [P[0], P[2], P[1], P[3], P[4]].
 
 describe('RAFT records (Zhang et al. 2024), template target', () => {
   it('P split, k distractors from the ranking, seeded shuffle, quoted CoT — exact records', async () => {
-    // q1: u = 0.1 < 0.8 → oracle in; distractors = first 2 non-oracle hits: p3 (rank 2), p2 (rank 3).
-    //     shuffle [p1, p3, p2]: i=2, j=⌊0.9·3⌋=2 (stay); i=1, j=⌊0·2⌋=0 → swap → [p3, p1, p2]
+    // q1: u = 0.1 < 0.8 → oracle in; distractors = first 2 non-oracle hits without a gold answer: p3 (rank 2),
+    //     p4 (rank 4) — p2 (rank 3) says "It is in Paris" and is dropped.
+    //     shuffle [p1, p3, p4]: i=2, j=⌊0.9·3⌋=2 (stay); i=1, j=⌊0·2⌋=0 → swap → [p3, p1, p4]
     // q2: u = 0.95 ≥ 0.8 → no oracle; k + 1 = 3 distractors: p1 (1), p3 (2), p4 (4) (p2 is q2's oracle).
     //     shuffle [p1, p3, p4]: i=2, j=⌊0.5·3⌋=1 → [p1, p4, p3]; i=1, j=⌊0.5·2⌋=1 (stay)
     const rng = scripted([0.1, 0.9, 0, 0.95, 0.5, 0.5]);
     const { records, skipped } = await buildRaftRecords(Q, ranked, { numDistractors: 2, rng });
     expect(skipped).toEqual([]);
     expect(records.map((r) => [r.id, r.oracleIncluded, r.context.map((p) => `${p.id}:${p.role}:${p.rank ?? '-'}`)])).toEqual([
-      ['q1', true, ['p3:distractor:2', 'p1:oracle:-', 'p2:distractor:3']],
+      ['q1', true, ['p3:distractor:2', 'p1:oracle:-', 'p4:distractor:4']],
       ['q2', false, ['p1:distractor:1', 'p4:distractor:4', 'p3:distractor:2']],
     ]);
     expect(records[0].cotAnswer).toBe(
@@ -55,10 +56,11 @@ describe('RAFT records (Zhang et al. 2024), template target', () => {
     expect(records.every((r) => r.quoteVerified && r.targetSource === 'template' && r.distractorSource === 'bm25')).toBe(true);
     expect(records[0].instruction).toBe(
       '<DOCUMENT>Lyon\nLyon is a city in France.</DOCUMENT>\n<DOCUMENT>Paris\nParis is the capital of France. It lies on the Seine.</DOCUMENT>\n' +
-        '<DOCUMENT>Eiffel Tower\nThe tower was completed in 1889. It is in Paris.</DOCUMENT>\nWhat is the capital of France?',
+        '<DOCUMENT>Rhine\nThe Rhine flows through Germany.</DOCUMENT>\nWhat is the capital of France?',
     );
-    // p2 mentions Paris: a "distractor" that contains the answer is flagged
-    expect(records[0].context[2].containsAnswer).toBe(true);
+    // p2 mentions Paris: a "distractor" that contains the answer is no distractor; the record names it
+    expect(records.map((r) => r.droppedDistractors)).toEqual([['p2'], []]);
+    expect(records.every((r) => r.context.every((p) => p.role === 'oracle' || !p.containsAnswer))).toBe(true);
     const lines = toJsonl(records).split('\n');
     expect(lines.length).toBe(3);
     expect(JSON.parse(lines[1]).id).toBe('q2');
@@ -269,5 +271,76 @@ describe('ATM attacker DPO pairs (Zhu, Yan, Shi, Yin, Sha 2024; a scripted stand
     expect(b.records[0].dpo).toBeUndefined();
     expect(b.records[0].dpoSkipped).toMatch(/stand-in cannot score continuations/);
     expect(blind.scored).toEqual([]);
+  });
+});
+
+describe('RAFT drops answer-bearing random distractors too', () => {
+  it('rejection sampling skips a passage holding the gold answer', async () => {
+    // q1: u = 0.5 → in; ⌊0.2·5⌋ = p2 ("It is in Paris": dropped), ⌊0.4·5⌋ = p3; shuffle [p1, p3]: j = ⌊0.7·2⌋ = 1 (stay)
+    const { records } = await buildRaftRecords([Q[0]], memoryPool(P), { numDistractors: 1, rng: scripted([0.5, 0.2, 0.4, 0.7]) });
+    expect(records[0].context.map((p) => `${p.id}:${p.origin}`)).toEqual(['p1:gold', 'p3:random']);
+    expect(records[0].droppedDistractors).toEqual(['p2']);
+  });
+});
+
+/** A scripted stand-in for a question-writing / answering model: `generate` returns the replies in order and records the prompts. */
+function scriptedModel(replies: string[]) {
+  const prompts: string[] = [];
+  let i = 0;
+  const llm: LanguageModel = {
+    id: 'stand-in',
+    capabilities: { chat: true, streaming: false, logprobs: false, echoScoring: false, prefill: false },
+    async generate(messages) {
+      prompts.push(messages.at(-1)!.content);
+      return { generations: [{ text: replies[i++] ?? '', finishReason: 'stop' }], usage: { promptTokens: 0, completionTokens: 0 }, model: 'stand-in', latencyMs: 0 } as never;
+    },
+    // eslint-disable-next-line require-yield
+    async *stream() {
+      throw new Error('not used');
+    },
+    async scoreContinuation() {
+      throw new Error('not used');
+    },
+  };
+  return { llm, prompts };
+}
+
+describe('RAFT from the user\'s own chunks (an unlabelled domain corpus; a scripted stand-in model)', () => {
+  const C: TrainPassage[] = [
+    { id: 'c1', title: '', text: 'Seoul is the capital of Korea.' },
+    { id: 'c2', title: '', text: 'Busan is a port city. Seoul is far away.' },
+    { id: 'c3', title: '', text: 'Kimchi is a side dish.' },
+  ];
+
+  it('the model writes questions per chunk and answers each from it; the chunk is the oracle; answer-bearing distractors dropped', async () => {
+    const cot1 = '##Reason: ##begin_quote##Seoul is the capital of Korea.##end_quote## So it is Seoul.\n<ANSWER>: Seoul';
+    const cot2 = '##Reason: ##begin_quote##Seoul is the capital of Korea.##end_quote##\n<ANSWER>: Korea';
+    const m = scriptedModel(['1. What is the capital of Korea?\n2) Which country has Seoul as its capital?\n', cot1, cot2]);
+    // c1#q1: u = 0.1 → in; random ⌊0.5·3⌋ = c2 (holds "Seoul": dropped), ⌊0.9·3⌋ = c3; shuffle [c1, c3]: j = ⌊0·2⌋ = 0 → [c3, c1]
+    // c1#q2: u = 0.9 → out; k + 1 = 2 distractors: ⌊0·3⌋ = c1 (the oracle), ⌊0.4·3⌋ = c2, ⌊0.7·3⌋ = c3; shuffle [c2, c3]: j = ⌊0.6·2⌋ = 1 (stay)
+    const rng = scripted([0.1, 0.5, 0.9, 0, 0.9, 0, 0.4, 0.7, 0.6]);
+    const { records, skipped } = await buildRaftRecordsFromChunks([C[0]], memoryPool(C), { llm: m.llm, questionsPerChunk: 2, numDistractors: 1, rng });
+    expect(skipped).toEqual([]);
+    expect(m.prompts[0]).toBe(raftQuestionPrompt(C[0], 2));
+    expect(m.prompts[0]).toContain('Seoul is the capital of Korea.');
+    expect(m.prompts[1]).toBe(raftCotPrompt('What is the capital of Korea?', [{ ...C[0], role: 'oracle', origin: 'gold', containsAnswer: true }]));
+    expect(records.map((r) => [r.id, r.question, r.answers, r.oracleIncluded, r.context.map((p) => `${p.id}:${p.role}`), r.droppedDistractors])).toEqual([
+      ['c1#q1', 'What is the capital of Korea?', ['Seoul'], true, ['c3:distractor', 'c1:oracle'], ['c2']],
+      ['c1#q2', 'Which country has Seoul as its capital?', ['Korea'], false, ['c2:distractor', 'c3:distractor'], []],
+    ]);
+    expect(records[0].cotAnswer).toBe(cot1);
+    expect(records.every((r) => r.quoteVerified && r.questionSource === 'model:stand-in' && r.targetSource === 'model:stand-in')).toBe(true);
+  });
+
+  it('parses numbered question lists; skips an answer without <ANSWER>: and a chunk with no question, with reasons', async () => {
+    expect(parseGeneratedQuestions('1. A?\n\n- B?\n3) C\n', 2)).toEqual(['A?', 'B?']);
+    expect(parseGeneratedQuestions('Questions:\n1. Q one?', 5)).toEqual(['Q one?']);
+    const m = scriptedModel(['1. What is kimchi?', 'It is food.', '']);
+    const { records, skipped } = await buildRaftRecordsFromChunks([C[2], C[1]], memoryPool(C), { llm: m.llm, questionsPerChunk: 1, numDistractors: 1, rng: scripted([]) });
+    expect(records).toEqual([]);
+    expect(skipped).toEqual([
+      { id: 'c3#q1', reason: 'the model\'s answer has no "<ANSWER>:" line' },
+      { id: 'c2', reason: 'the model wrote no question for this chunk' },
+    ]);
   });
 });
