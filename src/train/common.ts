@@ -72,8 +72,9 @@ export function shuffleInPlace<T>(items: T[], rng: () => number): T[] {
 /**
  * `count` distinct ids drawn uniformly from `ids` without the ones in `exclude`, by rejection
  * (one rng draw per attempt; gives up after 50·count + 100 attempts and returns what it has).
+ * `accept`, when given, rejects a drawn id too (it is then never drawn again: `rejected` lists it).
  */
-export function sampleIds(ids: readonly string[], count: number, exclude: ReadonlySet<string>, rng: () => number): string[] {
+export function sampleIds(ids: readonly string[], count: number, exclude: ReadonlySet<string>, rng: () => number, accept?: (id: string) => boolean, rejected?: string[]): string[] {
   const out: string[] = [];
   const taken = new Set<string>();
   const budget = 50 * count + 100;
@@ -81,6 +82,10 @@ export function sampleIds(ids: readonly string[], count: number, exclude: Readon
     const id = ids[Math.floor(rng() * ids.length)];
     if (exclude.has(id) || taken.has(id)) continue;
     taken.add(id);
+    if (accept && !accept(id)) {
+      rejected?.push(id);
+      continue;
+    }
     out.push(id);
   }
   return out;
@@ -99,7 +104,9 @@ export function label(p: TrainPassage, role: PassageRole, origin: string, answer
 
 /**
  * Distractors for a question: `count` passages that are not its oracles, BM25-ranked (the first
- * `count` non-oracle hits among the top count + |oracles| + 10) or uniform random.
+ * `count` acceptable non-oracle hits among the top count + |oracles| + 10) or uniform random.
+ * With `dropAnswerBearing`, a passage that contains a gold answer is no distractor (RAFT: it would
+ * teach the model to ignore a passage that answers); its id goes to `dropped`.
  * @throws InvalidParameterError when `bm25` is asked of a pool without search
  */
 export async function pickDistractors(
@@ -109,19 +116,23 @@ export async function pickDistractors(
   source: DistractorSource,
   rng: () => number,
   signal?: AbortSignal,
+  o: { dropAnswerBearing?: boolean; dropped?: string[] } = {},
 ): Promise<ContextPassage[]> {
   if (count === 0) return [];
   const oracle = new Set(q.oracleIds);
+  const usable = (text: string) => !o.dropAnswerBearing || !containsAnswer(text, q.answers);
   if (source === 'bm25') {
     if (!pool.search) throw new InvalidParameterError('distractors "bm25" need a passage pool with search (a BM25 index); use "random" or give one');
     const ranked = await pool.search(q.question, count + oracle.size + 10, signal);
     const out: ContextPassage[] = [];
     ranked.forEach((p, i) => {
-      if (out.length < count && !oracle.has(p.id)) out.push(label(p, 'distractor', 'bm25', q.answers, i + 1));
+      if (out.length >= count || oracle.has(p.id)) return;
+      if (usable(p.text)) out.push(label(p, 'distractor', 'bm25', q.answers, i + 1));
+      else o.dropped?.push(p.id);
     });
     return out;
   }
-  return sampleIds(pool.ids, count, oracle, rng).map((id) => label(pool.get(id)!, 'distractor', 'random', q.answers));
+  return sampleIds(pool.ids, count, oracle, rng, (id) => usable(pool.get(id)!.text), o.dropped).map((id) => label(pool.get(id)!, 'distractor', 'random', q.answers));
 }
 
 /** The oracle passages of `q` found in `pool`, labelled; missing ids are left out. */

@@ -15,15 +15,26 @@
  * passage), else from a template that quotes the oracle sentence containing the gold answer
  * verbatim. `targetSource` says which (`template` or `model:<id>`).
  *
+ * A "distractor" that contains a gold answer is dropped (the record lists it in
+ * `droppedDistractors`) and the next candidate taken: training the model to ignore a passage that
+ * answers the question would teach the wrong lesson.
+ *
+ * The paper's setting is an unlabelled domain corpus: {@link buildRaftRecordsFromChunks} has the
+ * model write questions for each of the user's own chunks (the chunk is the oracle) and answer each
+ * from it in the quoted chain-of-thought form, as LlamaIndex's RAFTDatasetPack does
+ * (`generate_instructions_gen`, then `generate_label`); distractors are other chunks.
+ *
  * Random draws, per question in input order: 1 draw for the oracle decision (u < P → oracle in);
  * the random distractor draws (`random` source only); then the shuffle (Fisher–Yates).
- * Cost per question: 1 BM25 search (bm25 source) + 1 model call (with a model).
+ * Cost per question: 1 BM25 search (bm25 source) + 1 model call (with a model); from chunks, + 1
+ * model call per chunk for its questions.
  */
 import { splitSentences } from '../analysis/sentences.js';
 import { InvalidParameterError } from '../core/errors.js';
 import type { LanguageModel } from '../models/types.js';
 import {
   checkInt,
+  label,
   oraclePassages,
   pickDistractors,
   shuffleInPlace,
@@ -31,6 +42,7 @@ import {
   type DistractorSource,
   type PassagePool,
   type SkippedQuestion,
+  type TrainPassage,
   type TrainQuestion,
 } from './common.js';
 
@@ -73,6 +85,10 @@ export interface RaftRecord {
   targetSource: string;
   /** Every `##begin_quote##…##end_quote##` span in `cotAnswer` occurs verbatim in an oracle passage. */
   quoteVerified: boolean;
+  /** Candidate distractors left out because they contain a gold answer, in the order met. */
+  droppedDistractors: string[];
+  /** Where the question came from: `dataset`, or `model:<id>` (written from the oracle chunk). */
+  questionSource: string;
 }
 
 /** The training input of one example: documents then question. */
@@ -129,15 +145,45 @@ export function quotesVerified(cot: string, oracles: readonly ContextPassage[]):
   return spans.length > 0 && spans.every((s) => s !== '' && oracles.some((p) => p.text.includes(s)));
 }
 
-/** The prompt that asks a model for the RAFT chain-of-thought answer from the oracle passage(s). */
-export function raftCotPrompt(question: string, oracles: readonly ContextPassage[], answer: string): string {
+/**
+ * The prompt that asks a model for the RAFT chain-of-thought answer from the oracle passage(s);
+ * `answer` (a dataset's gold answer) is given to the model when known, else it answers itself.
+ */
+export function raftCotPrompt(question: string, oracles: readonly ContextPassage[], answer?: string): string {
   return [
     `Question: ${question}`,
     `Context:\n${oracles.map((p) => p.text).join('\n\n')}`,
     `Answer the question using only the context above. First say which information in the context answers it; copy ` +
       `the sentences you need verbatim, each between ${BEGIN_QUOTE} and ${END_QUOTE}; then explain in a sentence or two how ` +
-      `they give the answer. The correct answer is "${answer}". End with a line of the form: ${ANSWER_PREFIX} $answer`,
+      `they give the answer.${answer !== undefined ? ` The correct answer is "${answer}".` : ''} End with a line of the form: ${ANSWER_PREFIX} $answer`,
   ].join('\n\n');
+}
+
+/** The prompt that asks a model for `n` questions one chunk of the user's corpus answers. */
+export function raftQuestionPrompt(chunk: TrainPassage, n: number): string {
+  return (
+    `Here is a passage from a document collection:\n\n${chunk.title ? `${chunk.title}\n` : ''}${chunk.text}\n\n` +
+    `Write ${n} questions that a user of this collection might ask and that this passage answers on its own. ` +
+    `Each question must make sense without seeing the passage and have a short factual answer in it. ` +
+    `Write one question per line, numbered 1., 2., …, and nothing else.`
+  );
+}
+
+/** The questions of a model's numbered list: numbering and bullets removed, blank and heading lines (ending ":") skipped, at most `max`. */
+export function parseGeneratedQuestions(text: string, max: number): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/^\s*(?:\d+\s*[.)]|[-*•])\s*/, '').trim())
+    .filter((l) => l !== '' && !l.endsWith(':'))
+    .slice(0, max);
+}
+
+/** The final answer of a RAFT chain of thought: the text after the last `<ANSWER>:`, or null. */
+export function parseFinalAnswer(cot: string): string | null {
+  const at = cot.lastIndexOf(ANSWER_PREFIX);
+  if (at < 0) return null;
+  const a = cot.slice(at + ANSWER_PREFIX.length).split('\n')[0].trim();
+  return a === '' ? null : a;
 }
 
 /**
@@ -160,8 +206,7 @@ export async function buildRaftRecords(questions: readonly TrainQuestion[], pool
     if (oracles.length === 0) {
       skipped.push({ id: q.id, reason: `none of its oracle passages (${q.oracleIds.join(', ')}) is in the corpus` });
     } else {
-      const distractors = await pickDistractors(q, pool, oracleIncluded ? k : k + oracles.length, source, o.rng, o.signal);
-      const context = shuffleInPlace(oracleIncluded ? [...oracles, ...distractors] : distractors, o.rng);
+      const { context, dropped } = await raftContext(q, oracles, oracleIncluded, pool, k, source, o);
       let cotAnswer: string | null;
       let targetSource: string;
       if (o.llm) {
@@ -175,22 +220,107 @@ export async function buildRaftRecords(questions: readonly TrainQuestion[], pool
       if (cotAnswer === null || cotAnswer === '') {
         skipped.push({ id: q.id, reason: o.llm ? 'the model returned an empty answer' : 'no oracle passage contains a gold answer to quote' });
       } else {
-        records.push({
-          method: 'raft',
-          id: q.id,
-          question: q.question,
-          answers: q.answers,
-          oracleIncluded,
-          distractorSource: source,
-          context,
-          instruction: raftInstruction(context, q.question),
-          cotAnswer,
-          targetSource,
-          quoteVerified: quotesVerified(cotAnswer, oracles),
-        });
+        records.push(raftRecord(q, oracles, oracleIncluded, source, context, dropped, cotAnswer, targetSource, 'dataset'));
       }
     }
     o.onProgress?.(++done, questions.length);
+  }
+  return { records, skipped };
+}
+
+/** The context of one example: oracles (when included) + distractors without a gold answer, shuffled. */
+async function raftContext(
+  q: TrainQuestion,
+  oracles: ContextPassage[],
+  oracleIncluded: boolean,
+  pool: PassagePool,
+  k: number,
+  source: DistractorSource,
+  o: Pick<RaftOptions, 'rng' | 'signal'>,
+): Promise<{ context: ContextPassage[]; dropped: string[] }> {
+  const dropped: string[] = [];
+  const distractors = await pickDistractors(q, pool, oracleIncluded ? k : k + oracles.length, source, o.rng, o.signal, { dropAnswerBearing: true, dropped });
+  return { context: shuffleInPlace(oracleIncluded ? [...oracles, ...distractors] : distractors, o.rng), dropped };
+}
+
+function raftRecord(
+  q: TrainQuestion,
+  oracles: ContextPassage[],
+  oracleIncluded: boolean,
+  source: DistractorSource,
+  context: ContextPassage[],
+  dropped: string[],
+  cotAnswer: string,
+  targetSource: string,
+  questionSource: string,
+): RaftRecord {
+  return {
+    method: 'raft',
+    id: q.id,
+    question: q.question,
+    answers: q.answers,
+    oracleIncluded,
+    distractorSource: source,
+    context,
+    instruction: raftInstruction(context, q.question),
+    cotAnswer,
+    targetSource,
+    quoteVerified: quotesVerified(cotAnswer, oracles),
+    droppedDistractors: dropped,
+    questionSource,
+  };
+}
+
+export interface RaftChunkOptions extends RaftOptions {
+  /** Writes the questions and their answers (required: an unlabelled corpus has neither). */
+  llm: LanguageModel;
+  /** Questions asked per chunk, ≥ 1. Default 5 (LlamaIndex RAFTDatasetPack's x). */
+  questionsPerChunk?: number;
+}
+
+/**
+ * RAFT records from the user's own chunks (the paper's unlabelled domain corpus): for each chunk,
+ * in order, the model writes `questionsPerChunk` questions ({@link raftQuestionPrompt}); each is
+ * answered from the chunk ({@link raftCotPrompt} without a gold answer), its final answer
+ * (`<ANSWER>: …`) becomes the gold answer, the chunk the oracle (id `<chunk id>#q<n>`), and the
+ * context is built as for a dataset question (P split, distractors from `pool` without that answer).
+ * Random draws as {@link buildRaftRecords}, per generated question that got an answer.
+ * Cost: 1 model call per chunk + 1 per question (+ 1 search each with bm25 distractors).
+ * @throws InvalidParameterError on bad k, P or questionsPerChunk
+ */
+export async function buildRaftRecordsFromChunks(chunks: readonly TrainPassage[], pool: PassagePool, o: RaftChunkOptions): Promise<{ records: RaftRecord[]; skipped: SkippedQuestion[] }> {
+  const k = o.numDistractors ?? 4;
+  const p = o.oracleProbability ?? 0.8;
+  const perChunk = o.questionsPerChunk ?? 5;
+  checkInt('raft', 'numDistractors', k, 0);
+  checkInt('raft', 'questionsPerChunk', perChunk, 1);
+  if (!(p >= 0 && p <= 1)) throw new InvalidParameterError(`raft: oracleProbability P must be in [0, 1], got ${p}`);
+  const source: DistractorSource = o.distractors ?? (pool.search ? 'bm25' : 'random');
+  const model = `model:${o.llm.id}`;
+  const records: RaftRecord[] = [];
+  const skipped: SkippedQuestion[] = [];
+  let done = 0;
+  for (const chunk of chunks) {
+    const asked = await o.llm.generate([{ role: 'user', content: raftQuestionPrompt(chunk, perChunk) }], { temperature: 0, maxTokens: 64 * perChunk, signal: o.signal });
+    const questions = parseGeneratedQuestions(asked.generations[0]?.text ?? '', perChunk);
+    if (questions.length === 0) skipped.push({ id: chunk.id, reason: 'the model wrote no question for this chunk' });
+    for (const [j, question] of questions.entries()) {
+      const id = `${chunk.id}#q${j + 1}`;
+      const oracle = label(chunk, 'oracle', 'gold', []);
+      const r = await o.llm.generate([{ role: 'user', content: raftCotPrompt(question, [oracle]) }], { temperature: 0, maxTokens: 512, signal: o.signal });
+      const cotAnswer = r.generations[0]?.text.trim() ?? '';
+      const answer = parseFinalAnswer(cotAnswer);
+      if (answer === null) {
+        skipped.push({ id, reason: 'the model\'s answer has no "<ANSWER>:" line' });
+        continue;
+      }
+      const q: TrainQuestion = { id, question, answers: [answer], oracleIds: [chunk.id] };
+      const oracles = [label(chunk, 'oracle', 'gold', q.answers)];
+      const oracleIncluded = o.rng() < p;
+      const { context, dropped } = await raftContext(q, oracles, oracleIncluded, pool, k, source, o);
+      records.push(raftRecord(q, oracles, oracleIncluded, source, context, dropped, cotAnswer, model, model));
+    }
+    o.onProgress?.(++done, chunks.length);
   }
   return { records, skipped };
 }

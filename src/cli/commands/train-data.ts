@@ -21,18 +21,21 @@ import { sampleQuestions } from '../../eval/qa.js';
 import type { Retriever } from '../../retrieve/types.js';
 import { buildAtmRecords } from '../../train/atm.js';
 import { distractorSources, memoryPool, toJsonl, type DistractorSource, type PassagePool, type SkippedQuestion, type TrainPassage, type TrainQuestion } from '../../train/common.js';
-import { buildRaftRecords } from '../../train/raft.js';
+import { buildRaftRecords, buildRaftRecordsFromChunks } from '../../train/raft.js';
 import { buildLsrRecord } from '../../train/replug-lsr.js';
 import { exactMatchReward, searchR1Trajectory } from '../../train/search-r1.js';
 import { allRetRobustSettings, buildRetRobustRecords, retRobustSettings, type RetRobustSetting } from '../../train/retrobust.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, floatFlag, intFlag, printJson } from '../shared.js';
+import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
 const KINDS = ['raft', 'retrobust', 'atm', 'replug-lsr', 'search-r1'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Flags {
-  dataset: string;
+  dataset?: string;
+  fromIndex?: boolean;
+  index?: string;
+  questionsPerChunk?: string;
   out: string;
   limit?: string;
   seed: string;
@@ -79,7 +82,10 @@ export function register(program: Command): void {
     .command('train-data')
     .description('write training data (JSONL) for RAFT, RetRobust, ATM, REPLUG-LSR or Search-R1 from a QA dataset')
     .argument('<kind>', KINDS.join(' | '))
-    .requiredOption('--dataset <path>', 'SQuAD/KorQuAD .json or HotpotQA .jsonl (or a folder holding one)')
+    .option('--dataset <path>', 'SQuAD/KorQuAD .json or HotpotQA .jsonl (or a folder holding one)')
+    .option('--from-index', 'RAFT: the questions come from the model over the chunks of your own index (an unlabelled domain corpus, as in the paper) instead of a dataset')
+    .option('--index <dir>', 'with --from-index: the index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--questions-per-chunk <n>', 'with --from-index: questions the model writes per chunk (default 5)')
     .requiredOption('--out <file>', 'output JSONL file')
     .option('--limit <n>', 'a seeded random sample of n questions')
     .option('--seed <n>', 'seed of the sample and of every random choice', '1')
@@ -102,6 +108,11 @@ export function register(program: Command): void {
         const seed = intFlag('--seed', f.seed, 1, 0, 2 ** 32 - 1);
         const distractors = (f.distractors ?? 'bm25') as DistractorSource;
         if (!distractorSources.includes(distractors)) throw new InvalidParameterError(`--distractors must be one of ${distractorSources.join(', ')}, got ${JSON.stringify(f.distractors)}`);
+        if (f.fromIndex) {
+          if (kind !== 'raft') throw new InvalidParameterError(`--from-index is for raft (questions written over your own chunks); ${kind} needs --dataset`);
+          return raftFromIndex(f, seed, distractors);
+        }
+        if (f.dataset === undefined) throw new InvalidParameterError('train-data needs --dataset <path> or --from-index (raft over your own index)');
         const started = performance.now();
         const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
         const qa = await loadQaDataset(f.dataset, { onWarning: warn });
@@ -205,4 +216,58 @@ export function register(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * `train-data raft --from-index`: RAFT over the chunks of the user's index, in index order
+ * (`--limit n`: the first n chunks); BM25 over the same index gives the distractors by default.
+ */
+async function raftFromIndex(f: Flags, seed: number, distractors: DistractorSource): Promise<void> {
+  const started = performance.now();
+  const models = await loadCliModels({ config: f.config }, { llm: true, embedder: false });
+  try {
+    if (!models.llm) throw new InvalidParameterError('train-data raft --from-index needs a language model to write the questions: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL');
+    const { Engine } = await import('../../engine/engine.js');
+    const dir = resolveIndexDir(f.index); // as `openbook index` and `search` resolve it
+    // the embedded index only (a store URL has no chunk reader); opened read-only, nothing to close
+    const engine = await Engine.open(dir, {});
+    const n = engine.reader.stats().numChunks;
+    const limit = f.limit === undefined ? n : Math.min(n, intFlag('--limit', f.limit, n, 1));
+    const chunks: TrainPassage[] = [];
+    for (let i = 0; i < limit; i++) {
+      const c = engine.reader.chunk(i);
+      chunks.push({ id: c.id, title: c.title ?? '', text: c.text });
+    }
+    const byId = new Map(chunks.map((c) => [c.id, c]));
+    const all: TrainPassage[] = [...chunks];
+    for (let i = limit; i < n; i++) {
+      const c = engine.reader.chunk(i);
+      all.push({ id: c.id, title: c.title ?? '', text: c.text });
+      byId.set(c.id, all[all.length - 1]);
+    }
+    const pool = memoryPool(all, async (query, topK, signal) => {
+      const hits = await engine.search(query, { topK, ...(signal ? { signal } : {}) });
+      return hits.map((h) => byId.get(h.chunkId)).filter((p): p is TrainPassage => p !== undefined);
+    });
+    const { records, skipped } = await buildRaftRecordsFromChunks(chunks, pool, {
+      llm: models.llm,
+      rng: mulberry32(seed),
+      numDistractors: intFlag('-k', f.k, 4, 0),
+      oracleProbability: floatFlag('--p', f.p, 0.8, 0, 1),
+      distractors,
+      questionsPerChunk: intFlag('--questions-per-chunk', f.questionsPerChunk, 5, 1),
+      onProgress: (done, total) => {
+        if (done % 10 === 0 || done === total) process.stderr.write(`\rraft: ${done}/${total} chunks`);
+      },
+    });
+    process.stderr.write('\n');
+    const out = path.resolve(f.out);
+    await writeFile(out + '.tmp', toJsonl(records));
+    await rename(out + '.tmp', out);
+    const summary = { kind: 'raft', dataset: `index:${dir}`, chunks: chunks.length, records: records.length, skipped: skipped.length, skippedExamples: skipped.slice(0, 5), seed, distractors, target: `model:${models.llm.id}`, out, seconds: Math.round((performance.now() - started) / 10) / 100 };
+    if (f.json) printJson(summary);
+    else process.stdout.write(`${colors().green('✓')} ${summary.records} raft records from ${summary.chunks} chunks of ${dir} → ${out} (${summary.seconds} s)\n`);
+  } finally {
+    await models.close();
+  }
 }
