@@ -3,7 +3,8 @@
  * The CLI and the server call these once; the library receives the results as arguments.
  *
  * - `languageModelFromConfig`: an `OpenAICompatibleModel` when `llm.baseUrl` is set (then
- *   `llm.model` is required), wrapped in `CachedLanguageModel` when `cache.enabled`; undefined
+ *   `llm.model` is required), starting from the capabilities `openbook doctor` stored for that
+ *   endpoint + model in `<index>/capabilities.json` (when recent), wrapped in `CachedLanguageModel` when `cache.enabled`; undefined
  *   when no LLM is configured (callers then use the offline extractive answerer).
  * - `embedderFromConfig`: an `OpenAIEmbedder` when `embed.baseUrl` is set, cached likewise;
  *   undefined otherwise (a local `embed.modelDir` is loaded by the local embedder module).
@@ -14,6 +15,7 @@
 import type { OpenbookConfig } from '../config/schema.js';
 import { InvalidParameterError } from '../core/errors.js';
 import { CachedEmbedder, CachedLanguageModel, DiskCache, RedisCache, type CacheBackend } from './cache.js';
+import { capabilityFile, loadStoredProbe } from './capability-store.js';
 import { OpenAICompatibleModel } from './openai-compatible.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
 import type { Embedder, LanguageModel } from './types.js';
@@ -30,6 +32,8 @@ export function openAIModelFromConfig(config: OpenbookConfig): OpenAICompatibleM
   const { llm } = config;
   if (!llm.baseUrl) return undefined;
   if (!llm.model) throw new InvalidParameterError(`llm.baseUrl is set (${llm.baseUrl}) but llm.model is not; set OPENBOOK_LLM_MODEL or llm.model in openbook.config.json`);
+  // what `openbook doctor` measured for this endpoint + model, when it is recent (src/models/capability-store.ts)
+  const stored = loadStoredProbe(capabilityFile(config.index), llm.baseUrl, llm.model);
   return new OpenAICompatibleModel({
     baseUrl: llm.baseUrl,
     model: llm.model,
@@ -37,6 +41,7 @@ export function openAIModelFromConfig(config: OpenbookConfig): OpenAICompatibleM
     timeoutMs: llm.timeoutMs,
     maxRetries: llm.maxRetries,
     maxConcurrency: llm.maxConcurrency,
+    ...(stored ? { capabilities: stored.capabilities, oneChoicePerRequest: !stored.n } : {}),
   });
 }
 

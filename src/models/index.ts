@@ -5,6 +5,7 @@ export * from './openai-compatible.js';
 export * from './openai-embedder.js';
 export * from './cache.js';
 export * from './from-config.js';
+export * from './capability-store.js';
 export * from './local-embedder.js';
 export * from './local-lm.js';
 export * from './sequence-classifier.js';

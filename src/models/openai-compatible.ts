@@ -54,6 +54,8 @@ export interface OpenAICompatibleOptions {
   maxConcurrency?: number;
   /** Known capabilities (e.g. from a previous probe); unspecified ones are assumed true. */
   capabilities?: Partial<LanguageModelCapabilities>;
+  /** Known to return one choice per request (a previous probe's `n` failed): samples are asked for one by one from the start. */
+  oneChoicePerRequest?: boolean;
   /** Injected for tests: the backoff sleep. */
   sleep?: Sleep;
   /** Clock in ms for latency and HTTP-date Retry-After. Default `performance.now`-based wall clock. */
@@ -138,6 +140,7 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.id = `openai-compatible:${options.model}`;
     this.caps = { ...ALL_CAPABILITIES, ...knownCapabilities(this.baseUrl), ...options.capabilities };
+    this.oneChoicePerRequest = options.oneChoicePerRequest ?? false;
     this.client = new OpenAI({
       baseURL: this.baseUrl,
       apiKey: options.apiKey || 'not-needed',

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/cli/commands/doctor.js';
+import { renderDoctor, runDoctor } from '../../src/cli/commands/doctor.js';
 import { resolveConfig } from '../../src/config/index.js';
 import { autoReplugMode } from '../../src/methods/replug.js';
 import { loadStoredProbe, STORED_PROBE_MAX_AGE_MS } from '../../src/models/capability-store.js';
@@ -36,6 +36,7 @@ describe('stored capability probes (the loopback server stands in for a llama.cp
     await runDoctor(config);
     const file = path.join(dir, 'idx', 'capabilities.json');
     const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; entries: Array<{ baseUrl: string; model: string; capabilities: Record<string, boolean>; n: boolean; byteTokens: boolean; probedAt: string }> };
+    expect(renderDoctor(await runDoctor(config))).toMatch(/stored for later runs\s+.*capabilities\.json/);
     expect(stored.version).toBe(1);
     expect(stored.entries).toHaveLength(1);
     expect(stored.entries[0]).toMatchObject({ baseUrl: server.url, model: 'test-model', n: false, byteTokens: true, capabilities: { chat: true, logprobs: true, echoScoring: false, prefill: true } });

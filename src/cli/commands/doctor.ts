@@ -2,7 +2,8 @@
  * `openbook doctor [--json]` — connects to the configured endpoints and reports what each can
  * do: for the LLM, chat, streaming, token logprobs, echo scoring, prefill (is a trailing
  * assistant message continued?), `n` in one request and byte tokens (each with one call's
- * latency), whether the endpoint lists the model, and what the `auto` modes choose from that; for embeddings, the dimension and one
+ * latency), whether the endpoint lists the model, and what the `auto` modes choose from that — the
+ * measurement is stored in `<index>/capabilities.json` for later runs (src/models/capability-store.ts); for embeddings, the dimension and one
  * call's latency; for the cache, the backend and a write/read round trip.
  *
  * Exit code 0 when every configured endpoint answered (a missing capability is reported, not
@@ -16,7 +17,8 @@ import { action, colors, printJson, renderTable, useColor } from '../shared.js';
 import { loadCliConfig, type ConfigFlags } from './config.js';
 
 export interface DoctorReport {
-  llm: { configured: false } | ({ configured: true; reachable: boolean; modelListed?: boolean } & CapabilityReport);
+  /** `stored`: the file the probe was saved to for later runs (`<index>/capabilities.json`); `storeError` when it could not be written. */
+  llm: { configured: false } | ({ configured: true; reachable: boolean; modelListed?: boolean; stored?: string; storeError?: string } & CapabilityReport);
   /** The local causal LM of `llm.modelDir` (used when `llm.baseUrl` is unset): what its graph gives. */
   localLlm?: { modelDir: string; ok: boolean; error?: string; info?: LocalCausalLMInfo; latencyMs: number };
   embeddings:
@@ -43,11 +45,25 @@ export async function runDoctor(config: OpenbookConfig, now: () => number = () =
     const report = await model.probeCapabilities();
     const reachable = report.probes.chat.ok || report.models !== undefined;
     if (!reachable) ok = false;
+    // what was measured is kept for later runs (the `auto` modes start from it); an unreachable endpoint measured nothing
+    let stored: string | undefined;
+    let storeError: string | undefined;
+    if (report.probes.chat.ok) {
+      const { capabilityFile, saveProbe } = await import('../../models/capability-store.js');
+      try {
+        await saveProbe(capabilityFile(config.index), report);
+        stored = capabilityFile(config.index);
+      } catch (err) {
+        storeError = (err as Error).message;
+      }
+    }
     llm = {
       configured: true,
       reachable,
       ...(report.models ? { modelListed: report.models.includes(model.model) } : {}),
       ...report,
+      ...(stored ? { stored } : {}),
+      ...(storeError ? { storeError } : {}),
     };
   }
 
@@ -154,6 +170,8 @@ export function renderDoctor(report: DoctorReport, useColor = false): string {
     rows.push(['  replug auto', m.replug, '', '']);
     rows.push(['  rag-token, rag-sequence beam', m.tokenLevel, '', '']);
     rows.push(['  realm auto', m.realm, '', '']);
+    if (l.stored) rows.push(['  stored for later runs', l.stored, '', '']);
+    if (l.storeError) notes.push(`stored capabilities: ${l.storeError}`);
   }
   const e = report.embeddings;
   if (!e.configured) rows.push(['embeddings', e.modelDir ? `local model folder ${e.modelDir}` : 'not configured (set OPENBOOK_EMBED_BASE_URL or OPENBOOK_EMBED_MODEL_DIR)', '', '']);
