@@ -25,6 +25,10 @@ beforeAll(async () => {
     } else if (req.url === '/guide.html' || req.url === '/private/ok.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<html><head><title>설치 안내</title></head>\n<body>\n<h1>설치</h1>\n<p>설치 프로그램을 실행하고\n잠시 기다린다.</p>\n</body></html>');
+    } else if (req.url === '/deep.html') {
+      // A hostile page (issue #18 item 2): 100,000 nested <div>s, ~1.1 MB.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><body>${'<div>'.repeat(100_000)}deep${'</div>'.repeat(100_000)}</body></html>`);
     } else if (req.url === '/big.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<p>${'x'.repeat(5000)}</p>`);
@@ -82,6 +86,22 @@ describe('loadWebPage', () => {
       const reader = await IndexReader.open(path.join(dir, 'idx'));
       const c = reader.chunk(0);
       expect([c.source, c.startLine, c.endLine]).toEqual([`${base}/guide.html`, 3, 5]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fetched pages are parsed under the same budgets as files', () => {
+  it('a page nested 100,000 deep is skipped at the time budget naming the URL; the other page is indexed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'openbook-web-budget-'));
+    try {
+      const warnings: string[] = [];
+      const t0 = Date.now();
+      const s = await indexPaths({ indexDir: path.join(dir, '.openbook'), paths: [`${base}/deep.html`, `${base}/guide.html`], cwd: dir, now: Date.now, budgets: { timeoutMs: 1000 }, onWarning: (m) => warnings.push(m) });
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(warnings).toEqual([`${base}/deep.html: skipped: parsing took longer than 1 s (limit timeoutMs)`]);
+      expect(s).toMatchObject({ added: 1, skipped: 1 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
