@@ -22,7 +22,7 @@ import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } 
 import { resolveBudgets, type LoadBudgets } from '../ingest/budgets.js';
 import { errnoDescription } from '../ingest/load.js';
 import { sharedParsePool, type Parsed } from '../ingest/parse-pool.js';
-import { isWebUrl, loadWebPage } from '../ingest/web.js';
+import { fetchWebPage, isWebUrl } from '../ingest/web.js';
 import { readSidecar, userMetaHash } from '../ingest/metadata.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
@@ -342,8 +342,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     for (const url of urls) {
       progress({ phase: 'index', filesDone, filesTotal: entries.length + urls.length, chunks: summary.chunksWritten, current: url });
       try {
-        const doc = await loadWebPage(url, { fetch: opts.fetch ?? globalThis.fetch, ...(opts.maxPageBytes !== undefined ? { maxBytes: opts.maxPageBytes } : {}) });
-        if (!seenDocs.has(doc.id)) await put(doc);
+        const bytes = await fetchWebPage(url, { fetch: opts.fetch ?? globalThis.fetch, ...(opts.maxPageBytes !== undefined ? { maxBytes: opts.maxPageBytes } : {}) });
+        // Parsed on the parse pool, under the same budgets as a file.
+        const { docs } = await sharedParsePool(budgets.maxHeapMb, budgets.threads).parse({ absPath: '', relPath: url, format: 'html', mtimeMs: 0, bytes }, loadOpts, budgets.timeoutMs);
+        for (const doc of docs) if (!seenDocs.has(doc.id)) await put(doc);
       } catch (err) {
         if (!(err instanceof OpenbookError) || (opts.strict && err instanceof InputFormatError)) throw err;
         skip(url, err.message);

@@ -26,10 +26,11 @@ import type { LoadOptions, SourceInfo } from './source.js';
 /** Idle workers stop after this long (ms). */
 export const IDLE_MS = 15_000;
 
-/** What a worker is asked to load: a file on disk and the cloneable load options. */
+/** What a worker is asked to load: a file on disk (or bytes already fetched) and the cloneable load options. */
 export interface ParseTask {
   id: number;
-  entry: SourceInfo & { absPath: string };
+  /** With `bytes`, those are parsed (a fetched web page as HTML) and `absPath` is unused. */
+  entry: SourceInfo & { absPath: string; bytes?: Uint8Array };
   opts: Omit<LoadOptions, 'onWarning'>;
 }
 
@@ -83,7 +84,7 @@ export class ParsePool {
    */
   parse(entry: ParseTask['entry'], opts: ParseTask['opts'], timeoutMs: number): Promise<Parsed> {
     if (this.closed) return Promise.reject(new Error('the parse pool is closed'));
-    const task: ParseTask = { id: this.nextId++, entry: { absPath: entry.absPath, relPath: entry.relPath, format: entry.format, mtimeMs: entry.mtimeMs }, opts };
+    const task: ParseTask = { id: this.nextId++, entry: { absPath: entry.absPath, relPath: entry.relPath, format: entry.format, mtimeMs: entry.mtimeMs, ...(entry.bytes ? { bytes: entry.bytes } : {}) }, opts };
     return new Promise<Parsed>((resolve, reject) => {
       this.queue.push({ task, timeoutMs, resolve, reject });
       this.pump();

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { BudgetExceededError, OpenbookError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
+import { loadHtml } from './html.js';
 import { loadFile } from './load.js';
 import type { ParseReply, ParseTask } from './parse-pool.js';
 
@@ -18,7 +19,9 @@ port.on('message', (task: ParseTask) => {
     const docs: Document[] = [];
     let reply: ParseReply;
     try {
-      for await (const d of loadFile(task.entry, { ...task.opts, onWarning: (m) => warnings.push(m) })) docs.push(d);
+      const opts = { ...task.opts, onWarning: (m: string) => warnings.push(m) };
+      if (task.entry.bytes) docs.push(loadHtml(task.entry.bytes, task.entry, opts)); // a fetched web page, as web.ts loads it
+      else for await (const d of loadFile(task.entry, opts)) docs.push(d);
       reply = { id: task.id, docs, warnings };
     } catch (err) {
       const e = err as Error;

@@ -99,11 +99,21 @@ async function get(url: string, opts: FetchPageOptions, maxBytes: number): Promi
 }
 
 /**
- * Fetches and loads one web page as an HTML document with id and source = the URL.
+ * Fetches and loads one web page as an HTML document with id and source = the URL (parsed on
+ * this thread; the indexer parses `fetchWebPage`'s bytes on its parse pool instead).
  * @throws InputFormatError "<url>: …" when robots.txt disallows it, the status is not 2xx, the
  *   body is over `maxBytes`, or it is not HTML/text
  */
 export async function loadWebPage(url: string, opts: FetchPageOptions, loadOpts: LoadOptions = {}): Promise<Document> {
+  return loadHtml(await fetchWebPage(url, opts), { relPath: url, format: 'html', mtimeMs: 0 }, loadOpts);
+}
+
+/**
+ * Fetches one web page's bytes under the rules of this module (robots.txt, size cap, timeout,
+ * HTML or text only).
+ * @throws InputFormatError as for loadWebPage
+ */
+export async function fetchWebPage(url: string, opts: FetchPageOptions): Promise<Uint8Array> {
   const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
   let u: URL;
   try {
@@ -133,5 +143,5 @@ export async function loadWebPage(url: string, opts: FetchPageOptions, loadOpts:
   }
   if (page.status < 200 || page.status >= 300) throw new InputFormatError(`${url}: the server answered ${page.status}`);
   if (page.contentType && !/html|xml|text\/plain/i.test(page.contentType)) throw new InputFormatError(`${url}: not a web page (${page.contentType})`);
-  return loadHtml(page.bytes, { relPath: url, format: 'html', mtimeMs: 0 }, loadOpts);
+  return page.bytes;
 }
