@@ -79,7 +79,8 @@ export interface CapabilityReport {
   /**
    * Per capability: did it work, how long it took, and why not. Besides the capabilities: `n`
    * (two choices came back for n = 2 in one request; when not, `generate` asks once per sample)
-   * and `byteTokens` (logprob entries carry `bytes`, so byte-level tokens keep their identity).
+   * and `byteTokens` (a Hangul reply's logprob entries carry their real `bytes`, so byte-level tokens
+   * keep their identity; not so where partial tokens come back as U+FFFD's bytes: vLLM, Ollama).
    */
   probes: Record<keyof LanguageModelCapabilities | 'n' | 'byteTokens', ProbeResult>;
   /** Model ids the endpoint lists (`GET /models`), or undefined when it does not answer. */
@@ -100,6 +101,22 @@ const PREFILL_PROBE: ChatMessage[] = [
   { role: 'user', content: 'Count from 1 to 10, separated by commas.' },
   { role: 'assistant', content: '1, 2, 3, 4,' },
 ];
+
+/** The chat the byte-token probe sends: a reply in Hangul, whose syllables byte-level tokenizers split. */
+const BYTE_PROBE: ChatMessage[] = [{ role: 'user', content: 'Write the Korean word 서울 (Seoul) and nothing else.' }];
+
+/** The longest prefix of `bytes` that is whole UTF-8 characters, decoded (the last character may be cut by max_tokens). */
+function wholePrefix(bytes: readonly number[]): string {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  for (let end = bytes.length; end > bytes.length - 4 && end >= 0; end--) {
+    try {
+      return strict.decode(Uint8Array.from(bytes.slice(0, end)));
+    } catch {
+      // cut inside a character: try one byte shorter
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
 
 /**
  * What is known of an endpoint from its address before any probe. OpenAI's hosted API
@@ -438,13 +455,26 @@ export class OpenAICompatibleModel implements LanguageModel {
         while (!r.done) r = await it.next();
         return r.value.generations.length > 0 || 'stream ended without a choice';
       });
-      let byteTokens: ProbeResult = { ok: false, latencyMs: 0, error: 'no logprobs to inspect' };
       const logprobs = await run(async () => {
         const r = await this.generate(msgs, { maxTokens: 1, logprobs: true, topLogprobs: 2, signal });
-        const first = r.generations[0]?.logprobs?.[0];
-        if (first) byteTokens = first.bytes ? { ok: true, latencyMs: 0 } : { ok: false, latencyMs: 0, error: 'logprob entries carry no `bytes`: tokens are matched by their strings' };
-        return first !== undefined || 'no logprobs in the response';
+        return r.generations[0]?.logprobs?.[0] !== undefined || 'no logprobs in the response';
       });
+      // byte tokens: a Hangul reply's tokens must carry their real bytes (joined, they decode to the text);
+      // vLLM's chat serving and Ollama send U+FFFD's bytes (EF BF BD) for a token that holds part of a character
+      const byteTokens: ProbeResult = !logprobs.ok
+        ? { ok: false, latencyMs: 0, error: 'no logprobs to inspect' }
+        : await run(async () => {
+            const r = await this.generate(BYTE_PROBE, { maxTokens: 8, logprobs: true, signal });
+            const g = r.generations[0];
+            const toks = g?.logprobs ?? [];
+            if (toks.length === 0) return 'no logprobs in the response';
+            if (!toks.every((t) => Array.isArray(t.bytes))) return 'logprob entries carry no `bytes`: tokens are matched by their strings';
+            const joined = wholePrefix(toks.flatMap((t) => t.bytes!));
+            if (joined.includes('\uFFFD') && !g.text.includes('\uFFFD')) {
+              return 'tokens that hold part of a character come back as U+FFFD (bytes EF BF BD): their identity is lost; the token-level decoders read whole characters from the message text instead';
+            }
+            return g.text.startsWith(joined) || `the joined bytes ${JSON.stringify(joined)} do not match the text ${JSON.stringify(g.text)}`;
+          });
       // prefill: a count left open in a trailing assistant message goes on with "5" only when it is continued
       const prefill = await run(async () => {
         const r = await this.generate(PREFILL_PROBE, { maxTokens: 3, continueFinalMessage: true, signal });
