@@ -48,6 +48,17 @@ export class PgEngine {
     await this.store.close();
   }
 
+  /** Whether `index --embed --store` has stored passage vectors. */
+  async hasVectors(): Promise<boolean> {
+    return this.reader.embeddingModel().then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof CapabilityError) return false;
+        throw err;
+      },
+    );
+  }
+
   sparseRetriever(o: SearchOptions = {}): PgSparseRetriever {
     checkSearchOptions(o);
     return new PgSparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta });

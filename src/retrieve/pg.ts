@@ -29,9 +29,9 @@ export class PgSparseRetriever implements Retriever {
   async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
     signal?.throwIfAborted();
     if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
-    const scored = await this.reader.search(query, { topK, ...this.opts });
-    const chunks = await this.reader.chunks(scored);
-    return scored.map((s, i) => hitFromChunk(chunks[i], s.score, i + 1));
+    // Scores and chunk texts from one snapshot: a commit in between never misaligns them.
+    const found = await this.reader.searchWithChunks(query, { topK, ...this.opts });
+    return found.map((f, i) => hitFromChunk(f.chunk, f.hit.score, i + 1));
   }
 }
 
@@ -56,8 +56,7 @@ export class PgDenseRetriever implements Retriever {
 
   /** Maximum inner product search by a ready vector (HyDE's average, …). */
   async searchVector(vector: Float32Array, topK: number): Promise<Hit[]> {
-    const scored = await this.reader.searchVector(vector, topK);
-    const chunks = await this.reader.chunks(scored);
-    return scored.map((s, i) => hitFromChunk(chunks[i], s.score, i + 1));
+    const found = await this.reader.searchVectorWithChunks(vector, topK);
+    return found.map((f, i) => hitFromChunk(f.chunk, f.hit.score, i + 1));
   }
 }

@@ -36,14 +36,15 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
-import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
+import { CapabilityError, IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
 import type { Answer, Hit } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
 import { indexPaths as realIndexPaths, type IndexSummary } from '../engine/indexer.js';
 import type { LoadBudgets } from '../ingest/budgets.js';
 import { answerJson, HitJsonCache, hitJson } from '../engine/json.js';
-import { EngineHolder } from './engine-holder.js';
+import { EngineHolder, StoreEngineHolder } from './engine-holder.js';
+import { metadataFields } from '../index/store/metadata.js';
 import { exampleQuestions } from './examples.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
 import { JobQueue, type JobContext } from './jobs.js';
@@ -52,6 +53,8 @@ import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './met
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, checkHost, checkStateChange, effectiveRateLimit, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
+import { maskUrl } from '../index/pg/url.js';
+import type { PgEngine } from '../engine/pg-engine.js';
 import { deleteDocument, documentDetail, listDocuments } from './documents.js';
 import { acceptUploads, checkUploadNames, UPLOAD_DIR, writeUploads } from './uploads.js';
 
@@ -85,12 +88,18 @@ export interface ServerOptions {
    * Default 60 000 ms.
    */
   lockWaitMs?: number;
+  /**
+   * Serve a PostgreSQL store instead of the index folder (`openbook serve --store`): searches and
+   * answers read the store's last commit, write jobs index into it (several servers may share
+   * one store; one writer at a time). `indexDir` still holds this server's uploads and job records.
+   */
+  storeUrl?: string;
 }
 
 export interface OpenbookServer {
   app: Hono<ServerEnv>;
   jobs: JobQueue;
-  engines: EngineHolder;
+  engines: EngineHolder | StoreEngineHolder;
   options: Required<Pick<ServerOptions, 'maxUploadBytes' | 'maxFileBytes'>>;
 }
 
@@ -129,7 +138,33 @@ export function createServer(options: ServerOptions): OpenbookServer {
   const lockWaitMs = options.lockWaitMs ?? 60_000;
   const redact = makeRedactor({ indexDir: options.indexDir, roots, cwd: options.cwd });
   const uploadDir = path.join(options.indexDir, UPLOAD_DIR);
-  const engines = new EngineHolder(options.indexDir, { now, open: (dir) => Engine.open(dir, models), onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
+  const storeUrl = options.storeUrl;
+  const engines = storeUrl
+    ? new StoreEngineHolder(storeUrl, async () => {
+        // The pg client loads only for a store.
+        const { PgEngine } = await import('../engine/pg-engine.js');
+        return PgEngine.open(storeUrl, models);
+      })
+    : new EngineHolder(options.indexDir, { now, open: (dir) => Engine.open(dir, models), onReloadError: (err) => log(`reload failed: ${errorLine(err)}`) });
+  /** The indexing pipeline into the folder, or into the store (a pool per job). */
+  const indexInto: typeof realIndexPaths = async (o) => {
+    if (!storeUrl) return runIndex(o);
+    const { PgStore } = await import('../index/pg/store.js');
+    const store = PgStore.connect(storeUrl);
+    try {
+      return await runIndex({ ...o, store });
+    } finally {
+      await store.close();
+    }
+  };
+  /** The embedded index's engine, or a CapabilityError naming what the store does not offer yet. */
+  const folderEngine = async (what: string): Promise<Engine> => {
+    const engine = await engines.get();
+    if (!(engine instanceof Engine)) throw new CapabilityError(`${what} is not available on the PostgreSQL store yet (search, ask, status and indexing are)`);
+    return engine;
+  };
+  /** Metadata fields of the store's documents, computed once per commit. */
+  let storeFields: { generation: number; fields: ReturnType<typeof metadataFields> } | undefined;
   const jobs = new JobQueue({
     dir: path.join(options.indexDir, 'server-jobs'),
     now,
@@ -251,10 +286,17 @@ export function createServer(options: ServerOptions): OpenbookServer {
     let engine0: Engine | undefined;
     try {
       const engine = await engines.get();
-      engine0 = engine;
-      if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
-      const s = engine.reader.stats();
-      index = { dir: redact(options.indexDir), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
+      if (engine instanceof Engine) {
+        engine0 = engine;
+        if (models.embedder && engine.hasDenseIndex()) retrievers = ['bm25', 'dense', 'hybrid'];
+        const s = engine.reader.stats();
+        index = { dir: redact(options.indexDir), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: engine.reader.metadataFields() };
+      } else {
+        const s = await engine.store.stats();
+        if (models.embedder && (await engine.hasVectors())) retrievers = ['bm25', 'dense', 'hybrid'];
+        if (storeFields?.generation !== s.generation) storeFields = { generation: s.generation, fields: metadataFields(await engine.reader.documents()) };
+        index = { dir: maskUrl(engine.store.url), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: storeFields.fields };
+      }
     } catch (err) {
       if (!(err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND')) throw err;
     }
@@ -354,7 +396,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       const { job } = jobs.enqueue('upload', files.map((f) => f.name), async (ctx) => {
         const written = await writeUploads(uploadDir, files, replace);
         const summary = await underLock(ctx, async () =>
-          runIndex({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
+          indexInto({ indexDir: options.indexDir, paths: written, cwd: options.indexDir, roots: [uploadDir], now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`upload warning: ${m}`) }),
         );
         if (summary.committed) await engines.reload();
         return publicSummary(summary);
@@ -367,7 +409,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     for (const p of body.paths) resolved.push(await resolveUnderRoots(p, roots));
     const { job } = jobs.enqueue('index-paths', body.paths, async (ctx) => {
       const summary = await underLock(ctx, async () =>
-        runIndex({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
+        indexInto({ indexDir: options.indexDir, paths: resolved, cwd: options.cwd, roots, now, ...(options.budgets ? { budgets: options.budgets } : {}), ...(await existingSettings()), onProgress: ctx.report, onWarning: (m) => log(`index warning: ${m}`) }),
       );
       if (summary.committed) await engines.reload();
       return publicSummary(summary);
@@ -382,17 +424,18 @@ export function createServer(options: ServerOptions): OpenbookServer {
       throw err;
     });
     if (!engine) return c.json({ total: 0, offset: 0, documents: [] });
+    if (!(engine instanceof Engine)) throw new CapabilityError('listing documents is not available on the PostgreSQL store yet (search, ask, status and indexing are)');
     return c.json(listDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
   });
 
   app.get('/v1/documents/:id{.+}', async (c) => {
-    const engine = await engines.get();
+    const engine = await folderEngine('reading a document');
     return c.json(await documentDetail(engine, options.indexDir, c.req.param('id')));
   });
 
   app.delete('/v1/documents/:id{.+}', async (c) => {
     const id = c.req.param('id');
-    const engine = await engines.get();
+    const engine = await folderEngine('deleting a document');
     if (!engine.reader.document(id)) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
     const { job } = jobs.enqueue('delete', [id], async (ctx) => {
       const result = await underLock(ctx, () => deleteDocument(options.indexDir, id, now));
@@ -435,11 +478,12 @@ function examplesOf(engine: Engine): string[] {
 }
 
 /** One HitJsonCache per Engine, i.e. per commit: a reload starts a new one, and the old goes with its Engine. */
-const hitCaches = new WeakMap<Engine, HitJsonCache>();
-function hitCacheOf(engine: Engine): HitJsonCache {
+// The store's one PgEngine spans commits: its cache is safe because an entry is reused only for a hit with the same fixed part.
+const hitCaches = new WeakMap<Engine | PgEngine, HitJsonCache>();
+function hitCacheOf(engine: Engine | PgEngine): HitJsonCache {
   let cache = hitCaches.get(engine);
   if (!cache) {
-    cache = new HitJsonCache(undefined, (docId) => engine.documentMeta(docId));
+    cache = engine instanceof Engine ? new HitJsonCache(undefined, (docId) => engine.documentMeta(docId)) : new HitJsonCache();
     hitCaches.set(engine, cache);
   }
   return cache;

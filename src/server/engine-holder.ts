@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IndexNotFoundError } from '../core/errors.js';
 import { Engine } from '../engine/engine.js';
+import type { PgEngine } from '../engine/pg-engine.js';
 
 export interface EngineHolderOptions {
   /** Opens the last commit in a folder; default `Engine.open`. */
@@ -96,5 +97,42 @@ export class EngineHolder {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+}
+
+/**
+ * The store's counterpart of {@link EngineHolder}: one `PgEngine` (a connection pool) for the
+ * server's life. Nothing to swap after a commit: every search reads the store's last commit in
+ * one snapshot, so commits by this server or by any other process show on the next request.
+ */
+export class StoreEngineHolder {
+  private engine: PgEngine | undefined;
+  private opening: Promise<PgEngine> | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly open: () => Promise<PgEngine>,
+  ) {}
+
+  /** The engine; connects on first use. @throws IndexNotFoundError while the store has no index */
+  async get(): Promise<PgEngine> {
+    return this.engine ?? this.reload();
+  }
+
+  peek(): PgEngine | undefined {
+    return this.engine;
+  }
+
+  /** Connects when not connected yet (after a first commit); otherwise the live engine as it is. */
+  async reload(): Promise<PgEngine> {
+    if (this.engine) return this.engine;
+    this.opening ??= this.open().finally(() => (this.opening = undefined));
+    this.engine = await this.opening;
+    return this.engine;
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+    this.engine = undefined;
   }
 }

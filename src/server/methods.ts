@@ -8,14 +8,20 @@
 import { filterFromInput } from '../core/filter.js';
 import { InvalidParameterError } from '../core/errors.js';
 import type { Answer } from '../core/types.js';
-import type { AskOptions, Engine, EngineModels, SearchOptions } from '../engine/engine.js';
+import type { AskOptions, EngineAnswer, EngineModels, SearchOptions } from '../engine/engine.js';
+
+/** What a method needs of an engine: the embedded `Engine` and the store's `PgEngine` both are one. */
+export interface AskEngine {
+  readonly models: EngineModels;
+  ask(question: string, o?: AskOptions): Promise<EngineAnswer>;
+}
 import { methodNames, methods as methodRegistry } from '../methods/registry.js';
 import type { AskRequest } from './schemas.js';
 
 /** What a method run receives besides the request. */
 export interface AskContext {
   /** The engine over the last committed index, fixed for this request. */
-  engine: Engine;
+  engine: AskEngine;
   /** Streams a piece of the answer text as it is produced (SSE `token` events); the pieces concatenate to `Answer.answer`. */
   onToken(delta: string): void;
   /** Aborted when the client goes away. */
@@ -41,7 +47,7 @@ export function streamPieces(text: string): string[] {
 }
 
 /** The engine's ask options for a request (retrieval fields; the engine validates them). */
-function askOptions(request: AskRequest, signal: AbortSignal, engine: Engine): AskOptions {
+function askOptions(request: AskRequest, signal: AbortSignal, engine: AskEngine): AskOptions {
   return {
     topK: request.k ?? 5,
     ...rerankOptions(request, engine),
@@ -131,7 +137,7 @@ export function pickMethod(methods: AskMethods, name: string | undefined): AskMe
  * The rerank fields of a search or ask request: on when asked, or by default when the server's
  * configuration has a reranker (`rerank.kind`); `rerankDepth` else the configured depth.
  */
-export function rerankOptions(request: { rerank?: boolean | undefined; rerankDepth?: number | undefined }, engine: Engine): Pick<AskOptions, 'rerank' | 'rerankDepth' | 'rerankFirstStageWeight'> {
+export function rerankOptions(request: { rerank?: boolean | undefined; rerankDepth?: number | undefined }, engine: Pick<AskEngine, 'models'>): Pick<AskOptions, 'rerank' | 'rerankDepth' | 'rerankFirstStageWeight'> {
   const on = request.rerank ?? engine.models.reranker !== undefined;
   if (!on) return {};
   const d = engine.models.rerankDefaults;

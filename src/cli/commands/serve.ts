@@ -12,11 +12,14 @@ import { askMethodsFor } from '../../server/methods.js';
 import { loadCliModels } from '../models.js';
 import { action, addBudgetOptions, budgetsFrom, intFlag, type BudgetFlags } from '../shared.js';
 import { loadCliConfig } from './config.js';
+import { maskUrl } from '../../index/pg/url.js';
+import { resolveStoreUrl } from '../store-url.js';
 
 interface ServeFlags extends BudgetFlags {
   host?: string;
   port?: string;
   index?: string;
+  store?: string;
   config?: string;
   root?: string[];
   cors?: string[];
@@ -34,6 +37,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to bind (default 127.0.0.1; anything else needs OPENBOOK_API_KEY)')
     .option('--port <n>', 'port (default 8080; 0 = any free port)')
     .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--store <url>', 'serve a PostgreSQL store (default: store.url in the config, or $OPENBOOK_STORE_URL); the index folder then keeps only uploads and job records')
     .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
     .option('--root <dir>', 'folder the API may index server-side paths from (repeatable; default the working directory)', collect)
     .option('--cors <origin>', 'allow this browser origin (repeatable; default none)', collect)
@@ -59,13 +63,19 @@ export function register(program: Command): void {
         const models = await loadCliModels(configFlags, { nli: true, ...(flags.nliModel !== undefined ? { nliModel: flags.nliModel } : {}) });
         const methods = askMethodsFor(models);
         const budgets = budgetsFrom(config.ingest, flags);
-        const running = await listen({ indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, budgets, models, methods, log });
-        process.stdout.write(`openbook serving ${config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
+        const storeUrl = resolveStoreUrl(flags.store, config);
+        const running = await listen({ ...(storeUrl ? { storeUrl } : {}), indexDir: config.index, server: config.server, cwd: process.cwd(), maxUploadBytes, budgets, models, methods, log });
+        process.stdout.write(`openbook serving ${storeUrl ? maskUrl(storeUrl) : config.index}\n  page  ${running.url}/\n  API   ${running.url}/v1  (OpenAPI: ${running.url}/openapi.json)\n`);
         if (config.server.apiKey) process.stdout.write('  auth  Bearer token required (OPENBOOK_API_KEY)\n');
         process.stdout.write(`  ask   methods: ${[...methods.keys()].join(', ')}\n`);
         const stop = () => {
           process.stdout.write('stopping\n');
-          void running.close().then(() => models.close()).then(() => process.exit(0));
+          const store = running.server.engines;
+          void running
+            .close()
+            .then(() => ('close' in store ? store.close() : undefined))
+            .then(() => models.close())
+            .then(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

@@ -576,6 +576,35 @@ export class PgStoreReader {
   }
 
   async searchTerms(terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
+    return this.snapshot((c) => this.scoreIn(c, terms, opts));
+  }
+
+  /**
+   * {@link search} and {@link chunks} of the hits in one snapshot: a commit landing between the
+   * two can neither drop a hit's chunk nor hand back another commit's text (on one node; Citus
+   * has no global snapshot, docs/scale-out.md).
+   */
+  async searchWithChunks(query: string, opts: PgSearchOptions): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
+    const terms = this.analyzer.analyze(query);
+    return this.snapshot(async (c) => {
+      const hits = await this.scoreIn(c, terms, opts);
+      return pairChunks(hits, await this.chunksIn(c, hits));
+    });
+  }
+
+  /** Runs `fn` in one REPEATABLE READ, READ ONLY transaction on one connection. */
+  private async snapshot<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.store.withClient(async (c) => {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        return await fn(c);
+      } finally {
+        await c.query('COMMIT').catch(() => {});
+      }
+    });
+  }
+
+  private async scoreIn(c: pg.PoolClient, terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
     const { topK } = opts;
     if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
     const sim = getSimilarity(opts.similarity ?? 'bm25');
@@ -584,10 +613,8 @@ export class PgStoreReader {
     // Distinct terms in first-occurrence order with their query frequencies.
     const qtf = new Map<string, number>();
     for (const t of terms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
-    return this.store.withClient(async (c) => {
-      // One snapshot for the statistics and the postings (on one node; see docs/scale-out.md for Citus).
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
+    {
+      {
         const m = (await c.query<Meta>('SELECT doc_count, sum_doc_len, max_doc_len, lucene_norms FROM ob_meta WHERE id = 1')).rows[0];
         const docCount = Number(m?.doc_count ?? 0);
         if (docCount === 0) return [];
@@ -614,16 +641,19 @@ export class PgStoreReader {
         if (sql.includes('$5')) args.push(params.delta);
         const r = await c.query<{ seq: string; ordinal: number; score: number }>(sql, args);
         return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
-      } finally {
-        await c.query('COMMIT').catch(() => {});
       }
-    });
+    }
   }
 
   /** The chunks `refs` with their text and document fields, in the order given (missing ones dropped). */
   async chunks(refs: readonly PgChunkRef[]): Promise<StoredChunk[]> {
     if (refs.length === 0) return [];
-    return this.store.withClient(async (c) => {
+    return this.store.withClient((c) => this.chunksIn(c, refs));
+  }
+
+  private async chunksIn(c: pg.PoolClient, refs: readonly PgChunkRef[]): Promise<StoredChunk[]> {
+    if (refs.length === 0) return [];
+    {
       const r = await c.query<{
         seq: string;
         ordinal: number;
@@ -668,7 +698,7 @@ export class PgStoreReader {
         out.push(ch);
       }
       return out;
-    });
+    }
   }
 
   /** The embedder id that made the stored vectors, or a CapabilityError when there are none. */
@@ -687,10 +717,21 @@ export class PgStoreReader {
    * `hnsw.ef_search` for this query (default 100), `exact` scans without the index.
    */
   async searchVector(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean } = {}): Promise<PgScoredChunk[]> {
+    return this.snapshot((c) => this.vectorIn(c, vector, topK, opts));
+  }
+
+  /** {@link searchVector} and the hits' chunks in one snapshot (as {@link searchWithChunks}). */
+  async searchVectorWithChunks(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean } = {}): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
+    return this.snapshot(async (c) => {
+      const hits = await this.vectorIn(c, vector, topK, opts);
+      return pairChunks(hits, await this.chunksIn(c, hits));
+    });
+  }
+
+  private async vectorIn(c: pg.PoolClient, vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean }): Promise<PgScoredChunk[]> {
     if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
-    return this.store.withClient(async (c) => {
-      await c.query('BEGIN READ ONLY');
-      try {
+    {
+      {
         const m = (await c.query<{ embed_dims: number | null; embed_half: boolean }>('SELECT embed_dims, embed_half FROM ob_meta WHERE id = 1')).rows[0];
         if (!m?.embed_dims) throw new CapabilityError(`the PostgreSQL store ${maskUrl(this.store.url)} has no passage vectors`);
         if (vector.length !== m.embed_dims) throw new DimensionMismatchError(m.embed_dims, vector.length);
@@ -703,10 +744,8 @@ export class PgStoreReader {
           [vectorLiteral(normalize(vector))],
         );
         return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
-      } finally {
-        await c.query('COMMIT').catch(() => {});
       }
-    });
+    }
   }
 
   /** Every document record in index order (sequence number: a replaced document comes last, as in the embedded index). */
@@ -751,6 +790,12 @@ export class PgStoreReader {
       return r.rows[0]?.df ?? 0;
     });
   }
+}
+
+/** Hits with their chunks by position: in one snapshot `chunksIn` keeps the hits' order and drops none. */
+function pairChunks(hits: PgScoredChunk[], chunks: StoredChunk[]): Array<{ hit: PgScoredChunk; chunk: StoredChunk }> {
+  if (chunks.length !== hits.length) throw new OpenbookError('STORE_INCONSISTENT', `the store returned ${chunks.length} chunks for ${hits.length} hits`);
+  return hits.map((hit, i) => ({ hit, chunk: chunks[i] }));
 }
 
 /**
