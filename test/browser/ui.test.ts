@@ -80,7 +80,9 @@ describe.skipIf(skipReason !== undefined)('web page in chromium', () => {
     await page.focus('#question');
     await page.keyboard.press('Enter');
     await page.waitForSelector('body[data-answered="true"]');
-    expect(await page.textContent('#answer')).toBe('HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다. [1]');
+    expect(await page.textContent('#answer')).toBe('가상의 문서 — HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다. [1]');
+    // The short answer (citations[0].answerSpan) is marked where the answer leads with it.
+    expect(await page.$$eval('#answer mark.answer-span', (ms) => ms.map((m) => m.textContent))).toEqual(['가상의 문서']);
     expect(await page.textContent('#answer-method')).toBe('extractive');
   });
 
@@ -90,6 +92,8 @@ describe.skipIf(skipReason !== undefined)('web page in chromium', () => {
     expect(await page.textContent('#viewer-loc')).toBe('uploads/rag-ko.md:4');
     expect(await page.textContent('#viewer-title')).toBe('검색 증강 생성');
     expect(await page.$$eval('#viewer mark', (ms) => ms.map((m) => m.textContent).join(''))).toBe('HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다.');
+    // Inside the quote, the short answer has a mark of its own.
+    expect(await page.$$eval('#viewer mark.answer-span', (ms) => ms.map((m) => m.textContent))).toEqual(['가상의 문서']);
     // The marked line is line 4 of the document.
     expect(await page.$eval('#viewer mark', (m) => m.closest('.ln')?.querySelector('.no')?.textContent)).toBe('4');
     // The trace panel lists the method's steps.
