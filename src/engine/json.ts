@@ -54,6 +54,7 @@ export function answerJson(a: EngineAnswer, engine?: object) {
       ...(c.page !== undefined ? { page: c.page } : {}),
       ...(c.locator !== undefined ? { locator: c.locator } : {}),
       quote: c.quote,
+      ...(c.answerSpan !== undefined ? { answerSpan: c.answerSpan } : {}),
     })),
     hits: engine ? hitsJson(a.hits, engine) : a.hits.map(hitJson),
     ...(a.model ? { model: a.model } : {}),

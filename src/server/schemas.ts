@@ -112,6 +112,8 @@ export const CitationSchema = z.strictObject({
   quote: z.string(),
   /** UTF-16 offset of `quote` in the chunk's text. */
   quoteStart: z.number().int().min(0),
+  /** The short answer inside `quote` (extractive answers): UTF-16 offsets into `quote`, start < end ≤ quote length. */
+  answerSpan: z.strictObject({ start: z.number().int().min(0), end: z.number().int().min(1) }).optional(),
 });
 
 const usage = z.strictObject({ promptTokens: z.number().int().min(0), completionTokens: z.number().int().min(0) });

@@ -18,13 +18,13 @@ describe('highlightAnswer', () => {
     expect(highlightAnswer(a, mark)).toBe('<July 4, 1776> — The treaty was signed on <July 4, 1776> in the hall. [1]');
   });
   it('leaves an answer without a span, or a refusal, as it is', () => {
-    expect(highlightAnswer({ answer: `${quote} [1]`, citations: [{ n: 1, quote }] }, mark)).toBe(`${quote} [1]`);
+    expect(highlightAnswer({ answer: `${quote} [1]`, citations: [{ quote }] }, mark)).toBe(`${quote} [1]`);
     expect(highlightAnswer({ answer: 'No passage in the index answers this question.', citations: [] }, mark)).toBe('No passage in the index answers this question.');
   });
   it('finds the span in a quote whose line breaks the answer joined into spaces', () => {
     const q = 'The treaty was signed on\nJuly 4, 1776 in the hall.';
     const s = q.indexOf('July');
-    expect(highlightAnswer({ answer: `July 4, 1776 — The treaty was signed on July 4, 1776 in the hall. [1]`, citations: [{ n: 1, quote: q, answerSpan: { start: s, end: s + 12 } }] }, mark)).toBe(
+    expect(highlightAnswer({ answer: `July 4, 1776 — The treaty was signed on July 4, 1776 in the hall. [1]`, citations: [{ quote: q, answerSpan: { start: s, end: s + 12 } }] }, mark)).toBe(
       '<July 4, 1776> — The treaty was signed on <July 4, 1776> in the hall. [1]',
     );
   });

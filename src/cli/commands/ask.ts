@@ -10,7 +10,7 @@ import type { EngineAnswer } from '../../engine/engine.js';
 import { formatTrace } from '../../methods/format.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, helpRequested, intFlag, printJson } from '../shared.js';
+import { action, colors, helpRequested, intFlag, printJson, useColor } from '../shared.js';
 import { answerJson } from '../../engine/json.js';
 import { closeCliEngine, location, openCliEngine, parseRetrievalFlags, rerankLoadOptions, retrievalOptions, type RetrievalFlags } from './search.js';
 
@@ -82,12 +82,34 @@ export async function register(program: Command): Promise<void> {
     );
 }
 
+/**
+ * The answer text with its short answer (the first citation's `answerSpan`) passed through `mark`
+ * where the answer leads with it ("<span> — …") and at its place in the first quote (the answer
+ * joins a quote's line breaks into spaces; the span is found the same way). Without a span the
+ * text is returned unchanged.
+ */
+export function highlightAnswer(a: { answer: string; citations: ReadonlyArray<{ quote: string; answerSpan?: { start: number; end: number } }> }, mark: (s: string) => string): string {
+  const c = a.citations[0];
+  if (!c?.answerSpan) return a.answer;
+  const flat = (s: string) => s.replace(/\s*\n\s*/g, ' ');
+  const span = flat(c.quote.slice(c.answerSpan.start, c.answerSpan.end));
+  const lead = `${span} — `;
+  if (!a.answer.startsWith(lead)) return a.answer;
+  const rest = a.answer.slice(lead.length);
+  const quote = flat(c.quote);
+  // Where the span sits in the flattened quote: the flattened text before it, measured.
+  const before = flat(c.quote.slice(0, c.answerSpan.start));
+  const at = rest.startsWith(quote) ? quote.indexOf(span, Math.max(0, before.length - 1)) : -1;
+  const body = at >= 0 ? rest.slice(0, at) + mark(span) + rest.slice(at + span.length) : rest;
+  return `${mark(span)} — ${body}`;
+}
+
 /** Answer (unless already streamed), then the numbered sources, then the trace if asked. */
 export function printAnswer(a: EngineAnswer, o: { streamed?: boolean; trace?: boolean } = {}): void {
   const c = colors();
   const out = process.stdout;
   if (o.streamed) out.write('\n');
-  else out.write(a.answer.replace(/\[(\d+)\]/g, (m) => c.cyan(m)) + '\n');
+  else out.write(highlightAnswer(a, useColor() ? c.mark : (x) => x).replace(/\[(\d+)\]/g, (m) => c.cyan(m)) + '\n');
   if (a.invalidCitations && a.invalidCitations.length > 0) {
     process.stderr.write(`${c.yellow('warning:')} removed citation markers that point to no passage: ${a.invalidCitations.map((n) => `[${n}]`).join(' ')}\n`);
   }

@@ -159,12 +159,18 @@ async function readSse(res, onEvent) {
   }
 }
 
-/** Renders answer text with each [n] as a link that opens citation n. */
-function renderAnswer(text) {
+/**
+ * Renders answer text with each [n] as a link that opens citation n; a leading short answer
+ * (the first citation's answerSpan, "<span> — …") is wrapped in <mark class="answer-span">.
+ */
+function renderAnswer(text, citations = current.citations) {
   const box = $('answer');
   box.lang = langOf(text);
-  const parts = text.split(/(\[\d+\])/);
-  box.replaceChildren(...parts.map((part) => {
+  const c = citations?.[0];
+  const span = c?.answerSpan ? c.quote.slice(c.answerSpan.start, c.answerSpan.end).replace(/\s*\n\s*/g, ' ') : '';
+  const lead = span && text.startsWith(`${span} — `) ? span : '';
+  const parts = text.slice(lead.length).split(/(\[\d+\])/);
+  box.replaceChildren(...(lead ? [el('mark', { class: 'answer-span', text: lead })] : []), ...parts.map((part) => {
     const m = /^\[(\d+)\]$/.exec(part);
     if (!m) return document.createTextNode(part);
     const n = Number(m[1]);
@@ -250,7 +256,15 @@ async function ask(question) {
 function openCitation(n) {
   const cites = current.citations.filter((c) => c.n === n);
   if (cites.length === 0) return;
-  openPassage({ label: `[${n}]`, first: cites[0], host: $('view-ask').querySelector('.col-main'), spans: cites.map((c) => ({ chunkId: c.chunkId, start: c.quoteStart, end: c.quoteStart + c.quote.length })) });
+  // The first quote's short answer (answerSpan) is a span of its own, marked class "answer-span".
+  const spans = cites.flatMap((c) => {
+    const q = { chunkId: c.chunkId, start: c.quoteStart, end: c.quoteStart + c.quote.length };
+    if (!c.answerSpan || c !== current.citations[0]) return [q]; // the span the answer leads with
+    const a = c.quoteStart + c.answerSpan.start;
+    const b = c.quoteStart + c.answerSpan.end;
+    return [{ ...q, end: a }, { chunkId: c.chunkId, start: a, end: b, cls: 'answer-span' }, { ...q, start: b }].filter((x) => x.end > x.start);
+  });
+  openPassage({ label: `[${n}]`, first: cites[0], host: $('view-ask').querySelector('.col-main'), spans });
 }
 
 /**
@@ -279,7 +293,7 @@ async function openPassage({ label, first, spans, host }) {
       const chunk = doc.chunks.find((ch) => ch.id === sp.chunkId);
       if (!chunk) continue;
       chunkRanges.push([chunk.startChar, chunk.endChar]);
-      marks.push([chunk.startChar + sp.start, chunk.startChar + sp.end]);
+      marks.push([chunk.startChar + sp.start, chunk.startChar + sp.end, sp.cls]);
     }
     if (marks.length === 0) {
       const chunk = doc.chunks.find((ch) => ch.id === first.chunkId);
@@ -379,7 +393,8 @@ function renderPassage(text, marks, chunkRanges, fromLine, toLine, numbered = tr
     const sorted = [...cuts].sort((a, b) => a - b);
     for (let j = 0; j + 1 < sorted.length; j++) {
       const piece = line.slice(sorted[j], sorted[j + 1]);
-      tx.append(inside(marks, offset + sorted[j]) ? el('mark', { text: piece }) : document.createTextNode(piece));
+      const m = marks.find(([a, b]) => offset + sorted[j] >= a && offset + sorted[j] < b);
+      tx.append(m ? el('mark', m[2] ? { class: m[2], text: piece } : { text: piece }) : document.createTextNode(piece));
     }
     if (line.length === 0) tx.append(document.createTextNode('\u200b'));
     const row = el('div', { class: `ln${inside(chunkRanges, offset) || inside(chunkRanges, offset + Math.max(0, line.length - 1)) ? ' in-chunk' : ''}` },
