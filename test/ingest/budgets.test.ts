@@ -140,3 +140,16 @@ describe('the CLI obeys the same budgets', () => {
     expect(bad.stderr.trim()).toBe('error: --parse-timeout-ms must be an integer in [100, 9007199254740991], got "5"');
   });
 });
+
+describe('deep nesting is not cubic in the HTML loader itself', () => {
+  it('a page 1,000 and 2,000 <div>s deep loads in under 2 s on the calling thread with its text (Readability is skipped past 200 levels)', async () => {
+    const { loadHtml } = await import('../../src/ingest/html.js');
+    for (const depth of [1000, 2000]) {
+      const t0 = performance.now();
+      const d = loadHtml(Buffer.from(nestedHtml(depth, 'div')), { relPath: `d${depth}.html`, format: 'html', mtimeMs: 0 });
+      expect(performance.now() - t0, `depth ${depth}`).toBeLessThan(2000);
+      expect(d.text).toBe('deep');
+      expect(d.title).toBe(`nested div ${depth}`);
+    }
+  });
+});
