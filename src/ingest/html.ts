@@ -19,6 +19,7 @@
  */
 import { createRequire } from 'node:module';
 import { Parser } from 'htmlparser2';
+import { InputFormatError } from '../core/errors.js';
 import type { Document, LineAnchor } from '../core/types.js';
 import { decodeText } from './encoding.js';
 import { encodingMeta } from './properties.js';
@@ -142,6 +143,39 @@ export function sourceLineMapper(html: string): { observe: TextObserver; anchors
   return { observe, anchors, reset: () => void ((anchors.length = 0), (cursor = 0)) };
 }
 
+/** Deepest element nesting for which Readability picks the main content (deeper: the whole body). */
+export const MAX_READABILITY_DEPTH = 200;
+
+interface DepthNode {
+  firstElementChild: DepthNode | null;
+  nextElementSibling: DepthNode | null;
+  parentElement: DepthNode | null;
+}
+
+/** Element nesting depth below `root` (iterative, no recursion), counting stops past `limit`. */
+function domDepth(root: DepthNode | null, limit: number): number {
+  if (!root) return 0;
+  let max = 0;
+  let depth = 0;
+  let node: DepthNode | null = root;
+  while (node) {
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    if (node.firstElementChild) {
+      node = node.firstElementChild;
+      depth++;
+      continue;
+    }
+    while (node && node !== root && !node.nextElementSibling) {
+      node = node.parentElement;
+      depth--;
+    }
+    if (!node || node === root) break;
+    node = node.nextElementSibling;
+  }
+  return max;
+}
+
 /** Extract title, text, headings and links from an HTML string (see the module comment). */
 export function htmlToDocumentParts(
   html: string,
@@ -158,7 +192,10 @@ export function htmlToDocumentParts(
   for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
     h.setAttribute('data-openbook-level', h.tagName.slice(1));
   }
-  if (opts.readability !== false) {
+  // Readability's scoring walks ancestors and re-scans subtrees: its cost grows roughly with the
+  // cube of the nesting depth (1,000 levels: ~18 s). Real pages nest a few dozen levels; past
+  // MAX_READABILITY_DEPTH the whole body is used instead.
+  if (opts.readability !== false && domDepth(document.documentElement as unknown as DepthNode, MAX_READABILITY_DEPTH) <= MAX_READABILITY_DEPTH) {
     // Readability mutates the document it is given: hand it a copy.
     const { document: copy } = parseHTML(document.toString());
     const article = new (readability())(copy as never).parse();
@@ -176,11 +213,19 @@ export function htmlToDocumentParts(
 
 /**
  * Load an .html/.htm file (UTF-8 or UTF-16; other charsets are rejected by decodeText).
- * @throws InputFormatError for undecodable bytes ("<relPath>: …")
+ * @throws InputFormatError for undecodable bytes ("<relPath>: …") and for a page nested too deep
+ *   for the parser's stack ("<relPath>: too deeply nested to read …")
  */
 export function loadHtml(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions = {}): Document {
   const { text: html, encoding } = decodeText(bytes, info.relPath);
-  const parts = htmlToDocumentParts(html, { readability: opts.readability, sourceLines: true });
+  let parts: ReturnType<typeof htmlToDocumentParts>;
+  try {
+    parts = htmlToDocumentParts(html, { readability: opts.readability, sourceLines: true });
+  } catch (err) {
+    // The DOM library and the layout recurse per level: a page nested thousands deep exhausts the stack.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) throw new InputFormatError(`${info.relPath}: too deeply nested to read (the parser ran out of stack)`, { cause: err });
+    throw err;
+  }
   return {
     ...fileFields(bytes, info),
     title: parts.title ?? fileName(info.relPath),
