@@ -37,6 +37,8 @@ export interface ContextEvalOptions extends LoadOptions {
   analyzer?: string;
   limit?: number;
   seed?: number;
+  /** Only paragraphs whose metadata match (core/filter.ts; fields id, title = the article, path = the paragraph id), applied inside scoring. */
+  filter?: string;
 }
 
 export interface ContextEvalResult {
@@ -76,7 +78,7 @@ export async function evaluateContext(o: ContextEvalOptions): Promise<ContextEva
     const maxBudget = Math.max(...budgets);
     const rows: ContextEvalResult['rows'] = [];
     for (const mode of modes) {
-      const retriever = await engine.retriever({ context: mode });
+      const retriever = await engine.retriever({ context: mode, ...(o.filter !== undefined ? { filter: o.filter } : {}) });
       const found = budgets.map(() => new Uint8Array(questions.length));
       for (let qi = 0; qi < questions.length; qi++) {
         const q = questions[qi];

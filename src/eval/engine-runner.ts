@@ -80,7 +80,7 @@ export async function openEvalEngine(
   corpus: readonly CorpusDoc[],
   files: readonly string[],
   index: EvalIndexConfig,
-  search: Pick<EvalSearchConfig, 'similarity' | 'k1' | 'b' | 'delta'>,
+  search: Pick<EvalSearchConfig, 'similarity' | 'k1' | 'b' | 'delta' | 'filter'>,
   retriever: EvalRetrieverConfig,
   deps: EvalDeps & {
     models: EngineModels;
@@ -106,6 +106,7 @@ export async function openEvalEngine(
     k1: search.k1,
     b: search.b,
     ...(search.delta !== undefined ? { delta: search.delta } : {}),
+    ...(search.filter !== undefined ? { filter: search.filter } : {}),
     ...(retriever.fusion !== undefined ? { fusion: retriever.fusion } : {}),
     ...(retriever.rrfK !== undefined ? { rrfK: retriever.rrfK } : {}),
     ...(retriever.alpha !== undefined ? { alpha: retriever.alpha } : {}),

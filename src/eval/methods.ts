@@ -257,7 +257,7 @@ export async function evaluateQaMethods(opts: QaMethodsEvalOptions, deps: QaMeth
     retrieval: setting,
     ...retrieverRecord(retrieverConfig),
     index: opts.index,
-    search: { similarity: opts.search.similarity, k1: opts.search.k1, b: opts.search.b, ...(opts.search.delta !== undefined ? { delta: opts.search.delta } : {}) },
+    search: { similarity: opts.search.similarity, k1: opts.search.k1, b: opts.search.b, ...(opts.search.delta !== undefined ? { delta: opts.search.delta } : {}), ...(opts.search.filter !== undefined ? { filter: opts.search.filter } : {}) },
     models: { llm: deps.models.llm?.id ?? null, embedder: deps.models.embedder?.id ?? null, ...(deps.models.nli ? { nli: deps.models.nli.id } : {}), ...(opts.judge ? { judge: opts.judge.id } : {}) },
     questions: questions.length,
     recall: multiGold ? 'Recall@k = 1 when every gold paragraph is among the k passages used (HotpotQA: both gold paragraphs), else 0' : 'Recall@k = 1 when the gold paragraph is among the k passages used, else 0',

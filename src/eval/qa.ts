@@ -116,7 +116,7 @@ export async function evaluateQa(opts: QaEvalOptions, deps: EvalDeps, answerer?:
   const ans = opts.noAnswers ? undefined : answerer;
   // No answerer given: the offline extractive answer exactly as `ask` gives it (src/eval/extractive-qa.ts).
   const engine = opts.noAnswers || answerer ? undefined : await Engine.open(index.dir);
-  const askSearch = { similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta !== undefined ? { delta: search.delta } : {}) };
+  const askSearch = { similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta !== undefined ? { delta: search.delta } : {}), ...(search.filter !== undefined ? { filter: search.filter } : {}) };
   const t0 = deps.now();
   let emSum = 0;
   let f1Sum = 0;

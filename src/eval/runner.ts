@@ -22,6 +22,7 @@ import { InvalidParameterError, IndexNotFoundError } from '../core/errors.js';
 import { checkThreads } from '../core/workers.js';
 import type { Chunk, Document } from '../core/types.js';
 import { IndexReader, IndexWriter, SearchPool, similarityNames, type IndexConfig, type ScoredChunk, type SearchOptions, type SimilarityName } from '../index/index.js';
+import type { FilterExpr } from '../core/filter.js';
 import { evalCacheKey } from './cache.js';
 import type { CorpusDoc } from './loaders/common.js';
 import { roundRunScore, type Run } from './loaders/trec.js';
@@ -47,6 +48,13 @@ export interface EvalSearchConfig {
   delta?: number;
   /** Run depth per query (trec_eval reads what the run holds). Default 1000. */
   topK: number;
+  /**
+   * Only documents whose metadata match (`eval --filter`, the language of core/filter.ts over the
+   * eval index's fields: id, title, path = the dataset name, and the corpus's own metadata, e.g.
+   * BEIR `metadata.*`), applied inside scoring as in `search --filter`. The qrels are left as
+   * they are: a relevant document the filter excludes counts as not retrieved.
+   */
+  filter?: string | FilterExpr;
 }
 
 export interface EvalDeps {
@@ -107,7 +115,7 @@ export function toDocument(doc: CorpusDoc, text: string, source: string): { docu
   const contentHash = createHash('sha256').update(text).digest('hex');
   let lines = 1;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
-  const document: Document = { id: doc.id, source, title: doc.title, text, format: 'jsonl', contentHash, sizeBytes: Buffer.byteLength(text), mtimeMs: 0 };
+  const document: Document = { id: doc.id, source, title: doc.title, text, format: 'jsonl', contentHash, sizeBytes: Buffer.byteLength(text), mtimeMs: 0, ...(doc.meta ? { meta: doc.meta } : {}) };
   const chunk: Chunk = { id: `${doc.id}#0`, docId: doc.id, ordinal: 0, text, headingPath: [], startChar: 0, endChar: text.length, startLine: 1, endLine: lines };
   return { document, chunk };
 }
@@ -127,7 +135,9 @@ export async function openEvalIndex(
   deps: EvalDeps,
   extraKey: Record<string, unknown> = {},
 ): Promise<OpenedEvalIndex> {
-  const key = await evalCacheKey(files, { ...extraKey, ...config, noChunk: true, analyzerFingerprint: analyzerFingerprint(config.analyzer, corpus, config.fields) });
+  // Indexes built before documents kept their metadata hold none: a corpus with metadata gets its own key.
+  const docMeta = corpus.some((d) => d.meta !== undefined) ? { docMeta: 1 } : {};
+  const key = await evalCacheKey(files, { ...extraKey, ...config, ...docMeta, noChunk: true, analyzerFingerprint: analyzerFingerprint(config.analyzer, corpus, config.fields) });
   const dir = join(deps.cacheDir, key.slice(0, 32));
   let cached = false;
   let indexSeconds = 0;
@@ -198,9 +208,16 @@ export interface ThreadedQueryRunResult extends QueryRunResult {
   workerStartSeconds: number;
 }
 
-/** Search options of an eval run. */
-function searchOptions(search: EvalSearchConfig): SearchOptions {
-  return { topK: search.topK, similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta === undefined ? {} : { delta: search.delta }) };
+/** Search options of an eval run (the filter as the reader's chunk bitset). */
+function searchOptions(search: EvalSearchConfig, reader: IndexReader): SearchOptions {
+  return {
+    topK: search.topK,
+    similarity: search.similarity,
+    k1: search.k1,
+    b: search.b,
+    ...(search.delta === undefined ? {} : { delta: search.delta }),
+    ...(search.filter === undefined ? {} : { filter: reader.filterBits(search.filter) }),
+  };
 }
 
 /** One query's run entries: dataset document ids of the hit chunks, scores rounded as the run file writes them. */
@@ -216,7 +233,7 @@ export function runQueries(index: OpenedEvalIndex, queries: ReadonlyMap<string, 
   checkSearchConfig(search);
   const run: Run = new Map();
   let searchMs = 0;
-  const opts = searchOptions(search);
+  const opts = searchOptions(search, index.reader);
   for (const [qid, text] of queries) {
     const t0 = now();
     const hits = index.reader.search(text, opts);
@@ -246,12 +263,13 @@ export async function runQueriesThreaded(
 ): Promise<ThreadedQueryRunResult> {
   checkSearchConfig(search);
   checkThreads(threads, '--threads');
-  if (threads === 1) return { ...runQueries(index, queries, search, now), threads: 1, workerStartSeconds: 0 };
+  // The search pool takes no filter: a filtered run stays in-process.
+  if (threads === 1 || search.filter !== undefined) return { ...runQueries(index, queries, search, now), threads: 1, workerStartSeconds: 0 };
   const t0 = now();
   const pool = await SearchPool.open(index.dir, { threads, generation: index.reader.stats().generation });
   try {
     const t1 = now();
-    const { offsets, chunks, scores } = await pool.searchBatchPacked([...queries.values()], searchOptions(search));
+    const { offsets, chunks, scores } = await pool.searchBatchPacked([...queries.values()], searchOptions(search, index.reader));
     const searchSeconds = (now() - t1) / 1000;
     const run: Run = new Map();
     let i = 0;

@@ -17,9 +17,10 @@ export function registerEvalContext(evalCmd: Command): void {
     .option('--analyzer <name>', 'analyzer (default: korean for KorQuAD, else english)')
     .option('--limit <n>', 'a seeded random sample of this many questions')
     .option('--seed <n>', 'seed of the sample and of the bootstrap', '1')
+    .option('--filter <expr>', 'only paragraphs whose metadata match (id, title = the article), inside scoring as search --filter')
     .option('--json', 'print JSON')
     .action(
-      action(async (f: { dataset: string; modes: string; budgets: string; chunkSize: string; analyzer?: string; limit?: string; seed: string; json?: boolean }) => {
+      action(async (f: { dataset: string; modes: string; budgets: string; chunkSize: string; analyzer?: string; limit?: string; seed: string; filter?: string; json?: boolean }) => {
         const { evaluateContext } = await import('../../eval/context-eval.js');
         const budgets = f.budgets.split(',').map((b) => intFlag('--budgets', b.trim(), 256, 1));
         const r = await evaluateContext({
@@ -30,6 +31,7 @@ export function registerEvalContext(evalCmd: Command): void {
           ...(f.analyzer ? { analyzer: f.analyzer } : {}),
           ...(f.limit !== undefined ? { limit: intFlag('--limit', f.limit, 0, 1) } : {}),
           seed: intFlag('--seed', f.seed, 1, 0),
+          ...(f.filter !== undefined ? { filter: f.filter } : {}),
         });
         if (f.json) {
           printJson(r);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { maskSecrets } from '../../config/index.js';
 import { CapabilityError, InvalidParameterError } from '../../core/errors.js';
+import { filterFromInput } from '../../core/filter.js';
 import { MAX_DEFAULT_THREADS } from '../../core/workers.js';
 import type { RetrieverKind } from '../../engine/engine.js';
 import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
@@ -57,6 +58,7 @@ interface CommonFlags {
   fusion?: string;
   rrfK?: string;
   alpha?: string;
+  filter?: string;
 }
 
 function common(cmd: Command, defaults: { analyzer: string; fields: string }): Command {
@@ -77,6 +79,7 @@ function common(cmd: Command, defaults: { analyzer: string; fields: string }): C
     .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
     .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1] (default: equal weights)')
     .option('--config <file>', 'configuration file with the models (default: openbook.config.json found upward)')
+    .option('--filter <expr>', 'only corpus documents whose metadata match, inside scoring as search --filter (fields: id, title, path = the dataset name, BEIR metadata.*; qrels unchanged: an excluded relevant document counts as missed)')
     .option('--json', 'print JSON');
 }
 
@@ -104,6 +107,7 @@ function configs(f: CommonFlags, topK: number): { index: EvalIndexConfig; search
       k1: floatFlag('--k1', f.k1, r.k1, 0),
       b: floatFlag('--b', f.b, r.b, 0, 1),
       ...(f.delta === undefined ? {} : { delta: floatFlag('--delta', f.delta, 0.5, 0) }),
+      ...(f.filter === undefined ? {} : { filter: filterFromInput(f.filter) }),
       topK,
     },
   };

@@ -17,6 +17,10 @@ import {
   type RetrievalDataset,
 } from './common.js';
 import { readQrels } from './trec.js';
+import { flattenMeta } from '../../ingest/metadata.js';
+
+/** Corpus-line fields that are the document itself, not metadata. */
+const BEIR_DOC_FIELDS: ReadonlySet<string> = new Set(['_id', 'title', 'text']);
 
 /**
  * Streams `corpus.jsonl`. A line without a string `_id` is malformed; a missing `title` is
@@ -47,7 +51,8 @@ export async function* readBeirCorpus(file: string, opts: LoadOptions = {}): Asy
       continue;
     }
     seen.add(id);
-    yield { id, title: typeof obj.title === 'string' ? obj.title : '', text: obj.text };
+    const meta = flattenMeta(obj as Record<string, unknown>, BEIR_DOC_FIELDS);
+    yield { id, title: typeof obj.title === 'string' ? obj.title : '', text: obj.text, ...(Object.keys(meta).length > 0 ? { meta } : {}) };
   }
 }
 

@@ -17,6 +17,11 @@ export interface CorpusDoc {
   id: string;
   title: string;
   text: string;
+  /**
+   * Metadata fields of the document (BEIR: the line's fields other than `_id`/`title`/`text`,
+   * flattened as JSONL fields are, `metadata.url`), filterable with `eval --filter`.
+   */
+  meta?: Record<string, string | number | boolean | string[]>;
 }
 
 /**
