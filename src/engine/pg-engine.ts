@@ -61,19 +61,17 @@ export class PgEngine {
 
   sparseRetriever(o: SearchOptions = {}): PgSparseRetriever {
     checkSearchOptions(o);
-    return new PgSparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta });
+    return new PgSparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta, ...(o.filter !== undefined ? { filter: o.filter } : {}) });
   }
 
-  denseRetriever(): PgDenseRetriever {
+  denseRetriever(o: Pick<SearchOptions, 'filter'> = {}): PgDenseRetriever {
     const embedder = this.models.embedder;
     if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
-    return new PgDenseRetriever(this.reader, embedder);
+    return new PgDenseRetriever(this.reader, embedder, o.filter !== undefined ? { filter: o.filter } : {});
   }
 
   /** The retriever `o.retriever` names, with the rerank stage over it when `o.rerank` is set (as {@link Engine.retriever}). */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
-    // Refused, never ignored: a filter the store cannot apply would return chunks the user excluded.
-    if (o.filter !== undefined) throw new CapabilityError('--filter is not supported on the PostgreSQL store yet (the embedded index applies it exactly; docs/filters.md)');
     if (o.context !== undefined && o.context !== 'chunk') throw new CapabilityError('--context is not supported on the PostgreSQL store yet (docs/filters.md)');
     return rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
   }
@@ -83,7 +81,7 @@ export class PgEngine {
     if (o.prior !== undefined) throw new CapabilityError('--prior pagerank reads the link graph of an embedded index; the PostgreSQL store has none yet');
     const kind = o.retriever ?? 'bm25';
     if (kind === 'bm25') return this.sparseRetriever(o);
-    const dense = this.denseRetriever();
+    const dense = this.denseRetriever(o);
     if (kind === 'dense') return dense;
     return hybridRetriever(this.sparseRetriever(o), dense, o);
   }
@@ -111,7 +109,7 @@ export class PgEngine {
     if (o.method) {
       getMethod(o.method);
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
-      const dense = this.models.embedder ? this.denseRetriever() : undefined;
+      const dense = this.models.embedder ? this.denseRetriever(o) : undefined;
       const r = await runMethod(
         o.method,
         question,

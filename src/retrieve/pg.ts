@@ -4,6 +4,7 @@
  * the embedded index.
  */
 import { InvalidParameterError } from '../core/errors.js';
+import { toFilter, type FilterExpr } from '../core/filter.js';
 import type { Hit } from '../core/types.js';
 import type { PgStoreReader } from '../index/pg/store.js';
 import { getSimilarity, resolveSimilarityParams, type SimilarityName } from '../index/sparse/similarity.js';
@@ -14,16 +15,16 @@ import type { Retriever } from './types.js';
 
 export class PgSparseRetriever implements Retriever {
   readonly name: string;
-  private readonly opts: { similarity: SimilarityName; k1: number; b: number; delta: number };
+  private readonly opts: { similarity: SimilarityName; k1: number; b: number; delta: number; filter?: FilterExpr };
 
   /** @throws InvalidParameterError for an unknown similarity or k1/b/delta out of range */
   constructor(
     private readonly reader: PgStoreReader,
-    opts: SparseRetrieverOptions = {},
+    opts: Omit<SparseRetrieverOptions, 'filter'> & { filter?: string | FilterExpr } = {},
   ) {
     const sim = getSimilarity(opts.similarity ?? 'bm25');
     this.name = sim.name;
-    this.opts = { similarity: sim.name, ...resolveSimilarityParams(sim, opts) };
+    this.opts = { similarity: sim.name, ...resolveSimilarityParams(sim, opts), ...(opts.filter !== undefined ? { filter: toFilter(opts.filter) } : {}) };
   }
 
   async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
@@ -38,10 +39,16 @@ export class PgSparseRetriever implements Retriever {
 export class PgDenseRetriever implements Retriever {
   readonly name = 'dense';
 
+  private readonly filter: FilterExpr | undefined;
+
+  /** `filter`: only matching chunks (an exact scan instead of HNSW, so k come back whenever k match). */
   constructor(
     private readonly reader: PgStoreReader,
     private readonly embedder: Embedder,
-  ) {}
+    opts: { filter?: string | FilterExpr } = {},
+  ) {
+    this.filter = opts.filter !== undefined ? toFilter(opts.filter) : undefined;
+  }
 
   async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
     signal?.throwIfAborted();
@@ -56,7 +63,7 @@ export class PgDenseRetriever implements Retriever {
 
   /** Maximum inner product search by a ready vector (HyDE's average, …). */
   async searchVector(vector: Float32Array, topK: number): Promise<Hit[]> {
-    const found = await this.reader.searchVectorWithChunks(vector, topK);
+    const found = await this.reader.searchVectorWithChunks(vector, topK, this.filter !== undefined ? { filter: this.filter } : {});
     return found.map((f, i) => hitFromChunk(f.chunk, f.hit.score, i + 1));
   }
 }

@@ -30,6 +30,8 @@ import { getSimilarity, resolveSimilarityParams, type Similarity, type Similarit
 import { byte4ToInt, intToByte4 } from '../sparse/small-float.js';
 import type { DocumentRecord, IndexConfig, StoredChunk } from '../store/format.js';
 import { ChunkTermCounter, TermDictionary } from '../store/term-counter.js';
+import { chunkMetadata, documentMetadata, usesChunkFields } from '../store/metadata.js';
+import { compileFilter, type FilterExpr } from '../../core/filter.js';
 import type { DocumentWithChunks } from '../store/writer.js';
 import { checkSchema, isCitus, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import { maskUrl } from './url.js';
@@ -49,6 +51,12 @@ export interface PgScoredChunk extends PgChunkRef {
 
 export interface PgSearchOptions {
   topK: number;
+  /**
+   * Only chunks whose metadata match (the filter language of `core/filter.ts`): decided per
+   * document (or per chunk for headingPath/page/ordinal) with the embedded index's own predicate
+   * over the stored records, and applied in the scoring statement as a `WHERE` on (seq[, ordinal]).
+   */
+  filter?: FilterExpr;
   similarity?: SimilarityName;
   k1?: number;
   b?: number;
@@ -564,6 +572,8 @@ function termScoreSql(sim: Similarity): string {
 
 /** A read-only view of the store: BM25 in SQL, chunk lookups, statistics. */
 export class PgStoreReader {
+  private readonly allowCache = new Map<string, AllowSet>();
+
   constructor(
     readonly store: PgStore,
     readonly config: IndexConfig,
@@ -615,7 +625,9 @@ export class PgStoreReader {
     for (const t of terms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
     {
       {
-        const m = (await c.query<Meta>('SELECT doc_count, sum_doc_len, max_doc_len, lucene_norms FROM ob_meta WHERE id = 1')).rows[0];
+        const m = (await c.query<Meta>('SELECT generation, doc_count, sum_doc_len, max_doc_len, lucene_norms FROM ob_meta WHERE id = 1')).rows[0];
+        const allow = opts.filter !== undefined && m ? await this.allowedIn(c, Number(m.generation), opts.filter) : undefined;
+        if (allow && allow.seqs.length === 0) return [];
         const docCount = Number(m?.doc_count ?? 0);
         if (docCount === 0) return [];
         const dfs = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [[...qtf.keys()]]);
@@ -634,12 +646,13 @@ export class PgStoreReader {
         const sql = `
           SELECT seq, ordinal, ${sum} AS score FROM (
             SELECT p.seq, p.ordinal, ${termScoreSql(sim).replace(/w\.w/g, `($2::${ty}[])[array_position($1::text[], p.term)]`).replace(/w\.ln/g, `($3::${ty}[])[${lnCol} + 1]`)} AS s
-            FROM ob_postings p WHERE p.term = ANY($1::text[])
+            FROM ob_postings p WHERE p.term = ANY($1::text[])${allow ? allowSql(allow, 'p') : ''}
           ) x GROUP BY seq, ordinal ORDER BY score DESC, seq, ordinal LIMIT ${topK}`;
         const args: unknown[] = [qTerms, weights, table];
         if (sql.includes('$4')) args.push(params.k1);
         if (sql.includes('$5')) args.push(params.delta);
-        const r = await c.query<{ seq: string; ordinal: number; score: number }>(sql, args);
+        const [finalSql, finalArgs] = bindAllow(sql, args, allow);
+        const r = await c.query<{ seq: string; ordinal: number; score: number }>(finalSql, finalArgs);
         return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
       }
     }
@@ -716,36 +729,74 @@ export class PgStoreReader {
    * this is cosine), best first, ties by (seq, ordinal). Uses the HNSW index; `efSearch` sets
    * `hnsw.ef_search` for this query (default 100), `exact` scans without the index.
    */
-  async searchVector(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean } = {}): Promise<PgScoredChunk[]> {
+  async searchVector(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean; filter?: FilterExpr } = {}): Promise<PgScoredChunk[]> {
     return this.snapshot((c) => this.vectorIn(c, vector, topK, opts));
   }
 
   /** {@link searchVector} and the hits' chunks in one snapshot (as {@link searchWithChunks}). */
-  async searchVectorWithChunks(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean } = {}): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
+  async searchVectorWithChunks(vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean; filter?: FilterExpr } = {}): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
     return this.snapshot(async (c) => {
       const hits = await this.vectorIn(c, vector, topK, opts);
       return pairChunks(hits, await this.chunksIn(c, hits));
     });
   }
 
-  private async vectorIn(c: pg.PoolClient, vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean }): Promise<PgScoredChunk[]> {
+  private async vectorIn(c: pg.PoolClient, vector: Float32Array, topK: number, opts: { efSearch?: number; exact?: boolean; filter?: FilterExpr }): Promise<PgScoredChunk[]> {
     if (!Number.isInteger(topK) || topK < 1) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${topK}`);
     {
       {
-        const m = (await c.query<{ embed_dims: number | null; embed_half: boolean }>('SELECT embed_dims, embed_half FROM ob_meta WHERE id = 1')).rows[0];
+        const m = (await c.query<{ embed_dims: number | null; embed_half: boolean; generation: string }>('SELECT embed_dims, embed_half, generation FROM ob_meta WHERE id = 1')).rows[0];
         if (!m?.embed_dims) throw new CapabilityError(`the PostgreSQL store ${maskUrl(this.store.url)} has no passage vectors`);
         if (vector.length !== m.embed_dims) throw new DimensionMismatchError(m.embed_dims, vector.length);
         const ef = opts.efSearch ?? Math.max(100, topK);
         await c.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(1, Math.floor(ef)))}`);
-        if (opts.exact) await c.query('SET LOCAL enable_indexscan = off');
+        const allow = opts.filter !== undefined ? await this.allowedIn(c, Number(m.generation), opts.filter) : undefined;
+        if (allow && allow.seqs.length === 0) return [];
+        // A filtered search scans exactly: HNSW with a WHERE may stop short of k matching chunks.
+        if (opts.exact || allow) await c.query('SET LOCAL enable_indexscan = off');
         const ty = m.embed_half ? 'halfvec' : 'vector';
-        const r = await c.query<{ seq: string; ordinal: number; score: number }>(
-          `SELECT seq, ordinal, -(embedding <#> $1::${ty}) AS score FROM ob_embeddings ORDER BY embedding <#> $1::${ty} LIMIT ${topK}`,
+        const [sql, args] = bindAllow(
+          `SELECT seq, ordinal, -(embedding <#> $1::${ty}) AS score FROM ob_embeddings e WHERE true${allow ? allowSql(allow, 'e') : ''} ORDER BY embedding <#> $1::${ty}${allow ? ', seq, ordinal' : ''} LIMIT ${topK}`,
           [vectorLiteral(normalize(vector))],
+          allow,
         );
+        const r = await c.query<{ seq: string; ordinal: number; score: number }>(sql, args);
         return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
       }
     }
+  }
+
+  /**
+   * The chunks `filter` lets through at `generation`: whole documents (seqs) when it reads only
+   * document fields, else (seq, ordinal) pairs. Evaluated with the embedded index's predicate
+   * (`compileFilter` over `documentMetadata`/`chunkMetadata`), so the semantics (missing fields,
+   * dates written as strings, globs, UTF-16 order) are identical; cached per commit.
+   */
+  private async allowedIn(c: pg.PoolClient, generation: number, filter: FilterExpr): Promise<AllowSet> {
+    const key = `${generation}\u0000${JSON.stringify(filter)}`;
+    const hit = this.allowCache.get(key);
+    if (hit) return hit;
+    const test = compileFilter(filter);
+    let allow: AllowSet;
+    if (!usesChunkFields(filter)) {
+      const r = await c.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
+      allow = { seqs: r.rows.filter((row) => test(documentMetadata(row.record))).map((row) => Number(row.seq)) };
+    } else {
+      const r = await c.query<{ seq: string; ordinal: number; heading_path: string[]; page: number; record: DocumentRecord }>(
+        'SELECT c.seq, c.ordinal, c.heading_path, c.page, d.record FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq',
+      );
+      const seqs: number[] = [];
+      const ordinals: number[] = [];
+      for (const row of r.rows) {
+        if (!test(chunkMetadata(row.record, { headingPath: row.heading_path, ordinal: row.ordinal, ...(row.page > 0 ? { page: row.page } : {}) }))) continue;
+        seqs.push(Number(row.seq));
+        ordinals.push(row.ordinal);
+      }
+      allow = { seqs, ordinals };
+    }
+    if (this.allowCache.size >= 16) this.allowCache.delete(this.allowCache.keys().next().value as string);
+    this.allowCache.set(key, allow);
+    return allow;
   }
 
   /** Every document record in index order (sequence number: a replaced document comes last, as in the embedded index). */
@@ -790,6 +841,29 @@ export class PgStoreReader {
       return r.rows[0]?.df ?? 0;
     });
   }
+}
+
+/** What a filter lets through: documents by seq, or chunks by (seqs[i], ordinals[i]). */
+interface AllowSet {
+  seqs: number[];
+  ordinals?: number[];
+}
+
+/** The `AND …` of an allow set on table alias `t`, with placeholders $F1 (and $F2) bound by {@link bindAllow}. */
+function allowSql(allow: AllowSet, t: string): string {
+  return allow.ordinals ? ` AND (${t}.seq, ${t}.ordinal) IN (SELECT * FROM unnest($F1::bigint[], $F2::int[]))` : ` AND ${t}.seq = ANY($F1::bigint[])`;
+}
+
+/** Numbers the allow-set placeholders after the statement's own parameters. */
+function bindAllow(sql: string, args: unknown[], allow: AllowSet | undefined): [string, unknown[]] {
+  if (!allow) return [sql, args];
+  const out = [...args, allow.seqs];
+  let bound = sql.replace(/\$F1/g, `$${out.length}`);
+  if (allow.ordinals) {
+    out.push(allow.ordinals);
+    bound = bound.replace(/\$F2/g, `$${out.length}`);
+  }
+  return [bound, out];
 }
 
 /** Hits with their chunks by position: in one snapshot `chunksIn` keeps the hits' order and drops none. */
