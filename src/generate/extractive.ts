@@ -147,7 +147,7 @@ const TYPE_BONUS = 0.3;
 const REASON_BONUS = 1.0;
 /** Share of the previous unit's (same paragraph) score a unit adds: its neighbourhood; for why/왜 questions REASON_NEIGHBOUR. */
 const NEIGHBOUR = 0;
-const REASON_NEIGHBOUR = 0.5;
+const REASON_NEIGHBOUR = 0.6;
 /**
  * A sentence opening with a word that refers back ("It", "This", "They", "그는", "이는", "이러한" …)
  * is quoted together with the sentence before it, which names what it refers to; measured as
@@ -251,7 +251,19 @@ export function extractiveAnswer(
     const typeOk = want !== 'none' && hasAnswerType(text, want, qDigits, unit) ? 1 + (want === 'reason' ? REASON_BONUS : TYPE_BONUS) : 1;
     // The neighbourhood: the unit before it in the same paragraph (what "This …" or "because …" continues).
     const before = cands[ci - 1];
-    if (neighbour > 0 && before && before.hitIndex === c.hitIndex && before.paragraph === c.paragraph) s += neighbour * own[ci - 1];
+    if (neighbour > 0 && before && before.hitIndex === c.hitIndex && before.paragraph === c.paragraph) {
+      s += neighbour * own[ci - 1];
+      // Why: a reason sentence right after one restating the question answers it, though it repeats
+      // none of its words ("The page is slow for users in Singapore. Priya traced it to the font files.").
+      if (want === 'reason' && typeOk > 1) {
+        for (const t of qTerms) {
+          if (!matched.includes(t) && before.terms.has(t)) {
+            matched.push(t);
+            covered += idf.get(t)!;
+          }
+        }
+      }
+    }
     return {
       hitIndex: c.hitIndex,
       start: c.start,
@@ -335,11 +347,18 @@ export function passageUnits(text: string, analyzer: Analyzer): PassageUnit[] {
   const out: PassageUnit[] = [];
   const segs = segmentText(text);
   let headingTerms: string[] = [];
+  let headingItems = false;
+  let titleTerms: string[] = [];
   for (let k = 0; k < segs.length; k++) {
     const seg = segs[k];
     const raw = text.slice(seg.start, seg.end);
     if (seg.kind === 'heading') {
-      headingTerms = analyzer.analyze(raw.replace(/^#+\s*/, '')); // a heading introduces the block under it
+      // A heading introduces the block under it; a plain title line opening the passage (a note's
+      // "Platform standup, 2 October 2026") is what the whole passage is about: every unit takes its terms.
+      const title = seg.start === 0 && !raw.startsWith('#') && /^[^\n]*\n[ \t]*\n/.test(text.slice(seg.start));
+      if (title) titleTerms = analyzer.analyze(raw);
+      headingTerms = title ? [] : analyzer.analyze(raw.replace(/^#+\s*/, ''));
+      headingItems = true;
       continue;
     }
     if (seg.kind === 'code' || seg.kind === 'table') continue; // code and tables are not prose
@@ -359,7 +378,10 @@ export function passageUnits(text: string, analyzer: Analyzer): PassageUnit[] {
     for (const t of analysed) terms.set(t, (terms.get(t) ?? 0) + 1);
     // The first unit under a heading also matches the heading's terms.
     for (const t of headingTerms) if (!terms.has(t)) terms.set(t, 1);
-    headingTerms = [];
+    for (const t of titleTerms) if (!terms.has(t)) terms.set(t, 1);
+    // Under a heading, a list's items all take its terms ("## 첫 주 일정" over "- 수요일: …"); a sentence ends that.
+    if (!(seg.kind === 'item' && headingItems)) headingTerms = [];
+    if (seg.kind !== 'item') headingItems = false;
     if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length, paragraph: seg.paragraph });
   }
   return out;
@@ -410,7 +432,7 @@ function hasAnswerType(text: string, want: AnswerType, qDigits: Set<string>, uni
 }
 
 /** Words that give a reason: "because", "due to", "since", "때문", "므로", "덕분" … */
-const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to|caused by)\b|때문|므로|덕분|탓에|탓으로|이유는|원인은|위해서|위하여|여서|해서/i;
+const REASON = /\b(because|due to|owing to|since|as a result|so that|in order to|caused by|traced (it|this|that|them) to)\b|때문|므로|덕분|탓에|탓으로|이유는|원인은|위해서|위하여|여서|해서|못해\s|않아서|없어서/i;
 
 const MONTHS = 'January|February|March|April|May|June|July|August|September|October|November|December';
 /** A number with its unit: "1998", "$2.5 million", "57 mm", "4층", "250만 평방", "11위", "July 4, 1776". */
