@@ -6,6 +6,7 @@
  * Only `src/cli/` and `src/server/` read the environment; everything here takes what it
  * needs as arguments or reads `process` at the edge.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { InvalidParameterError, OpenbookError } from '../core/errors.js';
@@ -204,4 +205,38 @@ export function budgetsFrom(ingest: IngestConfig, flags: BudgetFlags): Partial<L
     maxDecompressedBytes: flags.maxDecompressedMb === undefined ? ingest.maxDecompressedBytes : intFlag('--max-decompressed-mb', flags.maxDecompressedMb, 256, 1) * 1024 * 1024,
     ...(ingest.parseThreads !== undefined ? { threads: ingest.parseThreads } : {}),
   };
+}
+
+/** `n` and its noun, plural when n ≠ 1: `plural(1, 'file')` → "1 file", `plural(3, 'file')` → "3 files". */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
+}
+
+/**
+ * Checks, before any work, that an output file can be created: its folder exists and is a folder.
+ * @throws InvalidParameterError "<flag> <file>: no such folder <dir>" / "…: <dir> is not a folder"
+ */
+export function checkOutputFile(flag: string, file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new InvalidParameterError(`${flag} ${file}: no such folder ${dir}; create it first`);
+  }
+  if (!st.isDirectory()) throw new InvalidParameterError(`${flag} ${file}: ${dir} is not a folder`);
+}
+
+/**
+ * Checks that a folder flag (an index folder) is a folder or does not exist yet (it is made then).
+ * @throws InvalidParameterError "<flag> <dir>: not a folder"
+ */
+export function checkFolderFlag(flag: string, dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) throw new InvalidParameterError(`${flag} ${dir}: not a folder`);
 }

@@ -134,11 +134,19 @@ export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
   return { config, sources, ...(file !== undefined ? { file } : {}) };
 }
 
+/** Largest config file read, 1 MiB: a config is a few hundred bytes; anything near this is not one. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new InputFormatError(`${file}: ${(size / 1024 / 1024).toFixed(1)} MiB is not a config file (a config is at most 1 MiB)`);
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof InputFormatError) throw err;
     throw new InputFormatError(`${file}: cannot read config file (${(err as Error).message})`, { cause: err });
   }
   let value: unknown;

@@ -18,7 +18,7 @@ import { checkThreads } from '../core/workers.js';
 import { IndexWriter, readManifest, type DocumentWithChunks, type IndexConfig } from '../index/index.js';
 import { embedStore, type PgStore } from '../index/pg/store.js';
 import { buildLinkGraph } from '../index/graph/index.js';
-import { DEFAULT_CHUNKING, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
+import { DEFAULT_CHUNKING, checkChunking, checkEncodingLabel, chunkDocument, loadFile, walkPaths, type WalkEntry } from '../ingest/index.js';
 import { resolveBudgets, type LoadBudgets } from '../ingest/budgets.js';
 import { errnoDescription } from '../ingest/load.js';
 import { sharedParsePool, type Parsed } from '../ingest/parse-pool.js';
@@ -72,6 +72,8 @@ export interface IndexOptions {
   roots?: string[];
   now: () => number;
   onProgress?: (p: IndexProgress) => void;
+  /** Text formats: a WHATWG encoding label forced on every file (`index --encoding`); default UTF-8/UTF-16, else detected. */
+  encoding?: string;
   /** One line per skipped file or line: "<file>[:line]: reason". */
   onWarning?: (message: string) => void;
   /** With an embedder, passage vectors are computed for chunks that lack them (`index --embed`). */
@@ -160,6 +162,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     luceneNorms: opts.luceneNorms ?? true,
   };
   getAnalyzer(config.analyzer); // validates the name before taking the lock
+  if (opts.encoding !== undefined) checkEncodingLabel(opts.encoding);
+  checkChunking(chunkSize, chunkOverlap); // before any file is read (an error here would otherwise be one warning per file)
   const budgets = resolveBudgets(opts.budgets);
   if (opts.paths.length === 0) throw new InvalidParameterError('index needs at least one path');
 
@@ -176,6 +180,11 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     onOutsideRoots: (m: string) => {
       // The walker's message is "<relative path>: skipped, …".
       outsideRoots.push({ source: m.slice(0, Math.max(0, m.indexOf(': skipped'))), reason: m });
+      warn(m);
+    },
+    // An explicitly named file of an unsupported type ("<path>: skipped, unsupported extension …").
+    onWarning: (m: string) => {
+      outsideRoots.push({ source: m.slice(0, Math.max(0, m.indexOf(': '))), reason: m });
       warn(m);
     },
     onUnreadable: (m: string) => {
@@ -256,6 +265,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       idScope: opts.globalIds ? ('global' as const) : ('file' as const),
       maxDecompressedBytes: budgets.maxDecompressedBytes,
       ...(opts.meta ? { meta: opts.meta } : {}),
+      ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}),
     };
     let currentSource = '';
     const onLoadWarning = (m: string) => skip(currentSource, m);

@@ -299,6 +299,22 @@ function sections(doc: Document): Section[] {
 }
 
 /**
+ * Checks chunking options: chunkSize an integer ≥ 1, chunkOverlap an integer with
+ * 0 ≤ chunkOverlap < chunkSize (tokens). The indexer calls it before reading any file.
+ * @throws InvalidParameterError naming the option and the value
+ */
+export function checkChunking(chunkSize: number, chunkOverlap: number): void {
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new InvalidParameterError(`chunkSize must be an integer ≥ 1, got ${chunkSize}`);
+  }
+  if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0 || chunkOverlap >= chunkSize) {
+    throw new InvalidParameterError(
+      `chunkOverlap must be an integer with 0 ≤ chunkOverlap < chunkSize (${chunkSize}), got ${chunkOverlap}`,
+    );
+  }
+}
+
+/**
  * Split `doc` into chunks (see the module comment for the rules).
  *
  * @param doc a loaded document; `headings` and `pages` are used when present
@@ -313,14 +329,7 @@ function sections(doc: Document): Section[] {
  */
 export function chunkDocument(doc: Document, opts: ChunkOptions): Chunk[] {
   const { chunkSize, chunkOverlap } = opts;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new InvalidParameterError(`chunkSize must be an integer ≥ 1, got ${chunkSize}`);
-  }
-  if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0 || chunkOverlap >= chunkSize) {
-    throw new InvalidParameterError(
-      `chunkOverlap must be an integer with 0 ≤ chunkOverlap < chunkSize (${chunkSize}), got ${chunkOverlap}`,
-    );
-  }
+  checkChunking(chunkSize, chunkOverlap);
   const text = doc.text;
   const spans: { start: number; end: number; headingPath: string[] }[] = [];
 

@@ -21,7 +21,7 @@ import { InputFormatError } from '../core/errors.js';
 import type { Document, LineAnchor } from '../core/types.js';
 import { decodeText, normalizeText } from './encoding.js';
 import { encodingMeta } from './properties.js';
-import { fileFields, fileName, type SourceInfo } from './source.js';
+import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
 /** A parsed record: its fields and the 1-based file lines it starts and ends on. */
 export interface CsvRecord {
@@ -31,7 +31,8 @@ export interface CsvRecord {
 }
 
 /** Text of CSV/TSV bytes and the encoding it was read in. */
-export function decodeCsv(bytes: Uint8Array, relPath: string): { text: string; encoding: string } {
+export function decodeCsv(bytes: Uint8Array, relPath: string, forced?: string): { text: string; encoding: string } {
+  if (forced !== undefined) return decodeText(bytes, relPath, { encoding: forced });
   try {
     const d = decodeText(bytes, relPath);
     return { text: d.text, encoding: d.encoding };
@@ -150,8 +151,8 @@ export function labelledRow(headers: readonly string[], values: readonly string[
  * Load a .csv or .tsv file (see the module comment).
  * @throws InputFormatError when the bytes are neither UTF-8/UTF-16 nor CP949
  */
-export function loadCsv(bytes: Uint8Array, info: SourceInfo): Document {
-  const { text: raw, encoding } = decodeCsv(bytes, info.relPath);
+export function loadCsv(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'encoding'> = {}): Document {
+  const { text: raw, encoding } = decodeCsv(bytes, info.relPath, opts.encoding);
   const delimiter = info.format === 'tsv' ? '\t' : sniffDelimiter(raw);
   const records = parseCsv(raw, delimiter);
   const headers = records[0]?.fields ?? [];

@@ -3,17 +3,59 @@
  *
  * Accepted encodings: UTF-8 (with or without the EF BB BF byte-order mark) and UTF-16 LE/BE
  * (with a BOM, or without one when the NUL-byte pattern of mostly-ASCII UTF-16 gives it away).
- * Everything else (binary files, Latin-1, broken UTF-8, UTF-32) is rejected with an
- * `InputFormatError` that names the file and the byte offset of the first bad byte.
+ * Text that is not valid UTF-8 (and has no NUL byte) goes to a statistical detector (the
+ * `chardet` package, a port of ICU's/Mozilla's detectors): its best guess is taken when it is at
+ * least {@link MIN_DETECT_CONFIDENCE}% sure and the bytes decode cleanly in it — EUC-KR/CP949
+ * (recorded as "cp949": the WHATWG euc-kr decoder is Windows code page 949), Shift_JIS, EUC-JP,
+ * GB18030, Big5, windows-125x, ISO-8859-x, KOI8-R … Otherwise (and for binary files, UTF-32) an
+ * `InputFormatError` names the file, the byte offset of the first bad byte and the guess.
+ * `opts.encoding` (`index --encoding`) forces one WHATWG encoding label instead.
  *
  * The decoded text is then normalised the way `Document.text` promises (src/core/types.ts):
  * line endings CRLF and lone CR become LF, and the text is put in Unicode Normalization Form C
  * (so a Hangul syllable typed as conjoining jamo and one typed precomposed compare equal).
  */
-import { InputFormatError } from '../core/errors.js';
+import { createRequire } from 'node:module';
+import { InputFormatError, InvalidParameterError } from '../core/errors.js';
 
-/** The encoding `decodeText` found. */
-export type TextEncodingName = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be';
+/**
+ * The encoding `decodeText` found: the Unicode forms by these names, a detected or forced legacy
+ * encoding by its WHATWG name in lower case ("cp949" for euc-kr, "shift_jis", "windows-1252" …).
+ */
+export type TextEncodingName = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | (string & {});
+
+/** Options of {@link decodeText}. */
+export interface DecodeOptions {
+  /** A WHATWG encoding label (`euc-kr`, `shift_jis`, `latin1` …) to decode with instead of detecting. */
+  encoding?: string;
+}
+
+/** The detector's least confidence (0–100) for its guess to be used. */
+export const MIN_DETECT_CONFIDENCE = 50;
+
+type ChardetMatch = { name: string; confidence: number };
+let chardetAnalyse: ((bytes: Uint8Array) => ChardetMatch[]) | undefined;
+/** chardet, loaded on the first file that is not UTF-8 (most runs never need it). */
+function analyse(bytes: Uint8Array): ChardetMatch[] {
+  chardetAnalyse ??= (createRequire(import.meta.url)('chardet') as { analyse(b: Uint8Array): ChardetMatch[] }).analyse;
+  return chardetAnalyse(bytes);
+}
+
+/** The recorded name of a decoder's encoding. */
+const recordedName = (whatwg: string) => (whatwg === 'euc-kr' ? 'cp949' : whatwg);
+
+/**
+ * Checks an encoding label for `--encoding` / `DecodeOptions.encoding`.
+ * @returns the WHATWG name it stands for ("latin1" → "windows-1252")
+ * @throws InvalidParameterError naming `flag` for an unknown label
+ */
+export function checkEncodingLabel(label: string, flag = 'encoding'): string {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    throw new InvalidParameterError(`${flag}: unknown encoding ${JSON.stringify(label)} (a WHATWG label: utf-8, euc-kr, shift_jis, euc-jp, gb18030, big5, windows-1252, iso-8859-2, koi8-r …)`);
+  }
+}
 
 export interface DecodedText {
   /** NFC-normalised text with `\n` line endings and no BOM. */
@@ -40,7 +82,8 @@ const SNIFF_BYTES = 4096;
  *   `"<source>: invalid UTF-8 at byte offset N"`, `"<source>: invalid UTF-16LE at byte offset N"`,
  *   `"<source>: truncated UTF-16 (odd byte count N)"`, or UTF-32 not supported
  */
-export function decodeText(bytes: Uint8Array, source: string): DecodedText {
+export function decodeText(bytes: Uint8Array, source: string, opts: DecodeOptions = {}): DecodedText {
+  if (opts.encoding !== undefined) return decodeForced(bytes, source, opts.encoding);
   let raw: string;
   let encoding: TextEncodingName;
   const b0 = bytes[0];
@@ -66,11 +109,58 @@ export function decodeText(bytes: Uint8Array, source: string): DecodedText {
       encoding = 'utf-16be';
       raw = decodeUtf16(bytes, 0, true, source);
     } else {
-      encoding = 'utf-8';
-      raw = decodeUtf8(bytes, 0, source);
+      try {
+        encoding = 'utf-8';
+        raw = decodeUtf8(bytes, 0, source);
+      } catch (err) {
+        if (!(err instanceof InputFormatError) || !/invalid UTF-8/.test(err.message)) throw err;
+        ({ raw, encoding } = decodeDetected(bytes, source, err));
+      }
     }
   }
   return { text: normalizeText(raw), encoding };
+}
+
+/** Decodes with a forced label; invalid bytes in it are an error naming the file and offset. */
+function decodeForced(bytes: Uint8Array, source: string, label: string): DecodedText {
+  const name = checkEncodingLabel(label);
+  if (name === 'utf-8' || name === 'utf-16le' || name === 'utf-16be') {
+    // The Unicode forms keep their own checks (BOM, NUL, surrogates).
+    const d = decodeText(bytes, source);
+    return d;
+  }
+  try {
+    return { text: normalizeText(new TextDecoder(name, { fatal: true }).decode(bytes)), encoding: recordedName(name) };
+  } catch (cause) {
+    throw new InputFormatError(`${source}: not valid ${name} text (--encoding ${label})`, { cause });
+  }
+}
+
+/** Text that is not UTF-8: the detector's guess when it is sure enough and decodes cleanly. */
+function decodeDetected(bytes: Uint8Array, source: string, utf8Error: InputFormatError): { raw: string; encoding: string } {
+  const matches = analyse(bytes);
+  for (const m of matches) {
+    if (m.confidence < MIN_DETECT_CONFIDENCE) break;
+    let decoder: InstanceType<typeof TextDecoder>;
+    try {
+      decoder = new TextDecoder(m.name, { fatal: true });
+    } catch {
+      continue; // a name the WHATWG decoders lack (ISO-2022-CN …)
+    }
+    if (decoder.encoding === 'utf-8' || decoder.encoding.startsWith('utf-16')) continue;
+    try {
+      return { raw: decoder.decode(bytes), encoding: recordedName(decoder.encoding) };
+    } catch {
+      // bytes outside that encoding: try the next guess
+    }
+  }
+  const best = matches[0];
+  const at = utf8Error.message.match(/byte offset (\S+?);/)?.[1] ?? '?';
+  const guess = best ? `best guess ${best.name}, ${best.confidence}% sure` : 'no guess';
+  throw new InputFormatError(
+    `${source}: not UTF-8 (invalid UTF-8 at byte offset ${at}) and its encoding could not be detected (${guess}); name it with --encoding (e.g. --encoding euc-kr) or save the file as UTF-8`,
+    { cause: utf8Error },
+  );
 }
 
 /** CRLF and lone CR → LF, then Unicode NFC. Idempotent. */

@@ -217,7 +217,7 @@ export function htmlToDocumentParts(
  *   for the parser's stack ("<relPath>: too deeply nested to read …")
  */
 export function loadHtml(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions = {}): Document {
-  const { text: html, encoding } = decodeText(bytes, info.relPath);
+  const { text: html, encoding } = decodeText(bytes, info.relPath, { ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   let parts: ReturnType<typeof htmlToDocumentParts>;
   try {
     parts = htmlToDocumentParts(html, { readability: opts.readability, sourceLines: true });

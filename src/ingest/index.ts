@@ -1,6 +1,6 @@
 /** Ingestion: walking paths, decoding, loading each format, and chunking. */
 export { walkPaths, formatOf, FORMAT_BY_EXTENSION, DEFAULT_EXCLUDED_DIRS, type WalkEntry, type WalkOptions } from './walk.js';
-export { decodeText, normalizeText, firstInvalidUtf8, type DecodedText, type TextEncodingName } from './encoding.js';
+export { checkEncodingLabel, decodeText, normalizeText, firstInvalidUtf8, type DecodedText, type TextEncodingName } from './encoding.js';
 export { loadFile, loadBytes } from './load.js';
 export { type LoadOptions, type SourceInfo, sha256Hex } from './source.js';
 export { loadTxt } from './txt.js';
@@ -15,5 +15,5 @@ export { loadPptx } from './pptx.js';
 export { loadHwpx } from './hwpx.js';
 export { loadHwp, HWPTAG_PARA_TEXT } from './hwp.js';
 export { loadEpub } from './epub.js';
-export { chunkDocument, countTokens, DEFAULT_CHUNKING, type ChunkOptions } from './chunk.js';
+export { checkChunking, chunkDocument, countTokens, DEFAULT_CHUNKING, type ChunkOptions } from './chunk.js';
 export { openZip, inflateCapped, DecompressionBudget, DEFAULT_MAX_DECOMPRESSED_BYTES, formatBytes, type ZipArchive, type ZipEntry } from './zip.js';

@@ -78,7 +78,7 @@ async function* withMetadata(inner: AsyncGenerator<Document>, opts: LoadOptions,
 async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOptions): AsyncGenerator<Document> {
   switch (info.format) {
     case 'txt':
-      yield loadTxt(bytes, info);
+      yield loadTxt(bytes, info, opts);
       return;
     case 'md':
       yield loadMarkdown(bytes, info, opts);
@@ -97,7 +97,7 @@ async function* loadParsed(bytes: Uint8Array, info: SourceInfo, opts: LoadOption
       return;
     case 'csv':
     case 'tsv':
-      yield loadCsv(bytes, info);
+      yield loadCsv(bytes, info, opts);
       return;
     case 'xlsx':
       yield loadXlsx(bytes, info, opts);

@@ -173,8 +173,8 @@ function findLinks(lines: { text: string; code: boolean }[]): Link[] {
  * through `opts.onWarning` and the file is indexed without those fields).
  * @throws InputFormatError for binary or undecodable bytes ("<relPath>: …")
  */
-export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning'> = {}): Document {
-  const { text, encoding } = decodeText(bytes, info.relPath);
+export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning' | 'encoding'> = {}): Document {
+  const { text, encoding } = decodeText(bytes, info.relPath, { ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   const { headings, links, frontMatterTitle } = parseMarkdownStructure(text);
   let meta: Record<string, string | number | boolean | string[]> = encodingMeta(encoding);
   try {

@@ -46,6 +46,11 @@ export interface LoadOptions {
    * a collision is the indexer's to refuse). The bare `_id` is kept as metadata field `_id`.
    */
   idScope?: 'file' | 'global';
+  /**
+   * Text formats (txt, md, html, csv/tsv): a WHATWG encoding label to decode with (`index
+   * --encoding euc-kr`) instead of UTF-8/UTF-16 and detection (encoding.ts).
+   */
+  encoding?: string;
 }
 
 /** SHA-256 of `bytes`, lower-case hex. */

@@ -2,10 +2,10 @@
 import type { Document } from '../core/types.js';
 import { decodeText } from './encoding.js';
 import { encodingMeta } from './properties.js';
-import { fileFields, fileName, type SourceInfo } from './source.js';
+import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
 /** @throws InputFormatError for binary or undecodable bytes ("<relPath>: …") */
-export function loadTxt(bytes: Uint8Array, info: SourceInfo): Document {
-  const { text, encoding } = decodeText(bytes, info.relPath);
+export function loadTxt(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'encoding'> = {}): Document {
+  const { text, encoding } = decodeText(bytes, info.relPath, { ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   return { ...fileFields(bytes, info), title: fileName(info.relPath), text, meta: encodingMeta(encoding) };
 }

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -147,7 +148,9 @@ describe('openbook CLI', () => {
     const lines: string[] = [];
     for (let i = 0; i < 40_000; i++) lines.push(JSON.stringify({ _id: `d${i}`, title: `doc ${i}`, text: `synthetic passage ${i} about retrieval number ${i % 97} and ranking ${i % 13}` }));
     writeFileSync(path.join(dir, 'big.jsonl'), lines.join('\n') + '\n');
-    const child = spawn(TSX, [MAIN, 'index', 'big.jsonl'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself runs the CLI (tsx as a loader), so SIGKILL reaches the writer: killing the tsx
+    // launcher would leave its node child indexing, holding the lock.
+    const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, MAIN, 'index', 'big.jsonl'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => resolve(), 4000);
@@ -159,8 +162,11 @@ describe('openbook CLI', () => {
         }
       });
     });
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('exit', r));
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+    }
+    expect(child.signalCode, stderr).toBe('SIGKILL');
     const after = json(['status']);
     expect(after.generation).toBe(before.generation);
     expect(after.numDocuments).toBe(before.numDocuments);

@@ -7,9 +7,11 @@
  * call's latency; for the cache, the backend and a write/read round trip.
  *
  * Exit code 0 when every configured endpoint answered (a missing capability is reported, not
- * an error), 1 when a configured endpoint could not be reached at all.
+ * an error); when a configured endpoint could not be reached, the report is printed and then one
+ * line on stderr names each failed endpoint, exit code 2.
  */
 import type { Command } from 'commander';
+import { OpenbookError } from '../../core/errors.js';
 import type { OpenbookConfig } from '../../config/index.js';
 import { autoReplugMode } from '../../methods/replug.js';
 import type { CapabilityReport, LanguageModelCapabilities, LocalCausalLMInfo } from '../../models/index.js';
@@ -129,6 +131,16 @@ export function autoModes(caps: LanguageModelCapabilities): { replug: string; to
   };
 }
 
+/** One phrase per configured endpoint that failed ("LLM endpoint http://… could not be reached"); empty when all answered. */
+export function doctorFailures(report: DoctorReport): string[] {
+  const out: string[] = [];
+  if (report.llm.configured && !report.llm.reachable) out.push(`LLM endpoint ${report.llm.baseUrl} could not be reached`);
+  if (report.localLlm && !report.localLlm.ok) out.push(`local LLM ${report.localLlm.modelDir} could not be loaded`);
+  if (report.embeddings.configured && !report.embeddings.ok) out.push(`embedding endpoint ${report.embeddings.baseUrl} could not be reached`);
+  if (report.cache.enabled && report.cache.ok === false) out.push(`cache ${report.cache.backend ?? ''} failed its round trip`);
+  return out;
+}
+
 /** The report as an aligned table plus one line per failure reason. */
 export function renderDoctor(report: DoctorReport, useColor = false): string {
   const c = colors(useColor);
@@ -164,8 +176,10 @@ export function renderDoctor(report: DoctorReport, useColor = false): string {
     ] as const) {
       const p = l.probes[name];
       rows.push([`  ${label}`, p.ok ? 'supported' : 'not supported', p.ok ? yes : no, ms(p.latencyMs)]);
-      if (!p.ok && p.error) notes.push(`${label}: ${p.error}`);
+      // Unreachable, every probe fails the same way: the reason is said once, below.
+      if (!p.ok && p.error && l.reachable) notes.push(`${label}: ${p.error}`);
     }
+    if (!l.reachable) notes.push(`LLM endpoint: ${l.probes.chat.error ?? 'no answer'}`);
     const m = autoModes(l.capabilities);
     rows.push(['  replug auto', m.replug, '', '']);
     rows.push(['  rag-token, rag-sequence beam', m.tokenLevel, '', '']);
@@ -201,7 +215,8 @@ export function register(program: Command): void {
         const report = await runDoctor(config);
         if (flags.json) printJson(report);
         else process.stdout.write(renderDoctor(report, useColor()));
-        if (!report.ok) process.exitCode = 1;
+        const failed = doctorFailures(report);
+        if (failed.length > 0) throw new OpenbookError('UNREACHABLE', `doctor: ${failed.join('; ')}`);
       }),
     );
 }

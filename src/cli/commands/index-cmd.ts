@@ -3,7 +3,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { CapabilityError } from '../../core/errors.js';
+import { rename, stat } from 'node:fs/promises';
+import { CapabilityError, IndexFormatError, InputFormatError, InvalidParameterError } from '../../core/errors.js';
+import { readManifest } from '../../index/index.js';
+import { checkEncodingLabel } from '../../ingest/index.js';
 import { defaultThreads } from '../../core/workers.js';
 import { indexPaths, type IndexProgress, type IndexSummary } from '../../engine/indexer.js';
 import { parseMetaPairs } from '../../ingest/metadata.js';
@@ -11,7 +14,7 @@ import { loadCliModels } from '../models.js';
 import { maskUrl, PgStore } from '../../index/pg/store.js';
 import { loadCliConfig } from './config.js';
 import { resolveStoreUrl } from '../store-url.js';
-import { action, addBudgetOptions, budgetsFrom, colors, intFlag, printJson, resolveIndexDir, threadsFlag, useColor, type BudgetFlags } from '../shared.js';
+import { action, addBudgetOptions, budgetsFrom, colors, intFlag, plural, printJson, resolveIndexDir, threadsFlag, useColor, type BudgetFlags } from '../shared.js';
 
 interface Flags extends BudgetFlags {
   index?: string;
@@ -29,6 +32,8 @@ interface Flags extends BudgetFlags {
   threads?: string;
   embed?: boolean;
   force?: boolean;
+  rebuild?: boolean;
+  encoding?: string;
   config?: string;
   json?: boolean;
 }
@@ -55,12 +60,20 @@ export function register(program: Command): void {
     .option('--threads <n>', 'analysis threads (default: the available cores, at most 8); the index is the same for any count')
     .option('--embed', 'also compute passage embeddings with the configured embedder (resumable)')
     .option('--force', 'with --embed: discard stored vectors first (after changing the embedding model)')
+    .option('--rebuild', 'build the index anew from the given paths: an unreadable or incompatible index folder is moved aside (kept as <dir>.broken-<time>), a readable one as <dir>.old-<time>')
+    .option('--encoding <label>', 'decode text files (txt, md, html, csv) in this encoding (euc-kr, shift_jis, latin1 …) instead of UTF-8/UTF-16 or the detected one')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
-    .option('--json', 'print the summary as JSON');
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExamples:\n  $ openbook index docs notes/ "papers/**/*.pdf" --exclude "drafts/**"\n  $ openbook index corpus.jsonl --no-chunk --analyzer english\n  $ openbook index 메모/ --encoding euc-kr\n  $ openbook index docs --rebuild');
   addBudgetOptions(cmd)
     .action(
       action(async (paths: string[], flags: Flags) => {
         const indexDir = resolveIndexDir(flags.index);
+        // Flag checks before any file is read (a bad chunking would otherwise be one warning per file).
+        const chunkSize = intFlag('--chunk-size', flags.chunkSize, 256);
+        const chunkOverlap = intFlag('--chunk-overlap', flags.chunkOverlap, 32, 0);
+        if (flags.chunk && chunkOverlap >= chunkSize) throw new InvalidParameterError(`--chunk-overlap (${chunkOverlap}) must be less than --chunk-size (${chunkSize})`);
+        if (flags.encoding !== undefined) checkEncodingLabel(flags.encoding, '--encoding');
         const tty = Boolean(process.stderr.isTTY) && !flags.json;
         const c = colors(useColor(process.stderr));
         const bar = tty
@@ -118,6 +131,10 @@ export function register(program: Command): void {
         const budgets = budgetsFrom(fileConfig.ingest, flags);
         const store = storeUrl ? PgStore.connect(storeUrl) : undefined;
         const target = storeUrl ? maskUrl(storeUrl) : indexDir;
+        if (flags.rebuild) {
+          if (storeUrl) throw new InvalidParameterError('--rebuild rebuilds an index folder; a PostgreSQL store is rebuilt by `openbook store drop` and a new index run');
+          await moveAside(indexDir, paths, c);
+        }
         let summary: IndexSummary;
         try {
           summary = await indexPaths({
@@ -127,8 +144,9 @@ export function register(program: Command): void {
             include: flags.include,
             exclude: flags.exclude,
             analyzer: flags.analyzer,
-            chunkSize: intFlag('--chunk-size', flags.chunkSize, 256),
-            chunkOverlap: intFlag('--chunk-overlap', flags.chunkOverlap, 32, 0),
+            chunkSize,
+            chunkOverlap: flags.chunk ? chunkOverlap : Math.min(chunkOverlap, chunkSize - 1),
+            ...(flags.encoding !== undefined ? { encoding: flags.encoding } : {}),
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
             strict: flags.strict,
@@ -142,17 +160,22 @@ export function register(program: Command): void {
             onWarning,
             ...(models?.embedder ? { embedder: models.embedder, embedReset: flags.force, onEmbedProgress } : {}),
           });
+        } catch (err) {
+          if (err instanceof IndexFormatError && !flags.rebuild && !storeUrl) {
+            throw new IndexFormatError(`${err.message} (openbook index --rebuild ${paths.join(' ')} builds it anew from these paths)`, { cause: err });
+          }
+          throw err;
         } finally {
           if (bar && barStarted) bar.stop();
           embedBar?.stop();
           await models?.close();
           await store?.close();
         }
-        if (flags.json) {
-          printJson({ indexDir: target, ...summary, warnings });
-          return;
+        if (flags.json) printJson({ indexDir: target, ...summary, warnings });
+        else printSummary(summary, target, c);
+        if (summary.added + summary.updated + summary.unchanged === 0 && summary.skipped > 0) {
+          throw new InputFormatError(`nothing to index: ${plural(summary.skipped, 'file')} skipped (see the warnings above)`);
         }
-        printSummary(summary, target, c);
       }),
     );
 }
@@ -160,17 +183,40 @@ export function register(program: Command): void {
 function printSummary(s: IndexSummary, indexDir: string, c: ReturnType<typeof colors>): void {
   const out = process.stdout;
   if (!s.committed) {
-    out.write(`${c.green('✓')} no changes: ${s.unchanged} documents up to date in ${indexDir} (${s.seconds.toFixed(2)} s)\n`);
+    out.write(`${c.green('✓')} no changes: ${plural(s.unchanged, 'document')} up to date in ${indexDir} (${s.seconds.toFixed(2)} s)\n`);
     if (s.skipped) out.write(`  ${c.yellow(`${s.skipped} skipped`)} (see warnings above)\n`);
   } else {
-    out.write(`${c.green('✓')} indexed ${s.files} files into ${indexDir} in ${s.seconds.toFixed(2)} s (commit ${s.generation})\n`);
+    out.write(`${c.green('✓')} indexed ${plural(s.files, 'file')} into ${indexDir} in ${s.seconds.toFixed(2)} s (commit ${s.generation})\n`);
     out.write(
       `  added ${s.added}, updated ${s.updated}, removed ${s.removed}, unchanged ${s.unchanged}, ` +
-        `${s.skipped ? c.yellow(`skipped ${s.skipped}`) : 'skipped 0'}; ${s.chunksWritten} chunks written\n`,
+        `${s.skipped ? c.yellow(`skipped ${s.skipped}`) : 'skipped 0'}; ${plural(s.chunksWritten, 'chunk')} written\n`,
     );
   }
   if (s.embed) {
     const e = s.embed;
-    out.write(`${c.green('✓')} embeddings: ${e.embedded} chunks embedded, ${e.alreadyStored} already stored, ${e.removed} dropped (dimension ${e.dimension}, ${e.seconds.toFixed(2)} s)\n`);
+    out.write(`${c.green('✓')} embeddings: ${plural(e.embedded, 'chunk')} embedded, ${e.alreadyStored} already stored, ${e.removed} dropped (dimension ${e.dimension}, ${e.seconds.toFixed(2)} s)\n`);
   }
+}
+
+/**
+ * `index --rebuild`: says what it will do, then moves the index folder aside (never deletes it),
+ * so the run builds a new index from `paths`. Nothing to do when the folder does not exist.
+ */
+async function moveAside(indexDir: string, paths: string[], c: ReturnType<typeof colors>): Promise<void> {
+  try {
+    await stat(indexDir);
+  } catch {
+    return;
+  }
+  let reason: string;
+  try {
+    reason = (await readManifest(indexDir)) ? 'as asked' : 'it holds no commit';
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  const broken = reason !== 'as asked';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const aside = `${indexDir}.${broken ? 'broken' : 'old'}-${stamp}`;
+  process.stderr.write(`rebuilding ${indexDir} from ${paths.join(', ')}: ${reason}; the old folder is kept as ${aside} ${c.dim('(delete it when the new index serves you)')}\n`);
+  await rename(indexDir, aside);
 }

@@ -10,7 +10,7 @@ import type { OpenbookConfigInput } from '../../config/index.js';
 import { listen } from '../../server/listen.js';
 import { askMethodsFor } from '../../server/methods.js';
 import { loadCliModels } from '../models.js';
-import { action, addBudgetOptions, budgetsFrom, intFlag, type BudgetFlags } from '../shared.js';
+import { action, addBudgetOptions, budgetsFrom, checkFolderFlag, intFlag, type BudgetFlags } from '../shared.js';
 import { loadCliConfig } from './config.js';
 import { maskUrl } from '../../index/pg/url.js';
 import { resolveStoreUrl } from '../store-url.js';
@@ -57,6 +57,7 @@ export function register(program: Command): void {
         if (apiKey) server.apiKey = apiKey;
         const configFlags = { ...(flags.index !== undefined ? { index: flags.index } : {}), ...(flags.config !== undefined ? { config: flags.config } : {}) };
         const { config } = loadCliConfig(configFlags, { server });
+        checkFolderFlag(flags.index !== undefined ? '--index' : 'index folder', flags.index ?? config.index);
         const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
         // With a model configured, the ask endpoint offers `llm` and every method of src/methods/.

@@ -26,7 +26,7 @@ import { buildLsrRecord } from '../../train/replug-lsr.js';
 import { exactMatchReward, searchR1Trajectory } from '../../train/search-r1.js';
 import { allRetRobustSettings, buildRetRobustRecords, retRobustSettings, type RetRobustSetting } from '../../train/retrobust.js';
 import { loadCliModels } from '../models.js';
-import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
+import { action, checkOutputFile, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
 
 const KINDS = ['raft', 'retrobust', 'atm', 'replug-lsr', 'search-r1'] as const;
 type Kind = (typeof KINDS)[number];
@@ -105,6 +105,7 @@ export function register(program: Command): void {
       action(async (kindArg: string, f: Flags) => {
         if (!(KINDS as readonly string[]).includes(kindArg)) throw new InvalidParameterError(`train-data: unknown kind ${JSON.stringify(kindArg)}; valid: ${KINDS.join(', ')}`);
         const kind = kindArg as Kind;
+        checkOutputFile('--out', f.out);
         const seed = intFlag('--seed', f.seed, 1, 0, 2 ** 32 - 1);
         const distractors = (f.distractors ?? 'bm25') as DistractorSource;
         if (!distractorSources.includes(distractors)) throw new InvalidParameterError(`--distractors must be one of ${distractorSources.join(', ')}, got ${JSON.stringify(f.distractors)}`);
