@@ -65,6 +65,8 @@ describe('read endpoints', () => {
     const r = SearchResponse.parse(body);
     expect(r.hits).toHaveLength(1);
     expect(r.hits[0]).toMatchObject({ rank: 1, docId: 'docs/bm25.md', source: 'docs/bm25.md', title: 'BM25', startLine: 1 });
+    // the hit carries its document's metadata fields (#16 item 1), as search --json does
+    expect(r.hits[0].meta).toMatchObject({ lang: 'en', encoding: 'utf-8' });
   });
 
   it('GET /v1/search finds the Korean document for a Korean query', async () => {
