@@ -2,23 +2,18 @@
  * The `openbook` command end to end, as a user runs it: real files in a temporary folder,
  * a real child process per command, exit codes and output checked.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN as MAIN, REPO_ROOT as ROOT, runCliSync } from '../support/cli.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
 let dir: string;
 
-function run(args: string[], opts: { cwd?: string } = {}) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd: opts.cwd ?? dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], opts: { cwd?: string } = {}) => runCliSync(opts.cwd ?? dir, args);
 
 const json = (args: string[]) => {
   const r = run([...args, '--json']);

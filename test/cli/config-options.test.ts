@@ -7,16 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN, runCliSync, TSX } from '../support/cli.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let dir: string;
 
-function run(args: string[]) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliSync(dir, args);
 const json = (args: string[]) => {
   const r = run([...args, '--json']);
   expect(r.code, r.stderr).toBe(0);
@@ -65,7 +60,7 @@ describe('config retrieval values reach search and ask', () => {
 
 describe('a closed pipe', () => {
   it('search piped into a reader that exits early ends quietly with exit 0 (no EPIPE trace)', () => {
-    const r = spawnSync('bash', ['-c', `set -o pipefail; "${TSX}" "${MAIN}" search "retrieval document" | head -c 1 >/dev/null`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${TSX}" "${CLI_MAIN}" search "retrieval document" | head -c 1 >/dev/null`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
     expect(r.stderr).not.toMatch(/EPIPE/);
     expect(r.status).toBe(0);
   });

@@ -3,22 +3,16 @@
  * made in the test, indexed and searched by the real `openbook` command; `--json` hits carry
  * the citation address each format has: file lines for CSV, `locator` for the others.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliSync } from '../support/cli.js';
 import { encodeCp949, makeHwp, makeHwpx, makePptx, makeXlsx } from '../support/office-files.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let dir: string;
 
-function run(args: string[]) {
-  const r = spawnSync(TSX, [MAIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliSync(dir, args);
 const top = (q: string) => {
   const r = run(['search', q, '--json', '-k', '1']);
   expect(r.code, r.stderr).toBe(0);

@@ -2,31 +2,19 @@
  * The CLI with a model configured, end to end: each command is a child process; a real
  * HTTP server on 127.0.0.1 (test/support/openai-server.ts) stands in for the model.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 
 let dir: string;
 let server: OpenAIServer;
 
 /** Runs the CLI asynchronously (the server lives in this process, so spawnSync would block it). */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(dir, args, env);
 
 const chatRequests = () => server.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 

@@ -2,8 +2,9 @@
  * Runs the openbook CLI from source (tsx) as a child process, for end-to-end CLI tests:
  * `runCli(cwd, ['search', 'x', '--json'], { OPENBOOK_LLM_BASE_URL: url })`.
  * The environment is the test's with NO_COLOR=1 and OPENBOOK_INDEX cleared, then `env` on top.
+ * `runCliSync` is the same, blocking (only where no server lives in the test's own process).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -25,4 +26,10 @@ export function runCli(cwd: string, args: string[], env: Record<string, string> 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** `runCli`, blocking: for tests with no server in their own process (spawnSync would stall it). */
+export function runCliSync(cwd: string, args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(TSX, [CLI_MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
