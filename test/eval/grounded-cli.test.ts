@@ -4,33 +4,20 @@
  * standing in for the answering model, and the tiny NLI graph (test/support/tiny-onnx.ts) as the
  * judge. The texts use the tiny vocabulary (cat, dog, sat, play; anything else is [UNK]).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { startOpenAIServer, type ChatRequest, type OpenAIServer } from '../support/openai-server.js';
 import { TINY_CROSS_ENCODER, TINY_NLI, writeTinyClassifierFolder } from '../support/tiny-onnx.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 let dir: string;
 let server: OpenAIServer;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL: '', OPENBOOK_EMBED_BASE_URL: '', OPENBOOK_EMBED_MODEL: '', OPENBOOK_EMBED_MODEL_DIR: '', OPENAI_API_KEY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** No model from the test's own environment: each test names the one it scripts. */
+const NO_MODEL_ENV = { OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL: '', OPENBOOK_EMBED_BASE_URL: '', OPENBOOK_EMBED_MODEL: '', OPENBOOK_EMBED_MODEL_DIR: '', OPENAI_API_KEY: '' };
+const run = (args: string[], env: Record<string, string> = {}) => runCli(dir, args, { ...NO_MODEL_ENV, ...env });
 
 /** naive's scripted answers: q1 uncited, q2 cites a passage that does not support it, q3 empty. */
 function reply(req: ChatRequest): string {

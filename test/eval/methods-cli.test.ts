@@ -4,36 +4,23 @@
  * 127.0.0.1 (test/support/openai-server.ts) stands in for the language model and the embedding
  * endpoint, and a tiny ONNX folder (test/support/tiny-onnx.ts) stands in for a local embedding model.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { startOpenAIServer, type ChatRequest, type OpenAIServer } from '../support/openai-server.js';
 import { writeTinyModelFolder } from '../support/tiny-onnx.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
 const SECRET = 'sk-test-secret-0123456789abcdef';
 
 let dir: string;
 let server: OpenAIServer;
 
 /** Runs the CLI asynchronously (the server lives in this process, so spawnSync would block it). */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL: '', OPENBOOK_EMBED_BASE_URL: '', OPENBOOK_EMBED_MODEL: '', OPENBOOK_EMBED_MODEL_DIR: '', OPENAI_API_KEY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** No model from the test's own environment: each test names the one it scripts. */
+const NO_MODEL_ENV = { OPENBOOK_LLM_BASE_URL: '', OPENBOOK_LLM_MODEL: '', OPENBOOK_EMBED_BASE_URL: '', OPENBOOK_EMBED_MODEL: '', OPENBOOK_EMBED_MODEL_DIR: '', OPENAI_API_KEY: '' };
+const run = (args: string[], env: Record<string, string> = {}) => runCli(dir, args, { ...NO_MODEL_ENV, ...env });
 
 /**
  * The scripted model. Naive RAG's prompt holds "Passages:", closed-book's does not.
