@@ -44,4 +44,16 @@ describe('HitJsonCache', () => {
     for (const h of shapes) cache.json(h);
     expect(cache.size).toBe(2);
   });
+
+  it('a store engine spanning commits (metaFixed false) writes each hit with the meta of now', () => {
+    let meta: Record<string, string> = { author: '홍길동' };
+    const cache = new HitJsonCache(undefined, () => meta, false);
+    expect(cache.json(base)).toBe(JSON.stringify({ ...hitJson(base), meta: { author: '홍길동' } }));
+    meta = { author: 'Kim' }; // a later commit changed the document's properties, not its text
+    expect(cache.json(base)).toBe(JSON.stringify({ ...hitJson(base), meta: { author: 'Kim' } }));
+    const fixed = new HitJsonCache(undefined, () => meta);
+    fixed.json(base);
+    meta = { author: 'Lee' };
+    expect(fixed.json(base)).toContain('"author":"Kim"'); // one commit per Engine: cached with the rest
+  });
 });

@@ -128,5 +128,8 @@ describe.skipIf(!available)('several serve --store processes while index --store
     expect((await runCli(tmp, ['index', docs, '--index', emb])).code).toBe(0);
     const e = JSON.parse((await runCli(tmp, ['search', q, '--index', emb, '-k', '10', '--json'])).stdout).hits;
     expect(after.map((h) => [h.chunkId, h.score])).toEqual(e.map((h: { chunkId: string; score: number }) => [h.chunkId, h.score]));
+    // Each hit carries its document's meta (lang, encoding) as the embedded index's hits do.
+    expect(after.map((h) => h.meta)).toEqual(e.map((h: { meta?: unknown }) => h.meta));
+    expect(after[0].meta).toMatchObject({ encoding: 'utf-8' });
   }, 300_000);
 });
