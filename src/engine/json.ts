@@ -81,13 +81,21 @@ export class HitJsonCache {
   private readonly entries = new Map<string, { hit: Hit; tail: string; meta: string }>();
 
   /**
-   * @param metaOf the document metadata a hit carries as `meta` (`Engine.documentMeta`), fixed
-   *   per commit like the rest; none when omitted
+   * @param metaOf the document metadata a hit carries as `meta` (`Engine.documentMeta`); none when omitted
+   * @param metaFixed whether `metaOf` is fixed for the cache's life (one commit, an `Engine`) and
+   *   may be cached with the rest; false for a store whose one engine spans commits (`PgEngine`),
+   *   where a document's metadata can change while its chunk text does not, so it is written per hit
    */
   constructor(
     readonly maxEntries = 20_000,
     private readonly metaOf?: (docId: string) => Record<string, string | number | boolean | string[]> | undefined,
+    private readonly metaFixed = true,
   ) {}
+
+  private metaJson(docId: string): string {
+    const meta = this.metaOf?.(docId);
+    return meta !== undefined ? `,"meta":${JSON.stringify(meta)}` : '';
+  }
 
   /** Hits held now. */
   get size(): number {
@@ -109,8 +117,7 @@ export class HitJsonCache {
         ...(h.page !== undefined ? { page: h.page } : {}),
         ...(h.locator !== undefined ? { locator: h.locator } : {}),
       });
-      const meta = this.metaOf?.(h.docId);
-      e = { hit: h, tail: fixed.slice(1, -1), meta: meta !== undefined ? `,"meta":${JSON.stringify(meta)}` : '' };
+      e = { hit: h, tail: fixed.slice(1, -1), meta: this.metaFixed ? this.metaJson(h.docId) : '' };
       this.entries.delete(h.chunkId);
       if (this.entries.size >= this.maxEntries) {
         const oldest = this.entries.keys().next();
@@ -119,7 +126,8 @@ export class HitJsonCache {
       if (this.maxEntries > 0) this.entries.set(h.chunkId, e);
     }
     const scores = h.scores ? `,"scores":${JSON.stringify(h.scores)}` : '';
-    return `{"rank":${JSON.stringify(h.rank)},"score":${JSON.stringify(h.score)},${e.tail}${scores}${e.meta}}`;
+    const meta = this.metaFixed ? e.meta : this.metaJson(h.docId);
+    return `{"rank":${JSON.stringify(h.rank)},"score":${JSON.stringify(h.score)},${e.tail}${scores}${meta}}`;
   }
 
   /** The JSON text of a hit array. */

@@ -48,6 +48,15 @@ export class PgEngine {
     await this.store.close();
   }
 
+  /**
+   * The metadata fields of `docId` (`Document.meta`) as read with its chunks by the search that
+   * returned them (`PgStoreReader.documentMeta`), or undefined; what `search --json` and
+   * `GET /v1/search` put in each hit's `meta`, as {@link Engine.documentMeta} does.
+   */
+  documentMeta(docId: string): Record<string, string | number | boolean | string[]> | undefined {
+    return this.reader.documentMeta(docId);
+  }
+
   /** Whether `index --embed --store` has stored passage vectors. */
   async hasVectors(): Promise<boolean> {
     return this.reader.embeddingModel().then(

@@ -478,12 +478,12 @@ function examplesOf(engine: Engine): string[] {
 }
 
 /** One HitJsonCache per Engine, i.e. per commit: a reload starts a new one, and the old goes with its Engine. */
-// The store's one PgEngine spans commits: its cache is safe because an entry is reused only for a hit with the same fixed part.
+// The store's one PgEngine spans commits: its cache is safe because an entry is reused only for a hit with the same fixed part, and its meta is written per hit.
 const hitCaches = new WeakMap<Engine | PgEngine, HitJsonCache>();
 function hitCacheOf(engine: Engine | PgEngine): HitJsonCache {
   let cache = hitCaches.get(engine);
   if (!cache) {
-    cache = engine instanceof Engine ? new HitJsonCache(undefined, (docId) => engine.documentMeta(docId)) : new HitJsonCache();
+    cache = engine instanceof Engine ? new HitJsonCache(undefined, (docId) => engine.documentMeta(docId)) : new HitJsonCache(undefined, (docId) => engine.documentMeta(docId), false);
     hitCaches.set(engine, cache);
   }
   return cache;

@@ -36,6 +36,8 @@ import type { DocumentWithChunks } from '../store/writer.js';
 import { checkSchema, isCitus, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import { maskUrl } from './url.js';
 
+type DocumentMeta = Record<string, string | number | boolean | string[]>;
+
 /** Advisory lock key of the single writer. */
 const WRITER_LOCK = 0x0b_5c_4e_02;
 
@@ -573,6 +575,8 @@ function termScoreSql(sim: Similarity): string {
 /** A read-only view of the store: BM25 in SQL, chunk lookups, statistics. */
 export class PgStoreReader {
   private readonly allowCache = new Map<string, AllowSet>();
+  /** Document meta of the chunks fetched last, by document id (bounded; see {@link documentMeta}). */
+  private readonly metaSeen = new Map<string, DocumentMeta | undefined>();
 
   constructor(
     readonly store: PgStore,
@@ -659,6 +663,25 @@ export class PgStoreReader {
   }
 
   /** The chunks `refs` with their text and document fields, in the order given (missing ones dropped). */
+  /**
+   * The metadata fields (`Document.meta`) of `docId` as read with its chunks by the last
+   * {@link chunks} or search that returned one of them, or undefined when none was read (or the
+   * document has none). What `search --json` puts in each hit's `meta`, from the same snapshot as
+   * the hit's text. Keeps the last 10,000 documents read.
+   */
+  documentMeta(docId: string): DocumentMeta | undefined {
+    return this.metaSeen.get(docId);
+  }
+
+  private rememberMeta(docId: string, meta: DocumentMeta | undefined): void {
+    this.metaSeen.delete(docId);
+    if (this.metaSeen.size >= 10_000) {
+      const oldest = this.metaSeen.keys().next();
+      if (!oldest.done) this.metaSeen.delete(oldest.value);
+    }
+    this.metaSeen.set(docId, meta);
+  }
+
   async chunks(refs: readonly PgChunkRef[]): Promise<StoredChunk[]> {
     if (refs.length === 0) return [];
     return this.store.withClient((c) => this.chunksIn(c, refs));
@@ -681,8 +704,9 @@ export class PgStoreReader {
         source: string;
         title: string;
         units: UnitSpan[] | null;
+        meta: DocumentMeta | null;
       }>(
-        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units
+        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units, d.record->'meta' AS meta
          FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq
          WHERE c.seq = ANY($1::bigint[]) AND c.ordinal = ANY($2::int[])`,
         [[...new Set(refs.map((x) => x.seq))], [...new Set(refs.map((x) => x.ordinal))]],
@@ -692,6 +716,7 @@ export class PgStoreReader {
       for (const ref of refs) {
         const row = byKey.get(`${ref.seq}:${ref.ordinal}`);
         if (!row) continue;
+        this.rememberMeta(row.id, row.meta ?? undefined);
         const ch: StoredChunk = {
           id: `${row.id}#${row.ordinal}`,
           docId: row.id,
