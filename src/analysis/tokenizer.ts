@@ -27,6 +27,8 @@
  * apostrophe may be followed by digits in the same token.
  */
 
+import { decodeRuns, EMOJI_RUNS, WB_RUNS } from './tokenizer-tables.js';
+
 /*
  * Part 1: precomputed Unicode property tables for the scanner below. (They live in this module so
  * that the class constants are inlined by every TypeScript compiler, including per-file ones.)
@@ -50,13 +52,16 @@
  *   Tai Le, New Tai Lue, Tai Tham, Tai Viet and Ahom.
  * - Emoji_Modifier (U+1F3FB..1F3FF) is its own class (Unicode 9 `E_Modifier`), not Extend.
  *
- * The property data is the JavaScript engine's (Node 20: Unicode 15), while Lucene's
+ * The property data is the deriving engine's (`TABLES_UNICODE`: Unicode 17.0 from Node 20.20), while Lucene's
  * StandardTokenizer is generated for Unicode 9; the two differ only on characters added or
  * reclassified since, none of which occur in the English evaluation corpora.
  *
- * The tables cover U+0000..U+1FFFF (one byte per code point, 128 KiB each, built once at module
- * load in a few tens of milliseconds). Planes 2 and 3 are Han (CJK extensions), plane 14 holds
- * tags (Format) and variation selectors (Extend); everything else is OTHER.
+ * The tables cover U+0000..U+1FFFF (one byte per code point, 128 KiB each). They are derived by
+ * `buildWordBreakTables` below and stored run-length encoded in `./tokenizer-tables.ts`, which
+ * records the Unicode version of the engine that derived them; the scanner decodes the stored
+ * copy at module load (well under a millisecond), so tokens do not depend on the Node version
+ * that runs the scanner. Planes 2 and 3 are Han (CJK extensions), plane 14 holds tags (Format)
+ * and variation selectors (Extend); everything else is OTHER.
  */
 
 /** Word-break classes used by the scanner. Values are stable only within one process. */
@@ -100,7 +105,14 @@ const SOUTHEAST_ASIAN_SCRIPTS = ['Thai', 'Lao', 'Myanmar', 'Khmer', 'Tai_Le', 'N
   .map((s) => `\\p{Script=${s}}`)
   .join('');
 
-function buildTables(): { wb: Uint8Array; emoji: Uint8Array } {
+/**
+ * Derives the word-break and emoji tables from the JavaScript engine's Unicode properties: the
+ * definition of the tables. The scanner does not call it: it reads the same tables precomputed
+ * (`./tokenizer-tables.ts`, written from this function by `npm run gen:tokenizer-tables`), since
+ * the ~20 regex scans over every code point take ~110 ms, too long for every CLI start. A test
+ * checks the stored tables equal this function's output on the Unicode version they record.
+ */
+export function buildWordBreakTables(): { wb: Uint8Array; emoji: Uint8Array } {
   const wb = new Uint8Array(TABLE_SIZE);
   const emoji = new Uint8Array(TABLE_SIZE);
   // Every code point of planes 0 and 1 except the surrogates, as one string; each property is
@@ -174,11 +186,10 @@ function buildTables(): { wb: Uint8Array; emoji: Uint8Array } {
   return { wb, emoji };
 }
 
-const TABLES = buildTables();
 /** Word-break class per code point of planes 0–1 (read-only after module load). */
-export const WB_TABLE: Uint8Array = TABLES.wb;
+export const WB_TABLE: Uint8Array = decodeRuns(WB_RUNS);
 /** Emoji bits per code point of planes 0–1 (read-only after module load). */
-export const EMOJI_TABLE: Uint8Array = TABLES.emoji;
+export const EMOJI_TABLE: Uint8Array = decodeRuns(EMOJI_RUNS);
 
 /** Word-break class of any code point 0..0x10FFFF. */
 export function wordBreakClass(cp: number): WB {

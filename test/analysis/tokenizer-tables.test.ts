@@ -17,8 +17,8 @@ describe('precomputed tokenizer tables', () => {
   });
 
   it('are the tables the scanner uses', () => {
-    expect(WB_TABLE).toEqual(decodeRuns(WB_RUNS));
-    expect(EMOJI_TABLE).toEqual(decodeRuns(EMOJI_RUNS));
+    expect(Buffer.from(WB_TABLE).equals(Buffer.from(decodeRuns(WB_RUNS)))).toBe(true);
+    expect(Buffer.from(EMOJI_TABLE).equals(Buffer.from(decodeRuns(EMOJI_RUNS)))).toBe(true);
     // spot checks by hand: a → ALETTER (1), 가 → HANGUL (2), 中 → HAN (15), ٣ → NUMERIC (4), 😀 is an emoji
     expect([wordBreakClass(0x61), wordBreakClass(0xac00), wordBreakClass(0x4e2d), wordBreakClass(0x663)]).toEqual([1, 2, 15, 4]);
     expect(EMOJI_TABLE[0x1f600] & EMOJI_CHAR).toBe(EMOJI_CHAR);
