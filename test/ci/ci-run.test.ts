@@ -37,3 +37,35 @@ describe('.ci/run', () => {
     expect(steps).toContain('npm run regress');
   });
 });
+
+describe('.ci/run does not let the fault-injection and browser tests skip silently (#18)', () => {
+  it('installs strace and chromium, and requires their tests once they work (strace on x86-64 only, where the syscall names hold)', () => {
+    const install = steps.findIndex((l) => /need\+=\(strace\)/.test(l));
+    expect(install).toBeGreaterThan(-1);
+    const check = steps.findIndex((l) => /strace -qq -o \/dev\/null true/.test(l) && /x86_64/.test(l));
+    const requireStrace = steps.findIndex((l) => /export OPENBOOK_STRACE_REQUIRED=1/.test(l));
+    expect(check).toBeGreaterThan(install);
+    expect(requireStrace).toBeGreaterThan(check);
+    const requireBrowser = steps.findIndex((l) => /export OPENBOOK_BROWSER_REQUIRED=1/.test(l));
+    expect(requireBrowser).toBeGreaterThan(install);
+    const tests = steps.findIndex((l) => /\bnpm test\b/.test(l));
+    expect(requireStrace).toBeLessThan(tests);
+    expect(requireBrowser).toBeLessThan(tests);
+  });
+
+  it('with OPENBOOK_STRACE_REQUIRED=1 a missing strace or another architecture is a failure; without it, a skip with its reason', async () => {
+    const { straceSkipReason } = await import('../support/strace.js');
+    expect(() => straceSkipReason({ OPENBOOK_STRACE_REQUIRED: '1' }, '/nonexistent/strace', 'x64')).toThrow(/OPENBOOK_STRACE_REQUIRED=1 but \/nonexistent\/strace is missing/);
+    expect(() => straceSkipReason({ OPENBOOK_STRACE_REQUIRED: '1' }, '/nonexistent/strace', 'arm64')).toThrow(/OPENBOOK_STRACE_REQUIRED=1 but/);
+    expect(straceSkipReason({}, '/nonexistent/strace', 'x64')).toBe('/nonexistent/strace is missing (apt-get install strace)');
+    const suite = readFileSync(path.join(root, 'test', 'engine', 'fs-faults.test.ts'), 'utf8');
+    expect(suite).toMatch(/straceSkipReason\(\)/);
+  });
+
+  it('with OPENBOOK_BROWSER_REQUIRED=1 a missing chromium is a failure; without it, a skip with its reason', async () => {
+    const { browserSkipReason } = await import('../browser/chromium.js');
+    expect(() => browserSkipReason({ OPENBOOK_BROWSER_REQUIRED: '1' }, { skip: '/usr/bin/chromium is missing' })).toThrow(/OPENBOOK_BROWSER_REQUIRED=1 but \/usr\/bin\/chromium is missing/);
+    expect(browserSkipReason({}, { skip: '/usr/bin/chromium is missing' })).toBe('/usr/bin/chromium is missing');
+    expect(browserSkipReason({ OPENBOOK_BROWSER_REQUIRED: '1' }, { path: '/usr/bin/chromium' })).toBeUndefined();
+  });
+});
