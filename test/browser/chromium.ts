@@ -18,6 +18,17 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/**
+ * The reason the browser tests skip, from `ensureChromium`'s answer, or undefined when they run.
+ * `.ci/run` exports OPENBOOK_BROWSER_REQUIRED=1 once chromium is installed: then a skip is a failure.
+ * @throws Error naming the reason when `env.OPENBOOK_BROWSER_REQUIRED` is "1"
+ */
+export function browserSkipReason(env: NodeJS.ProcessEnv, found: { path: string } | { skip: string }): string | undefined {
+  if (!('skip' in found)) return undefined;
+  if (env.OPENBOOK_BROWSER_REQUIRED === '1') throw new Error(`OPENBOOK_BROWSER_REQUIRED=1 but ${found.skip}`);
+  return found.skip;
+}
+
 export function ensureChromium(): { path: string } | { skip: string } {
   if (existsSync(CHROMIUM)) return { path: CHROMIUM };
   if (process.getuid?.() !== 0) return { skip: `${CHROMIUM} is missing and we are not root to apt-get install chromium fonts-noto-cjk` };

@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, ensureChromium } from '../browser/chromium.js';
+import { browserSkipReason, CHROMIUM_ARGS, ensureChromium } from '../browser/chromium.js';
 
-/** Chromium's path, or why the browser tests skip (printed once per file that asks). */
+/** Chromium's path, or why the browser tests skip (printed once per file that asks; a failure under OPENBOOK_BROWSER_REQUIRED=1). */
 export const found = ensureChromium();
-export const skipReason: string | undefined = 'skip' in found ? found.skip : undefined;
+export const skipReason: string | undefined = browserSkipReason(process.env, found);
 if (skipReason) console.warn(`browser tests skipped: ${skipReason}`);
 
 export interface LaunchOptions {
