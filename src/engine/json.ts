@@ -8,9 +8,12 @@ import type { EngineAnswer } from './engine.js';
 
 /** The JSON shape of a hit in `search --json`, `ask --json` and the HTTP API (`hitsJson` adds `meta`). */
 export function hitJson(h: Hit) {
+  return { rank: h.rank, score: h.score, ...hitFixedJson(h), ...(h.scores ? { scores: h.scores } : {}) };
+}
+
+/** The part of {@link hitJson} fixed per chunk (all but rank, score and scores), in its key order. */
+function hitFixedJson(h: Hit) {
   return {
-    rank: h.rank,
-    score: h.score,
     docId: h.docId,
     chunkId: h.chunkId,
     source: h.source,
@@ -20,7 +23,6 @@ export function hitJson(h: Hit) {
     endLine: h.endLine,
     ...(h.page !== undefined ? { page: h.page } : {}),
     ...(h.locator !== undefined ? { locator: h.locator } : {}),
-    ...(h.scores ? { scores: h.scores } : {}),
   };
 }
 
@@ -106,17 +108,7 @@ export class HitJsonCache {
   json(h: Hit): string {
     let e = this.entries.get(h.chunkId);
     if (e === undefined || !sameFixedPart(e.hit, h)) {
-      const fixed = JSON.stringify({
-        docId: h.docId,
-        chunkId: h.chunkId,
-        source: h.source,
-        title: h.title,
-        text: h.text,
-        startLine: h.startLine,
-        endLine: h.endLine,
-        ...(h.page !== undefined ? { page: h.page } : {}),
-        ...(h.locator !== undefined ? { locator: h.locator } : {}),
-      });
+      const fixed = JSON.stringify(hitFixedJson(h));
       e = { hit: h, tail: fixed.slice(1, -1), meta: this.metaFixed ? this.metaJson(h.docId) : '' };
       this.entries.delete(h.chunkId);
       if (this.entries.size >= this.maxEntries) {
