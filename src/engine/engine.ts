@@ -33,7 +33,7 @@ import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { withPageRankPrior } from '../retrieve/graph-prior.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank.js';
-import { parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
+import { indexContextSource, parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -232,7 +232,7 @@ export class Engine {
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
     const mode = o.context === undefined ? undefined : typeof o.context === 'string' ? parseContextMode(o.context) : o.context;
     const ranked = await this.rankedRetriever(o);
-    return mode ? withContext(ranked, this.reader, this.analyzer, mode) : ranked;
+    return mode ? withContext(ranked, indexContextSource(this.reader), this.analyzer, mode) : ranked;
   }
 
   private async rankedRetriever(o: SearchOptions): Promise<Retriever> {

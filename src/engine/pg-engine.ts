@@ -11,14 +11,18 @@
  */
 import type { Analyzer } from '../analysis/analyzer.js';
 import { contentQuery } from '../analysis/question-words.js';
-import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import { CapabilityError } from '../core/errors.js';
+import { toFilter } from '../core/filter.js';
 import { mulberry32 } from '../core/random.js';
 import type { Hit, TraceStep } from '../core/types.js';
 import { extractiveAnswer } from '../generate/extractive.js';
 import { answerWithLlm } from '../generate/llm-answer.js';
 import { PgStore, type PgStoreReader } from '../index/pg/store.js';
 import { getMethod, runMethod } from '../methods/registry.js';
-import { PgDenseRetriever, PgSparseRetriever } from '../retrieve/pg.js';
+import { withRetrievalSetting } from '../methods/retrieval.js';
+import { parseContextMode, withContext } from '../retrieve/context.js';
+import { hitFromChunk } from '../retrieve/hit.js';
+import { PgDenseRetriever, PgSparseRetriever, pgContextSource } from '../retrieve/pg.js';
 import type { Retriever } from '../retrieve/types.js';
 import { checkSearchOptions, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
@@ -81,8 +85,9 @@ export class PgEngine {
 
   /** The retriever `o.retriever` names, with the rerank stage over it when `o.rerank` is set (as {@link Engine.retriever}). */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
-    if (o.context !== undefined && o.context !== 'chunk') throw new CapabilityError('--context is not supported on the PostgreSQL store yet (docs/filters.md)');
-    return rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
+    const mode = o.context === undefined ? undefined : typeof o.context === 'string' ? parseContextMode(o.context) : o.context;
+    const ranked = rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
+    return mode ? withContext(ranked, pgContextSource(this.reader), this.analyzer, mode) : ranked;
   }
 
   private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
@@ -99,11 +104,10 @@ export class PgEngine {
     return (await this.retriever(o)).retrieve(query, o.topK ?? 10, o.signal);
   }
 
-  /** As {@link Engine.ask}. `retrieval` settings other than `top` are not offered on the store yet. */
+  /** As {@link Engine.ask}: `retrieval` (RetRobust's noisy settings) applies to a method's retriever; `random` draws the embedded index's passages for the same seed. */
   async ask(question: string, o: AskOptions = {}): Promise<EngineAnswer> {
     const topK = o.topK ?? 5;
     const llm = this.models.llm;
-    if (o.retrieval && o.retrieval !== 'top') throw new InvalidParameterError(`--retrieval ${o.retrieval} is not available on the PostgreSQL store yet`);
     const rerankSteps: TraceStep[] = [];
     if (o.rerank) {
       const outer = o.onRerank;
@@ -118,13 +122,21 @@ export class PgEngine {
     if (o.method) {
       getMethod(o.method);
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
+      let retriever: Pick<Retriever, 'retrieve'> = await this.retriever(o);
+      if (o.retrieval && o.retrieval !== 'top') {
+        const filter = o.filter !== undefined ? toFilter(o.filter) : undefined;
+        retriever = withRetrievalSetting(retriever, o.retrieval, {
+          rng: mulberry32(o.seed ?? 7),
+          randomPassages: async (count, rng) => (await this.reader.randomChunks(count, rng, filter)).map((c, k) => hitFromChunk(c, 0, k + 1)),
+        });
+      }
       const dense = this.models.embedder ? this.denseRetriever(o) : undefined;
       const r = await runMethod(
         o.method,
         question,
         {
           llm,
-          retriever: await this.retriever(o),
+          retriever,
           topK,
           rng: mulberry32(o.seed ?? 7),
           now: Date.now,

@@ -20,7 +20,7 @@
 import type { Analyzer } from '../analysis/analyzer.js';
 import { splitSentences, type SentenceSpan } from '../analysis/sentences.js';
 import { InvalidParameterError } from '../core/errors.js';
-import type { Hit } from '../core/types.js';
+import type { Heading, Hit } from '../core/types.js';
 import type { IndexReader } from '../index/store/reader.js';
 import { parseChunkId } from './dense.js';
 import type { Retriever } from './types.js';
@@ -58,6 +58,47 @@ interface Located {
   /** Offset of the hit's chunk in the document text. */
   start: number;
   end: number;
+  headings: readonly Heading[];
+}
+
+/** Where a retrieved chunk sits in its document: the whole text, its headings and the chunk's offsets. */
+export interface ContextChunk {
+  docText: string;
+  start: number;
+  end: number;
+  headings: readonly Heading[];
+}
+
+/**
+ * What the context modes read of an index, asynchronously so a store on a server can answer:
+ * the embedded index through {@link indexContextSource}, the PostgreSQL store through
+ * `retrieve/pg.ts` `pgContextSource`.
+ */
+export interface ContextSource {
+  /** Each hit's chunk in its document, in the order given; undefined for a chunk no longer in the index. */
+  locate(hits: readonly Hit[]): Promise<Array<ContextChunk | undefined>>;
+  /** The N of idf (chunks with at least one term) and the document frequencies of `terms`. */
+  termStats(terms: readonly string[]): Promise<{ numDocs: number; docFreq: Map<string, number> }>;
+}
+
+/** The embedded index as a {@link ContextSource}. */
+export function indexContextSource(reader: IndexReader): ContextSource {
+  return {
+    async locate(hits) {
+      return hits.map((h) => {
+        const id = parseChunkId(h.chunkId);
+        if (!id) return undefined;
+        const n = reader.chunksOf(id.docId)[id.ordinal];
+        const docText = reader.documentTextOf(id.docId);
+        if (n === undefined || docText === undefined) return undefined;
+        const c = reader.chunk(n);
+        return { docText, start: c.startChar, end: c.endChar, headings: reader.document(h.docId)?.headings ?? [] };
+      });
+    },
+    async termStats(terms) {
+      return { numDocs: reader.stats().docCount, docFreq: new Map(terms.map((t) => [t, reader.docFreq(t)])) };
+    },
+  };
 }
 
 const K1 = 0.9;
@@ -71,7 +112,7 @@ function newlines(text: string, a: number, b: number): number {
 }
 
 /** Wraps `inner` so its hits carry the context `mode` asks for (module comment). */
-export function withContext(inner: Retriever, reader: IndexReader, analyzer: Analyzer, mode: ContextMode): Retriever {
+export function withContext(inner: Retriever, source: ContextSource, analyzer: Analyzer, mode: ContextMode): Retriever {
   if (mode.kind === 'chunk') return inner;
   const sentencesOf = new Map<string, SentenceSpan[]>();
   const docSentences = (docId: string, text: string) => {
@@ -83,14 +124,12 @@ export function withContext(inner: Retriever, reader: IndexReader, analyzer: Ana
     }
     return s;
   };
-  const locate = (h: Hit): Located | undefined => {
-    const id = parseChunkId(h.chunkId);
-    if (!id) return undefined;
-    const n = reader.chunksOf(id.docId)[id.ordinal];
-    const docText = reader.documentTextOf(id.docId);
-    if (n === undefined || docText === undefined) return undefined;
-    const c = reader.chunk(n);
-    return { hit: h, docText, start: c.startChar, end: c.endChar };
+  const locateAll = async (hits: Hit[]): Promise<Array<Located | undefined>> => {
+    const found = await source.locate(hits);
+    return hits.map((hit, i) => {
+      const f = found[i];
+      return f ? { hit, ...f } : undefined;
+    });
   };
   /** The hit for document span [s, e) of `l`'s document, lines counted from the chunk's own. */
   const spanHit = (l: Located, s: number, e: number, rank: number, score: number, extra: Record<string, number>): Hit => {
@@ -106,13 +145,13 @@ export function withContext(inner: Retriever, reader: IndexReader, analyzer: Ana
     async retrieve(query: string, topK: number, signal?: AbortSignal): Promise<Hit[]> {
       if (mode.kind === 'parent') {
         const hits = await inner.retrieve(query, topK * 2, signal);
+        const located = await locateAll(hits);
         const out: Hit[] = [];
         const seen = new Set<string>();
-        for (const h of hits) {
-          const l = locate(h);
+        for (const l of located) {
           if (!l) continue;
-          const doc = reader.document(h.docId);
-          const headings = doc?.headings ?? [];
+          const h = l.hit;
+          const headings = l.headings;
           // the innermost heading at or before the chunk, and the next heading of the same or a higher level
           let hi = -1;
           for (let i = 0; i < headings.length; i++) if (headings[i].start <= l.start) hi = i;
@@ -162,13 +201,14 @@ export function withContext(inner: Retriever, reader: IndexReader, analyzer: Ana
       // sentence-window
       const candidates = await inner.retrieve(query, Math.max(4 * topK, 20), signal);
       const terms = [...new Set(analyzer.analyze(query))];
-      const stats = reader.stats();
-      const numDocs = Math.max(1, stats.docCount);
-      const idf = new Map(terms.map((t) => [t, Math.log(1 + (numDocs - reader.docFreq(t) + 0.5) / (reader.docFreq(t) + 0.5))]));
+      const [located, stats] = await Promise.all([locateAll(candidates), source.termStats(terms)]);
+      const numDocs = Math.max(1, stats.numDocs);
+      const df = (t: string) => stats.docFreq.get(t) ?? 0;
+      const idf = new Map(terms.map((t) => [t, Math.log(1 + (numDocs - df(t) + 0.5) / (df(t) + 0.5))]));
       const scored: Array<{ l: Located; sent: SentenceSpan; tf: Map<string, number>; len: number; rank: number }> = [];
-      candidates.forEach((h, rank) => {
-        const l = locate(h);
+      located.forEach((l, rank) => {
         if (!l) return;
+        const h = l.hit;
         for (const sent of docSentences(h.docId, l.docText)) {
           if (sent.start < l.start || sent.end > l.end) continue;
           const toks = analyzer.analyze(l.docText.slice(sent.start, sent.end));

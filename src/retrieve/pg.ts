@@ -9,6 +9,8 @@ import type { Hit } from '../core/types.js';
 import type { PgStoreReader } from '../index/pg/store.js';
 import { getSimilarity, resolveSimilarityParams, type SimilarityName } from '../index/sparse/similarity.js';
 import type { Embedder } from '../models/types.js';
+import type { ContextSource } from './context.js';
+import { parseChunkId } from './dense.js';
 import { hitFromChunk } from './hit.js';
 import type { SparseRetrieverOptions } from './sparse.js';
 import type { Retriever } from './types.js';
@@ -66,4 +68,28 @@ export class PgDenseRetriever implements Retriever {
     const found = await this.reader.searchVectorWithChunks(vector, topK, this.filter !== undefined ? { filter: this.filter } : {});
     return found.map((f, i) => hitFromChunk(f.chunk, f.hit.score, i + 1));
   }
+}
+
+/**
+ * The store as a small-to-big {@link ContextSource}: a hit's document text, headings and chunk
+ * offsets by its chunk id, and document frequencies from `ob_terms`. A chunk replaced or removed
+ * between the retrieval and this lookup (another commit) is dropped, as an embedded index drops
+ * a chunk it no longer holds, so a window is never cut from another commit's text.
+ */
+export function pgContextSource(reader: PgStoreReader): ContextSource {
+  return {
+    async locate(hits) {
+      const refs = hits.map((h) => {
+        const id = parseChunkId(h.chunkId);
+        return id ? { ...id, text: h.text } : undefined;
+      });
+      const found = await reader.chunkContexts(refs.filter((r) => r !== undefined));
+      let k = 0;
+      return refs.map((r) => (r ? found[k++] : undefined));
+    },
+    async termStats(terms) {
+      const [docFreq, counts] = await Promise.all([reader.docFreqs(terms), reader.counts()]);
+      return { numDocs: counts.docCount, docFreq };
+    },
+  };
 }

@@ -36,7 +36,7 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
-import { CapabilityError, IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
+import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
 import type { Answer, Hit } from '../core/types.js';
 import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
@@ -55,7 +55,7 @@ import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas
 import { checkBearer, checkHost, checkStateChange, effectiveRateLimit, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
 import { maskUrl } from '../index/pg/url.js';
 import type { PgEngine } from '../engine/pg-engine.js';
-import { deleteDocument, documentDetail, listDocuments } from './documents.js';
+import { deleteDocument, deleteStoreDocument, documentDetail, listDocuments, listStoreDocuments, storeDocumentDetail } from './documents.js';
 import { acceptUploads, checkUploadNames, UPLOAD_DIR, writeUploads } from './uploads.js';
 
 export interface ServerOptions {
@@ -156,12 +156,6 @@ export function createServer(options: ServerOptions): OpenbookServer {
     } finally {
       await store.close();
     }
-  };
-  /** The embedded index's engine, or a CapabilityError naming what the store does not offer yet. */
-  const folderEngine = async (what: string): Promise<Engine> => {
-    const engine = await engines.get();
-    if (!(engine instanceof Engine)) throw new CapabilityError(`${what} is not available on the PostgreSQL store yet (search, ask, status and indexing are)`);
-    return engine;
   };
   /** Metadata fields of the store's documents, computed once per commit. */
   let storeFields: { generation: number; fields: ReturnType<typeof metadataFields> } | undefined;
@@ -424,21 +418,23 @@ export function createServer(options: ServerOptions): OpenbookServer {
       throw err;
     });
     if (!engine) return c.json({ total: 0, offset: 0, documents: [] });
-    if (!(engine instanceof Engine)) throw new CapabilityError('listing documents is not available on the PostgreSQL store yet (search, ask, status and indexing are)');
+    if (!(engine instanceof Engine)) return c.json(await listStoreDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
     return c.json(listDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
   });
 
   app.get('/v1/documents/:id{.+}', async (c) => {
-    const engine = await folderEngine('reading a document');
+    const engine = await engines.get();
+    if (!(engine instanceof Engine)) return c.json(await storeDocumentDetail(engine, options.indexDir, c.req.param('id')));
     return c.json(await documentDetail(engine, options.indexDir, c.req.param('id')));
   });
 
   app.delete('/v1/documents/:id{.+}', async (c) => {
     const id = c.req.param('id');
-    const engine = await folderEngine('deleting a document');
-    if (!engine.reader.document(id)) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
+    const engine = await engines.get();
+    const present = engine instanceof Engine ? engine.reader.document(id) !== undefined : (await engine.reader.document(id)) !== undefined;
+    if (!present) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
     const { job } = jobs.enqueue('delete', [id], async (ctx) => {
-      const result = await underLock(ctx, () => deleteDocument(options.indexDir, id, now));
+      const result = await underLock(ctx, () => (engine instanceof Engine ? deleteDocument(options.indexDir, id, now) : deleteStoreDocument(engine, options.indexDir, id, now)));
       if (result.committed) await engines.reload();
       return result;
     });

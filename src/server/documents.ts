@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { IndexReader, IndexWriter, type DocumentRecord, type IndexConfig } from '../index/index.js';
+import type { PgEngine } from '../engine/pg-engine.js';
+import { IndexReader, IndexWriter, type DocumentRecord, type IndexConfig, type StoredChunk } from '../index/index.js';
 import { UPLOAD_DIR } from './uploads.js';
 
 /** Whether a document's source is a file in the server's upload folder (sources of uploads are relative to the index folder). */
@@ -17,6 +18,10 @@ export function isUploaded(indexDir: string, source: string): boolean {
 }
 
 function summary(engine: Engine, indexDir: string, d: DocumentRecord) {
+  return summaryOf(d, engine.reader.chunksOf(d.id).length, indexDir);
+}
+
+function summaryOf(d: DocumentRecord, numChunks: number, indexDir: string) {
   return {
     id: d.id,
     source: d.source,
@@ -24,7 +29,7 @@ function summary(engine: Engine, indexDir: string, d: DocumentRecord) {
     format: d.format,
     sizeBytes: d.sizeBytes,
     mtimeMs: d.mtimeMs,
-    numChunks: engine.reader.chunksOf(d.id).length,
+    numChunks,
     uploaded: isUploaded(indexDir, d.source),
   };
 }
@@ -46,21 +51,35 @@ export async function documentDetail(engine: Engine, indexDir: string, id: strin
   const d = engine.reader.document(id);
   const text = engine.reader.documentTextOf(id);
   if (!d || text === undefined) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
-  const chunks = engine.reader.chunksOf(id).map((n) => {
-    const c = engine.reader.chunk(n);
-    return {
-      id: c.id,
-      ordinal: c.ordinal,
-      startChar: c.startChar,
-      endChar: c.endChar,
-      startLine: c.startLine,
-      endLine: c.endLine,
-      ...(c.page !== undefined ? { page: c.page } : {}),
-      ...(c.locator !== undefined ? { locator: c.locator } : {}),
-      headingPath: c.headingPath,
-    };
-  });
+  const chunks = engine.reader.chunksOf(id).map((n) => chunkInfo(engine.reader.chunk(n)));
   return { ...summary(engine, indexDir, d), text, chunks };
+}
+
+function chunkInfo(c: StoredChunk) {
+  return {
+    id: c.id,
+    ordinal: c.ordinal,
+    startChar: c.startChar,
+    endChar: c.endChar,
+    startLine: c.startLine,
+    endLine: c.endLine,
+    ...(c.page !== undefined ? { page: c.page } : {}),
+    ...(c.locator !== undefined ? { locator: c.locator } : {}),
+    headingPath: c.headingPath,
+  };
+}
+
+/** {@link listDocuments} on the PostgreSQL store: the same page, read from `ob_documents` in one snapshot. */
+export async function listStoreDocuments(engine: PgEngine, indexDir: string, offset: number, limit: number) {
+  const page = await engine.reader.documentPage(offset, limit);
+  return { total: page.total, offset, documents: page.documents.map((d) => summaryOf(d.record, d.numChunks, indexDir)) };
+}
+
+/** {@link documentDetail} on the PostgreSQL store. @throws NotFoundError when the id is not in the last commit */
+export async function storeDocumentDetail(engine: PgEngine, indexDir: string, id: string) {
+  const d = await engine.reader.documentWithChunks(id);
+  if (!d) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
+  return { ...summaryOf(d.record, d.chunks.length, indexDir), text: d.text, chunks: d.chunks.map(chunkInfo) };
 }
 
 /**
@@ -72,7 +91,27 @@ export async function documentDetail(engine: Engine, indexDir: string, id: strin
 export async function deleteDocument(indexDir: string, id: string, now: () => number) {
   const reader = await IndexReader.open(indexDir);
   const config: IndexConfig = reader.config;
-  const writer = await IndexWriter.open(indexDir, config, { now });
+  return removeWith(await IndexWriter.open(indexDir, config, { now }), indexDir, id);
+}
+
+/**
+ * {@link deleteDocument} on the PostgreSQL store of `engine`: the store's single writer (its
+ * advisory lock; `IndexLockedError` while another writer holds it) removes the document's rows
+ * and updates the statistics in one transaction, then the uploaded file goes as on the embedded index.
+ */
+export async function deleteStoreDocument(engine: PgEngine, indexDir: string, id: string, now: () => number) {
+  return removeWith(await engine.store.writer({ now }), indexDir, id);
+}
+
+interface RemovingWriter {
+  getDocument(id: string): DocumentRecord | undefined;
+  documentIds(): Iterable<string>;
+  removeDocument(id: string): boolean;
+  commit(): Promise<{ changed: boolean; generation: number }>;
+  close(): Promise<void>;
+}
+
+async function removeWith(writer: RemovingWriter, indexDir: string, id: string) {
   try {
     const record = writer.getDocument(id);
     if (!record) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);

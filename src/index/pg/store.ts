@@ -824,6 +824,100 @@ export class PgStoreReader {
     return allow;
   }
 
+  /** The record of document `id` in the last commit, or undefined. */
+  async document(id: string): Promise<DocumentRecord | undefined> {
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ record: DocumentRecord }>('SELECT record FROM ob_documents WHERE id = $1', [id]);
+      return r.rows[0]?.record;
+    });
+  }
+
+  /**
+   * One page of documents in index order (sequence number, as {@link documents}) with their chunk
+   * counts, and the number of documents, from one snapshot.
+   * @param offset 0-based  @param limit page size ≥ 1
+   */
+  async documentPage(offset: number, limit: number): Promise<{ total: number; documents: Array<{ record: DocumentRecord; numChunks: number }> }> {
+    return this.snapshot(async (c) => {
+      const total = Number((await c.query<{ n: string }>('SELECT num_documents AS n FROM ob_meta WHERE id = 1')).rows[0]?.n ?? 0);
+      const page = await c.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents ORDER BY seq OFFSET $1 LIMIT $2', [offset, limit]);
+      if (page.rows.length === 0) return { total, documents: [] };
+      const counts = await c.query<{ seq: string; n: string }>('SELECT seq, count(*) AS n FROM ob_chunks WHERE seq = ANY($1::bigint[]) GROUP BY seq', [page.rows.map((r) => r.seq)]);
+      const bySeq = new Map(counts.rows.map((r) => [r.seq, Number(r.n)]));
+      return { total, documents: page.rows.map((r) => ({ record: r.record, numChunks: bySeq.get(r.seq) ?? 0 })) };
+    });
+  }
+
+  /** Document `id` with its text and its chunks in order (with locators, as {@link chunks}), from one snapshot; undefined when absent. */
+  async documentWithChunks(id: string): Promise<{ record: DocumentRecord; text: string; chunks: StoredChunk[] } | undefined> {
+    return this.snapshot(async (c) => {
+      const d = (await c.query<{ seq: string; record: DocumentRecord; text: string }>('SELECT seq, record, text FROM ob_documents WHERE id = $1', [id])).rows[0];
+      if (!d) return undefined;
+      const ords = await c.query<{ ordinal: number }>('SELECT ordinal FROM ob_chunks WHERE seq = $1 ORDER BY ordinal', [d.seq]);
+      const chunks = await this.chunksIn(c, ords.rows.map((r) => ({ seq: Number(d.seq), ordinal: r.ordinal })));
+      return { record: d.record, text: d.text, chunks };
+    });
+  }
+
+  /**
+   * For small-to-big context (`retrieve/context.ts`): each chunk's document text and headings and
+   * the chunk's offsets in it, in the order given; undefined for a chunk the last commit does not
+   * hold with the text `refs[i].text` (it was replaced or removed since it was retrieved).
+   */
+  async chunkContexts(refs: ReadonlyArray<{ docId: string; ordinal: number; text: string }>): Promise<Array<{ docText: string; start: number; end: number; headings: NonNullable<DocumentRecord['headings']> } | undefined>> {
+    if (refs.length === 0) return [];
+    return this.store.withClient(async (c) => {
+      const r = await c.query<{ id: string; ordinal: number; doc_text: string; headings: DocumentRecord['headings'] | null; start_char: number; end_char: number; text: string }>(
+        `SELECT d.id, c.ordinal, d.text AS doc_text, d.record->'headings' AS headings, c.start_char, c.end_char, c.text
+         FROM ob_documents d JOIN ob_chunks c ON c.seq = d.seq WHERE d.id = ANY($1::text[]) AND c.ordinal = ANY($2::int[])`,
+        [[...new Set(refs.map((x) => x.docId))], [...new Set(refs.map((x) => x.ordinal))]],
+      );
+      const byKey = new Map(r.rows.map((row) => [`${row.ordinal}\u0000${row.id}`, row]));
+      return refs.map((ref) => {
+        const row = byKey.get(`${ref.ordinal}\u0000${ref.docId}`);
+        if (!row || row.text !== ref.text) return undefined;
+        return { docText: row.doc_text, start: row.start_char, end: row.end_char, headings: row.headings ?? [] };
+      });
+    });
+  }
+
+  /**
+   * `count` distinct chunks drawn uniformly with `rng` (RetRobust's `random` retrieval setting),
+   * from every chunk or from those `filter` allows, in draw order. The draws are the embedded
+   * index's (`Engine.randomPassages`): the r-th chunk is the r-th in (seq, ordinal) order, which
+   * is the embedded index's chunk numbering, so the same seed picks the same passages.
+   */
+  async randomChunks(count: number, rng: () => number, filter?: FilterExpr): Promise<StoredChunk[]> {
+    return this.snapshot(async (c) => {
+      const m = (await c.query<{ generation: string; num_chunks: string }>('SELECT generation, num_chunks FROM ob_meta WHERE id = 1')).rows[0];
+      let pool: PgChunkRef[] | undefined;
+      if (filter !== undefined) {
+        const allow = await this.allowedIn(c, Number(m.generation), filter);
+        if (allow.ordinals) {
+          const ords = allow.ordinals;
+          pool = allow.seqs.map((seq, i) => ({ seq, ordinal: ords[i] })).sort((a, b) => a.seq - b.seq || a.ordinal - b.ordinal);
+        } else {
+          const r = await c.query<{ seq: string; ordinal: number }>('SELECT seq, ordinal FROM ob_chunks WHERE seq = ANY($1::bigint[]) ORDER BY seq, ordinal', [allow.seqs]);
+          pool = r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal }));
+        }
+      }
+      const size = pool ? pool.length : Number(m.num_chunks);
+      const picked = new Set<number>();
+      while (picked.size < Math.min(count, size)) picked.add(Math.floor(rng() * size));
+      const refs: PgChunkRef[] = [];
+      for (const i of picked) {
+        if (pool) refs.push(pool[i]);
+        else {
+          const r = (await c.query<{ seq: string; ordinal: number }>('SELECT seq, ordinal FROM ob_chunks ORDER BY seq, ordinal OFFSET $1 LIMIT 1', [i])).rows[0];
+          refs.push({ seq: Number(r.seq), ordinal: r.ordinal });
+        }
+      }
+      const chunks = await this.chunksIn(c, refs);
+      if (chunks.length !== refs.length) throw new OpenbookError('STORE_INCONSISTENT', `the store returned ${chunks.length} chunks for ${refs.length} draws`);
+      return chunks;
+    });
+  }
+
   /** Every document record in index order (sequence number: a replaced document comes last, as in the embedded index). */
   async documents(): Promise<DocumentRecord[]> {
     return this.store.withClient(async (c) => {
