@@ -31,10 +31,16 @@
  * Short answer (`Citation.answerSpan`, offsets into the quote; `answerTypeOf` decides the kind):
  *  - number/date (how many/much, when, 몇/며칠/얼마/언제, "…의 갯수는?", "…된 해는?"): the number
  *    expression with its unit whose digits the question does not hold ("57 mm", "6자리",
- *    "July 4, 1776", "12월 4일 새벽 2시"), nearest the question's terms;
- *  - person (who/누구): a run of capitalised words the question does not hold; in Korean text, as entity;
+ *    "July 4, 1776", "12월 4일 새벽 2시", "October 1973" when the question names 1973), a number
+ *    in words ("three", "nine months" for how long), a weekday or month for when, nearest the
+ *    question's terms; with 몇 + counter, a number carrying the counter first, else any new number;
+ *  - person (who/누구): a run of capitalised words the question does not hold, else (and in Korean
+ *    text) as entity;
  *  - entity (what/which/where/무엇/어떤/어느/어디/무슨, or a Korean question ending in its head noun):
- *    the run of quote words the question does not hold nearest the words it does (`gapSpan`);
+ *    the run of quote words the question does not hold nearest the words it does, preferring the
+ *    run standing where the question's wh-word stands (`questionGap`: after the words before it,
+ *    before the words after it; an English wh-word followed by an auxiliary has its gap at the end)
+ *    (`gapSpan`);
  *  - reason (why/왜/이유): the clause after "because"/"due to" or before "때문에" (`reasonSpan`).
  * No span for how/어떻게 questions or when none is found; a span is always inside the quote. The
  * answer text then leads with it: "1998 — The treaty was signed in 1998. [1]".
@@ -445,6 +451,14 @@ const NUMBER_EXPR = new RegExp(
   'g',
 );
 
+const NUMBER_WORD = 'one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen';
+/** A number in words ("seven", "twenty-two", "three hundred"), for number questions. */
+const WORD_NUMBER = new RegExp(`\\b(?:${NUMBER_WORD})(?:[\\s-]+(?:${NUMBER_WORD}))*\\b`, 'gi');
+/** A day or month named without digits ("on Tuesday", "every June"), for date questions. */
+const DATE_WORD = new RegExp(`\\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|${MONTHS})\\b`, 'g');
+/** Units of measure a how long/far/old/much answer keeps after its number ("nine months", "16 years", "300 miles"). */
+const MEASURE_UNIT = /^\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|miles?|kilomet(?:er|re)s?|met(?:er|re)s?|feet|foot|inches?|pounds?|tons?|tonnes?|acres?|square\s+(?:miles|kilomet(?:er|re)s)|degrees?)\b/i;
+
 /**
  * The short answer inside a quote for a question asking a number or a date: the number
  * expression (with its unit) whose digits the question does not already hold, nearest to the
@@ -468,20 +482,38 @@ function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, ana
       const d = anchors.length === 0 ? 0 : Math.min(...anchors.map((a) => Math.abs(a - m.index)));
       if (!best || d < best.d) best = { start: m.index, end: m.index + text.length, d };
     }
-    return best ? { answerSpan: { start: best.start, end: best.end } } : {};
+    // No name the question lacks ("Who can enforce EU law?" → "the courts of member states"): the entity run.
+    return best ? { answerSpan: { start: best.start, end: best.end } } : gapSpan(quote, analyzer, qTerms, question);
   }
-  for (const m of quote.matchAll(NUMBER_EXPR)) {
+  const lowerQ = question.toLowerCase();
+  const digitMatches = [...quote.matchAll(NUMBER_EXPR)];
+  // Words are candidates of their own only outside a digit expression ("million" of "1.7 million" is not one).
+  const outside = (m: RegExpMatchArray) => !digitMatches.some((d) => m.index! < d.index! + d[0].length && d.index! < m.index! + m[0].length);
+  const matches = [...digitMatches, ...[...(want === 'number' ? quote.matchAll(WORD_NUMBER) : []), ...(want === 'date' ? quote.matchAll(DATE_WORD) : [])].filter(outside)];
+  const measured = want === 'number' && /\bhow (long|far|old|much|large|big|tall|high)\b/.test(lowerQ);
+  // The counter word first ("몇 층" → a number with 층); a quote without one still gives its nearest new number.
+  for (const withUnit of unit ? [true, false] : [false]) {
+  for (const m of matches) {
     const digits = m[0].match(/\d+/g) ?? [];
-    if (digits.length === 0 || digits.every((d) => qDigits.has(d))) continue;
-    if (unit && !new RegExp(`\\d\\s*${unit}`).test(m[0])) continue;
+    // New information: a number the question does not hold, or a word-number, day or month it does not name.
+    const words = m[0].match(/[A-Za-z]+/g) ?? [];
+    const novel = digits.some((d) => !qDigits.has(d)) || (/^[A-Za-z]/.test(m[0]) || (digits.length > 0 && want === 'date')) && words.some((w) => /^[A-Z]|^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)/i.test(w) && !new RegExp(`\\b${w}\\b`, 'i').test(lowerQ));
+    if (!novel) continue;
+    if (withUnit && !new RegExp(`\\d\\s*${unit}`).test(m[0])) continue;
     let text = m[0].replace(/[\s,.]+$/, '');
+    if (measured) {
+      const mu = MEASURE_UNIT.exec(quote.slice(m.index + text.length));
+      if (mu && (/^[A-Za-z]/.test(text) || /\d$/.test(text))) text += mu[0];
+    }
     // A Korean particle after the unit is not part of the answer ("4층에" → "4층"; "1998년에는" → "1998년").
-    const u = unit ? new RegExp(`\\d\\s*${unit}`).exec(text) : null;
+    const u = unit && withUnit ? new RegExp(`\\d\\s*${unit}`).exec(text) : null;
     if (u) text = text.slice(0, u.index + u[0].length); // "6층까지" → "6층"
     else text = text.replace(/(까지|부터|에서|에는|으로|이다|에|의|을|를|은|는|이|가|로|와|과|도|만)$/, '');
     const start = m.index;
     const d = anchors.length === 0 ? 0 : Math.min(...anchors.map((a) => Math.abs(a - start)));
     if (!best || d < best.d) best = { start, end: start + text.length, d };
+  }
+  if (best) break;
   }
   return best ? { answerSpan: { start: best.start, end: best.end } } : {};
 }
@@ -514,9 +546,9 @@ function reasonSpan(quote: string): { answerSpan?: { start: number; end: number 
 
 /** Korean particles and endings dropped from the last eojeol of a span ("대학교를" → "대학교"), longest first. */
 const KOREAN_PARTICLES = [
-  '에서는', '으로는', '에게서', '이라는', '으로서', '으로써', '이었다', '이었던', '에서', '에게', '으로', '까지', '부터', '처럼', '보다', '이다', '였다', '이며', '이고', '라는', '로서', '로써', '에는', '와', '과', '을', '를', '은', '는', '이', '가', '의', '에', '로', '도', '만',
+  '이라고', '에서는', '으로는', '에게서', '이라는', '으로서', '으로써', '이었다', '이었던', '에서', '에게', '으로', '까지', '부터', '처럼', '보다', '이다', '였다', '이며', '이고', '라는', '라고', '로서', '로써', '에는', '와', '과', '을', '를', '은', '는', '이', '가', '의', '에', '로', '도', '만',
 ];
-const ENGLISH_FUNCTION = new Set('the a an of in on at to by for with and or from as is was were are be been being that which who whom whose this these those it its their his her has have had also into than then there such not no but'.split(' '));
+const ENGLISH_FUNCTION = new Set('the a an of in on at to by for with and or from as is was were are be been being that which who whom whose this these those it its their his her has have had also into than then there such not no but can could may might must shall should will would do does did'.split(' '));
 /** Korean adverbs, conjunctions, determiners and bound nouns that are never a short answer on their own. */
 const KOREAN_FUNCTION = new Set(
   ('또한 그리고 하지만 그러나 따라서 그래서 그러므로 먼저 나중에 곧 후 후에 이후 이후에 이전 전 전에 당시 당시에 때 때에 이때 이 그 저 이는 그는 이러한 그러한 이런 그런 ' +
@@ -540,7 +572,7 @@ const SPAN_MAX_EOJEOLS = 3;
  * matches or none is left over.
  */
 function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, question: string): { answerSpan?: { start: number; end: number } } {
-  interface W { start: number; end: number; core: string; matched: boolean; fn: boolean; breakAfter: boolean; breakBefore: boolean }
+  interface W { start: number; end: number; core: string; terms: string[]; matched: boolean; fn: boolean; breakAfter: boolean; breakBefore: boolean }
   const words: W[] = [];
   // One analysis of the quote; each word gets the terms of the tokens that start inside it.
   const tokens = analyzer.tokens(quote);
@@ -563,6 +595,7 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
       start,
       end,
       core,
+      terms,
       matched: terms.length > 0 && hits * 2 >= terms.length,
       fn: terms.length === 0 || ENGLISH_FUNCTION.has(core.toLowerCase()) || KOREAN_FUNCTION.has(core) || KOREAN_PREDICATE.test(core),
       breakAfter: /[,;:)\]」』》]/.test(raw.slice(raw.length - trail)) || /[.!?]$/.test(raw),
@@ -577,7 +610,11 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
   const wh = korean ? /(?:무엇|누구|어디|어느\s*\S+?|어떤\s*\S+?|무슨\s*\S+?)(을|를|이|가|에서|에게|에|으로|로)(?=\s|$|\?)/.exec(question) : null;
   const whParticle = wh ? particleClass(wh[0]) : undefined;
   // The question's head noun: "…나온 대학교는?" → "대학교".
-  const head = korean ? /(\S+?)(은|는|이|가)\s*\?*\s*$/.exec(question.trim())?.[1] : undefined;
+  // The question's head noun: "…나온 대학교는?" → "대학교"; "…받는 교육은 무엇인가?" → "교육"; "…연구소의 이름은?" → "연구소".
+  const head = korean
+    ? (/(\S+?)(?:은|는|이|가)\s+(?:무엇|누구|어디)\S*\s*\?*\s*$/.exec(question.trim()) ?? /(\S+?)의\s+(?:이름|명칭)(?:은|는|이|가)\s*\?*\s*$/.exec(question.trim()) ?? /(\S+?)(?:은|는|이|가)\s*\?*\s*$/.exec(question.trim()))?.[1]
+    : undefined;
+  const gap = questionGap(question, analyzer, qTerms);
   // Runs of unmatched words, broken at punctuation.
   const runs: Array<[number, number]> = [];
   let i = 0;
@@ -632,6 +669,16 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
     const next = words[b + 1];
     if (korean && next?.matched) score += 0.5; // an argument just before its (matched) predicate
     if (!korean && words.slice(a, b + 1).some((w, k) => /^[A-Z0-9$£€]/.test(w.core) && (a + k > 0))) score += 0.3; // a name or a number
+    // The answer stands where the question's wh-word stands: after the words the question puts
+    // before it, before the words it puts after it ("… beach by what village?" → "… beach by the village of Warszowa").
+    if (gap) {
+      let l = a - 1;
+      while (l >= 0 && !words[l].matched) l--;
+      let r = b + 1;
+      while (r < words.length && !words[r].matched) r++;
+      if (l >= 0 && words[l].terms.some((t) => gap.before.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
+      if (r < words.length && words[r].terms.some((t) => gap.after.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
+    }
     score -= 0.02 * (b - a);
     if (!best || score > best.score) best = { a, b, score };
   }
@@ -651,6 +698,60 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
     }
   }
   return end > start ? { answerSpan: { start, end } } : {};
+}
+
+/** Score a short-answer run gains for each side on which its nearest matched word stands on the same side of the question's wh-word. */
+const ALIGN_BONUS = 0.5;
+const ENGLISH_AUX = /^(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should|may|might|must)$/i;
+
+/**
+ * Where the answer sits in the question: the question terms before its gap, after it, and those
+ * of the wh-phrase's head noun ("by what village" → village). English undoes wh-movement: a
+ * wh-phrase followed by an auxiliary ("What did the nobles form …?", "What is the Rhine called …?")
+ * leaves its gap at the end; otherwise ("… by what village?", "What attracts tourists?") the gap is
+ * where the wh-word is. Korean keeps the sentence's order: the gap is the wh-word (무엇/누구/어디 …),
+ * or the end of a question ending in its head noun ("…만난 대통령의 이름은?"). Undefined when the
+ * question has no wh-word and is not such a Korean question.
+ */
+function questionGap(question: string, analyzer: Analyzer, qTerms: Set<string>): { before: Set<string>; after: Set<string>; head: Set<string> } | undefined {
+  const words = [...question.matchAll(/[^\s?!.,]+/g)];
+  const korean = /[\uac00-\ud7a3]/.test(question);
+  let gapAt = -1; // offset in the question: terms starting before it are "before"
+  let headFrom = -1;
+  let headTo = -1;
+  if (korean) {
+    const wi = words.findIndex((w) => /^(무엇|누구|누가|어디|어느|어떤|무슨|언제|몇|얼마|뭐)/.test(w[0]));
+    if (wi >= 0) {
+      gapAt = words[wi].index;
+      if (/^(어느|어떤|무슨)$/.test(words[wi][0]) && wi + 1 < words.length) [headFrom, headTo] = [words[wi + 1].index, words[wi + 1].index + words[wi + 1][0].length];
+    } else if (/[\uac00-\ud7a3](은|는|이|가)\s*\?*\s*$/.test(question.trim()) && words.length > 0) {
+      const last = words[words.length - 1];
+      gapAt = question.length;
+      [headFrom, headTo] = [last.index, last.index + last[0].length];
+    }
+  } else {
+    const wi = words.findIndex((w) => /^(what|which|where|who|whom|whose)$/i.test(w[0]));
+    if (wi < 0) return undefined;
+    gapAt = words[wi].index;
+    const aux = words.findIndex((w, k) => k > wi && k <= wi + 4 && ENGLISH_AUX.test(w[0]));
+    if (aux > wi) {
+      if (aux > wi + 1) [headFrom, headTo] = [words[wi + 1].index, words[aux - 1].index + words[aux - 1][0].length];
+      gapAt = question.length;
+    } else if (words.length - wi <= 3 && wi + 1 < words.length) {
+      [headFrom, headTo] = [words[wi + 1].index, question.length];
+    }
+  }
+  if (gapAt < 0) return undefined;
+  const before = new Set<string>();
+  const after = new Set<string>();
+  const head = new Set<string>();
+  for (const t of analyzer.tokens(question)) {
+    if (!qTerms.has(t.term)) continue;
+    if (t.start >= headFrom && t.start < headTo) head.add(t.term);
+    else if (t.start < gapAt) before.add(t.term);
+    else after.add(t.term);
+  }
+  return { before, after, head };
 }
 
 /** The case a Korean eojeol's final particle marks: object (을/를), subject (이/가), place (에/에서), means (로/으로), or undefined. */
