@@ -72,7 +72,7 @@ export async function loadCliModels(
   options: { llm?: boolean; embedder?: boolean; rerank?: boolean; nli?: boolean; nliModel?: string; overrides?: OpenbookConfigInput } = {},
 ): Promise<CliModels> {
   const overrides: OpenbookConfigInput = options.nliModel !== undefined ? { ...(options.overrides ?? {}), nli: { modelDir: options.nliModel } } : (options.overrides ?? {});
-  const { config, sources } = loadCliConfig(flags, overrides);
+  const { config, sources } = await loadCliConfig(flags, overrides);
   const wantLlm = options.llm ?? true;
   const wantEmbedder = options.embedder ?? true;
   const wantRerank = (options.rerank ?? true) && config.rerank.kind !== undefined;

@@ -17,63 +17,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputFormatError, InvalidParameterError } from '../core/errors.js';
-import { OpenbookConfig, type OpenbookConfigInput } from './schema.js';
+import { ENV_VARS, findConfigFile, finishConfig, isPlainObject, leaves, type ConfigSource, type ResolveConfigOptions, type ResolvedConfig } from './layers.js';
+import { OpenbookConfig } from './schema.js';
 
-/** The config file name searched for. */
-export const CONFIG_FILE_NAME = 'openbook.config.json';
-
-/** Environment variable → dotted config paths it sets. */
-export const ENV_VARS: Readonly<Record<string, readonly string[]>> = {
-  OPENBOOK_INDEX: ['index'],
-  OPENBOOK_LLM_BASE_URL: ['llm.baseUrl'],
-  OPENBOOK_LLM_MODEL: ['llm.model'],
-  OPENBOOK_LLM_MODEL_DIR: ['llm.modelDir'],
-  OPENBOOK_EMBED_BASE_URL: ['embed.baseUrl'],
-  OPENBOOK_EMBED_MODEL: ['embed.model'],
-  OPENBOOK_EMBED_MODEL_DIR: ['embed.modelDir'],
-  OPENBOOK_RERANK_MODEL_DIR: ['rerank.modelDir'],
-  OPENBOOK_NLI_MODEL_DIR: ['nli.modelDir'],
-  OPENAI_API_KEY: ['llm.apiKey', 'embed.apiKey'],
-  REDIS_URL: ['cache.redisUrl'],
-  OPENBOOK_STORE_URL: ['store.url'],
-};
-
-/** Where a value came from: `default`, `file:<abs path>`, `env:<NAME>`, or `flag`. */
-export type ConfigSource = 'default' | `file:${string}` | `env:${string}` | 'flag';
-
-export interface ResolveConfigOptions {
-  /** Working directory: where the upward file search starts and relative env/flag paths resolve. */
-  cwd: string;
-  /** Environment variables (the CLI passes `process.env`). */
-  env?: Record<string, string | undefined>;
-  /** Flag overrides as a partial config; `undefined` leaves are ignored. */
-  flags?: OpenbookConfigInput;
-  /** Use this file instead of searching upward (`--config FILE`); `false` disables the file layer. */
-  configFile?: string | false;
-}
-
-export interface ResolvedConfig {
-  config: OpenbookConfig;
-  /** Dotted leaf path → source. */
-  sources: Record<string, ConfigSource>;
-  /** Absolute path of the config file used, if any. */
-  file?: string;
-}
+export { CONFIG_FILE_NAME, ENV_VARS, findConfigFile, hasConfigLayers, resolveDefaultConfig, type ConfigSource, type ResolveConfigOptions, type ResolvedConfig } from './layers.js';
 
 /** Config fields holding paths, resolved against the file's folder or the cwd. */
 const PATH_FIELDS = ['index', 'llm.modelDir', 'embed.modelDir', 'cache.dir', 'rerank.modelDir', 'nli.modelDir'] as const;
-
-/** The nearest `openbook.config.json` at or above `cwd`, or undefined. */
-export function findConfigFile(cwd: string): string | undefined {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    const candidate = path.join(dir, CONFIG_FILE_NAME);
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 /**
  * Resolves defaults ← file ← env ← flags into one validated config.
@@ -123,15 +73,7 @@ export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
     // Each layer was valid alone; a failure here means a combination problem. Name the fields.
     throw new InvalidParameterError(`configuration: ${formatIssues(parsed.error.issues)}`);
   }
-  const config = parsed.data;
-  if (!path.isAbsolute(config.index)) config.index = path.resolve(cwd, config.index);
-  if (config.cache.dir === undefined) config.cache.dir = path.join(config.index, 'cache');
-
-  for (const [keyPath] of leaves(config as unknown as Record<string, unknown>)) {
-    const key = keyPath.join('.');
-    sources[key] ??= 'default';
-  }
-  return { config, sources, ...(file !== undefined ? { file } : {}) };
+  return finishConfig(parsed.data, cwd, sources, file);
 }
 
 /** Largest config file read, 1 MiB: a config is a few hundred bytes; anything near this is not one. */
@@ -198,21 +140,6 @@ function resolvePaths(value: Record<string, unknown>, base: string): void {
   }
   const server = value.server as Record<string, unknown> | undefined;
   if (server && Array.isArray(server.roots)) server.roots = server.roots.map((r) => (typeof r === 'string' ? path.resolve(base, r) : r));
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Leaf entries (path, value) of a nested object; arrays and primitives are leaves, undefined skipped. */
-function leaves(obj: Record<string, unknown>, prefix: string[] = []): Array<[string[], unknown]> {
-  const out: Array<[string[], unknown]> = [];
-  for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined) continue;
-    if (isPlainObject(v) && Object.keys(v).length > 0) out.push(...leaves(v, [...prefix, k]));
-    else if (!isPlainObject(v)) out.push([[...prefix, k], v]);
-  }
-  return out;
 }
 
 function getPath(obj: Record<string, unknown>, keys: string[]): unknown {

@@ -6,7 +6,9 @@
  * every command that needs the config calls it with its own flags.
  */
 import type { Command } from 'commander';
-import { maskSecrets, resolveConfig, type OpenbookConfigInput, type ResolvedConfig } from '../../config/index.js';
+import type { OpenbookConfigInput } from '../../config/schema.js';
+import { hasConfigLayers, resolveDefaultConfig, type ResolveConfigOptions, type ResolvedConfig } from '../../config/layers.js';
+import { maskSecrets } from '../../config/secrets.js';
 import { action, colors, printJson, renderTable } from '../shared.js';
 
 /** Flags every config-aware command may take. */
@@ -17,16 +19,22 @@ export interface ConfigFlags {
 
 /**
  * Resolves the configuration for a CLI run from `process.cwd()`, `process.env` and flags.
+ * With no config file, no configuration variable and no flag value it is the stored defaults,
+ * and the schema (zod, most of the modules a search would load) is not loaded at all; anything
+ * configured goes through `resolveConfig`, which validates each layer.
  * @param overrides further flag values as a partial config (e.g. `{ retrieval: { topK: 5 } }`)
  */
-export function loadCliConfig(flags: ConfigFlags = {}, overrides: OpenbookConfigInput = {}): ResolvedConfig {
+export async function loadCliConfig(flags: ConfigFlags = {}, overrides: OpenbookConfigInput = {}): Promise<ResolvedConfig> {
   const fromFlags: OpenbookConfigInput = { ...overrides, ...(flags.index !== undefined ? { index: flags.index } : {}) };
-  return resolveConfig({
+  const options: ResolveConfigOptions = {
     cwd: process.cwd(),
     env: process.env,
     flags: fromFlags,
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
-  });
+  };
+  if (!hasConfigLayers(options)) return resolveDefaultConfig(options.cwd);
+  const { resolveConfig } = await import('../../config/resolve.js');
+  return resolveConfig(options);
 }
 
 /** Leaf rows `[path, value, source]` of a masked config, in schema order. */
@@ -53,7 +61,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: { file, config, sources }')
     .action(
       action(async (flags: ConfigFlags & { json?: boolean }) => {
-        const resolved = loadCliConfig(flags);
+        const resolved = await loadCliConfig(flags);
         if (flags.json) {
           printJson({ file: resolved.file ?? null, config: maskSecrets(resolved.config), sources: resolved.sources });
           return;

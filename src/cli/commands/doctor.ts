@@ -211,7 +211,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (flags: ConfigFlags & { json?: boolean }) => {
-        const { config } = loadCliConfig(flags);
+        const { config } = await loadCliConfig(flags);
         const report = await runDoctor(config);
         if (flags.json) printJson(report);
         else process.stdout.write(renderDoctor(report, useColor()));

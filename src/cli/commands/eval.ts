@@ -96,8 +96,8 @@ function retrieverConfig(f: CommonFlags): EvalRetrieverConfig {
  * The eval index and search settings: a flag wins, else `retrieval.similarity`/`k1`/`b` of the
  * resolved configuration (`openbook.config.json` ← env), else the Pyserini BEIR defaults.
  */
-function configs(f: CommonFlags, topK: number): { index: EvalIndexConfig; search: EvalSearchConfig } {
-  const r = loadCliConfig({ ...(f.config !== undefined ? { config: f.config } : {}) }).config.retrieval;
+async function configs(f: CommonFlags, topK: number): Promise<{ index: EvalIndexConfig; search: EvalSearchConfig }> {
+  const r = (await loadCliConfig({ ...(f.config !== undefined ? { config: f.config } : {}) })).config.retrieval;
   const fields = (f.fields ?? 'flat') as FieldsMode;
   if (!fieldsModes.includes(fields)) throw new InvalidParameterError(`--fields must be one of ${fieldsModes.join(', ')}, got "${f.fields}"`);
   return {
@@ -144,7 +144,7 @@ export function register(program: Command): void {
         // Only the explicit flag: an eval writes its corpus into the store, so it never picks up the configured one.
         const store = f.store === undefined ? undefined : resolveStoreUrl(f.store);
         if (store !== undefined && f.threads !== undefined) warn('--threads does not apply with --store (queries run 4 at a time on the store\'s pool)');
-        const { index, search } = configs(f, intFlag('--top-k', f.topK, 1000, 1, 100_000));
+        const { index, search } = await configs(f, intFlag('--top-k', f.topK, 1000, 1, 100_000));
         const retriever = retrieverConfig(f);
         const threadsGiven = f.threads === undefined ? undefined : threadsFlag(f.threads, 1);
         if (threadsGiven !== undefined && threadsGiven > 1 && retriever.retriever !== 'bm25') {
@@ -255,7 +255,7 @@ export function register(program: Command): void {
         const format = f.json ? 'json' : f.format;
         if (!['table', 'markdown', 'json', 'csv'].includes(format)) throw new InvalidParameterError(`--format must be table, markdown, json or csv, got "${format}"`);
         if (f.retriever !== undefined && f.retriever !== 'bm25') throw new InvalidParameterError('eval qa without --methods runs BM25 only; add --methods extractive to compare over a dense or hybrid retriever');
-        const { index, search } = configs(f, 20);
+        const { index, search } = await configs(f, 20);
         const res = await evaluateQa(
           {
             dataset: f.dataset,
@@ -345,7 +345,7 @@ async function qaMethods(f: QaFlags): Promise<void> {
   const k = intFlag('--top-k', f.topK, 5, 1, 1000);
   const limit = f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1);
   const seed = intFlag('--seed', f.seed, 1, 0);
-  const { index, search } = configs(f, Math.max(20, k));
+  const { index, search } = await configs(f, Math.max(20, k));
   if (f.judge !== undefined) checkJudgeKind(f.judge);
   if (f.judge === 'nli' && !f.nliModel) throw new InvalidParameterError('--judge nli needs --nli-model DIR (an NLI model folder; docs/models.md says how to export one)');
   const bootstrap = { resamples: intFlag('--bootstrap', f.bootstrap, 1000, 1, 1_000_000), seed };

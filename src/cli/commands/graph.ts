@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .action(
       action(async (flags: { index?: string; store?: string; config?: string; topK?: string; json?: boolean }) => {
         const top = intFlag('--top-k', flags.topK, 20, 1, 1_000_000);
-        const url = resolveStoreUrl(flags.store, loadCliConfig(flags).config);
+        const url = resolveStoreUrl(flags.store, (await loadCliConfig(flags)).config);
         let dir: string;
         let documents: DocumentRecord[];
         let stored: Awaited<ReturnType<typeof readLinkGraph>> = null;

@@ -126,7 +126,7 @@ export function register(program: Command): void {
             process.stderr.write(`embed: ${p.embedded}/${p.total} chunks (${p.alreadyStored} already stored)\n`);
           }
         };
-        const fileConfig = models?.config ?? loadCliConfig(flags).config;
+        const fileConfig = models?.config ?? (await loadCliConfig(flags)).config;
         const storeUrl = resolveStoreUrl(flags.store, fileConfig);
         const budgets = budgetsFrom(fileConfig.ingest, flags);
         const store = storeUrl ? PgStore.connect(storeUrl) : undefined;

@@ -84,7 +84,7 @@ export function registerEvalLm(evalCmd: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (f: LmFlags) => {
-        const { config } = loadCliConfig(f);
+        const { config } = await loadCliConfig(f);
         const texts = loadLmTexts(f.dataset);
         const { apiTokenScores, lmReport, localTokenScores } = await import('../../eval/perplexity.js');
         const dir = f.model ? path.resolve(f.model) : config.llm.baseUrl ? undefined : config.llm.modelDir;
@@ -159,7 +159,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (f: { corpus: string; model?: string; out?: string; context?: string; stride?: string; keyWords?: string; index?: string; config?: string; json?: boolean }) => {
-        const { config } = loadCliConfig(f);
+        const { config } = await loadCliConfig(f);
         const dir = f.model ? path.resolve(f.model) : config.llm.baseUrl ? undefined : config.llm.modelDir;
         const texts = loadLmTexts(f.corpus);
         const out = f.out ? path.resolve(f.out) : path.join(resolveIndexDir(f.index), 'knnlm');

@@ -56,7 +56,7 @@ export function register(program: Command): void {
         const apiKey = process.env.OPENBOOK_API_KEY;
         if (apiKey) server.apiKey = apiKey;
         const configFlags = { ...(flags.index !== undefined ? { index: flags.index } : {}), ...(flags.config !== undefined ? { config: flags.config } : {}) };
-        const { config } = loadCliConfig(configFlags, { server });
+        const { config } = await loadCliConfig(configFlags, { server });
         checkFolderFlag(flags.index !== undefined ? '--index' : 'index folder', flags.index ?? config.index);
         const maxUploadBytes = intFlag('--max-upload-mb', flags.maxUploadMb, 64, 1, 4096) * 1024 * 1024;
         const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (flags: { index?: string; store?: string; config?: string; json?: boolean }) => {
-        const url = resolveStoreUrl(flags.store, loadCliConfig(flags).config);
+        const url = resolveStoreUrl(flags.store, (await loadCliConfig(flags)).config);
         const defaults = { similarity: 'bm25', k1: 0.9, b: 0.4 };
         let title: string;
         let s: { numDocuments: number; numChunks: number; numTerms: number; numPostings: number; avgdl: number; analyzer: string; bytesOnDisk: number; generation: number; committedAt: number; formatVersion?: number };

@@ -29,8 +29,8 @@ export function register(program: Command): void {
       .option('--store <url>', 'postgres:// URL (default: store.url in the config, or $OPENBOOK_STORE_URL)')
       .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
       .option('--json', 'print JSON');
-  const urlOf = (flags: Flags) => {
-    const url = resolveStoreUrl(flags.store, loadCliConfig(flags).config);
+  const urlOf = async (flags: Flags) => {
+    const url = resolveStoreUrl(flags.store, (await loadCliConfig(flags)).config);
     if (!url) throw new InvalidParameterError('no store given: pass --store postgres://… or set store.url / OPENBOOK_STORE_URL');
     return url;
   };
@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
     .action(
       action(async (flags: Flags) => {
-        const url = urlOf(flags);
+        const url = await urlOf(flags);
         const s = PgStore.connect(url);
         try {
           const existing = await s.config();
@@ -56,7 +56,7 @@ export function register(program: Command): void {
 
   withFlags(store.command('migrate').description('apply pending schema migrations (forward-only, each in a transaction)')).action(
     action(async (flags: Flags) => {
-      const url = urlOf(flags);
+      const url = await urlOf(flags);
       const s = PgStore.connect(url);
       try {
         const applied = await s.migrate();
@@ -70,7 +70,7 @@ export function register(program: Command): void {
 
   withFlags(store.command('status').description('schema version, distribution, counts and size on disk')).action(
     action(async (flags: Flags) => {
-      const url = urlOf(flags);
+      const url = await urlOf(flags);
       const s = PgStore.connect(url);
       try {
         const st = await s.stats();
