@@ -159,6 +159,11 @@ export function createServer(options: ServerOptions): OpenbookServer {
   };
   /** Metadata fields of the store's documents, computed once per commit. */
   let storeFields: { generation: number; fields: ReturnType<typeof metadataFields> } | undefined;
+  const storeMetadataFields = async (engine: PgEngine, generation?: number) => {
+    const g = generation ?? (await engine.store.stats()).generation;
+    if (storeFields?.generation !== g) storeFields = { generation: g, fields: metadataFields(await engine.reader.documents()) };
+    return storeFields.fields;
+  };
   const jobs = new JobQueue({
     dir: path.join(options.indexDir, 'server-jobs'),
     now,
@@ -288,8 +293,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
       } else {
         const s = await engine.store.stats();
         if (models.embedder && (await engine.hasVectors())) retrievers = ['bm25', 'dense', 'hybrid'];
-        if (storeFields?.generation !== s.generation) storeFields = { generation: s.generation, fields: metadataFields(await engine.reader.documents()) };
-        index = { dir: maskUrl(engine.store.url), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: storeFields.fields };
+        index = { dir: maskUrl(engine.store.url), generation: s.generation, committedAt: s.committedAt, numDocuments: s.numDocuments, numChunks: s.numChunks, analyzer: s.analyzer, metadataFields: await storeMetadataFields(engine, s.generation) };
       }
     } catch (err) {
       if (!(err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND')) throw err;
@@ -417,8 +421,8 @@ export function createServer(options: ServerOptions): OpenbookServer {
       if (err instanceof OpenbookError && err.code === 'INDEX_NOT_FOUND') return undefined;
       throw err;
     });
-    if (!engine) return c.json({ total: 0, offset: 0, documents: [] });
-    if (!(engine instanceof Engine)) return c.json(await listStoreDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
+    if (!engine) return c.json({ total: 0, offset: 0, documents: [], metadataFields: [] });
+    if (!(engine instanceof Engine)) return c.json({ ...(await listStoreDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100)), metadataFields: await storeMetadataFields(engine) });
     return c.json(listDocuments(engine, options.indexDir, q.offset ?? 0, q.limit ?? 100));
   });
 

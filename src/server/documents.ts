@@ -40,7 +40,7 @@ function summaryOf(d: DocumentRecord, numChunks: number, indexDir: string) {
  */
 export function listDocuments(engine: Engine, indexDir: string, offset: number, limit: number) {
   const all = [...engine.reader.documents()];
-  return { total: all.length, offset, documents: all.slice(offset, offset + limit).map((d) => summary(engine, indexDir, d)) };
+  return { total: all.length, offset, documents: all.slice(offset, offset + limit).map((d) => summary(engine, indexDir, d)), metadataFields: engine.reader.metadataFields() };
 }
 
 /**
@@ -52,7 +52,7 @@ export async function documentDetail(engine: Engine, indexDir: string, id: strin
   const text = engine.reader.documentTextOf(id);
   if (!d || text === undefined) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
   const chunks = engine.reader.chunksOf(id).map((n) => chunkInfo(engine.reader.chunk(n)));
-  return { ...summary(engine, indexDir, d), text, chunks };
+  return { ...summary(engine, indexDir, d), meta: d.meta ?? {}, text, chunks };
 }
 
 function chunkInfo(c: StoredChunk) {
@@ -79,7 +79,7 @@ export async function listStoreDocuments(engine: PgEngine, indexDir: string, off
 export async function storeDocumentDetail(engine: PgEngine, indexDir: string, id: string) {
   const d = await engine.reader.documentWithChunks(id);
   if (!d) throw new NotFoundError(`no document with id ${JSON.stringify(id)} in the index`);
-  return { ...summaryOf(d.record, d.chunks.length, indexDir), text: d.text, chunks: d.chunks.map(chunkInfo) };
+  return { ...summaryOf(d.record, d.chunks.length, indexDir), meta: d.record.meta ?? {}, text: d.text, chunks: d.chunks.map(chunkInfo) };
 }
 
 /**

@@ -172,10 +172,17 @@ export const DocumentSummary = z.strictObject({
   uploaded: z.boolean(),
 });
 
+/** A filterable metadata field: its name, the type(s) its values have, how many documents have it. */
+export const MetadataField = z.strictObject({ field: z.string(), types: z.array(z.enum(['string', 'number', 'boolean', 'string[]', 'date'])), documents: z.number().int().min(0) });
+
+/** A document's own metadata fields (lang, encoding, document properties, front matter, JSONL fields, tags); dates are ms since the epoch. */
+export const DocumentMeta = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]));
+
 export const DocumentList = z.strictObject({
   total: z.number().int().min(0),
   offset: z.number().int().min(0),
   documents: z.array(DocumentSummary),
+  metadataFields: z.array(MetadataField).describe('Filterable metadata fields of all documents with their types and how many documents have each (as GET /v1/status)'),
 });
 
 export const ChunkInfo = z.strictObject({
@@ -191,6 +198,8 @@ export const ChunkInfo = z.strictObject({
 });
 
 export const DocumentDetail = DocumentSummary.extend({
+  /** The document's own metadata fields (empty when it has none). */
+  meta: DocumentMeta.describe("the document's metadata fields (lang, encoding, document properties, front matter, JSONL fields, tags); dates are ms since the epoch"),
   /** The document's plain text (chunk and citation offsets point into it). */
   text: z.string(),
   chunks: z.array(ChunkInfo),
@@ -212,7 +221,7 @@ export const StatusResponse = z.strictObject({
       numChunks: z.number().int().min(0),
       analyzer: z.string(),
       metadataFields: z
-        .array(z.strictObject({ field: z.string(), types: z.array(z.enum(['string', 'number', 'boolean', 'string[]', 'date'])), documents: z.number().int().min(0) }))
+        .array(MetadataField)
         .describe('Filterable metadata fields with their types and how many documents have each'),
     })
     .nullable(),

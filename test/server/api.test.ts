@@ -429,7 +429,7 @@ describe('security settings', () => {
       const r = await fetch(`${s2.url}/v1/search?q=x`);
       expect(r.status).toBe(404);
       expect(errorCode(await r.json())).toBe('INDEX_NOT_FOUND');
-      expect(await (await fetch(`${s2.url}/v1/documents`)).json()).toEqual({ total: 0, offset: 0, documents: [] });
+      expect(await (await fetch(`${s2.url}/v1/documents`)).json()).toEqual({ total: 0, offset: 0, documents: [], metadataFields: [] });
       expect(StatusResponse.parse(await (await fetch(`${s2.url}/v1/status`)).json()).index).toBeNull();
     } finally {
       await s2.close();
