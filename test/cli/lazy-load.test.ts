@@ -32,7 +32,11 @@ function loaded(args: string[]) {
 /** Stages and packages no search or extractive answer needs (zod: the config schema, not loaded with no config file, variable or flag). */
 const NOT_FOR_SEARCH = {
   folders: ['src/server/', 'src/eval/', 'src/train/', 'src/ingest/'],
-  files: ['src/methods/registry.ts', 'src/engine/pg-engine.ts', 'src/index/pg/store.ts'],
+  files: [
+    'src/methods/registry.ts', 'src/engine/pg-engine.ts', 'src/index/pg/store.ts',
+    // the index writer, the vector code (an index without --embed has none), the link graph (--prior), the search workers, the LLM answer
+    'src/index/store/writer.ts', 'src/index/dense/store.ts', 'src/index/dense/exact.ts', 'src/index/dense/hnsw.ts', 'src/index/graph/store.ts', 'src/index/parallel/search-pool.ts', 'src/generate/llm-answer.ts',
+  ],
   packages: ['hono', '@hono/node-server', 'pg', 'pg-copy-streams', 'openai', 'yaml', 'unpdf', 'mammoth', 'linkedom', '@mozilla/readability', 'cli-progress', 'usearch', 'onnxruntime-node', '@huggingface/transformers', 'ioredis', 'zod'],
 };
 
@@ -66,7 +70,7 @@ describe('each command loads only what it uses', () => {
     const r = loaded(['ask', 'What damping factor does PageRank use?']);
     expect(r.stdout).toMatch(/0\.85/);
     expectLean(r);
-    expect(r.files.filter((f) => f.startsWith('src/methods/') && !['src/methods/format.ts', 'src/methods/retrieval.ts', 'src/methods/kg.ts'].includes(f))).toEqual([]);
+    expect(r.files.filter((f) => f.startsWith('src/methods/') && !['src/methods/format.ts', 'src/methods/retrieval.ts'].includes(f))).toEqual([]);
   });
 
   it('--version loads no engine or index code', () => {
