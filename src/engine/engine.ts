@@ -18,19 +18,18 @@ import type { FilterExpr } from '../core/filter.js';
 import { mulberry32 } from '../core/random.js';
 import type { Answer, Hit, TraceStep } from '../core/types.js';
 import { extractiveAnswer, PassageUnitCache, type ExtractiveOptions } from '../generate/extractive.js';
-import { answerWithLlm } from '../generate/llm-answer.js';
 import type { TemplateSet } from '../generate/prompts.js';
-import { DENSE_DIR, DENSE_MANIFEST, DenseIndexReader } from '../index/dense/index.js';
-import { IndexReader, similarityNames, type SimilarityName } from '../index/index.js';
-import { loadKnowledgeGraph } from '../methods/kg.js';
+import type { DenseIndexReader } from '../index/dense/store.js';
+import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/types.js';
+import { similarityNames, type SimilarityName } from '../index/sparse/similarity.js';
+import { IndexReader } from '../index/store/reader.js';
 import type { NliModel } from '../methods/method.js';
-import { withRetrievalSetting, type RetrievalSetting } from '../methods/retrieval.js';
+import type { RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
 import { DenseRetriever } from '../retrieve/dense.js';
 import type { FusionMethod } from '../retrieve/hybrid.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
-import { withPageRankPrior } from '../retrieve/graph-prior.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank.js';
 import { indexContextSource, parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
@@ -220,7 +219,7 @@ export class Engine {
     const embedder = this.models.embedder;
     if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
     if (!this.hasDenseIndex()) throw new CapabilityError(`the index at ${this.dir} has no passage vectors; run \`openbook index <paths> --embed\` first`);
-    this.denseReader ??= DenseIndexReader.open(this.dir);
+    this.denseReader ??= import('../index/dense/store.js').then(({ DenseIndexReader }) => DenseIndexReader.open(this.dir));
     return new DenseRetriever(this.reader, await this.denseReader, embedder, o.filter !== undefined ? { allow: this.reader.filterBits(o.filter) } : {});
   }
 
@@ -244,6 +243,7 @@ export class Engine {
     if (o.prior === undefined) return base;
     if (o.prior !== 'pagerank') throw new InvalidParameterError(`unknown prior ${JSON.stringify(o.prior)}; valid: pagerank`);
     if (o.prWeight !== undefined && !(o.prWeight >= 0 && o.prWeight <= 1)) throw new InvalidParameterError(`prWeight must be in [0, 1], got ${o.prWeight}`);
+    const { withPageRankPrior } = await import('../retrieve/graph-prior.js');
     return withPageRankPrior(base, { dir: this.dir, documents: () => this.reader.documents() }, o.prWeight !== undefined ? { prWeight: o.prWeight } : {});
   }
 
@@ -284,6 +284,8 @@ export class Engine {
     if (o.method) {
       // The method implementations load only when a method is asked for: search and the extractive answer start without them.
       const { getMethod, runMethod } = await import('../methods/registry.js');
+      const { withRetrievalSetting } = await import('../methods/retrieval.js');
+      const { loadKnowledgeGraph } = await import('../methods/kg.js');
       getMethod(o.method); // unknown names fail before any model call
       if (!llm) throw new CapabilityError(`method ${o.method} needs a language model: set OPENBOOK_LLM_BASE_URL and OPENBOOK_LLM_MODEL (see \`openbook config\`)`);
       let retriever: Pick<Retriever, 'retrieve'> = await this.retriever(o);
@@ -319,6 +321,7 @@ export class Engine {
     const hits = await retriever.retrieve(query, topK, o.signal);
     const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
     if (llm && !o.extractive) {
+      const { answerWithLlm } = await import('../generate/llm-answer.js');
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       return {
         ...a,

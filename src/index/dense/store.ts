@@ -32,11 +32,13 @@ import {
   type VectorIndexKind,
   type VectorMetric,
   type VectorStorage,
+  DENSE_DIR,
+  DENSE_MANIFEST,
 } from './types.js';
 
 export const DENSE_FORMAT_VERSION = 1;
-export const DENSE_DIR = 'dense';
-export const DENSE_MANIFEST = 'dense-manifest.json';
+// In types.ts so that a dense index can be detected without loading the vector code.
+export { DENSE_DIR, DENSE_MANIFEST } from './types.js';
 
 /** SHA-256 (hex) of a chunk's text, UTF-8: the content half of a stored vector's key. */
 export function chunkContentHash(text: string): string {

@@ -11,6 +11,10 @@
  */
 
 /** Similarity / distance a vector index ranks by. */
+/** The dense index's folder inside an index folder, and its manifest there. */
+export const DENSE_DIR = 'dense';
+export const DENSE_MANIFEST = 'dense-manifest.json';
+
 export type VectorMetric = 'cosine' | 'dot' | 'l2';
 export const vectorMetrics: readonly VectorMetric[] = ['cosine', 'dot', 'l2'];
 
