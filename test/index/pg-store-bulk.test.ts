@@ -1,0 +1,113 @@
+/**
+ * The store's bulk-load path (a first commit into an empty store drops the postings' btrees,
+ * COPYs the postings in term order and builds the btrees after, then VACUUM ANALYZE) and the
+ * analysis worker threads, against real PostgreSQL 15 and Citus with 2 workers: the same postings,
+ * statistics, top-k and scores as the embedded index and as the row-by-row path; both indexes back
+ * afterwards (on every shard on Citus); a later incremental commit takes the ordinary path.
+ * `bulkLoadMinPostings: 1` sends this small corpus down the bulk path.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/random.js';
+import { IndexReader, IndexWriter, type IndexConfig } from '../../src/index/index.js';
+import { PgStore } from '../../src/index/pg/store.js';
+import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { makeDoc } from './helpers.js';
+
+const available = pgAvailable();
+const config: IndexConfig = { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true };
+const VOCAB = 'shard worker coordinator posting btree commit vacuum analyze copy index term score query lucene citus vector'.split(' ');
+
+function corpus(n: number, seed: number) {
+  const rng = mulberry32(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const paras = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => Array.from({ length: 3 + Math.floor(rng() * 60) }, () => VOCAB[Math.floor(VOCAB.length * rng() ** 2)]).join(' '));
+    return makeDoc(`doc-${String(i).padStart(3, '0')}`, paras.join('\n\n'));
+  });
+}
+
+const QUERIES = ['shard worker', 'vacuum analyze copy', 'lucene', 'citus vector score', 'btree commit index term', 'query'];
+
+describe.skipIf(!available)('bulk load into an empty store (real PostgreSQL and Citus)', () => {
+  let cluster: PgCluster;
+  let dir: string;
+  const docs = corpus(120, 3);
+  const more = corpus(20, 4).map((d) => ({ ...d, doc: { ...d.doc, id: `more-${d.doc.id}` }, chunks: d.chunks.map((c) => ({ ...c, docId: `more-${d.doc.id}`, id: `more-${c.id}` })) }));
+
+  beforeAll(async () => {
+    cluster = startPgCluster(2);
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    for (const db of ['bulk', 'rows_single', 'rows_citus']) await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+    dir = await mkdtemp(join(tmpdir(), 'openbook-pg-bulk-'));
+    const w = await IndexWriter.open(dir, config, { now: () => 1 });
+    await w.addDocuments(docs);
+    await w.commit();
+    await w.addDocuments(more);
+    await w.commit();
+    await w.close();
+  }, 120_000);
+  afterAll(async () => {
+    cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const db = (name: string) => cluster.url.replace(/\/postgres$/, `/${name}`);
+
+  for (const kind of ['single node', 'Citus, 2 workers'] as const) {
+    it(`${kind}: bulk path (2 analysis threads) = row path = embedded index, indexes rebuilt, then an incremental commit`, async () => {
+      const bulk = PgStore.connect(kind === 'single node' ? db('bulk') : cluster.url);
+      const rows = PgStore.connect(db(kind === 'single node' ? 'rows_single' : 'rows_citus'));
+      try {
+        for (const [store, opts] of [[bulk, { bulkLoadMinPostings: 1, threads: 2 }], [rows, { bulkLoadMinPostings: Number.MAX_SAFE_INTEGER, threads: 1 }]] as const) {
+          await store.init(config);
+          const w = await store.writer({ now: () => 1, ...opts });
+          await w.addDocuments(docs);
+          await w.commit();
+          await w.close();
+        }
+        const idx = await bulk.withClient((c) => c.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'ob_postings' ORDER BY 1`));
+        expect(idx.rows.map((r) => r.indexname)).toEqual(['ob_postings_pkey', 'ob_postings_seq']);
+        if (kind !== 'single node') {
+          // every shard placement has both indexes again
+          const shards = await bulk.withClient((c) =>
+            c.query<{ n: string }>(`SELECT count(*) AS n FROM run_command_on_shards('ob_postings', $$SELECT count(*) FROM pg_indexes WHERE tablename = '%s'$$) WHERE result::int = 2`),
+          );
+          const all = await bulk.withClient((c) => c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_dist_shard WHERE logicalrelid = 'ob_postings'::regclass`));
+          expect(Number(shards.rows[0].n)).toBe(Number(all.rows[0].n));
+        }
+        // an incremental commit on top (the ordinary path: the table is not empty)
+        const w = await bulk.writer({ now: () => 2, bulkLoadMinPostings: 1, threads: 2 });
+        await w.addDocuments(more);
+        expect((await w.commit()).generation).toBe(2);
+        await w.close();
+        const wr = await rows.writer({ now: () => 2 });
+        await wr.addDocuments(more);
+        await wr.commit();
+        await wr.close();
+
+        const emb = await IndexReader.open(dir);
+        const s = await bulk.stats();
+        const e = emb.stats();
+        expect([s.numPostings, s.numTerms, s.docCount, s.sumDocLen, s.numChunks]).toEqual([e.numPostings, e.numTerms, e.docCount, e.sumDocLen, e.numChunks]);
+        const rb = await bulk.reader();
+        const rr = await rows.reader();
+        for (const q of QUERIES) {
+          const a = emb.search(q, { topK: 10 }).map((h) => [emb.chunk(h.chunk).id, h.score]);
+          const hb = await rb.search(q, { topK: 10 });
+          const cb = await rb.chunks(hb);
+          expect(hb.map((h, i) => [cb[i].id, h.score]), q).toEqual(a);
+          const hr = await rr.search(q, { topK: 10 });
+          expect(hr).toEqual(hb);
+        }
+      } finally {
+        await bulk.close();
+        await rows.close();
+      }
+    }, 120_000);
+  }
+});
