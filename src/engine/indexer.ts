@@ -202,7 +202,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
 
   const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads, 'threads');
   if (opts.store) await opts.store.init(config);
-  const writer = opts.store ? await opts.store.writer({ now: opts.now }) : await asIndexWrite(opts.indexDir, () => IndexWriter.open(opts.indexDir, config, { now: opts.now, threads }));
+  const writer = opts.store ? await opts.store.writer({ now: opts.now, threads }) : await asIndexWrite(opts.indexDir, () => IndexWriter.open(opts.indexDir, config, { now: opts.now, threads }));
   try {
     const chunking = { chunkSize: writer.config.chunkSize, chunkOverlap: writer.config.chunkOverlap, noChunk: writer.config.noChunk };
     const summary: IndexSummary = { added: 0, updated: 0, removed: 0, unchanged: 0, skipped: outsideRoots.length, skippedFiles: outsideRoots.slice(0, MAX_SKIPPED_LISTED), chunksWritten: 0, files: entries.length, committed: false, seconds: 0 };
