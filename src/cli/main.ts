@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { handleError } from './shared.js';
+import { helpSettings } from './help.js';
 import { registerCommands } from './commands/all.js';
 
 const require = createRequire(import.meta.url);
@@ -26,6 +27,7 @@ program
   .version(version)
   .option('--debug', 'show stack traces on errors')
   .showHelpAfterError('(run with --help for usage)')
+  .configureHelp(helpSettings)
   .exitOverride();
 
 await registerCommands(program, process.argv.slice(2));

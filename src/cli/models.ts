@@ -12,6 +12,8 @@ import type { Embedder, LanguageModel } from '../models/types.js';
 import type { EngineModels } from '../engine/engine.js';
 import type { OnnxNliModel } from '../models/nli.js';
 import { loadCliConfig, type ConfigFlags } from './commands/config.js';
+import { RERANK_OPTIONS } from '../config/options.js';
+import { specValue } from './options.js';
 
 export interface CliModels extends EngineModels {
   config: OpenbookConfig;
@@ -41,19 +43,13 @@ export interface RerankFlags {
 export function rerankOverrides(f: RerankFlags): { overrides: OpenbookConfigInput; off: boolean } {
   const kinds = ['cross-encoder', 'endpoint', 'llm'];
   if (f.rerank !== undefined && f.rerank !== 'none' && !kinds.includes(f.rerank)) throw new InvalidParameterError(`--rerank must be one of ${kinds.join(', ')} or none, got "${f.rerank}"`);
-  const num = (name: string, v: string | undefined, int: boolean) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new InvalidParameterError(`${name} expects ${int ? 'an integer' : 'a number'}, got "${v}"`);
-    return n;
-  };
   const rerank: Record<string, unknown> = {
     ...(f.rerank !== undefined && f.rerank !== 'none' ? { kind: f.rerank } : {}),
-    ...(f.rerankDepth !== undefined ? { depth: num('--rerank-depth', f.rerankDepth, true) } : {}),
-    ...(f.rerankWeight !== undefined ? { firstStageWeight: num('--rerank-weight', f.rerankWeight, false) } : {}),
+    ...(f.rerankDepth !== undefined ? { depth: specValue(RERANK_OPTIONS.depth, f.rerankDepth) } : {}),
+    ...(f.rerankWeight !== undefined ? { firstStageWeight: specValue(RERANK_OPTIONS.firstStageWeight, f.rerankWeight) } : {}),
     ...(f.rerankModel !== undefined ? { modelDir: f.rerankModel } : {}),
     ...(f.rerankUrl !== undefined ? { baseUrl: f.rerankUrl } : {}),
-    ...(f.rerankApi !== undefined ? { api: f.rerankApi } : {}),
+    ...(f.rerankApi !== undefined ? { api: specValue(RERANK_OPTIONS.api, f.rerankApi) } : {}),
     ...(f.rerankModelName !== undefined ? { model: f.rerankModelName } : {}),
   };
   return { overrides: Object.keys(rerank).length > 0 ? ({ rerank } as OpenbookConfigInput) : {}, off: f.rerank === 'none' };

@@ -189,9 +189,9 @@ export interface BudgetFlags {
 /** Adds `--parse-timeout-ms`, `--max-heap-mb`, `--max-decompressed-mb` to a command. */
 export function addBudgetOptions(cmd: Command): Command {
   return cmd
-    .option('--parse-timeout-ms <ms>', 'skip a file whose parse takes longer (default 60000; config ingest.timeoutMs)')
-    .option('--max-heap-mb <mb>', 'heap of each parse worker; a file needing more is skipped (default 1024; config ingest.maxHeapMb)')
-    .option('--max-decompressed-mb <mib>', 'skip a file that decompresses to more (zip formats, PDF streams; default 256; config ingest.maxDecompressedBytes)');
+    .option('--parse-timeout-ms <ms>', 'skip a file whose parse takes longer (default: 60000; config ingest.timeoutMs)')
+    .option('--max-heap-mb <mb>', 'heap of each parse worker; a file needing more is skipped (default: 1024; config ingest.maxHeapMb)')
+    .option('--max-decompressed-mb <mib>', 'skip a file that decompresses to more, zip formats and PDF streams (default: 256; config ingest.maxDecompressedBytes)');
 }
 
 /**

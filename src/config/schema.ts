@@ -26,6 +26,7 @@
  * the file, relative to the working directory otherwise.
  */
 import { z } from 'zod';
+import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec } from './options.js';
 
 /** Positive integer helper. */
 const posInt = () => z.number().int().positive();
@@ -75,25 +76,38 @@ export const CacheConfig = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
 });
 
+/** A number validator with the type and range of an option of the table (`options.ts`); zod rejects ±Infinity and NaN. */
+function numberOf(s: OptionSpec): z.ZodNumber {
+  let n = s.type === 'int' ? z.number().int() : z.number();
+  if (s.min !== undefined) n = n.min(s.min);
+  if (s.max !== undefined) n = n.max(s.max);
+  return n;
+}
+
+const R = RETRIEVAL_OPTIONS;
+
+/** Built from the option table (`options.ts`): names, types, ranges, defaults and enumerations live there. */
 export const RetrievalConfig = z.strictObject({
-  retriever: z.enum(['bm25', 'dense', 'hybrid']).default('bm25'),
+  /** `bm25`, `dense` or `hybrid` (`retrieverKinds` in `engine/engine.ts`). */
+  retriever: z.enum(R.retriever.values).default(R.retriever.default),
   /** Hits returned (≥ 1). */
-  topK: posInt().max(10_000).default(10),
-  /** Sparse similarity name, looked up in the sparse index's similarity table (e.g. `bm25`). */
-  similarity: z.string().min(1).default('bm25'),
+  topK: numberOf(R.topK).default(R.topK.default),
+  /** Sparse similarity: the names of the similarity table (`similarityNames` in `index/sparse/similarity.ts`). */
+  similarity: z.enum(R.similarity.values).default(R.similarity.default),
   /** BM25 term-frequency saturation k1 ≥ 0. Default 0.9, the Anserini/Pyserini BEIR setting the index uses. */
-  k1: z.number().min(0).default(0.9),
+  k1: numberOf(R.k1).default(R.k1.default),
   /** BM25 length normalisation b ∈ [0, 1]. Default 0.4 (Anserini/Pyserini BEIR). */
-  b: z.number().min(0).max(1).default(0.4),
+  b: numberOf(R.b).default(R.b.default),
   /** Vector similarity of the dense index. */
   denseMetric: z.enum(['cosine', 'dot', 'l2']).default('cosine'),
   /** Reciprocal Rank Fusion constant: score = Σ 1 / (rrfK + rank) (Cormack et al., SIGIR 2009; 60 there). Not top-k. */
-  rrfK: z.number().min(0).default(60),
-  fusion: z.enum(['rrf', 'linear']).default('rrf'),
-  /** Score normaliser of linear fusion; the names of `scoreNormalizations` in `retrieve/fusion.ts` (a test checks they agree). */
-  normalization: z.enum(['min-max', 'z-score']).default('min-max'),
+  rrfK: numberOf(R.rrfK).default(R.rrfK.default),
+  /** `rrf` or `linear` (`fusionMethods` in `retrieve/hybrid.ts`). */
+  fusion: z.enum(R.fusion.values).default(R.fusion.default),
+  /** Score normaliser of linear fusion: the names of `scoreNormalizations` in `retrieve/fusion.ts`. */
+  normalization: z.enum(R.normalization.values).default(R.normalization.default),
   /** Linear fusion weight of the dense list: α·dense + (1 − α)·sparse, α ∈ [0, 1]. */
-  alpha: z.number().min(0).max(1).default(0.5),
+  alpha: numberOf(R.alpha).default(R.alpha.default),
 });
 
 /**
@@ -104,9 +118,9 @@ export const RerankConfig = z.strictObject({
   /** `cross-encoder` (local ONNX folder `modelDir`), `endpoint` (a /rerank API at `baseUrl`) or `llm` (the configured LLM's Yes/No log-probabilities). */
   kind: z.enum(['cross-encoder', 'endpoint', 'llm']).optional(),
   /** First-stage candidates the reranker scores (≥ 1; at least topK are always fetched). */
-  depth: posInt().max(10_000).default(50),
+  depth: numberOf(RERANK_OPTIONS.depth).default(RERANK_OPTIONS.depth.default),
   /** Weight w ∈ [0, 1] of the min-max normalised first-stage score fused with the rerank score; 0 = rerank alone. */
-  firstStageWeight: z.number().min(0).max(1).default(0),
+  firstStageWeight: numberOf(RERANK_OPTIONS.firstStageWeight).default(RERANK_OPTIONS.firstStageWeight.default),
   /** Cross-encoder folder (sequence classification ONNX + tokenizer.json). See docs/models.md. */
   modelDir: z.string().min(1).optional(),
   /** Pairs per forward pass (cross-encoder) or documents per request (endpoint). */
@@ -114,7 +128,7 @@ export const RerankConfig = z.strictObject({
   /** Rerank server base URL, or the full rerank URL. */
   baseUrl: z.url().optional(),
   /** Request/response shape of the endpoint: the names of `rerankApis` in `retrieve/rerank.ts`. */
-  api: z.enum(['tei', 'cohere', 'jina', 'vllm', 'llamacpp']).default('tei'),
+  api: z.enum(RERANK_OPTIONS.api.values).default(RERANK_OPTIONS.api.default),
   /** Model name sent to the endpoint (Cohere and Jina need it). */
   model: z.string().min(1).optional(),
   /** Bearer token of the endpoint. Secret. */

@@ -21,8 +21,9 @@ import { extractiveAnswer, PassageUnitCache, type ExtractiveOptions } from '../g
 import type { TemplateSet } from '../generate/prompts.js';
 import type { DenseIndexReader } from '../index/dense/store.js';
 import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/types.js';
-import { similarityNames, type SimilarityName } from '../index/sparse/similarity.js';
+import type { SimilarityName } from '../index/sparse/similarity.js';
 import { IndexReader } from '../index/store/reader.js';
+import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, specViolation, type OptionSpec } from '../config/options.js';
 import type { NliModel } from '../methods/method.js';
 import type { RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
@@ -128,21 +129,32 @@ export type EngineAnswer = Answer & {
   calls?: number;
 };
 
-/** Validates retrieval parameters; throws InvalidParameterError naming the bad one. */
+/**
+ * Validates retrieval parameters — the Engine API's edge — by the option table's rules
+ * (`config/options.ts`: the same ranges and names the config file, the CLI and the HTTP API
+ * check); throws InvalidParameterError naming the bad one: `k1 must be a number ≥ 0, got Infinity`.
+ */
 export function checkSearchOptions(o: SearchOptions): void {
-  if (o.topK !== undefined && (!Number.isInteger(o.topK) || o.topK < 1)) throw new InvalidParameterError(`topK must be an integer ≥ 1, got ${o.topK}`);
-  if (o.similarity !== undefined && !similarityNames.includes(o.similarity))
-    throw new InvalidParameterError(`unknown similarity ${JSON.stringify(o.similarity)}; valid: ${similarityNames.join(', ')}`);
-  if (o.k1 !== undefined && !(o.k1 >= 0)) throw new InvalidParameterError(`k1 must be ≥ 0, got ${o.k1}`);
-  if (o.b !== undefined && !(o.b >= 0 && o.b <= 1)) throw new InvalidParameterError(`b must be in [0, 1], got ${o.b}`);
-  if (o.delta !== undefined && !(o.delta >= 0)) throw new InvalidParameterError(`delta must be ≥ 0, got ${o.delta}`);
-  if (o.retriever !== undefined && !retrieverKinds.includes(o.retriever))
-    throw new InvalidParameterError(`unknown retriever ${JSON.stringify(o.retriever)}; valid: ${retrieverKinds.join(', ')}`);
-  if (o.alpha !== undefined && !(o.alpha >= 0 && o.alpha <= 1)) throw new InvalidParameterError(`alpha must be in [0, 1], got ${o.alpha}`);
-  if (o.rrfK !== undefined && !(o.rrfK >= 0)) throw new InvalidParameterError(`rrfK must be ≥ 0, got ${o.rrfK}`);
-  if (o.rerankDepth !== undefined && (!Number.isInteger(o.rerankDepth) || o.rerankDepth < 1)) throw new InvalidParameterError(`rerankDepth must be an integer ≥ 1, got ${o.rerankDepth}`);
-  if (o.rerankFirstStageWeight !== undefined && !(o.rerankFirstStageWeight >= 0 && o.rerankFirstStageWeight <= 1))
-    throw new InvalidParameterError(`rerankFirstStageWeight must be in [0, 1], got ${o.rerankFirstStageWeight}`);
+  const table: Array<[keyof SearchOptions, OptionSpec]> = [
+    ['topK', RETRIEVAL_OPTIONS.topK],
+    ['similarity', RETRIEVAL_OPTIONS.similarity],
+    ['k1', RETRIEVAL_OPTIONS.k1],
+    ['b', RETRIEVAL_OPTIONS.b],
+    ['retriever', RETRIEVAL_OPTIONS.retriever],
+    ['fusion', RETRIEVAL_OPTIONS.fusion],
+    ['rrfK', RETRIEVAL_OPTIONS.rrfK],
+    ['normalization', RETRIEVAL_OPTIONS.normalization],
+    ['alpha', RETRIEVAL_OPTIONS.alpha],
+    ['rerankDepth', RERANK_OPTIONS.depth],
+    ['rerankFirstStageWeight', RERANK_OPTIONS.firstStageWeight],
+  ];
+  for (const [key, s] of table) {
+    const v = o[key];
+    if (v === undefined) continue;
+    const broken = specViolation(s, v);
+    if (broken !== undefined) throw new InvalidParameterError(`${key} must be ${broken}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  }
+  if (o.delta !== undefined && !(o.delta >= 0 && Number.isFinite(o.delta))) throw new InvalidParameterError(`delta must be a number ≥ 0, got ${o.delta}`);
 }
 
 /**

@@ -23,6 +23,7 @@ import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/index.js';
 import { IndexWriter } from '../index/index.js';
 import type { Embedder } from '../models/types.js';
 import { fusionMethods, type FusionMethod } from '../retrieve/hybrid.js';
+import type { ScoreNormalization } from '../retrieve/fusion.js';
 import type { Reranker } from '../retrieve/rerank.js';
 import type { Retriever } from '../retrieve/types.js';
 import type { CorpusDoc } from './loaders/common.js';
@@ -39,6 +40,8 @@ export interface EvalRetrieverConfig {
   rrfK?: number;
   /** Hybrid weight of the dense list in [0, 1] (default: equal weights). */
   alpha?: number;
+  /** Linear fusion's score normaliser (default min-max). */
+  normalization?: ScoreNormalization;
   /** Rerank the first stage's top `depth` candidates (eval qa --methods; eval retrieval reranks the run instead, see rerank-eval.ts). */
   rerank?: { reranker: Reranker; depth: number; firstStageWeight?: number };
 }
@@ -58,7 +61,7 @@ export const needsEmbedder = (c: EvalRetrieverConfig): boolean => c.retriever !=
 export function retrieverRecord(c: EvalRetrieverConfig): Record<string, unknown> {
   const rerank = c.rerank ? { rerank: { reranker: c.rerank.reranker.id, depth: c.rerank.depth, firstStageWeight: c.rerank.firstStageWeight ?? 0 } } : {};
   if (c.retriever !== 'hybrid') return { retriever: c.retriever, ...rerank };
-  return { retriever: 'hybrid', fusion: c.fusion ?? 'rrf', ...(c.rrfK !== undefined ? { rrfK: c.rrfK } : { rrfK: 60 }), ...(c.alpha !== undefined ? { alpha: c.alpha } : {}), ...rerank };
+  return { retriever: 'hybrid', fusion: c.fusion ?? 'rrf', ...(c.rrfK !== undefined ? { rrfK: c.rrfK } : { rrfK: 60 }), ...(c.alpha !== undefined ? { alpha: c.alpha } : {}), ...(c.normalization !== undefined ? { normalization: c.normalization } : {}), ...rerank };
 }
 
 export interface EvalEngine {
@@ -110,6 +113,7 @@ export async function openEvalEngine(
     ...(retriever.fusion !== undefined ? { fusion: retriever.fusion } : {}),
     ...(retriever.rrfK !== undefined ? { rrfK: retriever.rrfK } : {}),
     ...(retriever.alpha !== undefined ? { alpha: retriever.alpha } : {}),
+    ...(retriever.normalization !== undefined ? { normalization: retriever.normalization } : {}),
     ...(retriever.rerank ? { rerank: retriever.rerank.reranker, rerankDepth: retriever.rerank.depth, ...(retriever.rerank.firstStageWeight !== undefined ? { rerankFirstStageWeight: retriever.rerank.firstStageWeight } : {}) } : {}),
   });
   return { index: opened, engine, retriever: r, ...(embed ? { embed } : {}) };

@@ -36,10 +36,11 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
+import type { RetrievalOptionKey } from '../config/options.js';
 import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
 import type { Answer, Hit } from '../core/types.js';
-import { Engine, type EngineModels, type SearchOptions } from '../engine/engine.js';
+import { Engine, type EngineModels } from '../engine/engine.js';
 import { indexPaths as realIndexPaths, type IndexSummary } from '../engine/indexer.js';
 import type { LoadBudgets } from '../ingest/budgets.js';
 import { answerJson, HitJsonCache, hitJson } from '../engine/json.js';
@@ -49,7 +50,7 @@ import { exampleQuestions } from './examples.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
 import { JobQueue, type JobContext } from './jobs.js';
 import { makeRedactor } from './redact.js';
-import { askMethodsFor, pickMethod, rerankOptions, type AskMethods } from './methods.js';
+import { askMethodsFor, pickMethod, rerankOptions, retrievalOptionsOf, withRetrievalDefaults, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, checkHost, checkStateChange, effectiveRateLimit, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
@@ -94,6 +95,12 @@ export interface ServerOptions {
    * one store; one writer at a time). `indexDir` still holds this server's uploads and job records.
    */
   storeUrl?: string;
+  /**
+   * The retrieval values the configuration sets (`openbook.config.json` ← env; by config key,
+   * e.g. `{ topK: 3, similarity: 'tfidf' }`): every search and ask request that leaves a field
+   * out uses them, as the CLI does. Absent keys keep the engine's defaults.
+   */
+  retrieval?: Partial<Record<RetrievalOptionKey, number | string>>;
 }
 
 export interface OpenbookServer {
@@ -312,15 +319,12 @@ export function createServer(options: ServerOptions): OpenbookServer {
 
   // ---- search and ask ----------------------------------------------------------------------
   app.get('/v1/search', async (c) => {
-    const query = parse(SearchQuery, c.req.query(), 'query string');
+    const query = withRetrievalDefaults(parse(SearchQuery, c.req.query(), 'query string'), options.retrieval);
     const started = now();
     const engine = await engines.get();
     const hits = await engine.search(query.q, {
+      ...retrievalOptionsOf(query),
       topK: query.k ?? 10,
-      similarity: query.similarity as SearchOptions['similarity'], // checked against the similarity table by the engine
-      k1: query.k1,
-      b: query.b,
-      ...(query.retriever !== undefined ? { retriever: query.retriever } : {}),
       ...rerankOptions(query, engine),
       ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,
@@ -334,7 +338,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
   });
 
   app.post('/v1/ask', jsonLimit, async (c) => {
-    const body = parse(AskRequest, await readJson(c), 'request body');
+    const body = withRetrievalDefaults(parse(AskRequest, await readJson(c), 'request body'), options.retrieval);
     const method = pickMethod(methods, body.method);
     const started = now();
     const wantsStream = (c.req.header('Accept') ?? '').includes('text/event-stream');

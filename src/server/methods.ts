@@ -17,6 +17,7 @@ export interface AskEngine {
 }
 import { methodNames, methods as methodRegistry } from '../methods/registry.js';
 import type { AskRequest } from './schemas.js';
+import { RETRIEVAL_OPTIONS, type OptionSpec, type RetrievalOptionKey } from '../config/options.js';
 
 /** What a method run receives besides the request. */
 export interface AskContext {
@@ -49,12 +50,9 @@ export function streamPieces(text: string): string[] {
 /** The engine's ask options for a request (retrieval fields; the engine validates them). */
 function askOptions(request: AskRequest, signal: AbortSignal, engine: AskEngine): AskOptions {
   return {
+    ...retrievalOptionsOf(request),
     topK: request.k ?? 5,
     ...rerankOptions(request, engine),
-    ...(request.retriever !== undefined ? { retriever: request.retriever } : {}),
-    ...(request.similarity !== undefined ? { similarity: request.similarity as SearchOptions['similarity'] } : {}), // checked against the similarity table by the engine
-    ...(request.k1 !== undefined ? { k1: request.k1 } : {}),
-    ...(request.b !== undefined ? { b: request.b } : {}),
     ...(request.filter !== undefined ? { filter: filterFromInput(request.filter) } : {}),
     signal,
   };
@@ -131,6 +129,33 @@ export function pickMethod(methods: AskMethods, name: string | undefined): AskMe
   const m = methods.get(name ?? 'extractive') ?? (name === undefined ? methods.values().next().value : undefined);
   if (!m) throw new InvalidParameterError(`unknown method ${JSON.stringify(name)}; this server has: ${[...methods.keys()].join(', ')}`);
   return m;
+}
+
+/**
+ * The option table's retrieval fields of a request (`k` → topK, `similarity`, `k1`, `b`,
+ * `retriever`, `fusion`, `rrfK`, `normalization`, `alpha`) as engine options; the request schema
+ * has already checked them by the table's rules.
+ */
+export function retrievalOptionsOf(request: object): Partial<SearchOptions> {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey, OptionSpec]>) {
+    const v = s.http !== undefined ? (request as Record<string, unknown>)[s.http] : undefined;
+    if (v !== undefined) out[key] = v;
+  }
+  return out as Partial<SearchOptions>;
+}
+
+/**
+ * `request` with every retrieval field it leaves out taken from `defaults` (the server's
+ * configured `retrieval` values, by config key): a config file's `{"retrieval":{"topK":3}}`
+ * makes `GET /v1/search?q=x` return 3 hits, as it makes `openbook search x` print 3.
+ */
+export function withRetrievalDefaults<T extends object>(request: T, defaults: Partial<Record<RetrievalOptionKey, number | string>> = {}): T {
+  const out = { ...request } as Record<string, unknown>;
+  for (const [key, s] of Object.entries(RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey, OptionSpec]>) {
+    if (s.http !== undefined && out[s.http] === undefined && defaults[key] !== undefined) out[s.http] = defaults[key];
+  }
+  return out as T;
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * Request and response shapes of the HTTP API, as zod schemas. Retrieval fields reuse the
- * validators of the configuration schema (`config/schema.ts`: `retrieval.topK`, `retriever`,
- * `similarity`, `k1`, `b`), so a value the CLI config rejects the API rejects with the same
+ * validators of the configuration schema, which the option table builds (`config/options.ts`:
+ * `retrieval.topK` as `k`, `retriever`, `similarity`, `k1`, `b`, `fusion`, `rrfK`,
+ * `normalization`, `alpha`; `rerank.depth` as `rerankDepth`), so a value the CLI config rejects the API rejects with the same
  * rule. `/openapi.json` is generated from these schemas (`openapi.ts`), and the API tests
  * parse every response with them.
  */
 import { z } from 'zod';
-import { RetrievalConfig } from '../config/schema.js';
+import { RerankConfig, RetrievalConfig } from '../config/schema.js';
 
 /** Query-string numbers arrive as text: turn a numeric string into a number, leave the rest for the validator to reject. */
 const fromQuery = <T extends z.ZodType>(inner: T) =>
@@ -17,13 +18,17 @@ const retriever = RetrievalConfig.shape.retriever.unwrap().describe('bm25 (offli
 const similarity = RetrievalConfig.shape.similarity.unwrap().describe('Sparse similarity, e.g. bm25, bm25l, bm25+, tfidf');
 const k1 = RetrievalConfig.shape.k1.unwrap().describe('BM25 term-frequency saturation k1 ≥ 0');
 const b = RetrievalConfig.shape.b.unwrap().describe('BM25 length normalisation b in [0, 1]');
+const fusion = RetrievalConfig.shape.fusion.unwrap().describe('Hybrid fusion: rrf or linear');
+const rrfK = RetrievalConfig.shape.rrfK.unwrap().describe('Reciprocal rank fusion constant ≥ 0 (not top-k)');
+const normalization = RetrievalConfig.shape.normalization.unwrap().describe('Score normaliser of linear fusion: min-max or z-score');
+const alpha = RetrievalConfig.shape.alpha.unwrap().describe('Linear fusion weight of the dense list in [0, 1]');
 const question = z.string().trim().min(1).max(4000);
 const rerank = z.boolean().describe('Rerank the first stage\'s candidates with the configured reranker (default: on when config rerank.kind is set)');
-const rerankDepth = z.number().int().min(1).max(1000).describe('First-stage candidates the reranker scores (default rerank.depth, 50)');
+const rerankDepth = RerankConfig.shape.depth.unwrap().max(1000).describe('First-stage candidates the reranker scores (default rerank.depth, 50)');
 /** `true`/`false` in a query string. */
 const boolFromQuery = (inner: z.ZodBoolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), inner);
 
-/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=` */
+/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=&fusion=&rrfK=&normalization=&alpha=&rerank=&rerankDepth=` */
 export const SearchQuery = z.strictObject({
   q: question.describe('The query text'),
   k: fromQuery(topK).optional(),
@@ -31,6 +36,10 @@ export const SearchQuery = z.strictObject({
   similarity: similarity.optional(),
   k1: fromQuery(k1).optional(),
   b: fromQuery(b).optional(),
+  fusion: fusion.optional(),
+  rrfK: fromQuery(rrfK).optional(),
+  normalization: normalization.optional(),
+  alpha: fromQuery(alpha).optional(),
   rerank: boolFromQuery(rerank).optional(),
   rerankDepth: fromQuery(rerankDepth).optional(),
   filter: z.string().min(1).max(4000).optional().describe('Metadata filter: the filter language (format = "pdf" AND tags CONTAINS "보안") or its JSON form'),
@@ -47,6 +56,10 @@ export const AskRequest = z.strictObject({
   similarity: similarity.optional(),
   k1: k1.optional(),
   b: b.optional(),
+  fusion: fusion.optional(),
+  rrfK: rrfK.optional(),
+  normalization: normalization.optional(),
+  alpha: alpha.optional(),
   rerank: rerank.optional(),
   rerankDepth: rerankDepth.optional(),
   filter: z.union([z.string().min(1).max(4000), z.record(z.string(), z.unknown())]).optional().describe('Metadata filter: the filter language or its JSON form'),

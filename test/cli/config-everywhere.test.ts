@@ -129,7 +129,7 @@ describe('the HTTP API of openbook serve: each option from the file equals the C
     ['similarity', { similarity: 'tfidf' }, ['--similarity', 'tfidf']],
     ['retriever', { retriever: 'hybrid', fusion: 'linear', rrfK: 5, alpha: 0.2, normalization: 'z-score' }, ['--retriever', 'hybrid', '--fusion', 'linear', '--rrf-k', '5', '--alpha', '0.2', '--normalization', 'z-score']],
   ];
-  for (const [name, retrieval, flags] of cases) {
+  for (const [, retrieval, flags] of cases) {
     it(`retrieval.${Object.keys(retrieval).join(', ')}`, async () => {
       const [expected, expectedAsk] = (await Promise.all([json(['search', 'word gamma document', ...flags]), json(['ask', 'word gamma document', '--extractive', ...flags])])).map(hits);
       writeFileSync(CONFIG(), JSON.stringify({ retrieval, server: { rateLimitPerMinute: 0 } }));

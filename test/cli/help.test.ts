@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RERANK_OPTIONS, RETRIEVAL_OPTIONS } from '../../src/config/options.js';
+import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec } from '../../src/config/options.js';
 import { runCli } from '../support/cli.js';
 
 const COMMANDS = [
@@ -65,7 +65,7 @@ describe('the retrieval flags are the option table\'s', () => {
     it(`${c}: -k, --top-k and each table flag with its default and config key`, () => {
       const text = help.get(c)!;
       expect(optionLine(text, '--top-k')).toMatch(new RegExp(`^\\s*-k, --top-k <n> .*\\(default: ${o.topK}\\b`));
-      for (const s of Object.values(RETRIEVAL_OPTIONS)) {
+      for (const s of Object.values(RETRIEVAL_OPTIONS) as OptionSpec[]) {
         if (s.path === 'retrieval.topK') continue;
         const line = optionLine(text, s.flag);
         expect(line, `${c} ${s.flag}`).toBeDefined();
@@ -80,7 +80,7 @@ describe('the retrieval flags are the option table\'s', () => {
     expect(optionLine(help.get('graph')!, '--top-k')).toMatch(/^\s*-k, --top-k <n> .*\(default: 20\)/);
   });
 
-  for (const c of ['eval retrieval', 'eval qa', 'eval context', 'index']) {
+  for (const c of ['eval retrieval', 'eval qa', 'index']) {
     it(`${c}: --analyzer defaults to auto`, () => {
       expect(optionLine(help.get(c)!, '--analyzer')).toMatch(/\(default: auto\b/);
     });

@@ -42,14 +42,14 @@ export function parseParams(pairs: string[] = []): Record<string, unknown> {
 export async function register(program: Command): Promise<void> {
   // The method names come from the registry, which loads every method: only when help is shown (running a method loads it anyway).
   const methods = helpRequested() ? (await import('../../methods/registry.js')).methodNames.join(', ') : '(listed in --help)';
-  retrievalOptions(program.command('ask').description('answer a question from the indexed documents, with citations').argument('<question>', 'the question'), 5)
+  retrievalOptions(program.command('ask').description('answer a question from the indexed documents, with citations').addHelpText('after', '\nExamples:\n  $ openbook ask "What does HyDE generate before it retrieves?"\n  $ openbook ask "HyDE는 무엇을 먼저 생성하나?" -k 3 --json\n  $ openbook ask "Why is the page slow?" --method hyde --trace').argument('<question>', 'the question'), 5)
     .option('--extractive', 'use the offline extractive answerer even when a model is configured')
     .option('--method <name>', `a RAG method by name: ${methods}`)
     .option('--param <name=value>', "a method parameter named as in its paper, e.g. --param K=4 (repeatable)", collect)
     .option('--trace', 'print the method\'s steps (what it retrieved, generated, scored and decided)')
     .option('--retrieval <setting>', `passages given to a method: ${retrievalSettings.join(', ')} (RetRobust's noisy settings)`)
     .option('--seed <n>', 'seed for sampling methods', '7')
-    .option('--nli-model <dir>', 'NLI model folder for RetRobust\'s gate (ONNX sequence classification + tokenizer.json, labels with entailment and contradiction; default nli.modelDir, else the LLM judges)')
+    .option('--nli-model <dir>', 'NLI model folder for RetRobust\'s gate (ONNX sequence classification + tokenizer.json, labels with entailment and contradiction) (default: nli.modelDir, else the LLM judges)')
     .action(
       action(async (question: string, flags: AskFlags) => {
         const models = await loadCliModels(flags, { llm: !flags.extractive, ...rerankLoadOptions(flags), nli: flags.method !== undefined, ...(flags.nliModel !== undefined ? { nliModel: flags.nliModel } : {}) });

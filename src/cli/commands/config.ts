@@ -56,7 +56,8 @@ export function register(program: Command): void {
   program
     .command('config')
     .description('print the resolved configuration with secrets masked and where each value came from')
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .addHelpText('after', '\nExamples:\n  $ openbook config\n  $ openbook config --json --config ./team.config.json')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
     .option('--json', 'print JSON: { file, config, sources }')
     .action(

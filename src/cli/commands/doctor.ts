@@ -206,7 +206,8 @@ export function register(program: Command): void {
   program
     .command('doctor')
     .description('connect to the configured model endpoints and report their capabilities and latency')
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .addHelpText('after', '\nExamples:\n  $ openbook doctor\n  $ openbook doctor --json\n  $ OPENBOOK_LLM_BASE_URL=http://127.0.0.1:11434/v1 OPENBOOK_LLM_MODEL=qwen2.5:7b openbook doctor')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'use this config file instead of searching for openbook.config.json')
     .option('--json', 'print JSON')
     .action(

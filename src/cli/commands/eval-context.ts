@@ -10,6 +10,7 @@ export function registerEvalContext(evalCmd: Command): void {
   evalCmd
     .command('context')
     .description('small-to-big: share of questions whose gold answer is inside the returned context, per --context mode and token budget')
+    .addHelpText('after', '\nExamples:\n  $ openbook eval context --dataset ../shared/datasets/squad-v1.1 --limit 300\n  $ openbook eval context --dataset ../shared/datasets/korquad-v1.0 --modes chunk,parent --budgets 256,512')
     .requiredOption('--dataset <path>', 'SQuAD/KorQuAD .json or HotpotQA .jsonl (or a folder holding one)')
     .option('--modes <list>', 'comma-separated --context modes', 'chunk,sentence-window:1,sentence-window:3,parent')
     .option('--budgets <list>', 'comma-separated context budgets in analyzer tokens', '256,512,1024')

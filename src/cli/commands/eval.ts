@@ -16,19 +16,19 @@ import { maskSecrets } from '../../config/index.js';
 import { CapabilityError, InvalidParameterError } from '../../core/errors.js';
 import { filterFromInput } from '../../core/filter.js';
 import { MAX_DEFAULT_THREADS } from '../../core/workers.js';
-import type { RetrieverKind } from '../../engine/engine.js';
 import { needsEmbedder, type EvalRetrieverConfig } from '../../eval/engine-runner.js';
 import { checkMethodsRun, comparableMethodNames, evaluateQaMethods, methodsTableHeaders, methodsTableRows, type QaMethodsResult } from '../../eval/methods.js';
 import { evaluateQa, type QaEvalResult } from '../../eval/qa.js';
 import { toCsv, toMarkdown, type Cell } from '../../eval/report.js';
 import { AUTO_THREADS_MIN_QUERIES, evaluateRetrieval } from '../../eval/retrieval.js';
 import { fieldsModes, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type FieldsMode } from '../../eval/runner.js';
-import type { SimilarityName } from '../../index/index.js';
 import type { MethodSpec } from '../../methods/compare.js';
 import { retrievalSettings, type RetrievalSetting } from '../../methods/retrieval.js';
-import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, type CliModels, type RerankFlags } from '../models.js';
-import { rerankLoadOptions, rerankOptions } from './search.js';
+import { rerankLoadOptions, rerankOptions, tableRetrievalOptions, tableRetrievalValues } from './search.js';
+import { RETRIEVAL_OPTIONS } from '../../config/options.js';
+import { specValue } from '../options.js';
+import { analyzerNames } from '../../analysis/registry.js';
 import type { ComparisonRow } from '../../eval/rerank-eval.js';
 import { formatP, formatWithCi } from '../../eval/stats.js';
 import { checkJudgeKind, LlmJudge, NliJudge, type EntailmentJudge } from '../../eval/grounded.js';
@@ -42,10 +42,12 @@ import { registerEvalLm } from './lm.js';
 
 interface CommonFlags {
   dataset: string;
+  topK?: string;
   similarity?: string;
   k1?: string;
   b?: string;
   delta?: string;
+  normalization?: string;
   analyzer: string;
   fields?: string;
   luceneNorms: boolean;
@@ -61,34 +63,38 @@ interface CommonFlags {
   filter?: string;
 }
 
-function common(cmd: Command, defaults: { analyzer: string; fields: string }): Command {
+function common(cmd: Command, defaults: { analyzer: string; fields: string; topK: number; topKHelp: string }): Command {
+  cmd.requiredOption('--dataset <path>', 'BEIR folder, SQuAD/KorQuAD .json, or HotpotQA .jsonl (or a folder holding one)');
+  // The table's retrieval flags; --top-k is the eval's own depth (retrieval.topK does not change what an eval measures).
+  tableRetrievalOptions(cmd, { topK: defaults.topK, topKHelp: defaults.topKHelp, topKNoConfig: true });
   return cmd
-    .requiredOption('--dataset <path>', 'BEIR folder, SQuAD/KorQuAD .json, or HotpotQA .jsonl (or a folder holding one)')
-    .option('--similarity <name>', 'bm25 (default, or retrieval.similarity from the config), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
-    .option('--k1 <x>', 'BM25 k1 (default 0.9 as Pyserini, or retrieval.k1 from the config)')
-    .option('--b <x>', 'BM25 b (default 0.4 as Pyserini, or retrieval.b from the config)')
-    .option('--delta <x>', 'δ for BM25L / BM25+')
-    .option('--analyzer <name>', 'analyzer of the eval index', defaults.analyzer)
+    .option('--delta <x>', 'δ for BM25L and BM25+ (default: 0.5 for BM25L, 1.0 for BM25+)')
+    .option('--analyzer <name>', `analyzer of the eval index: ${analyzerNames.join(', ')}`, defaults.analyzer)
     .option('--fields <mode>', `flat (title + "\\n" + text, as Pyserini's BEIR flat runs) or text (body only)`, defaults.fields)
     .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
-    .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
+    .option('--cache <dir>', 'eval-index cache folder (default: .openbook/eval-cache)')
     .option('--rebuild', 'rebuild the cached index')
     .option('--strict', 'fail on the first malformed input line instead of skipping it')
-    .option('--retriever <kind>', 'bm25 (default), dense or hybrid (dense and hybrid embed the passages with the configured embedder)', 'bm25')
-    .option('--fusion <method>', 'hybrid fusion: rrf (default) or linear')
-    .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
-    .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1] (default: equal weights)')
     .option('--config <file>', 'configuration file with the models (default: openbook.config.json found upward)')
     .option('--filter <expr>', 'only corpus documents whose metadata match, inside scoring as search --filter (fields: id, title, path = the dataset name, BEIR metadata.*; qrels unchanged: an excluded relevant document counts as missed)')
     .option('--json', 'print JSON');
 }
 
-function retrieverConfig(f: CommonFlags): EvalRetrieverConfig {
+/** The table's retrieval values for an eval: a flag wins, else the configuration (`openbook.config.json` ← env), else the defaults. */
+async function evalRetrieval(f: CommonFlags) {
+  const resolved = await loadCliConfig({ ...(f.config !== undefined ? { config: f.config } : {}) });
+  const { topK: _depth, ...rest } = tableRetrievalValues({ ...f, topK: undefined }, resolved.config, resolved.sources);
+  return { values: rest, config: resolved.config };
+}
+
+async function retrieverConfig(f: CommonFlags): Promise<EvalRetrieverConfig> {
+  const v = (await evalRetrieval(f)).values;
   return {
-    retriever: (f.retriever ?? 'bm25') as RetrieverKind,
-    ...(f.fusion !== undefined ? { fusion: f.fusion as FusionMethod } : {}),
-    ...(f.rrfK !== undefined ? { rrfK: floatFlag('--rrf-k', f.rrfK, 60, 0) } : {}),
-    ...(f.alpha !== undefined ? { alpha: floatFlag('--alpha', f.alpha, 0.5, 0, 1) } : {}),
+    retriever: v.retriever ?? 'bm25',
+    ...(v.fusion !== undefined ? { fusion: v.fusion } : {}),
+    ...(v.rrfK !== undefined ? { rrfK: v.rrfK } : {}),
+    ...(v.alpha !== undefined ? { alpha: v.alpha } : {}),
+    ...(v.normalization !== undefined ? { normalization: v.normalization } : {}),
   };
 }
 
@@ -97,15 +103,16 @@ function retrieverConfig(f: CommonFlags): EvalRetrieverConfig {
  * resolved configuration (`openbook.config.json` ← env), else the Pyserini BEIR defaults.
  */
 async function configs(f: CommonFlags, topK: number): Promise<{ index: EvalIndexConfig; search: EvalSearchConfig }> {
-  const r = (await loadCliConfig({ ...(f.config !== undefined ? { config: f.config } : {}) })).config.retrieval;
+  const { values: v, config } = await evalRetrieval(f);
+  const r = config.retrieval;
   const fields = (f.fields ?? 'flat') as FieldsMode;
   if (!fieldsModes.includes(fields)) throw new InvalidParameterError(`--fields must be one of ${fieldsModes.join(', ')}, got "${f.fields}"`);
   return {
     index: { analyzer: f.analyzer, fields, luceneNorms: f.luceneNorms },
     search: {
-      similarity: (f.similarity ?? r.similarity) as SimilarityName,
-      k1: floatFlag('--k1', f.k1, r.k1, 0),
-      b: floatFlag('--b', f.b, r.b, 0, 1),
+      similarity: v.similarity ?? r.similarity,
+      k1: v.k1 ?? r.k1,
+      b: v.b ?? r.b,
       ...(f.delta === undefined ? {} : { delta: floatFlag('--delta', f.delta, 0.5, 0) }),
       ...(f.filter === undefined ? {} : { filter: filterFromInput(f.filter) }),
       topK,
@@ -126,16 +133,15 @@ function deps(f: CommonFlags): EvalDeps {
 const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
 export function register(program: Command): void {
-  const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)');
+  const evalCmd = program.command('eval').description('measure retrieval and answers on a dataset (trec_eval-exact metrics)').addHelpText('after', '\nExamples:\n  $ openbook eval retrieval --dataset ../shared/datasets/scifact\n  $ openbook eval qa --dataset ../shared/datasets/korquad-v1.0 --limit 500');
   registerEvalLm(evalCmd);
   registerEvalContext(evalCmd);
 
-  rerankOptions(common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings'), { analyzer: 'auto', fields: 'flat' }))
+  rerankOptions(common(evalCmd.command('retrieval').description('index a dataset, run its queries, print nDCG/Recall/MAP/MRR and timings').addHelpText('after', '\nExamples:\n  $ openbook eval retrieval --dataset ../shared/datasets/scifact\n  $ openbook eval retrieval --dataset ../shared/datasets/scifact --similarity bm25l --k1 1.2 --b 0.75 --json\n  $ openbook eval retrieval --dataset ../shared/datasets/scifact --retriever hybrid --fusion linear --alpha 0.3'), { analyzer: 'auto', fields: 'flat', topK: 1000, topKHelp: 'run depth per query' }))
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .option('--seed <n>', 'seed of the bootstrap and the paired randomization test', '1')
     .option('--split <name>', 'BEIR qrels split', 'test')
-    .option('-k, --top-k <n>', 'run depth per query (default 1000)')
-    .option('--metrics <list>', 'comma-separated, e.g. nDCG@5,P@10 (default nDCG@10, Recall@1/5/10/20/100/1000, MAP, MRR@10)')
+    .option('--metrics <list>', 'comma-separated, e.g. nDCG@5,P@10 (default: nDCG@10, Recall@1/5/10/20/100/1000, MAP, MRR@10)')
     .option('--run <file>', 'write the TREC run file here')
     .option('--store <url>', 'index the dataset into this PostgreSQL store (a database of its own; never store.url or $OPENBOOK_STORE_URL) and score in SQL')
     .option('--threads <n>', `worker threads for the bm25 queries (default: the cores, at most ${MAX_DEFAULT_THREADS}, from ${AUTO_THREADS_MIN_QUERIES.toLocaleString('en')} queries on, else 1); 1 runs them in-process; with more, queries/s is wall-clock batch throughput`)
@@ -144,8 +150,8 @@ export function register(program: Command): void {
         // Only the explicit flag: an eval writes its corpus into the store, so it never picks up the configured one.
         const store = f.store === undefined ? undefined : resolveStoreUrl(f.store);
         if (store !== undefined && f.threads !== undefined) warn('--threads does not apply with --store (queries run 4 at a time on the store\'s pool)');
-        const { index, search } = await configs(f, intFlag('--top-k', f.topK, 1000, 1, 100_000));
-        const retriever = retrieverConfig(f);
+        const { index, search } = await configs(f, specValue<number>(RETRIEVAL_OPTIONS.topK, f.topK) ?? 1000);
+        const retriever = await retrieverConfig(f);
         const threadsGiven = f.threads === undefined ? undefined : threadsFlag(f.threads, 1);
         if (threadsGiven !== undefined && threadsGiven > 1 && retriever.retriever !== 'bm25') {
           warn(`--threads ${threadsGiven} applies to the bm25 retriever; ${retriever.retriever} queries run on one thread`);
@@ -231,8 +237,7 @@ export function register(program: Command): void {
       }),
     );
 
-  rerankOptions(common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)'), { analyzer: 'auto', fields: 'text' }))
-    .option('-k, --top-k <n>', 'passages given to the answerer / each method (default 5)')
+  rerankOptions(common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)').addHelpText('after', '\nExamples:\n  $ openbook eval qa --dataset ../shared/datasets/squad-v1.1 --limit 500\n  $ openbook eval qa --dataset ../shared/datasets/korquad-v1.0 --limit 100 --methods extractive,naive,hyde'), { analyzer: 'auto', fields: 'text', topK: 5, topKHelp: 'passages given to the answerer or each method' }))
     .option('--limit <n>', 'evaluate a seeded random sample of questions')
     .option('--seed <n>', 'seed of the sample (and, with --methods, of every method\'s sampling)', '1')
     .option('--no-answers', 'retrieval metrics only')
@@ -240,10 +245,10 @@ export function register(program: Command): void {
     .option('--param <method.name=value>', 'a method parameter, e.g. --param hyde.K=4 (repeatable; with --methods)', collect)
     .option('--retrieval <setting>', `passages given to the methods: ${retrievalSettings.join(', ')} (RetRobust's noisy settings; with --methods)`, 'top')
     .option('--judge <kind>', 'grounded-answer metrics (with --methods): nli (a local NLI model, --nli-model) or llm (the configured model\'s Yes/No log-probabilities): ALCE citation recall/precision, faithfulness, answer relevance (llm)')
-    .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli and RetRobust\'s gate (default nli.modelDir)')
+    .option('--nli-model <dir>', 'NLI model folder (sequence classification ONNX + tokenizer.json, labels with "entailment") for --judge nli and RetRobust\'s gate (default: nli.modelDir)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .option('--format <fmt>', 'table, markdown, json or csv (per question)', 'table')
-    .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default .openbook/eval-runs/<timestamp>/)')
+    .option('--out <path>', 'without --methods: write the report to this file; with --methods: the run folder (default: .openbook/eval-runs/<timestamp>/)')
     .action(
       action(async (f: QaFlags) => {
         if (f.methods !== undefined) {
@@ -341,7 +346,7 @@ async function qaMethods(f: QaFlags): Promise<void> {
   const setting = f.retrieval as RetrievalSetting;
   if (!retrievalSettings.includes(setting)) throw new InvalidParameterError(`--retrieval must be one of ${retrievalSettings.join(', ')}, got "${f.retrieval}"`);
   const methods = parseMethodSpecs(f.methods ?? '', f.param);
-  const retriever = retrieverConfig(f);
+  const retriever = await retrieverConfig(f);
   const k = intFlag('--top-k', f.topK, 5, 1, 1000);
   const limit = f.limit === undefined ? undefined : intFlag('--limit', f.limit, 0, 1);
   const seed = intFlag('--seed', f.seed, 1, 0);

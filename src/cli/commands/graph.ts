@@ -16,10 +16,11 @@ export function register(program: Command): void {
   program
     .command('graph')
     .description('top documents by PageRank over the link graph (HTML/Markdown links), with in/out degrees')
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .addHelpText('after', '\nExamples:\n  $ openbook graph\n  $ openbook graph -k 5 --json')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--store <url>', 'a PostgreSQL store instead of the index folder (the graph is computed from its documents\' links)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
-    .option('-k, --top-k <n>', 'number of documents to show (default 20)')
+    .option('-k, --top-k <n>', 'number of documents to show (default: 20)')
     .option('--json', 'print JSON')
     .action(
       action(async (flags: { index?: string; store?: string; config?: string; topK?: string; json?: boolean }) => {

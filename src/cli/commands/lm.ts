@@ -68,15 +68,16 @@ export function registerEvalLm(evalCmd: Command): void {
   evalCmd
     .command('lm')
     .description('perplexity and bits per byte of a language model on texts (sliding window), optionally with a kNN-LM datastore')
+    .addHelpText('after', '\nExamples:\n  $ openbook eval lm --dataset notes/ --model models/tiny-lm\n  $ openbook eval lm --dataset notes/ --model models/tiny-lm --knn .openbook/knnlm --lambda 0.25')
     .requiredOption('--dataset <path>', '.txt/.md files, a folder of them, or JSONL of texts')
     .option('--model <dir>', 'local causal-LM folder (default: llm.modelDir, else the configured OpenAI-compatible server)')
     .option('--context <n>', 'window length in tokens (default: the model\'s context length, at most 1024; API: words)')
-    .option('--stride <n>', 'tokens between window starts, ≤ context (default context / 2)')
+    .option('--stride <n>', 'tokens between window starts, ≤ context (default: context / 2)')
     .option('--knn <dir>', 'kNN-LM datastore (openbook knnlm build): report LM and kNN-LM side by side with a λ sweep (over an API model: the embedder-key approximation)')
-    .option('--knn-index <kind>', 'exact (default) or hnsw search over the datastore', 'exact')
-    .option('--k <n>', `neighbours (default ${KNN_LM_DEFAULTS.k})`)
-    .option('--lambda <x>', `interpolation weight of p_kNN in [0, 1] (default ${KNN_LM_DEFAULTS.lambda})`)
-    .option('--temperature <x>', `softmax temperature over −distance (default ${KNN_LM_DEFAULTS.temperature})`)
+    .option('--knn-index <kind>', 'exact or hnsw search over the datastore', 'exact')
+    .option('--k <n>', `neighbours (default: ${KNN_LM_DEFAULTS.k})`)
+    .option('--lambda <x>', `interpolation weight of p_kNN in [0, 1] (default: ${KNN_LM_DEFAULTS.lambda})`)
+    .option('--temperature <x>', `softmax temperature over −distance (default: ${KNN_LM_DEFAULTS.temperature})`)
     .option('--bootstrap <n>', 'bootstrap resamples for the intervals', '1000')
     .option('--seed <n>', 'bootstrap seed', '7')
     .option('--index <dir>', 'index folder (for the configuration)')
@@ -144,17 +145,18 @@ export function registerEvalLm(evalCmd: Command): void {
 }
 
 export function register(program: Command): void {
-  const knnlm = program.command('knnlm').description('kNN-LM datastores (Khandelwal et al., ICLR 2020)');
+  const knnlm = program.command('knnlm').description('kNN-LM datastores (Khandelwal et al., ICLR 2020)').addHelpText('after', '\nExamples:\n  $ openbook knnlm build --corpus notes/ --model models/tiny-lm');
   knnlm
     .command('build')
     .description('build (or resume) a datastore: key = the local model\'s final hidden state before each token, value = the token')
+    .addHelpText('after', '\nExamples:\n  $ openbook knnlm build --corpus notes/ --model models/tiny-lm')
     .requiredOption('--corpus <path>', '.txt/.md files, a folder of them, or JSONL of texts')
     .option('--model <dir>', 'local causal-LM folder whose graph outputs hidden states (default: llm.modelDir; with only a server configured, the API approximation with embedder keys)')
-    .option('--out <dir>', 'datastore folder (default <index>/knnlm)')
+    .option('--out <dir>', 'datastore folder (default: <index>/knnlm)')
     .option('--context <n>', 'window length in tokens (default: the model\'s context length, at most 1024)')
-    .option('--stride <n>', 'tokens between window starts (default context / 2)')
+    .option('--stride <n>', 'tokens between window starts (default: context / 2)')
     .option('--key-words <n>', 'API approximation: words of preceding context each key embeds', '32')
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--config <file>', 'configuration file')
     .option('--json', 'print JSON')
     .action(

@@ -20,10 +20,11 @@ export function register(program: Command): void {
   program
     .command('regress')
     .description('run the pinned regressions (bench/regressions/*.yaml) on ../shared/datasets')
-    .option('--datasets <dir>', 'datasets root (default ../shared/datasets from the repo root, or $OPENBOOK_DATASETS)')
-    .option('--regressions <dir>', 'folder of regression YAML files (default bench/regressions)')
+    .addHelpText('after', '\nExamples:\n  $ openbook regress\n  $ openbook regress --only scifact --reuse-index')
+    .option('--datasets <dir>', 'datasets root (default: ../shared/datasets from the repo root, or $OPENBOOK_DATASETS)')
+    .option('--regressions <dir>', 'folder of regression YAML files (default: bench/regressions)')
     .option('--only <substring>', 'run only regressions whose name contains this')
-    .option('--cache <dir>', 'eval-index cache folder (default .openbook/eval-cache)')
+    .option('--cache <dir>', 'eval-index cache folder (default: .openbook/eval-cache)')
     .option('--reuse-index', 'reuse cached eval indexes instead of rebuilding them')
     .option('--json', 'print JSON')
     .action(

@@ -14,7 +14,9 @@ import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
 import { hitsJson } from '../../engine/json.js';
 import type { ScoreNormalization } from '../../retrieve/fusion.js';
-import { action, colors, floatFlag, intFlag, printJson, resolveIndexDir } from '../shared.js';
+import { action, colors, floatFlag, printJson, resolveIndexDir } from '../shared.js';
+import { configuredRetrieval, RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec, type RetrievalOptionKey } from '../../config/options.js';
+import { specOption, specValue } from '../options.js';
 
 export interface RetrievalFlags extends RerankFlags {
   index?: string;
@@ -29,6 +31,7 @@ export interface RetrievalFlags extends RerankFlags {
   fusion?: string;
   rrfK?: string;
   alpha?: string;
+  normalization?: string;
   prior?: string;
   prWeight?: string;
   filter?: string;
@@ -36,38 +39,68 @@ export interface RetrievalFlags extends RerankFlags {
   json?: boolean;
 }
 
-/** Adds the retrieval flags shared by `search` and `ask`. */
+/** Adds the retrieval flags shared by `search` and `ask`; the table's (`config/options.ts`) with `defaultK` for `--top-k`. */
 export function retrievalOptions(cmd: Command, defaultK: number): Command {
   cmd
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--store <url>', 'a PostgreSQL store instead of the index folder (default: store.url in the config, or $OPENBOOK_STORE_URL)')
-    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
-    .option('-k, --top-k <n>', `number of passages (default ${defaultK}, or retrieval.topK from the config)`)
-    .option('--similarity <name>', 'bm25 (default), bm25-robertson, bm25-atire, bm25l, bm25+, tfidf')
-    .option('--k1 <x>', 'BM25 k1 ≥ 0 (default 0.9)')
-    .option('--b <x>', 'BM25 b in [0, 1] (default 0.4)')
-    .option('--delta <x>', 'δ for BM25L (0.5) / BM25+ (1.0)')
-    .option('--retriever <kind>', 'bm25 (default), dense or hybrid (dense and hybrid need an embedder and `index --embed`)')
-    .option('--fusion <method>', 'hybrid fusion: rrf (default) or linear')
-    .option('--rrf-k <n>', 'reciprocal rank fusion constant (default 60)')
-    .option('--alpha <x>', 'hybrid weight of the dense list in [0, 1]')
+    .option('--config <file>', 'configuration file (default: openbook.config.json found upward)');
+  tableRetrievalOptions(cmd, { topK: defaultK });
+  cmd
+    .option('--delta <x>', 'δ for BM25L and BM25+ (default: 0.5 for BM25L, 1.0 for BM25+)')
     .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
-    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default 0.2)')
-    .option('--context <mode>', 'small-to-big: chunk (default), sentence-window:N (retrieve by sentence, return ±N sentences) or parent[:T] (the chunk\'s section, up to T tokens, default 512)')
+    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default: 0.2)')
+    .option('--context <mode>', 'small-to-big: chunk, sentence-window:N (retrieve by sentence, return ±N sentences) or parent[:T] (the chunk\'s section, up to T tokens; T is 512 when not given) (default: chunk)')
     .option('--filter <expr>', `only chunks whose metadata match, e.g. 'format = "pdf" AND tags CONTAINS "보안"' or its JSON form (grammar: openbook status shows the fields; docs/filters.md)`);
   return rerankOptions(cmd).option('--json', 'print JSON');
 }
 
+/**
+ * Adds a flag for every option of the retrieval table (`--top-k`, `--similarity`, `--k1`, `--b`,
+ * `--retriever`, `--fusion`, `--rrf-k`, `--normalization`, `--alpha`): search, ask and eval.
+ */
+export function tableRetrievalOptions(cmd: Command, o: { topK: number; topKHelp?: string; topKNoConfig?: boolean }): Command {
+  for (const s of Object.values(RETRIEVAL_OPTIONS)) {
+    if (s === RETRIEVAL_OPTIONS.topK) specOption(cmd, s, { default: o.topK, ...(o.topKHelp ? { help: o.topKHelp } : {}), ...(o.topKNoConfig ? { noConfig: true } : {}) });
+    else specOption(cmd, s);
+  }
+  return cmd;
+}
+
 /** Adds the rerank flags (search, ask, eval, serve); they override config section `rerank`. */
 export function rerankOptions(cmd: Command): Command {
-  return cmd
-    .option('--rerank <kind>', 'rerank the first stage\'s candidates: cross-encoder (local ONNX folder), endpoint (/rerank API) or llm (Yes/No log-probabilities); none turns a configured reranker off')
-    .option('--rerank-depth <n>', 'first-stage candidates the reranker scores (default 50)')
+  cmd.option('--rerank <kind>', 'rerank the first stage\'s candidates: cross-encoder (local ONNX folder), endpoint (/rerank API) or llm (Yes/No log-probabilities); none turns a configured reranker off');
+  specOption(cmd, RERANK_OPTIONS.depth);
+  cmd
     .option('--rerank-model <dir>', 'cross-encoder model folder (ONNX + tokenizer.json)')
-    .option('--rerank-url <url>', 'rerank endpoint base URL (or the full /rerank URL)')
-    .option('--rerank-api <shape>', 'rerank endpoint shape: tei (default), cohere, jina, vllm, llamacpp')
-    .option('--rerank-model-name <name>', 'model name sent to the rerank endpoint')
-    .option('--rerank-weight <w>', 'weight in [0, 1] of the first-stage score fused with the rerank score (default 0)');
+    .option('--rerank-url <url>', 'rerank endpoint base URL (or the full /rerank URL)');
+  specOption(cmd, RERANK_OPTIONS.api);
+  cmd.option('--rerank-model-name <name>', 'model name sent to the rerank endpoint');
+  return specOption(cmd, RERANK_OPTIONS.firstStageWeight);
+}
+
+/**
+ * The table's retrieval options from the flags (checked by the table's rule, naming the flag),
+ * else from the configuration when it sets them (file ← env), else absent (the engine's default).
+ */
+export function tableRetrievalValues(flags: Partial<Record<RetrievalOptionKey, string>>, config?: OpenbookConfig, sources?: Record<string, string>) {
+  const configured = configuredRetrieval(config, sources);
+  const out: Partial<Record<RetrievalOptionKey, number | string>> = {};
+  for (const [key, s] of Object.entries(RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey, OptionSpec]>) {
+    const v = specValue(s, flags[key]) ?? configured[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as {
+    topK?: number;
+    retriever?: RetrieverKind;
+    similarity?: SimilarityName;
+    k1?: number;
+    b?: number;
+    fusion?: FusionMethod;
+    rrfK?: number;
+    normalization?: ScoreNormalization;
+    alpha?: number;
+  };
 }
 
 /**
@@ -78,21 +111,12 @@ export function rerankOptions(cmd: Command): Command {
  * neither the flag nor the config sets `topK` (`ask` reads 5 passages, `search` shows 10).
  */
 export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, config?: OpenbookConfig, sources?: Record<string, string>) {
-  const r = config?.retrieval;
-  const configured = (key: string) => sources === undefined || (sources[`retrieval.${key}`] ?? 'default') !== 'default';
-  const fromConfig = <T>(key: string, v: T | undefined): T | undefined => (configured(key) ? v : undefined);
+  const t = tableRetrievalValues(flags, config, sources);
   return {
-    topK: flags.topK !== undefined ? intFlag('--top-k', flags.topK, defaultK, 1, 10_000) : (fromConfig('topK', r?.topK) ?? defaultK),
-    retriever: (flags.retriever ?? r?.retriever) as RetrieverKind | undefined,
-    fusion: (flags.fusion ?? r?.fusion) as FusionMethod | undefined,
-    rrfK: flags.rrfK === undefined ? r?.rrfK : floatFlag('--rrf-k', flags.rrfK, 60, 0),
-    alpha: flags.alpha === undefined ? fromConfig('alpha', r?.alpha) : floatFlag('--alpha', flags.alpha, 0.5, 0, 1),
-    normalization: r?.normalization as ScoreNormalization | undefined,
+    ...t,
+    topK: t.topK ?? defaultK,
     prior: flags.prior as 'pagerank' | undefined,
     prWeight: flags.prWeight === undefined ? undefined : floatFlag('--pr-weight', flags.prWeight, 0.2, 0, 1),
-    similarity: (flags.similarity ?? r?.similarity) as SimilarityName | undefined,
-    k1: flags.k1 === undefined ? r?.k1 : floatFlag('--k1', flags.k1, 0.9, 0),
-    b: flags.b === undefined ? r?.b : floatFlag('--b', flags.b, 0.4, 0, 1),
     delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
     ...(flags.filter !== undefined ? { filter: filterFromInput(flags.filter) } : {}),
     ...(flags.context !== undefined ? { context: parseContextMode(flags.context) } : {}),
@@ -150,7 +174,7 @@ export async function closeCliEngine(engine: Engine | PgEngine): Promise<void> {
 }
 
 export function register(program: Command): void {
-  retrievalOptions(program.command('search').description('rank indexed passages for a query').argument('<query>', 'the query'), 10).action(
+  retrievalOptions(program.command('search').description('rank indexed passages for a query').addHelpText('after', '\nExamples:\n  $ openbook search "BM25 length normalisation"\n  $ openbook search "검색 증강 생성" -k 5 --json\n  $ openbook search "hybrid fusion" --retriever hybrid --fusion linear --alpha 0.3\n  $ openbook search "budget" --filter \'format = "pdf"\'').argument('<query>', 'the query'), 10).action(
     action(async (query: string, flags: RetrievalFlags) => {
       const models = await loadCliModels(flags, { llm: false, ...rerankLoadOptions(flags) });
       try {

@@ -12,7 +12,8 @@ export function register(program: Command): void {
   program
     .command('status')
     .description('show the index: documents, chunks, terms, postings, analyzer, size, last commit')
-    .option('--index <dir>', 'index folder (default .openbook, or $OPENBOOK_INDEX)')
+    .addHelpText('after', '\nExamples:\n  $ openbook status\n  $ openbook status --index ./my-index --json')
+    .option('--index <dir>', 'index folder (default: .openbook, or $OPENBOOK_INDEX)')
     .option('--store <url>', 'a PostgreSQL store instead of the index folder (default: store.url in the config, or $OPENBOOK_STORE_URL)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)')
     .option('--json', 'print JSON')

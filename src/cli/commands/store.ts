@@ -23,7 +23,7 @@ interface Flags {
 }
 
 export function register(program: Command): void {
-  const store = program.command('store').description('manage the PostgreSQL (+ pgvector, + Citus) store: init, status, migrate');
+  const store = program.command('store').description('manage the PostgreSQL (+ pgvector, + Citus) store: init, status, migrate').addHelpText('after', '\nExamples:\n  $ openbook store init --store postgres://openbook@127.0.0.1:5432/openbook\n  $ openbook store status --store postgres://openbook@127.0.0.1:5432/openbook');
   const withFlags = (c: Command) =>
     c
       .option('--store <url>', 'postgres:// URL (default: store.url in the config, or $OPENBOOK_STORE_URL)')
@@ -35,8 +35,8 @@ export function register(program: Command): void {
     return url;
   };
 
-  withFlags(store.command('init').description('create the schema (distributed tables on a Citus coordinator) and the index settings'))
-    .option('--analyzer <name>', 'analyzer: auto (default), english, korean, cjk, standard')
+  withFlags(store.command('init').description('create the schema (distributed tables on a Citus coordinator) and the index settings').addHelpText('after', '\nExamples:\n  $ openbook store init --store postgres://openbook@127.0.0.1:5432/openbook --analyzer korean'))
+    .option('--analyzer <name>', 'analyzer: auto, english, korean, cjk, standard (default: auto)')
     .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
     .action(
       action(async (flags: Flags) => {
@@ -54,7 +54,7 @@ export function register(program: Command): void {
       }),
     );
 
-  withFlags(store.command('migrate').description('apply pending schema migrations (forward-only, each in a transaction)')).action(
+  withFlags(store.command('migrate').description('apply pending schema migrations (forward-only, each in a transaction)').addHelpText('after', '\nExamples:\n  $ openbook store migrate --store postgres://openbook@127.0.0.1:5432/openbook')).action(
     action(async (flags: Flags) => {
       const url = await urlOf(flags);
       const s = PgStore.connect(url);
@@ -68,7 +68,7 @@ export function register(program: Command): void {
     }),
   );
 
-  withFlags(store.command('status').description('schema version, distribution, counts and size on disk')).action(
+  withFlags(store.command('status').description('schema version, distribution, counts and size on disk').addHelpText('after', '\nExamples:\n  $ openbook store status --store postgres://openbook@127.0.0.1:5432/openbook --json')).action(
     action(async (flags: Flags) => {
       const url = await urlOf(flags);
       const s = PgStore.connect(url);
