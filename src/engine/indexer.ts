@@ -93,6 +93,10 @@ export interface IndexProgress {
   filesDone: number;
   filesTotal: number;
   chunks: number;
+  /** Bytes read: the sizes of the files done, plus, within a JSONL file, its lines read so far (each with its newline). */
+  bytesDone: number;
+  /** Sum of the walked files' sizes (web pages count 0: their size is known only once fetched). */
+  bytesTotal: number;
   /** The file being read. */
   current?: string;
 }
@@ -197,7 +201,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const filePaths = opts.paths.filter((p) => !isWebUrl(p));
   for await (const e of walkPaths(filePaths, walkOpts)) {
     entries.push(e);
-    if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0 });
+    if (entries.length % 200 === 0) progress({ phase: 'scan', filesDone: 0, filesTotal: entries.length, chunks: 0, bytesDone: 0, bytesTotal: 0 });
   }
 
   const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads, 'threads');
@@ -254,7 +258,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       if (old) summary.updated++;
       else summary.added++;
       if ((summary.added + summary.updated) % 1000 === 0) {
-        progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: doc.source });
+        progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, bytesDone: doneBytes + fileBytes, bytesTotal, current: doc.source });
       }
     };
 
@@ -268,6 +272,11 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       ...(opts.encoding !== undefined ? { encoding: opts.encoding } : {}),
     };
     let currentSource = '';
+    /** Progress in bytes: the sizes of the files before the current one, and the current file's bytes read. */
+    const bytesTotal = entries.reduce((sum, e) => sum + e.sizeBytes, 0);
+    let doneBytes = 0;
+    let fileBytes = 0;
+    let bytesReported = 0;
     const onLoadWarning = (m: string) => skip(currentSource, m);
     // Every format but JSONL (streamed line by line), plain text (decoded in one linear pass) and
     // Markdown/CSV/TSV files of at most 16 KiB is parsed on the parse pool's workers under the time
@@ -312,7 +321,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       const entry = entries[i];
       walkedSources.add(entry.relPath);
       currentSource = entry.relPath;
-      progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, current: entry.relPath });
+      if (i > 0) doneBytes += entries[i - 1].sizeBytes;
+      fileBytes = 0;
+      bytesReported = 0;
+      progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, bytesDone: doneBytes, bytesTotal, current: entry.relPath });
       try {
         const ready = await prepared(i);
         if (ready.unchanged) {
@@ -333,6 +345,15 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
         const docs: Iterable<Document> | AsyncIterable<Document> = ready.parsed ? ready.parsed.docs : loadFile(entry, { ...loadOpts, onWarning: onLoadWarning });
         for (const m of ready.parsed?.warnings ?? []) onLoadWarning(m);
         for await (const doc of docs) {
+          // A JSONL document's sizeBytes is its line's (without the newline): the bytes read so far, for the progress of one big file.
+          if (entry.format === 'jsonl') {
+            fileBytes = Math.min(entry.sizeBytes, fileBytes + doc.sizeBytes + 1);
+            // every MiB also when the lines are unchanged (a re-run writes nothing, so the 1,000-document reports stay away)
+            if (fileBytes - bytesReported >= 1 << 20) {
+              bytesReported = fileBytes;
+              progress({ phase: 'index', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, bytesDone: doneBytes + fileBytes, bytesTotal, current: entry.relPath });
+            }
+          }
           if (seenDocs.has(doc.id)) {
             collision(doc, seenSource.get(doc.id) ?? 'this run');
             continue;
@@ -350,7 +371,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     }
 
     for (const url of urls) {
-      progress({ phase: 'index', filesDone, filesTotal: entries.length + urls.length, chunks: summary.chunksWritten, current: url });
+      progress({ phase: 'index', filesDone, filesTotal: entries.length + urls.length, chunks: summary.chunksWritten, bytesDone: bytesTotal, bytesTotal, current: url });
       try {
         const bytes = await fetchWebPage(url, { fetch: opts.fetch ?? globalThis.fetch, ...(opts.maxPageBytes !== undefined ? { maxBytes: opts.maxPageBytes } : {}) });
         // Parsed on the parse pool, under the same budgets as a file.
@@ -380,7 +401,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       warn(`${source}: ${n} document${n === 1 ? '' : 's'} had bare JSONL ids (an older openbook, or --global-ids); they are now ${source}#<_id> (the _id stays in the field _id)`);
     }
 
-    progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten });
+    progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, bytesDone: bytesTotal, bytesTotal });
     if (writer.dirty) {
       const info = opts.store ? await writer.commit() : await asIndexWrite(opts.indexDir, () => writer.commit());
       summary.committed = true;

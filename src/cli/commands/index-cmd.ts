@@ -14,7 +14,7 @@ import { loadCliModels } from '../models.js';
 import { maskUrl, PgStore } from '../../index/pg/store.js';
 import { loadCliConfig } from './config.js';
 import { resolveStoreUrl } from '../store-url.js';
-import { action, addBudgetOptions, budgetsFrom, colors, intFlag, plural, printJson, resolveIndexDir, threadsFlag, useColor, type BudgetFlags } from '../shared.js';
+import { action, addBudgetOptions, budgetsFrom, colors, formatBytes, intFlag, plural, printJson, resolveIndexDir, threadsFlag, useColor, type BudgetFlags } from '../shared.js';
 
 interface Flags extends BudgetFlags {
   index?: string;
@@ -39,6 +39,15 @@ interface Flags extends BudgetFlags {
 }
 
 const collect = (v: string, prev: string[] = []) => prev.concat(v);
+
+/**
+ * What the index progress bar counts: bytes when the run has one file (a big JSONL shows how far
+ * it has read, and the ETA follows), else files. `count` is the bar's text (`97.7 KiB/244.1 KiB`, `1/2 files`).
+ */
+export function indexBarCount(p: IndexProgress): { value: number; total: number; count: string } {
+  if (p.filesTotal === 1 && p.bytesTotal > 0) return { value: p.bytesDone, total: p.bytesTotal, count: `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)}` };
+  return { value: p.filesDone, total: p.filesTotal, count: `${p.filesDone}/${plural(p.filesTotal, 'file')}` };
+}
 
 export function register(program: Command): void {
   const cmd = program
@@ -78,7 +87,7 @@ export function register(program: Command): void {
         const c = colors(useColor(process.stderr));
         const bar = tty
           ? new cliProgress.SingleBar(
-              { format: ' {bar} {percentage}% | {value}/{total} files | {chunks} chunks | {rate} chunks/s | ETA {eta_formatted} | {file}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
+              { format: ' {bar} {percentage}% | {count} | {chunks} chunks | {rate} chunks/s | ETA {eta_formatted} | {file}', hideCursor: true, clearOnComplete: true, etaBuffer: 50 },
               cliProgress.Presets.shades_classic,
             )
           : undefined;
@@ -89,11 +98,13 @@ export function register(program: Command): void {
           const rate = Math.round(p.chunks / Math.max(0.001, (Date.now() - started) / 1000));
           if (bar) {
             if (p.phase !== 'index') return;
+            const { value, total, count } = indexBarCount(p);
             if (!barStarted) {
-              bar.start(p.filesTotal, 0, { chunks: 0, rate: 0, file: '' });
+              bar.start(total, 0, { count, chunks: 0, rate: 0, file: '' });
               barStarted = true;
             }
-            bar.update(p.filesDone, { chunks: p.chunks, rate, file: (p.current ?? '').slice(-40) });
+            bar.setTotal(total);
+            bar.update(value, { count, chunks: p.chunks, rate, file: (p.current ?? '').slice(-40) });
           } else if (!flags.json && Date.now() - lastLog > 2000) {
             lastLog = Date.now();
             process.stderr.write(`${p.phase}: ${p.filesDone}/${p.filesTotal} files, ${p.chunks} chunks, ${rate} chunks/s\n`);
