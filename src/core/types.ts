@@ -107,6 +107,11 @@ export interface Document {
    * sidecar file), absent when there was none; a change re-indexes an otherwise unchanged file.
    */
   userMetaHash?: string;
+  /**
+   * `META_VERSION` (ingest/metadata.ts) of the loaders that read it; absent in documents stored
+   * by an openbook from before metadata, which the next run reads again.
+   */
+  metaVersion?: number;
 }
 
 /** A heading inside `Document.text`. */

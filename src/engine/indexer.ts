@@ -23,7 +23,7 @@ import { resolveBudgets, type LoadBudgets } from '../ingest/budgets.js';
 import { errnoDescription } from '../ingest/load.js';
 import { sharedParsePool, type Parsed } from '../ingest/parse-pool.js';
 import { fetchWebPage, isWebUrl } from '../ingest/web.js';
-import { readSidecar, userMetaHash } from '../ingest/metadata.js';
+import { META_VERSION, readSidecar, userMetaHash } from '../ingest/metadata.js';
 import type { Embedder } from '../models/types.js';
 import { embedIndex, type EmbedSummary } from './embed.js';
 
@@ -229,6 +229,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       for (const id of writer.documentIds()) if (writer.getDocument(id)?.source === source) seenDocs.add(id);
     };
     let filesDone = 0;
+    /** Documents with unchanged bytes read again because an older openbook stored them without their metadata. */
+    let reread = 0;
 
     // Documents to add go to the writer in groups, so its analysis threads get whole batches.
     let group: DocumentWithChunks[] = [];
@@ -247,8 +249,12 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       seenDocs.add(doc.id);
       seenSource.set(doc.id, doc.source);
       if (old && old.contentHash === doc.contentHash && old.source === doc.source && old.userMetaHash === doc.userMetaHash) {
-        summary.unchanged++;
-        return;
+        if (old.metaVersion === doc.metaVersion) {
+          summary.unchanged++;
+          return;
+        }
+        // Stored by an older openbook, before its metadata was read: the record is updated.
+        reread++;
       }
       const chunks = chunkDocument(doc, chunking);
       group.push({ doc, chunks });
@@ -297,7 +303,7 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
             return { unchanged: false, fault: readFault(entry.relPath, err) };
           }
           const hash = createHash('sha256').update(bytes).digest('hex');
-          if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath))) return { unchanged: true };
+          if (hash === old.contentHash && old.userMetaHash === userMetaHash(opts.meta, readSidecar(entry.absPath)) && old.metaVersion === META_VERSION) return { unchanged: true };
         }
       }
       if (!pool || parsedInline(entry)) return { unchanged: false };
@@ -396,6 +402,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       if (!underRoot || isUploadElsewhere(rec.source, opts.indexDir, opts.cwd)) continue;
       if (writer.removeDocument(id)) summary.removed++;
       if (rec.format === 'jsonl' && !opts.globalIds && !id.startsWith(`${rec.source}#`) && walkedSources.has(rec.source)) bareIds.set(rec.source, (bareIds.get(rec.source) ?? 0) + 1);
+    }
+    if (reread > 0) {
+      warn(`${reread} document${reread === 1 ? ' was' : 's were'} indexed by an older openbook, before ${reread === 1 ? 'its' : 'their'} metadata fields were read; read ${reread === 1 ? 'it' : 'them'} again for ${reread === 1 ? 'its' : 'their'} fields (once)`);
     }
     for (const [source, n] of bareIds) {
       warn(`${source}: ${n} document${n === 1 ? '' : 's'} had bare JSONL ids (an older openbook, or --global-ids); they are now ${source}#<_id> (the _id stays in the field _id)`);

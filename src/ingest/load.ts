@@ -19,7 +19,7 @@ import { loadHwpx } from './hwpx.js';
 import { loadHtml } from './html.js';
 import { loadJsonl } from './jsonl.js';
 import { loadMarkdown } from './markdown.js';
-import { detectLang, mergeMeta, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
+import { detectLang, mergeMeta, META_VERSION, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
 import { loadPdf } from './pdf.js';
 import type { LoadOptions, SourceInfo } from './source.js';
 import { loadPptx } from './pptx.js';
@@ -63,7 +63,8 @@ export async function* loadBytes(bytes: Uint8Array, info: SourceInfo, opts: Load
 
 /**
  * Completes each document's metadata (ingest/metadata.ts): the detected `lang`, then the
- * format's own fields, then the run's `--meta` tags, then the sidecar file, later layers winning.
+ * format's own fields, then the run's `--meta` tags, then the sidecar file, later layers winning;
+ * stamps it with `META_VERSION`.
  */
 async function* withMetadata(inner: AsyncGenerator<Document>, opts: LoadOptions, sidecar: DocMeta | undefined): AsyncGenerator<Document> {
   const userHash = userMetaHash(opts.meta, sidecar);
@@ -71,6 +72,7 @@ async function* withMetadata(inner: AsyncGenerator<Document>, opts: LoadOptions,
     const meta = mergeMeta({ lang: detectLang(doc.text) }, doc.meta, opts.meta, sidecar);
     if (meta) doc.meta = meta;
     if (userHash) doc.userMetaHash = userHash;
+    doc.metaVersion = META_VERSION;
     yield doc;
   }
 }

@@ -18,6 +18,15 @@ import { InputFormatError, InvalidParameterError } from '../core/errors.js';
 
 export type DocMeta = Record<string, string | number | boolean | string[]>;
 
+/**
+ * Version of what the loaders record as metadata (`Document.metaVersion`). 1: lang, front
+ * matter, JSONL fields, document properties (PDF, DOCX/PPTX/XLSX, HWPX, HWP, EPUB) and the text
+ * encoding. A document stored without it, or with an older one, is read again on the next run
+ * even when its bytes are unchanged, so a filter on a field it lacks sees it after one run.
+ * Raise it whenever a loader starts recording a field.
+ */
+export const META_VERSION = 1;
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** A scalar as stored: ISO-date strings → ms since the epoch (UTC when no zone is given). */
