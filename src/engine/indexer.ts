@@ -74,8 +74,12 @@ export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
   /** Text formats: a WHATWG encoding label forced on every file (`index --encoding`); default UTF-8/UTF-16, else detected. */
   encoding?: string;
-  /** One line per skipped file or line: "<file>[:line]: reason". */
-  onWarning?: (message: string) => void;
+  /**
+   * One line per skipped file or line ("<file>[:line]: reason"; `kind` "skip"), or per problem
+   * that skipped nothing (`kind` "note": front matter that is not valid YAML, a vanished file
+   * removed from the index, an older index migrated).
+   */
+  onWarning?: (message: string, kind?: 'skip' | 'note') => void;
   /** With an embedder, passage vectors are computed for chunks that lack them (`index --embed`). */
   embedder?: Embedder;
   /** Discard stored vectors first (after changing the embedding model). */
@@ -171,7 +175,9 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const budgets = resolveBudgets(opts.budgets);
   if (opts.paths.length === 0) throw new InvalidParameterError('index needs at least one path');
 
-  const warn = opts.onWarning ?? (() => {});
+  const warnOf = opts.onWarning ?? (() => {});
+  const warn = (m: string) => warnOf(m, 'skip');
+  const note = (m: string) => warnOf(m, 'note');
   const progress = opts.onProgress ?? (() => {});
   const entries: WalkEntry[] = [];
   /** Files the walk skipped (outside the roots, vanished, unreadable, undecodable names). */
@@ -344,12 +350,13 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
           if (ready.fault.keep) {
             keepSource(entry.relPath);
             skip(entry.relPath, ready.fault.message);
-          } else warn(ready.fault.message);
+          } else note(ready.fault.message);
           filesDone++;
           continue;
         }
-        const docs: Iterable<Document> | AsyncIterable<Document> = ready.parsed ? ready.parsed.docs : loadFile(entry, { ...loadOpts, onWarning: onLoadWarning });
+        const docs: Iterable<Document> | AsyncIterable<Document> = ready.parsed ? ready.parsed.docs : loadFile(entry, { ...loadOpts, onWarning: onLoadWarning, onNote: note });
         for (const m of ready.parsed?.warnings ?? []) onLoadWarning(m);
+        for (const m of ready.parsed?.notes ?? []) note(m);
         for await (const doc of docs) {
           // A JSONL document's sizeBytes is its line's (without the newline): the bytes read so far, for the progress of one big file.
           if (entry.format === 'jsonl') {
@@ -404,10 +411,10 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
       if (rec.format === 'jsonl' && !opts.globalIds && !id.startsWith(`${rec.source}#`) && walkedSources.has(rec.source)) bareIds.set(rec.source, (bareIds.get(rec.source) ?? 0) + 1);
     }
     if (reread > 0) {
-      warn(`${reread} document${reread === 1 ? ' was' : 's were'} indexed by an older openbook, before ${reread === 1 ? 'its' : 'their'} metadata fields were read; read ${reread === 1 ? 'it' : 'them'} again for ${reread === 1 ? 'its' : 'their'} fields (once)`);
+      note(`${reread} document${reread === 1 ? ' was' : 's were'} indexed by an older openbook, before ${reread === 1 ? 'its' : 'their'} metadata fields were read; read ${reread === 1 ? 'it' : 'them'} again for ${reread === 1 ? 'its' : 'their'} fields (once)`);
     }
     for (const [source, n] of bareIds) {
-      warn(`${source}: ${n} document${n === 1 ? '' : 's'} had bare JSONL ids (an older openbook, or --global-ids); they are now ${source}#<_id> (the _id stays in the field _id)`);
+      note(`${source}: ${n} document${n === 1 ? '' : 's'} had bare JSONL ids (an older openbook, or --global-ids); they are now ${source}#<_id> (the _id stays in the field _id)`);
     }
 
     progress({ phase: 'commit', filesDone, filesTotal: entries.length, chunks: summary.chunksWritten, bytesDone: bytesTotal, bytesTotal });

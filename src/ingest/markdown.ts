@@ -169,11 +169,11 @@ function findLinks(lines: { text: string; code: boolean }[]): Link[] {
 
 /**
  * Load a Markdown file: text as written (decoded, NFC, LF), headings, links, title, the field
- * `encoding` (properties.ts) and the YAML front matter as metadata (`frontMatterMeta`; front matter that is not valid YAML is a warning
- * through `opts.onWarning` and the file is indexed without those fields).
+ * `encoding` (properties.ts) and the YAML front matter as metadata (`frontMatterMeta`; front matter that is not valid YAML is a note
+ * through `opts.onNote`, else `opts.onWarning`, and the file is indexed without those fields).
  * @throws InputFormatError for binary or undecodable bytes ("<relPath>: …")
  */
-export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning' | 'encoding'> = {}): Document {
+export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<LoadOptions, 'onWarning' | 'onNote' | 'encoding'> = {}): Document {
   const { text, encoding } = decodeText(bytes, info.relPath, { ...(opts.encoding ? { encoding: opts.encoding } : {}) });
   const { headings, links, frontMatterTitle } = parseMarkdownStructure(text);
   let meta: Record<string, string | number | boolean | string[]> = encodingMeta(encoding);
@@ -182,7 +182,7 @@ export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<Loa
   } catch (err) {
     // The text is still indexed; only its front-matter fields are lost, and the user is told where.
     if (!(err instanceof InputFormatError)) throw err;
-    opts.onWarning?.(`${err.message}; indexed without its front-matter fields`);
+    (opts.onNote ?? opts.onWarning)?.(`${err.message}; indexed without its front-matter fields`);
   }
   const doc: Document = {
     ...fileFields(bytes, info),

@@ -70,8 +70,9 @@ export function frontMatterMeta(text: string, where: string): DocMeta {
   try {
     v = parseYaml(m[1]);
   } catch (err) {
+    // yaml's line is within the front matter (its own position text is dropped: the file line is given).
     const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new InputFormatError(`${where}:${line !== undefined ? line + 1 : 2}: front matter is not valid YAML (${(err as Error).message.split('\n')[0]})`);
+    throw new InputFormatError(`${where}:${line !== undefined ? line + 1 : 2}: front matter is not valid YAML (${(err as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')})`);
   }
   if (v === null || v === undefined) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new InputFormatError(`${where}:2: front matter must be a YAML mapping (key: value lines)`);

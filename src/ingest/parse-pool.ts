@@ -31,17 +31,18 @@ export interface ParseTask {
   id: number;
   /** With `bytes`, those are parsed (a fetched web page as HTML) and `absPath` is unused. */
   entry: SourceInfo & { absPath: string; bytes?: Uint8Array };
-  opts: Omit<LoadOptions, 'onWarning'>;
+  opts: Omit<LoadOptions, 'onWarning' | 'onNote'>;
 }
 
 export type ParseReply =
-  | { id: number; docs: Document[]; warnings: string[]; error?: undefined }
-  | { id: number; warnings: string[]; error: { code: string; message: string; what?: string; limit?: string } };
+  | { id: number; docs: Document[]; warnings: string[]; notes: string[]; error?: undefined }
+  | { id: number; warnings: string[]; notes: string[]; error: { code: string; message: string; what?: string; limit?: string } };
 
-/** A file's parse result: its documents and the per-line warnings its loader gave. */
+/** A file's parse result: its documents, the per-line warnings (skips) and the notes (`LoadOptions.onNote`) its loader gave. */
 export interface Parsed {
   docs: Document[];
   warnings: string[];
+  notes: string[];
 }
 
 interface Job {
@@ -179,7 +180,7 @@ export class ParsePool {
     slot.job = null;
     this.armIdle(slot);
     const rel = job.task.entry.relPath;
-    if (reply.error === undefined) job.resolve({ docs: reply.docs, warnings: reply.warnings });
+    if (reply.error === undefined) job.resolve({ docs: reply.docs, warnings: reply.warnings, notes: reply.notes });
     else if (reply.error.code === 'BUDGET_EXCEEDED') job.reject(new BudgetExceededError(rel, reply.error.what ?? 'over budget', reply.error.limit ?? 'unknown'));
     else if (reply.error.code === 'INTERNAL') job.reject(new InputFormatError(`${rel}: ${reply.error.message}`));
     else job.reject(new InputFormatError(reply.error.message));

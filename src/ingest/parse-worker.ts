@@ -16,18 +16,20 @@ if (port === null) throw new Error('parse-worker.ts must run in a worker thread'
 port.on('message', (task: ParseTask) => {
   void (async () => {
     const warnings: string[] = [];
+    const notes: string[] = [];
     const docs: Document[] = [];
     let reply: ParseReply;
     try {
-      const opts = { ...task.opts, onWarning: (m: string) => warnings.push(m) };
+      const opts = { ...task.opts, onWarning: (m: string) => warnings.push(m), onNote: (m: string) => notes.push(m) };
       if (task.entry.bytes) docs.push(loadHtml(task.entry.bytes, task.entry, opts)); // a fetched web page, as web.ts loads it
       else for await (const d of loadFile(task.entry, opts)) docs.push(d);
-      reply = { id: task.id, docs, warnings };
+      reply = { id: task.id, docs, warnings, notes };
     } catch (err) {
       const e = err as Error;
       reply = {
         id: task.id,
         warnings,
+        notes,
         error: {
           code: err instanceof OpenbookError ? err.code : 'INTERNAL',
           message: e instanceof Error ? e.message : String(err),

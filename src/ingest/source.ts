@@ -21,6 +21,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Receives one line per skipped item: "<file>:<line>: what is wrong". */
   onWarning?: (message: string) => void;
+  /**
+   * Receives one line per problem that skips nothing (the file is still indexed, e.g. front
+   * matter that is not valid YAML); `onWarning` when absent.
+   */
+  onNote?: (message: string) => void;
   /** HTML: extract the main content with Readability (default true); false keeps the whole body. */
   readability?: boolean;
   /**

@@ -111,11 +111,12 @@ export function register(program: Command): void {
           }
         };
         const warnings: string[] = [];
-        const onWarning = (m: string) => {
+        const onWarning = (m: string, kind?: 'skip' | 'note') => {
           warnings.push(m);
           if (bar && barStarted) bar.stop();
-          // Budget and walk messages say "skipped" themselves ("a.docx: skipped: decompresses to …").
-          process.stderr.write(`${c.yellow('warning:')} ${/: skipped\b/.test(m) ? m : `skipped ${m}`}\n`);
+          // Budget and walk messages say "skipped" themselves ("a.docx: skipped: decompresses to …");
+          // a note skipped nothing (the file is indexed, an old index was migrated).
+          process.stderr.write(`${c.yellow('warning:')} ${kind === 'note' || /: skipped\b/.test(m) ? m : `skipped ${m}`}\n`);
           if (bar && barStarted) barStarted = false;
         };
         const models = flags.embed ? await loadCliModels(flags, { llm: false }) : undefined;
