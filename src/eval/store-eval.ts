@@ -14,6 +14,7 @@
  * the store engine's retrievers, after `embedStore` has stored the missing passage vectors.
  */
 import { CapabilityError, InvalidParameterError } from '../core/errors.js';
+import { toFilter } from '../core/filter.js';
 import type { EngineModels } from '../engine/engine.js';
 import { PgEngine } from '../engine/pg-engine.js';
 import { embedStore, maskUrl, PgStore } from '../index/pg/store.js';
@@ -117,6 +118,7 @@ export async function runStoreRetrieval(
           k1: search.k1,
           b: search.b,
           ...(search.delta !== undefined ? { delta: search.delta } : {}),
+          ...(search.filter !== undefined ? { filter: search.filter } : {}),
           ...(retriever.fusion !== undefined ? { fusion: retriever.fusion } : {}),
           ...(retriever.rrfK !== undefined ? { rrfK: retriever.rrfK } : {}),
           ...(retriever.alpha !== undefined ? { alpha: retriever.alpha } : {}),
@@ -138,7 +140,8 @@ async function runStoreBm25(store: PgStore, queries: ReadonlyMap<string, string>
   const docOfSeq = await reader.documentIdsBySeq();
   const entries = [...queries];
   const out: Array<Array<{ docId: string; score: number }>> = new Array(entries.length);
-  const opts = { topK: search.topK, similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta === undefined ? {} : { delta: search.delta }) };
+  // The filter is applied inside the scoring statement, as on the embedded index (eval --filter).
+  const opts = { topK: search.topK, similarity: search.similarity, k1: search.k1, b: search.b, ...(search.delta === undefined ? {} : { delta: search.delta }), ...(search.filter === undefined ? {} : { filter: toFilter(search.filter) }) };
   let next = 0;
   const t0 = now();
   const worker = async () => {
