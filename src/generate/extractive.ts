@@ -7,9 +7,13 @@
  * retrieval score):
  *
  *   s(q, sent) = Σ_{t ∈ q ∩ sent} idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))
+ *              + 0.3 · Σ_{adjacent question words (u, v) in order in sent} (idf(u) + idf(v)) / 2
  *   score      = s(q, sent) · (0.5 + 0.5 · hitScore / maxHitScore)
  *
- * (k1 = 0.2, b = 0.4 at sentence level, see K1/B), times 1.3 when the unit holds the kind of fact
+ * (a pair counts when a term of v follows a term of u within 3 analysed terms, 6 for Korean
+ * bigrams: the sequential-dependence idea of Metzler & Croft, SIGIR 2005 — the question was
+ * written from a sentence that keeps its phrases together),
+ * k1 = 0.2, b = 0.4 at sentence level (see K1/B); times 1.3 when the unit holds the kind of fact
  * the question asks for (`answerTypeOf`: a number for how many/how much/몇/얼마, a number or date
  * for when/what year/언제, a capitalised name for who), times 2 when a why/왜 question's unit gives
  * a reason ("because", "때문에"); a why question's unit also adds half the score of the unit before
@@ -45,7 +49,7 @@
  * No span for how/어떻게 questions or when none is found; a span is always inside the quote. The
  * answer text then leads with it: "1998 — The treaty was signed in 1998. [1]".
  */
-import type { Analyzer } from '../analysis/analyzer.js';
+import type { Analyzer, Token } from '../analysis/analyzer.js';
 import { contentQuery, ENGLISH_QUESTION_WORDS, KOREAN_QUESTION_WORDS } from '../analysis/question-words.js';
 import { segmentText } from '../analysis/sentences.js';
 import type { Citation, Hit } from '../core/types.js';
@@ -77,6 +81,8 @@ export interface PassageUnit {
   end: number;
   terms: ReadonlyMap<string, number>;
   len: number;
+  /** The unit's analysed terms in text order (for the question's word pairs, `PAIR_WINDOW`). */
+  seq: readonly string[];
   /** Paragraph number of the unit's last segment in the passage (0-based, `Segment.paragraph`). */
   paragraph: number;
 }
@@ -200,7 +206,7 @@ export function extractiveAnswer(
   const cands: Cand[] = [];
   hits.forEach((hit, hitIndex) => {
     const units = options.unitCache ? options.unitCache.unitsOf(hit, analyzer) : passageUnits(hit.text, analyzer);
-    for (const u of units) cands.push({ hitIndex, start: u.start, end: u.end, terms: u.terms, len: u.len, paragraph: u.paragraph });
+    for (const u of units) cands.push({ hitIndex, start: u.start, end: u.end, terms: u.terms, len: u.len, seq: u.seq, paragraph: u.paragraph });
   });
   if (cands.length === 0 || qTerms.length === 0) return { answer: notFoundMessage(question), citations: [], found: false, candidates: [] };
 
@@ -237,7 +243,19 @@ export function extractiveAnswer(
     }
     return s;
   };
-  const own = cands.map(match);
+  // Two question words next to each other in the question, near each other and in order in the unit:
+  // the sentence the question was written from (sequential dependence, Metzler & Croft, SIGIR 2005).
+  // The question as analysed tokens (with offsets), once: its word pairs here, its wh-word's gap in the short answer.
+  const qTokens = analyzer.tokens(question);
+  const pairs = questionPairs(question, qTokens, new Set(qTerms));
+  const pairWindow = /[\uac00-\ud7a3]/.test(question) ? PAIR_WINDOW_KO : PAIR_WINDOW;
+  const pairScore = (c: Cand): number => {
+    let s = 0;
+    for (const [a, b] of pairs) if (inOrderWithin(c.seq, a, b, pairWindow)) s += (PAIR_WEIGHT * (maxIdf(a, idf) + maxIdf(b, idf))) / 2;
+    return s;
+  };
+  const pairOf = cands.map(pairScore);
+  const own = cands.map((c, ci) => match(c) + pairOf[ci]);
   const neighbour = want === 'reason' ? REASON_NEIGHBOUR : NEIGHBOUR;
   const scored: ScoredSentence[] = cands.map((c, ci) => {
     let s = 0;
@@ -251,6 +269,7 @@ export function extractiveAnswer(
       covered += w;
       matched.push(t);
     }
+    s += pairOf[ci];
     const hit = hits[c.hitIndex];
     const prior = 0.5 + 0.5 * (hit.score > 0 ? hit.score / maxHitScore : 0);
     const text = hit.text.slice(c.start, c.end);
@@ -281,7 +300,6 @@ export function extractiveAnswer(
     };
   });
   scored.sort((a, b) => b.score - a.score || a.hitIndex - b.hitIndex || a.start - b.start);
-
   const chosen: ScoredSentence[] = [];
   const seenText = new Set<string>();
   const minMatched = Math.max(1, Math.min(2, present.size));
@@ -322,7 +340,7 @@ export function extractiveAnswer(
       ...(hit.locator !== undefined ? { locator: hit.locator } : {}),
       quote: s.text,
       quoteStart: s.start,
-      ...answerSpanOf(s.text, want, qDigits, analyzer, new Set(qTerms), unit, question),
+      ...answerSpanOf(s.text, want, qDigits, analyzer, new Set(qTerms), qTokens, unit, question),
     });
     parts.push(`${s.text.replace(/\s*\n\s*/g, ' ')} [${n}]`);
   }
@@ -330,6 +348,42 @@ export function extractiveAnswer(
   const first = citations[0];
   const lead = first.answerSpan ? `${first.quote.slice(first.answerSpan.start, first.answerSpan.end)} — ` : '';
   return { answer: lead + parts.join(' '), citations, found: true, candidates: scored };
+}
+
+/** Weight of a question word pair found in order (times the pair's mean idf); window in analysed terms (Korean: bigrams). */
+const PAIR_WEIGHT = 0.3;
+const PAIR_WINDOW = 3;
+const PAIR_WINDOW_KO = 6;
+
+/** The terms of consecutive content words of the question, as pairs ([terms of word i], [terms of word i + 1]). */
+function questionPairs(question: string, tokens: readonly Token[], qTerms: ReadonlySet<string>): Array<[string[], string[]]> {
+  // Each whitespace-separated word gets the question terms of the tokens starting in it.
+  const words: string[][] = [];
+  let ti = 0;
+  for (const m of question.matchAll(/\S+/g)) {
+    const terms: string[] = [];
+    while (ti < tokens.length && tokens[ti].start < m.index + m[0].length) {
+      if (qTerms.has(tokens[ti].term) && !terms.includes(tokens[ti].term)) terms.push(tokens[ti].term);
+      ti++;
+    }
+    if (terms.length > 0) words.push(terms);
+  }
+  const out: Array<[string[], string[]]> = [];
+  for (let i = 0; i + 1 < words.length; i++) out.push([words[i], words[i + 1]]);
+  return out;
+}
+
+/** Whether some term of `a` is followed by some term of `b` within `window` positions of `seq`. */
+function inOrderWithin(seq: readonly string[], a: readonly string[], b: readonly string[], window: number): boolean {
+  for (let i = 0; i < seq.length; i++) {
+    if (!a.includes(seq[i])) continue;
+    for (let j = i + 1; j <= i + window && j < seq.length; j++) if (b.includes(seq[j])) return true;
+  }
+  return false;
+}
+
+function maxIdf(terms: readonly string[], idf: ReadonlyMap<string, number>): number {
+  return Math.max(0, ...terms.map((t) => idf.get(t) ?? 0));
 }
 
 /** The question words analysed by `analyzer`, computed once per analyzer object. */
@@ -388,7 +442,7 @@ export function passageUnits(text: string, analyzer: Analyzer): PassageUnit[] {
     // Under a heading, a list's items all take its terms ("## 첫 주 일정" over "- 수요일: …"); a sentence ends that.
     if (!(seg.kind === 'item' && headingItems)) headingTerms = [];
     if (seg.kind !== 'item') headingItems = false;
-    if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length, paragraph: seg.paragraph });
+    if (analysed.length >= MIN_SENTENCE_TERMS) out.push({ start, end, terms, len: analysed.length, seq: analysed, paragraph: seg.paragraph });
   }
   return out;
 }
@@ -464,11 +518,11 @@ const MEASURE_UNIT = /^\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years
  * expression (with its unit) whose digits the question does not already hold, nearest to the
  * question's terms in the quote. No span for other questions, or when the quote holds none.
  */
-function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, analyzer: Analyzer, qTerms: Set<string>, unit?: string, question = ''): { answerSpan?: { start: number; end: number } } {
+function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, analyzer: Analyzer, qTerms: Set<string>, qTokens: readonly Token[], unit?: string, question = ''): { answerSpan?: { start: number; end: number } } {
   if (want === 'none') return {};
   if (want === 'reason') return reasonSpan(quote);
-  if (want === 'entity') return gapSpan(quote, analyzer, qTerms, question);
-  if (want === 'person' && /[\uac00-\ud7a3]/.test(quote) && !/[A-Z]/.test(quote.slice(1))) return gapSpan(quote, analyzer, qTerms, question);
+  if (want === 'entity') return gapSpan(quote, analyzer, qTerms, question, qTokens);
+  if (want === 'person' && /[\uac00-\ud7a3]/.test(quote) && !/[A-Z]/.test(quote.slice(1))) return gapSpan(quote, analyzer, qTerms, question, qTokens);
   const tokens = analyzer.tokens(quote);
   const anchors = tokens.filter((t) => qTerms.has(t.term)).map((t) => t.start);
   let best: { start: number; end: number; d: number } | undefined;
@@ -483,7 +537,7 @@ function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, ana
       if (!best || d < best.d) best = { start: m.index, end: m.index + text.length, d };
     }
     // No name the question lacks ("Who can enforce EU law?" → "the courts of member states"): the entity run.
-    return best ? { answerSpan: { start: best.start, end: best.end } } : gapSpan(quote, analyzer, qTerms, question);
+    return best ? { answerSpan: { start: best.start, end: best.end } } : gapSpan(quote, analyzer, qTerms, question, qTokens);
   }
   const lowerQ = question.toLowerCase();
   const digitMatches = [...quote.matchAll(NUMBER_EXPR)];
@@ -571,7 +625,7 @@ const SPAN_MAX_EOJEOLS = 3;
  * at least half of its analysed terms are question terms. No span when no word of the quote
  * matches or none is left over.
  */
-function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, question: string): { answerSpan?: { start: number; end: number } } {
+function gapSpan(quote: string, analyzer: Analyzer, qTerms: ReadonlySet<string>, question: string, qTokens: readonly Token[]): { answerSpan?: { start: number; end: number } } {
   interface W { start: number; end: number; core: string; terms: string[]; matched: boolean; fn: boolean; breakAfter: boolean; breakBefore: boolean }
   const words: W[] = [];
   // One analysis of the quote; each word gets the terms of the tokens that start inside it.
@@ -614,7 +668,7 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
   const head = korean
     ? (/(\S+?)(?:은|는|이|가)\s+(?:무엇|누구|어디)\S*\s*\?*\s*$/.exec(question.trim()) ?? /(\S+?)의\s+(?:이름|명칭)(?:은|는|이|가)\s*\?*\s*$/.exec(question.trim()) ?? /(\S+?)(?:은|는|이|가)\s*\?*\s*$/.exec(question.trim()))?.[1]
     : undefined;
-  const gap = questionGap(question, analyzer, qTerms);
+  const gap = questionGap(question, qTokens, qTerms);
   // Runs of unmatched words, broken at punctuation.
   const runs: Array<[number, number]> = [];
   let i = 0;
@@ -671,13 +725,15 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: Set<string>, questio
     if (!korean && words.slice(a, b + 1).some((w, k) => /^[A-Z0-9$£€]/.test(w.core) && (a + k > 0))) score += 0.3; // a name or a number
     // The answer stands where the question's wh-word stands: after the words the question puts
     // before it, before the words it puts after it ("… beach by what village?" → "… beach by the village of Warszowa").
+    let aligned = 0;
     if (gap) {
       let l = a - 1;
       while (l >= 0 && !words[l].matched) l--;
       let r = b + 1;
       while (r < words.length && !words[r].matched) r++;
-      if (l >= 0 && words[l].terms.some((t) => gap.before.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
-      if (r < words.length && words[r].terms.some((t) => gap.after.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
+      if (l >= 0 && words[l].terms.some((t) => gap.before.has(t) || gap.head.has(t))) aligned++;
+      if (r < words.length && words[r].terms.some((t) => gap.after.has(t) || gap.head.has(t))) aligned++;
+      score += ALIGN_BONUS * aligned;
     }
     score -= 0.02 * (b - a);
     if (!best || score > best.score) best = { a, b, score };
@@ -713,7 +769,7 @@ const ENGLISH_AUX = /^(did|does|do|is|was|were|are|has|have|had|can|could|will|w
  * or the end of a question ending in its head noun ("…만난 대통령의 이름은?"). Undefined when the
  * question has no wh-word and is not such a Korean question.
  */
-function questionGap(question: string, analyzer: Analyzer, qTerms: Set<string>): { before: Set<string>; after: Set<string>; head: Set<string> } | undefined {
+function questionGap(question: string, qTokens: readonly Token[], qTerms: ReadonlySet<string>): { before: Set<string>; after: Set<string>; head: Set<string> } | undefined {
   const words = [...question.matchAll(/[^\s?!.,]+/g)];
   const korean = /[\uac00-\ud7a3]/.test(question);
   let gapAt = -1; // offset in the question: terms starting before it are "before"
@@ -745,7 +801,7 @@ function questionGap(question: string, analyzer: Analyzer, qTerms: Set<string>):
   const before = new Set<string>();
   const after = new Set<string>();
   const head = new Set<string>();
-  for (const t of analyzer.tokens(question)) {
+  for (const t of qTokens) {
     if (!qTerms.has(t.term)) continue;
     if (t.start >= headFrom && t.start < headTo) head.add(t.term);
     else if (t.start < gapAt) before.add(t.term);
