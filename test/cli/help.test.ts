@@ -80,7 +80,7 @@ describe('the retrieval flags are the option table\'s', () => {
     expect(optionLine(help.get('graph')!, '--top-k')).toMatch(/^\s*-k, --top-k <n> .*\(default: 20\)/);
   });
 
-  for (const c of ['eval retrieval', 'eval qa', 'index']) {
+  for (const c of ['eval retrieval', 'eval qa', 'eval context', 'index']) {
     it(`${c}: --analyzer defaults to auto`, () => {
       expect(optionLine(help.get(c)!, '--analyzer')).toMatch(/\(default: auto\b/);
     });
