@@ -34,6 +34,7 @@ export interface ContextEvalOptions extends LoadOptions {
   budgets?: number[];
   /** Chunk size of the index, tokens. Default 64. */
   chunkSize?: number;
+  /** Analyzer of the eval index (default `auto`, as every eval and `index`). */
   analyzer?: string;
   limit?: number;
   seed?: number;
@@ -60,7 +61,7 @@ export async function evaluateContext(o: ContextEvalOptions): Promise<ContextEva
   if (budgets.some((b) => !Number.isInteger(b) || b < 1)) throw new InvalidParameterError(`budgets must be integers ≥ 1, got ${budgets.join(', ')}`);
   const chunkSize = o.chunkSize ?? 64;
   const qa = await loadQaDataset(o.dataset, o);
-  const analyzerName = o.analyzer ?? (qa.answerMetric === 'korquad' ? 'korean' : 'english');
+  const analyzerName = o.analyzer ?? 'auto';
   const analyzer = getAnalyzer(analyzerName);
   const questions = o.limit === undefined ? qa.questions : sampleQuestions(qa.questions, o.limit, o.seed ?? 1);
   const dir = mkdtempSync(join(tmpdir(), 'openbook-context-eval-'));

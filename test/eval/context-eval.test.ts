@@ -33,7 +33,7 @@ describe('eval context (small-to-big table)', () => {
     };
     const file = join(dir, 'tiny-squad.json');
     writeFileSync(file, JSON.stringify(squad));
-    const r = await evaluateContext({ dataset: file, modes: ['chunk', 'sentence-window:0'], budgets: [4, 64], chunkSize: 64 });
+    const r = await evaluateContext({ dataset: file, modes: ['chunk', 'sentence-window:0'], budgets: [4, 64], chunkSize: 64, analyzer: 'english' });
     expect(r.questions).toBe(2);
     const chunk = r.rows.find((x) => x.mode === 'chunk')!;
     // one chunk "# France\n\n<context>": in 4 tokens neither answer; in 64 both

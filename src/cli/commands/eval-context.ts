@@ -15,7 +15,7 @@ export function registerEvalContext(evalCmd: Command): void {
     .option('--modes <list>', 'comma-separated --context modes', 'chunk,sentence-window:1,sentence-window:3,parent')
     .option('--budgets <list>', 'comma-separated context budgets in analyzer tokens', '256,512,1024')
     .option('--chunk-size <n>', 'chunk size of the eval index, tokens', '64')
-    .option('--analyzer <name>', 'analyzer (default: korean for KorQuAD, else english)')
+    .option('--analyzer <name>', 'analyzer of the eval index', 'auto')
     .option('--limit <n>', 'a seeded random sample of this many questions')
     .option('--seed <n>', 'seed of the sample and of the bootstrap', '1')
     .option('--filter <expr>', 'only paragraphs whose metadata match (id, title = the article), inside scoring as search --filter')
