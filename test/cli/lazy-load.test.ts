@@ -36,6 +36,8 @@ const NOT_FOR_SEARCH = {
     'src/methods/registry.ts', 'src/engine/pg-engine.ts', 'src/index/pg/store.ts',
     // the index writer, the vector code (an index without --embed has none), the link graph (--prior), the search workers, the LLM answer
     'src/index/store/writer.ts', 'src/index/dense/store.ts', 'src/index/dense/exact.ts', 'src/index/dense/hnsw.ts', 'src/index/graph/store.ts', 'src/index/parallel/search-pool.ts', 'src/generate/llm-answer.ts',
+    // the rerankers, the response cache and the Yes/No judge, with no reranker configured
+    'src/retrieve/rerank.ts', 'src/models/cache.ts', 'src/models/yes-no.ts',
   ],
   packages: ['hono', '@hono/node-server', 'pg', 'pg-copy-streams', 'openai', 'yaml', 'unpdf', 'mammoth', 'linkedom', '@mozilla/readability', 'cli-progress', 'usearch', 'onnxruntime-node', '@huggingface/transformers', 'ioredis', 'zod'],
 };
