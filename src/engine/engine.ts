@@ -32,7 +32,7 @@ import type { FusionMethod } from '../retrieve/hybrid.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { hitFromChunk } from '../retrieve/hit.js';
-import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank.js';
+import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank-stage.js';
 import { indexContextSource, parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
