@@ -713,6 +713,8 @@ function termScoreSql(sim: Similarity): string {
 /** A read-only view of the store: BM25 in SQL, chunk lookups, statistics. */
 export class PgStoreReader {
   private readonly allowCache = new Map<string, AllowSet>();
+  /** Document frequencies read at commit `generation` (a reader spans commits: another generation starts afresh). */
+  private dfCache = { generation: -1, df: new Map<string, number>() };
   /** Document meta of the chunks fetched last, by document id (bounded; see {@link documentMeta}). */
   private readonly metaSeen = new Map<string, DocumentMeta | undefined>();
 
@@ -728,7 +730,7 @@ export class PgStoreReader {
   }
 
   async searchTerms(terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
-    return this.snapshot((c) => this.scoreIn(c, terms, opts));
+    return this.snapshot((c, m) => this.scoreIn(c, m, terms, opts));
   }
 
   /**
@@ -738,25 +740,43 @@ export class PgStoreReader {
    */
   async searchWithChunks(query: string, opts: PgSearchOptions): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
     const terms = this.analyzer.analyze(query);
-    return this.snapshot(async (c) => {
-      const hits = await this.scoreIn(c, terms, opts);
+    return this.snapshot(async (c, m) => {
+      const hits = await this.scoreIn(c, m, terms, opts);
       return pairChunks(hits, await this.chunksIn(c, hits));
     });
   }
 
-  /** Runs `fn` in one REPEATABLE READ, READ ONLY transaction on one connection. */
-  private async snapshot<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in one REPEATABLE READ, READ ONLY transaction on one connection, with the meta row
+   * of that snapshot. BEGIN and the meta row go in one round trip (the simple-query protocol takes
+   * both statements), and the COMMIT of the read-only transaction is queued on the connection
+   * without waiting for it: the pool hands the connection out again only behind it.
+   */
+  private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>) => Promise<T>): Promise<T> {
     return this.store.withClient(async (c) => {
-      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const r = (await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1')) as unknown as pg.QueryResult[];
       try {
-        return await fn(c);
+        return await fn(c, r[1].rows[0]);
       } finally {
-        await c.query('COMMIT').catch(() => {});
+        c.query('COMMIT').catch(() => {});
       }
     });
   }
 
-  private async scoreIn(c: pg.PoolClient, terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
+  /** Document frequencies of `terms` at commit `generation`: from this reader's cache, the rest from ob_terms (one query). */
+  private async docFreqsIn(c: pg.PoolClient, generation: number, terms: readonly string[]): Promise<Map<string, number>> {
+    if (this.dfCache.generation !== generation || this.dfCache.df.size > 100_000) this.dfCache = { generation, df: new Map() };
+    const cache = this.dfCache.df;
+    const missing = terms.filter((t) => !cache.has(t));
+    if (missing.length > 0) {
+      const r = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [missing]);
+      for (const t of missing) cache.set(t, 0);
+      for (const row of r.rows) cache.set(row.term, row.df);
+    }
+    return new Map(terms.map((t) => [t, cache.get(t)!]));
+  }
+
+  private async scoreIn(c: pg.PoolClient, m: Meta, terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
     const { topK } = opts;
     if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
     const sim = getSimilarity(opts.similarity ?? 'bm25');
@@ -767,20 +787,20 @@ export class PgStoreReader {
     for (const t of terms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
     {
       {
-        const m = (await c.query<Meta>('SELECT generation, doc_count, sum_doc_len, max_doc_len, lucene_norms FROM ob_meta WHERE id = 1')).rows[0];
         const allow = opts.filter !== undefined && m ? await this.allowedIn(c, Number(m.generation), opts.filter) : undefined;
         if (allow && allow.seqs.length === 0) return [];
         const docCount = Number(m?.doc_count ?? 0);
         if (docCount === 0) return [];
-        const dfs = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [[...qtf.keys()]]);
-        if (dfs.rowCount === 0) return [];
+        const dfs = await this.docFreqsIn(c, Number(m.generation), [...qtf.keys()]);
         const avgdl = sim.float32 ? Math.fround(Number(m.sum_doc_len) / docCount) : Number(m.sum_doc_len) / docCount;
         const qTerms: string[] = [];
         const weights: number[] = [];
-        for (const r of dfs.rows) {
-          qTerms.push(r.term);
-          weights.push(sim.queryWeight(qtf.get(r.term)!, sim.idf(r.df, docCount)));
+        for (const [term, df] of dfs) {
+          if (df === 0) continue;
+          qTerms.push(term);
+          weights.push(sim.queryWeight(qtf.get(term)!, sim.idf(df, docCount)));
         }
+        if (qTerms.length === 0) return [];
         const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
         const lnCol = m.lucene_norms ? 'p.norm' : 'p.dl';
         const ty = sim.float32 ? 'real' : 'float8';
