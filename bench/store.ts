@@ -1,77 +1,219 @@
 /**
- * `npm run bench:store` — the embedded index, PostgreSQL single node and Citus with 2 workers on
- * one corpus (default BEIR SciFact from ../shared/datasets): ingest throughput (chunks/s), size on
- * disk, BM25 query latency p50/p99 (top-10 with chunk texts, one query at a time), and whether the
- * top-10 of every query is identical across the three. Starts its own throwaway cluster with
- * scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first).
+ * `npm run bench:store` — the embedded index, PostgreSQL single node and Citus with 2 workers,
+ * all in one run, on BEIR SciFact (../shared/datasets) and the seeded synthetic corpora of
+ * `bench:scale` (bench/synthetic.ts, whole documents, english analyzer): ingest throughput
+ * (chunks/s, wall clock, one commit), size on disk, and BM25 top-10 latency p50/p99 with chunk
+ * texts, one query at a time (SciFact's test queries; 3-term queries on the synthetic corpora),
+ * and whether the top-10 of every query (ids and scores) is the embedded index's. Starts its own
+ * throwaway cluster with scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first); the
+ * single node is a database of the coordinator without the Citus extension.
  *
- *   npm run bench:store -- [--corpus ../shared/datasets/scifact] [--queries N]
+ *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--out docs/img/store-latency.svg]
+ *
+ * `--shards` is Citus's shard count of the distributed tables (`citus.shard_count` at
+ * `store init`, given in the URL's `options`); 32 is Citus's default. Prints one Markdown table
+ * per corpus and writes the latency plot (BM25 p50 and p99 against corpus size, per store).
+ * Dense and hybrid latency are not measured here yet (docs/performance.md). 1M takes ~30 min per
+ * PostgreSQL store on a 2-core machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { Chunk, Document } from '../src/core/types.js';
+import { defaultThreads } from '../src/core/workers.js';
 import { Engine } from '../src/engine/engine.js';
 import { indexPaths } from '../src/engine/indexer.js';
 import { PgEngine } from '../src/engine/pg-engine.js';
-import { IndexReader } from '../src/index/index.js';
+import { IndexReader, IndexWriter, type IndexConfig } from '../src/index/index.js';
 import { PgStore } from '../src/index/pg/store.js';
+import { syntheticCorpus } from './synthetic.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : def;
 };
 const root = path.resolve(import.meta.dirname, '..');
-const corpusDir = path.resolve(arg('corpus', path.join(root, '../shared/datasets/scifact')));
+const corpora = arg('corpora', 'scifact,100k,1m').split(',');
 const maxQueries = Number(arg('queries', '300'));
-const queries = readFileSync(path.join(corpusDir, 'queries.jsonl'), 'utf8').trim().split('\n').slice(0, maxQueries).map((l) => JSON.parse(l).text as string);
+const shards = Number(arg('shards', '4'));
+const threads = Number(arg('threads', String(defaultThreads())));
+const svgOut = path.resolve(root, arg('out', 'docs/img/store-latency.svg'));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const sizeOf = (name: string) => Number(name.replace(/k$/i, '000').replace(/m$/i, '000000'));
+
+const STORES = ['embedded', 'PostgreSQL single node', 'Citus, 2 workers'] as const;
+type StoreName = (typeof STORES)[number];
+interface Row { store: StoreName; chunks: number; ingestS: number; ingestCpuS: number; bytes: number; p50: number; p99: number; tops: string[][] }
+interface Table { corpus: string; numDocs: number; queryKind: string; queries: number; rows: Row[] }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'openbook-bench-store-'));
 const script = path.join(root, 'scripts/pg-cluster.sh');
 const clusterDir = mkdtempSync(path.join(tmpdir(), 'openbook-bench-pg-')); // its own dir: the script hands it to the postgres user
-const url = execFileSync('bash', [script, 'start', clusterDir, '2'], { encoding: 'utf8' }).trim().split('\n').pop()!;
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-await admin.query('CREATE DATABASE single');
-await admin.end();
-const singleUrl = url.replace(/\/postgres$/, '/single');
-
-interface Row { store: string; chunks: number; ingestS: number; bytes: number; p50: number; p99: number; tops: string[][] }
-const rows: Row[] = [];
+const baseUrl = execFileSync('bash', [script, 'start', clusterDir, '2'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+const dbUrl = (db: string, citus: boolean) => {
+  const u = new URL(baseUrl);
+  u.pathname = `/${db}`;
+  if (citus) u.searchParams.set('options', `-c citus.shard_count=${shards}`);
+  return u.toString();
+};
 const now = () => performance.now();
-try {
-  for (const store of ['embedded', 'PostgreSQL single node', 'Citus, 2 workers']) {
-    const indexDir = path.join(tmp, 'embedded');
-    const pgStore = store === 'embedded' ? undefined : PgStore.connect(store.startsWith('Citus') ? url : singleUrl);
-    const t0 = now();
-    const s = await indexPaths({ indexDir, paths: [path.join(corpusDir, 'corpus.jsonl')], noChunk: true, cwd: root, now: Date.now, ...(pgStore ? { store: pgStore } : {}) });
-    const ingestS = (now() - t0) / 1000;
-    const bytes = pgStore ? (await pgStore.stats()).bytesOnDisk : (await IndexReader.open(indexDir)).stats().bytesOnDisk;
-    await pgStore?.close();
-    const engine = store === 'embedded' ? await Engine.open(indexDir) : await PgEngine.open(store.startsWith('Citus') ? url : singleUrl);
-    for (const q of queries.slice(0, 20)) await engine.search(q, { topK: 10 }); // warm-up
-    const lat: number[] = [];
-    const tops: string[][] = [];
-    for (const q of queries) {
-      const t = now();
-      const hits = await engine.search(q, { topK: 10 });
-      lat.push(now() - t);
-      tops.push(hits.map((h) => `${h.chunkId}:${h.score}`));
+
+/** A fresh database per corpus and store (Citus: the extension created in it, the workers added). */
+async function freshDatabase(name: string, citus: boolean): Promise<string> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  if (citus) {
+    const c = new pg.Client({ connectionString: dbUrl(name, false) });
+    await c.connect();
+    await c.query('SET client_min_messages = warning');
+    await c.query('CREATE EXTENSION citus');
+    await c.query('CREATE EXTENSION IF NOT EXISTS vector');
+    const port = Number(new URL(baseUrl).port);
+    await c.query(`SELECT citus_set_coordinator_host('127.0.0.1', ${port})`);
+    for (const w of ['worker1', 'worker2']) {
+      const wport = Number(readFileSync(path.join(clusterDir, `${w}.port`), 'utf8').trim());
+      const wc = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${wport}/postgres` });
+      await wc.connect();
+      await wc.query(`CREATE DATABASE ${name}`).catch(() => {});
+      await wc.end();
+      const wd = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${wport}/${name}` });
+      await wd.connect();
+      await wd.query('SET client_min_messages = warning');
+      await wd.query('CREATE EXTENSION IF NOT EXISTS citus');
+      await wd.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await wd.end();
+      await c.query(`SELECT citus_add_node('127.0.0.1', ${wport})`);
     }
-    if (engine instanceof PgEngine) await engine.close();
-    rows.push({ store, chunks: s.chunksWritten, ingestS, bytes, p50: pct(lat, 0.5), p99: pct(lat, 0.99), tops });
+    await c.end();
+  }
+  return dbUrl(name, citus);
+}
+
+const synthConfig: IndexConfig = { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: true };
+
+function* syntheticItems(n: number): Generator<{ doc: Document; chunks: Chunk[] }> {
+  for (const d of syntheticCorpus({ numDocs: n, seed: 42 }).docs()) {
+    const text = d.contents;
+    const doc: Document = { id: d.id, source: 'synthetic', title: '', text, format: 'jsonl', contentHash: d.id, sizeBytes: text.length, mtimeMs: 0 };
+    yield { doc, chunks: [{ id: `${d.id}#0`, docId: d.id, ordinal: 0, text, headingPath: [], startChar: 0, endChar: text.length, startLine: 1, endLine: 1 }] };
+  }
+}
+
+/** Ingests `corpus` into the store (undefined: the embedded index at `indexDir`); returns chunks written. */
+async function ingest(corpus: string, indexDir: string, store: PgStore | undefined): Promise<number> {
+  if (corpus === 'scifact') {
+    const s = await indexPaths({ indexDir, paths: [path.join(root, '../shared/datasets/scifact/corpus.jsonl')], noChunk: true, cwd: root, now: Date.now, threads, ...(store ? { store } : {}) });
+    return s.chunksWritten;
+  }
+  const n = sizeOf(corpus);
+  if (store) {
+    await store.init(synthConfig);
+    const w = await store.writer({ now: Date.now, threads });
+    try {
+      await w.addDocuments(syntheticItems(n));
+      await w.commit();
+    } finally {
+      await w.close();
+    }
+  } else {
+    const w = await IndexWriter.open(indexDir, synthConfig, { now: Date.now, threads });
+    try {
+      await w.addDocuments(syntheticItems(n));
+      await w.commit();
+    } finally {
+      await w.close();
+    }
+  }
+  return n;
+}
+
+const tables: Table[] = [];
+try {
+  for (const corpus of corpora) {
+    const synthetic = corpus !== 'scifact';
+    const queries = synthetic
+      ? syntheticCorpus({ numDocs: sizeOf(corpus), seed: 42 }).queries(maxQueries, 3, 43).map((q) => q.text)
+      : readFileSync(path.join(root, '../shared/datasets/scifact/queries.jsonl'), 'utf8').trim().split('\n').slice(0, maxQueries).map((l) => JSON.parse(l).text as string);
+    const table: Table = { corpus, numDocs: synthetic ? sizeOf(corpus) : 5183, queryKind: synthetic ? '3-term queries' : 'SciFact queries', queries: queries.length, rows: [] };
+    for (const store of STORES) {
+      const indexDir = path.join(tmp, `embedded-${corpus}`);
+      const citus = store.startsWith('Citus');
+      const url = store === 'embedded' ? undefined : await freshDatabase(`ob_${corpus.replace(/\W/g, '')}_${citus ? 'citus' : 'single'}`, citus);
+      const pgStore = url ? PgStore.connect(url) : undefined;
+      const t0 = now();
+      const c0 = process.cpuUsage();
+      const chunks = await ingest(corpus, indexDir, pgStore);
+      const ingestS = (now() - t0) / 1000;
+      const cpu = process.cpuUsage(c0);
+      const bytes = pgStore ? (await pgStore.stats()).bytesOnDisk : (await IndexReader.open(indexDir)).stats().bytesOnDisk;
+      await pgStore?.close();
+      const engine = url ? await PgEngine.open(url) : await Engine.open(indexDir);
+      for (const q of queries.slice(0, 20)) await engine.search(q, { topK: 10 }); // warm-up
+      const lat: number[] = [];
+      const tops: string[][] = [];
+      for (const q of queries) {
+        const t = now();
+        const hits = await engine.search(q, { topK: 10 });
+        lat.push(now() - t);
+        tops.push(hits.map((h) => `${h.chunkId}:${h.score}`));
+      }
+      if (engine instanceof PgEngine) await engine.close();
+      table.rows.push({ store, chunks, ingestS, ingestCpuS: (cpu.user + cpu.system) / 1e6, bytes, p50: pct(lat, 0.5), p99: pct(lat, 0.99), tops });
+      console.error(`bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s, p50 ${pct(lat, 0.5).toFixed(2)} ms`);
+    }
+    tables.push(table);
+    rmSync(path.join(tmp, `embedded-${corpus}`), { recursive: true, force: true });
   }
 } finally {
   execFileSync('bash', [script, 'stop', clusterDir]);
   rmSync(clusterDir, { recursive: true, force: true });
   rmSync(tmp, { recursive: true, force: true });
 }
-const same = (r: Row) => r.tops.every((t, i) => t.join() === rows[0].tops[i].join());
-console.log(`\n${path.basename(corpusDir)}: ${rows[0].chunks} chunks, ${queries.length} queries, BM25 top-10 (one query at a time)\n`);
-console.log('| store | ingest chunks/s | size on disk | bytes/chunk | BM25 p50 ms | BM25 p99 ms | top-10 = embedded |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(`| ${r.store} | ${Math.round(r.chunks / r.ingestS)} | ${(r.bytes / 1e6).toFixed(1)} MB | ${Math.round(r.bytes / r.chunks)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${same(r) ? 'yes, scores too' : 'NO'} |`);
+
+for (const t of tables) {
+  const same = (r: Row) => r.tops.every((top, i) => top.join() === t.rows[0].tops[i].join());
+  console.log(`\n${t.corpus}: ${t.rows[0].chunks} chunks, ${t.queries} ${t.queryKind}, BM25 top-10 with chunk texts (one query at a time); Citus with ${shards} shards\n`);
+  console.log('| store | ingest chunks/s | ingest CPU s (openbook process) | size on disk | bytes/chunk | BM25 p50 ms | BM25 p99 ms | top-10 = embedded |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of t.rows) {
+    console.log(`| ${r.store} | ${Math.round(r.chunks / r.ingestS)} | ${r.ingestCpuS.toFixed(1)} | ${(r.bytes / 1e6).toFixed(1)} MB | ${Math.round(r.bytes / r.chunks)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${same(r) ? 'yes, scores too' : 'NO'} |`);
+  }
+}
+writeFileSync(svgOut, latencySvg(tables));
+console.log(`\nplot: ${path.relative(root, svgOut)}`);
+
+/** BM25 p50 (solid) and p99 (dashed) against documents, log–log, one colour per store. */
+function latencySvg(ts: Table[]): string {
+  const W = 640, H = 400, L = 70, R = 190, T = 30, B = 50;
+  const colors: Record<StoreName, string> = { embedded: '#1f77b4', 'PostgreSQL single node': '#2ca02c', 'Citus, 2 workers': '#d62728' };
+  const xs = ts.map((t) => t.numDocs);
+  const ys = ts.flatMap((t) => t.rows.flatMap((r) => [r.p50, r.p99])).filter((y) => y > 0);
+  const x0 = Math.floor(Math.log10(Math.min(...xs))), x1 = Math.max(x0 + 1, Math.ceil(Math.log10(Math.max(...xs))));
+  const y0 = Math.floor(Math.log10(Math.min(...ys))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(Math.max(...ys))));
+  const px = (x: number) => L + ((Math.log10(x) - x0) / (x1 - x0)) * (W - L - R);
+  const py = (y: number) => H - B - ((Math.log10(y) - y0) / (y1 - y0)) * (H - T - B);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${(L + W - R) / 2}" y="18" text-anchor="middle" font-size="14">BM25 top-10 latency vs corpus size per store (log–log)</text>`,
+  ];
+  for (let e = x0; e <= x1; e++) out.push(`<line x1="${px(10 ** e)}" y1="${T}" x2="${px(10 ** e)}" y2="${H - B}" stroke="#ddd"/><text x="${px(10 ** e)}" y="${H - B + 16}" text-anchor="middle">${10 ** e >= 1e6 ? `${10 ** (e - 6)}M` : 10 ** e >= 1e3 ? `${10 ** (e - 3)}k` : 10 ** e}</text>`);
+  for (let e = y0; e <= y1; e++) out.push(`<line x1="${L}" y1="${py(10 ** e)}" x2="${W - R}" y2="${py(10 ** e)}" stroke="#ddd"/><text x="${L - 6}" y="${py(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} ms</text>`);
+  out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">documents (SciFact 5,183; synthetic above)</text>`);
+  let ly = T + 10;
+  for (const s of STORES) {
+    for (const [key, dash] of [['p50', ''], ['p99', '6 4']] as const) {
+      const pts = ts.map((t) => [t.numDocs, t.rows.find((r) => r.store === s)![key]] as const).sort((a, b) => a[0] - b[0]);
+      out.push(`<polyline fill="none" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
+      for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colors[s]}"/>`);
+      out.push(`<line x1="${W - R + 10}" y1="${ly}" x2="${W - R + 34}" y2="${ly}" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${W - R + 40}" y="${ly + 4}">${s === 'PostgreSQL single node' ? 'PostgreSQL' : s} ${key}</text>`);
+      ly += 18;
+    }
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
 }
