@@ -1,6 +1,6 @@
 /**
  * Metadata filters are exact in every retriever: on random corpora, random filters and random k,
- * BM25 (impact and exhaustive paths), TF-IDF, dense (exact index) and hybrid retrieval with a
+ * BM25 (impact and exhaustive paths), TF-IDF, dense (exact index and HNSW) and hybrid retrieval with a
  * filter return exactly brute-force filter-then-rank — rank every chunk without the filter,
  * drop those whose metadata fail it (`matchesFilter` over `chunkMetadata`, a separate code path
  * from the reader's bitset), keep the first k. No filtered-out chunk ever comes back, and k hits
@@ -51,6 +51,8 @@ afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true }))
 interface Corpus {
   reader: IndexReader;
   dense: DenseIndexReader;
+  /** The same vectors behind an HNSW graph. */
+  hnsw: DenseIndexReader;
   docs: Document[];
   chunks: Chunk[];
 }
@@ -110,7 +112,8 @@ async function randomCorpus(rng: () => number): Promise<Corpus> {
   const vectors = await embedder.embed(chunks.map((c) => c.text), { kind: 'passage' });
   chunks.forEach((c, i) => store.put(c, vectors[i]));
   await store.commit();
-  return { reader: await IndexReader.open(dir), dense: await DenseIndexReader.open(dir), docs, chunks };
+  // The same vectors behind an HNSW graph (usearch), for filtered approximate search.
+  return { reader: await IndexReader.open(dir), dense: await DenseIndexReader.open(dir), hnsw: await DenseIndexReader.open(dir, { kind: 'hnsw' }), docs, chunks };
 }
 
 /** A random filter in the text language, over document and chunk fields. */
@@ -177,6 +180,12 @@ describe('metadata filters are exact in every retriever (property test, random c
         const gotDense = await new DenseRetriever(c.reader, c.dense, embedder, { allow: c.reader.filterBits(filterText) }).retrieve(query, k);
         expect(pairs(gotDense), `dense: ${what}`).toEqual(bruteForce(fullDense, allowed, k));
         expect(gotDense.length).toBe(Math.min(k, allowed.size));
+        // Over HNSW: only allowed chunks, k of them whenever k match, and (on graphs this small,
+        // widened past filtered-out vectors) the brute-force scores; ties may come in another order.
+        const gotHnsw = await new DenseRetriever(c.reader, c.hnsw, embedder, { allow: c.reader.filterBits(filterText) }).retrieve(query, k);
+        expect(gotHnsw.every((h) => allowed.has(h.chunkId)), `hnsw: ${what}`).toBe(true);
+        expect(gotHnsw.length, `hnsw: ${what}`).toBe(Math.min(k, allowed.size));
+        expect(gotHnsw.map((h) => h.score.toFixed(5)), `hnsw: ${what}`).toEqual(bruteForce(fullDense, allowed, k).map(([, s]) => s.toFixed(5)));
         // Hybrid over the filtered retrievers = hybrid over brute-force filtered lists.
         const sparseFull = await new SparseRetriever(c.reader).retrieve(query, numChunks);
         const listRetriever = (name: string, full: Hit[]): Retriever => ({
