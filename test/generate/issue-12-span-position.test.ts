@@ -65,3 +65,18 @@ describe('numbers and dates a reader expects marked', () => {
     expect(span('매리너 호의 통신 회선은 몇 개의 채널로 구성되었나?', '통신 회선은 3채널로 구성되어 있고, 채널마다 전송 속도가 다르다.')).toBe('3채널');
   });
 });
+
+describe('a bracketed title is one answer', () => {
+  it('Korean title brackets: the whole title, without its brackets or the particle after them', () => {
+    expect(span('한빛 출판사가 2019년에 펴낸 소설의 제목은?', '한빛 출판사는 2019년에 《겨울 바다의 시간》이라는 소설을 펴내 큰 인기를 얻었다.')).toBe('겨울 바다의 시간');
+    expect(span('그 가수가 데뷔 앨범의 타이틀 곡으로 부른 노래는 무엇인가?', '그 가수는 데뷔 앨범의 타이틀 곡인 〈푸른 새벽〉을 불러 이름을 알렸다.')).toBe('푸른 새벽');
+  });
+
+  it('English quotes: the quoted title', () => {
+    expect(span('What song did the band open the concert with?', 'The band opened the concert with “Northern Lights Tonight”, a song from their first album.')).toBe('Northern Lights Tonight');
+  });
+
+  it('a title the question names is not the answer', () => {
+    expect(span('《겨울 바다의 시간》을 펴낸 출판사는?', '《겨울 바다의 시간》은 한빛 출판사가 2019년에 펴냈다.')).toBe('한빛 출판사');
+  });
+});
