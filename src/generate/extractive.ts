@@ -44,7 +44,8 @@
  *    the run of quote words the question does not hold nearest the words it does, preferring the
  *    run standing where the question's wh-word stands (`questionGap`: after the words before it,
  *    before the words after it; an English wh-word followed by an auxiliary has its gap at the end)
- *    (`gapSpan`);
+ *    (`gapSpan`); a title or name in brackets or quotes the question does not hold (《…》, 〈…〉,
+ *    「…」, “…”) is one candidate, scored as a run plus TITLE_BONUS (`bracketedSpan`);
  *  - reason (why/왜/이유): the clause after "because"/"due to" or before "때문에" (`reasonSpan`).
  * No span for how/어떻게 questions or when none is found; a span is always inside the quote. The
  * answer text then leads with it: "1998 — The treaty was signed in 1998. [1]".
@@ -633,8 +634,8 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: ReadonlySet<string>,
   let ti = 0;
   for (const m of quote.matchAll(/\S+/g)) {
     const raw = m[0];
-    const lead = /^["'“‘([«「『《]+/.exec(raw)?.[0].length ?? 0;
-    const trail = /["'”’)\]»」』》.,;:!?]+$/.exec(raw.slice(lead))?.[0].length ?? 0;
+    const lead = /^["'“‘([«「『《〈]+/.exec(raw)?.[0].length ?? 0;
+    const trail = /["'”’)\]»」』》〉.,;:!?]+$/.exec(raw.slice(lead))?.[0].length ?? 0;
     const start = m.index + lead;
     const end = m.index + raw.length - trail;
     if (end <= start) continue;
@@ -738,6 +739,10 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: ReadonlySet<string>,
     score -= 0.02 * (b - a);
     if (!best || score > best.score) best = { a, b, score };
   }
+  // A title or name in brackets or quotes the question does not hold ("《화신 - 마음을 지배하는 자》으로",
+  // "〈추억 속의 그대〉") is one answer however many words it has, and a likelier one than a plain run.
+  const span = bracketedSpan(quote, words, question, best?.score ?? -Infinity, gap, korean);
+  if (span) return { answerSpan: span };
   if (!best) return {};
   const a = best.a;
   let b = best.b;
@@ -754,6 +759,68 @@ function gapSpan(quote: string, analyzer: Analyzer, qTerms: ReadonlySet<string>,
     }
   }
   return end > start ? { answerSpan: { start, end } } : {};
+}
+
+/** Bracketed or quoted text: Korean title brackets, Japanese corner brackets, curly and straight double quotes. */
+const BRACKETED = /[《〈「『“"]([^《〈「『“”"》〉」』\n]{1,60})[》〉」』”"]/g;
+/**
+ * Score a bracketed title or name gains over a plain run of words (`gapSpan`); measured on samples
+ * of 2,000, KorQuAD char-F1: seed 11 0.4009 without bracketed spans, 0.4095 / 0.4235 / 0.4216 at
+ * 0.3 / 0.6 / 1.0; seed 23 0.4058, then 0.4155 / 0.4245 / 0.4230.
+ */
+const TITLE_BONUS = 0.6;
+
+/**
+ * The best bracketed span of the quote when it scores above `runScore` (the best plain run's), as
+ * character offsets of the text inside the brackets: scored as a run (1 / distance in content
+ * words to the nearest matched word, the wh-word alignment, Korean: before a matched word) plus
+ * TITLE_BONUS. Text the question holds, or whose words mostly match the question, is not a candidate.
+ */
+function bracketedSpan(
+  quote: string,
+  words: ReadonlyArray<{ start: number; end: number; terms: string[]; matched: boolean; fn: boolean }>,
+  question: string,
+  runScore: number,
+  gap: { before: Set<string>; after: Set<string>; head: Set<string> } | undefined,
+  korean: boolean,
+): { start: number; end: number } | undefined {
+  const matchedAt = words.flatMap((w, i) => (w.matched ? [i] : []));
+  if (matchedAt.length === 0) return undefined;
+  const lowerQ = question.toLowerCase();
+  let best: { start: number; end: number; score: number } | undefined;
+  for (const m of quote.matchAll(BRACKETED)) {
+    const start = m.index + 1;
+    const end = m.index + m[0].length - 1;
+    const inner = quote.slice(start, end).trim();
+    if (inner === '' || lowerQ.includes(inner.toLowerCase())) continue;
+    const a = words.findIndex((w) => w.end > start);
+    let b = a;
+    while (b + 1 < words.length && words[b + 1].start < end) b++;
+    if (a < 0) continue;
+    const inside = words.slice(a, b + 1);
+    if (inside.filter((w) => w.matched).length * 2 > inside.length) continue;
+    const distTo = (k: number) =>
+      Math.min(
+        ...matchedAt.map((mi) => {
+          if (mi >= a && mi <= b) return 1;
+          let d = 1;
+          for (let x = Math.min(mi, k) + 1; x < Math.max(mi, k); x++) if (!words[x].fn) d++;
+          return d;
+        }),
+      );
+    let score = 1 / Math.min(distTo(a), distTo(b)) + TITLE_BONUS;
+    let l = a - 1;
+    while (l >= 0 && !words[l].matched) l--;
+    let r = b + 1;
+    while (r < words.length && !words[r].matched) r++;
+    if (gap) {
+      if (l >= 0 && words[l].terms.some((t) => gap.before.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
+      if (r < words.length && words[r].terms.some((t) => gap.after.has(t) || gap.head.has(t))) score += ALIGN_BONUS;
+    }
+    if (korean && words[b + 1]?.matched) score += 0.5;
+    if (score > runScore && (!best || score > best.score)) best = { start: start + (quote.slice(start, end).length - quote.slice(start, end).trimStart().length), end: start + quote.slice(start, end).trimEnd().length, score };
+  }
+  return best ? { start: best.start, end: best.end } : undefined;
 }
 
 /** Score a short-answer run gains for each side on which its nearest matched word stands on the same side of the question's wh-word. */
