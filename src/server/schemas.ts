@@ -167,7 +167,16 @@ export const JobSchema = z.strictObject({
   finishedAt: z.number().optional(),
   inputs: z.array(z.string()),
   progress: z
-    .strictObject({ phase: z.string(), filesDone: z.number().int(), filesTotal: z.number().int(), chunks: z.number().int(), current: z.string().optional() })
+    .strictObject({
+      phase: z.string(),
+      filesDone: z.number().int(),
+      filesTotal: z.number().int(),
+      chunks: z.number().int(),
+      /** Bytes of the walked files read so far and in all (IndexProgress; absent while waiting for the writer lock). */
+      bytesDone: z.number().int().min(0).optional(),
+      bytesTotal: z.number().int().min(0).optional(),
+      current: z.string().optional(),
+    })
     .optional(),
   result: z.record(z.string(), z.unknown()).optional(),
   error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
