@@ -17,12 +17,14 @@ import { OpenbookError } from '../core/errors.js';
 export type JobKind = 'upload' | 'index-paths' | 'delete';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
-/** Indexing progress as the pipeline reports it (`phase`, files done of total, chunks so far). */
+/** Indexing progress as the pipeline reports it (`phase`, files done of total, chunks so far, bytes read of the files' total). */
 export interface JobProgress {
   phase: string;
   filesDone: number;
   filesTotal: number;
   chunks: number;
+  bytesDone?: number;
+  bytesTotal?: number;
   current?: string;
 }
 
