@@ -107,12 +107,12 @@ describe('openbook eval qa --methods (loopback server stands in for the model)',
     expect(row('naive').slice(0, 6)).toEqual(['naive', '3', '0.6667', '0.9524', '1.0000', '3']);
     // closed-book: q1 "purring" 0/0, q2 "dogs" 1/1, q3 "at night" 0/0 → EM = F1 = 1/3; no passages → Recall "–"
     expect(row('closed-book').slice(0, 6)).toEqual(['closed-book', '3', '0.3333', '0.3333', '–', '3']);
-    // extractive answers the top passage's sentence, no model calls:
+    // extractive answers with the short answer where it finds one, else the top passage's sentence, no model calls:
     //   q1 "Cats purr when they are happy." vs "they are happy": 3 of 6 → P 1/2, R 1 → 2/3
-    //   q2 "Dogs bark at strangers." vs "dogs": P 1/4, R 1 → 2/5
+    //   q2 the short answer "Dogs bark" (a who question's entity run) vs "dogs": P 1/2, R 1 → 2/3
     //   q3 "Birds sing in the morning." → "birds sing in morning" vs "in morning": P 1/2, R 1 → 2/3 (vs "morning": 2/5)
-    //   F1 (2/3 + 2/5 + 2/3)/3 = 26/45 = 0.577778
-    expect(row('extractive').slice(0, 7)).toEqual(['extractive', '3', '0.0000', '0.5778', '1.0000', '0', '0']);
+    //   F1 (2/3 + 2/3 + 2/3)/3 = 0.666667
+    expect(row('extractive').slice(0, 7)).toEqual(['extractive', '3', '0.0000', '0.6667', '1.0000', '0', '0']);
 
     // traces.jsonl: one line per item × method, each with its trace.
     const records = readFileSync(path.join(out, 'traces.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
