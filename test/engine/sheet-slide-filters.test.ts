@@ -8,11 +8,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hit } from '../../src/core/types.js';
 import { Engine } from '../../src/engine/engine.js';
 import { indexPaths } from '../../src/engine/indexer.js';
+import { PgEngine } from '../../src/engine/pg-engine.js';
+import { PgStore } from '../../src/index/pg/store.js';
 import { makePptx, makeXlsx } from '../support/office-files.js';
+import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
 let dir: string;
 let engine: Engine;
@@ -68,4 +72,36 @@ describe('sheet and slide are chunk fields', () => {
     expect(notOne.map((h) => h.chunkId)).toEqual(all.filter((h) => slideOf(h) !== 1).map((h) => h.chunkId));
   });
 
+});
+
+describe.skipIf(!pgAvailable())('sheet and slide on the PostgreSQL store', () => {
+  let cluster: PgCluster;
+  beforeAll(() => {
+    cluster = startPgCluster(0);
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('the same filters give the embedded index\'s hits', async () => {
+    const c = new pg.Client({ connectionString: cluster.url });
+    await c.connect();
+    await c.query('CREATE DATABASE sheets');
+    await c.end();
+    const url = cluster.url.replace(/\/[^/?]+(\?|$)/, '/sheets$1');
+    const store = PgStore.connect(url);
+    try {
+      await indexPaths({ indexDir: path.join(dir, 'unused'), store, paths: ['office'], cwd: dir, now: Date.now, chunkSize: 8, chunkOverlap: 0 });
+    } finally {
+      await store.close();
+    }
+    const pge = await PgEngine.open(url);
+    try {
+      for (const filter of ['sheet = "Q2"', 'sheet = "단가"', 'slide >= 2', 'NOT slide = 1']) {
+        const want = (await engine.search(Q, { topK: 10, filter })).map((h) => [h.chunkId, h.score]);
+        expect(want.length).toBeGreaterThan(0);
+        expect((await pge.search(Q, { topK: 10, filter })).map((h) => [h.chunkId, h.score])).toEqual(want);
+      }
+    } finally {
+      await pge.close();
+    }
+  }, 120_000);
 });

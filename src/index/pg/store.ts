@@ -965,13 +965,13 @@ export class PgStoreReader {
       const r = await c.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
       allow = { seqs: r.rows.filter((row) => test(documentMetadata(row.record))).map((row) => Number(row.seq)) };
     } else {
-      const r = await c.query<{ seq: string; ordinal: number; heading_path: string[]; page: number; record: DocumentRecord }>(
-        'SELECT c.seq, c.ordinal, c.heading_path, c.page, d.record FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq',
+      const r = await c.query<{ seq: string; ordinal: number; heading_path: string[]; page: number; start_char: number; end_char: number; record: DocumentRecord }>(
+        'SELECT c.seq, c.ordinal, c.heading_path, c.page, c.start_char, c.end_char, d.record FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq',
       );
       const seqs: number[] = [];
       const ordinals: number[] = [];
       for (const row of r.rows) {
-        if (!test(chunkMetadata(row.record, { headingPath: row.heading_path, ordinal: row.ordinal, ...(row.page > 0 ? { page: row.page } : {}) }))) continue;
+        if (!test(chunkMetadata(row.record, { headingPath: row.heading_path, ordinal: row.ordinal, startChar: row.start_char, endChar: row.end_char, ...(row.page > 0 ? { page: row.page } : {}) }))) continue;
         seqs.push(Number(row.seq));
         ordinals.push(row.ordinal);
       }

@@ -8,19 +8,30 @@
  *   filters may write it as a date), pages (page count: a PDF's pages, else the count the file
  *   declares — DOCX app.xml, HWP summary), lang (detected at indexing:
  *   "ko", "en", "ja", "zh", "mixed" or "und"), headingPath (string list, outermost first),
- *   page (the chunk's first page, PDFs), ordinal (0-based chunk position in its document).
+ *   page (the chunk's first page, PDFs), ordinal (0-based chunk position in its document),
+ *   sheet (the sheet of the chunk's first row, XLSX), slide (the chunk's first slide, PPTX) —
+ *   both from the chunk's citation locator (`core/locator.ts`).
  * Then every key of `Document.meta` (front matter, JSONL fields, document properties, user tags
  * from `index --meta` or sidecar files), both as itself — unless that would shadow a fixed
  * field — and as `meta.<key>`.
  */
 import { compileFilter, toFilter, type FilterExpr, type MetaRecord, type MetaValue } from '../../core/filter.js';
+import { locatorOf } from '../../core/locator.js';
+import type { Locator } from '../../core/types.js';
 import type { DocumentRecord } from './format.js';
 
 /** Names that always mean the fixed fields above. */
-export const FIXED_FIELDS = ['id', 'path', 'folder', 'format', 'title', 'sizeBytes', 'mtime', 'pages', 'lang', 'headingPath', 'page', 'ordinal'] as const;
+export const FIXED_FIELDS = ['id', 'path', 'folder', 'format', 'title', 'sizeBytes', 'mtime', 'pages', 'lang', 'headingPath', 'page', 'ordinal', 'sheet', 'slide'] as const;
 const FIXED = new Set<string>(FIXED_FIELDS);
 /** Fields that differ between chunks of one document. */
-const CHUNK_FIELDS = new Set(['headingPath', 'page', 'ordinal']);
+const CHUNK_FIELDS = new Set(['headingPath', 'page', 'ordinal', 'sheet', 'slide']);
+
+/** `sheet` and `slide` of a chunk from its locator (undefined fields when it has neither). */
+function locatorFields(loc: Locator | undefined): { sheet?: string; slide?: number } {
+  if (loc === undefined) return {};
+  if (loc.kind === 'slide') return { slide: loc.start };
+  return loc.sheet !== undefined ? { sheet: loc.sheet } : {};
+}
 
 /** The folder part of a source path ("a/b/c.md" → "a/b", "c.md" → "."). URLs keep their origin and path. */
 export function folderOf(source: string): string {
@@ -53,11 +64,12 @@ export function documentMetadata(doc: DocumentRecord): Record<string, MetaValue 
 }
 
 /** The fields of one chunk: its document's plus its own. */
-export function chunkMetadata(doc: DocumentRecord, chunk: { headingPath: string[]; page?: number; ordinal: number }): MetaRecord {
+export function chunkMetadata(doc: DocumentRecord, chunk: { headingPath: string[]; page?: number; ordinal: number; startChar?: number; endChar?: number }): MetaRecord {
   const m = documentMetadata(doc);
   m.headingPath = chunk.headingPath;
   m.ordinal = chunk.ordinal;
   if (chunk.page !== undefined && chunk.page > 0) m.page = chunk.page;
+  if (doc.units && chunk.startChar !== undefined && chunk.endChar !== undefined) Object.assign(m, locatorFields(locatorOf(doc.units, chunk.startChar, chunk.endChar)));
   return m;
 }
 
@@ -108,6 +120,9 @@ export interface ChunkColumns {
   docIndex: ArrayLike<number>;
   ordinal: ArrayLike<number>;
   page: ArrayLike<number>;
+  /** Character span of chunk c in its document's text (for its locator: sheet, slide). */
+  startChar: ArrayLike<number>;
+  endChar: ArrayLike<number>;
   headingPathOf(c: number): string[];
 }
 
@@ -134,7 +149,14 @@ export function filterBitset(cols: ChunkColumns, filter: string | FilterExpr): U
       lastDoc = di;
     }
     const page = cols.page[c];
-    const m: Record<string, MetaValue | undefined> = { ...docMeta, headingPath: cols.headingPathOf(c), ordinal: cols.ordinal[c], ...(page > 0 ? { page } : {}) };
+    const units = cols.documents[di].units;
+    const m: Record<string, MetaValue | undefined> = {
+      ...docMeta,
+      headingPath: cols.headingPathOf(c),
+      ordinal: cols.ordinal[c],
+      ...(page > 0 ? { page } : {}),
+      ...(units ? locatorFields(locatorOf(units, cols.startChar[c], cols.endChar[c])) : {}),
+    };
     bits[c] = test(m) ? 1 : 0;
   }
   return bits;

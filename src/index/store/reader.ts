@@ -169,7 +169,7 @@ export class IndexReader {
     if (hit) return hit;
     const cols = this.g.chunks;
     const bits = filterBitset(
-      { numChunks: cols.docIndex.length, documents: this.g.documents, docIndex: cols.docIndex, ordinal: cols.ordinal, page: cols.page, headingPathOf: (c) => this.g.headingPaths[cols.headingPathId[c]] },
+      { numChunks: cols.docIndex.length, documents: this.g.documents, docIndex: cols.docIndex, ordinal: cols.ordinal, page: cols.page, startChar: cols.startChar, endChar: cols.endChar, headingPathOf: (c) => this.g.headingPaths[cols.headingPathId[c]] },
       expr,
     );
     if (this.filterCache.size >= FILTER_CACHE) this.filterCache.delete(this.filterCache.keys().next().value as string);
