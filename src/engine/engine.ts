@@ -27,7 +27,7 @@ import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, specViolation, type OptionSpec } fro
 import type { NliModel } from '../methods/method.js';
 import type { RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
-import { DenseRetriever } from '../retrieve/dense.js';
+import { DenseRetriever, isSelectiveFilter } from '../retrieve/dense.js';
 import type { FusionMethod } from '../retrieve/hybrid.js';
 import { HybridRetriever } from '../retrieve/hybrid.js';
 import type { ScoreNormalization } from '../retrieve/fusion.js';
@@ -232,7 +232,12 @@ export class Engine {
     if (!embedder) throw new CapabilityError('dense retrieval needs an embedding model: set OPENBOOK_EMBED_BASE_URL + OPENBOOK_EMBED_MODEL, or OPENBOOK_EMBED_MODEL_DIR');
     if (!this.hasDenseIndex()) throw new CapabilityError(`the index at ${this.dir} has no passage vectors; run \`openbook index <paths> --embed\` first`);
     this.denseReader ??= import('../index/dense/store.js').then(({ DenseIndexReader }) => DenseIndexReader.open(this.dir));
-    return new DenseRetriever(this.reader, await this.denseReader, embedder, o.filter !== undefined ? { allow: this.reader.filterBits(o.filter) } : {});
+    const dense = await this.denseReader;
+    if (o.filter === undefined) return new DenseRetriever(this.reader, dense, embedder);
+    const allow = this.reader.filterBits(o.filter);
+    // A very selective filter is scored exactly over the allowed vectors (HNSW loads its rows once for that).
+    if (isSelectiveFilter(allow, dense.count)) await dense.prepareExact();
+    return new DenseRetriever(this.reader, dense, embedder, { allow });
   }
 
   /**

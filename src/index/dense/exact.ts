@@ -282,33 +282,57 @@ export class ExactIndex implements VectorIndex {
     if (query.length !== this.dimension) throw new DimensionMismatchError(this.dimension, query.length);
     checkTopK(topK, 'ExactIndex.search');
     const q = this.metric === 'cosine' ? l2Normalized(query) : query;
-    const d = this.dimension;
     const heap = new TopKHeap(Math.min(topK, Math.max(this.count, 1)));
-    const l2 = this.metric === 'l2';
-    for (let row = 0; row < this.count; row++) {
-      const off = row * d;
-      let acc = 0;
-      if (this.storage === 'float32') {
-        const a = this.f32;
-        if (l2) for (let j = 0; j < d; j++) { const t = q[j] - a[off + j]; acc += t * t; }
-        else for (let j = 0; j < d; j++) acc += q[j] * a[off + j];
-      } else if (this.storage === 'float16') {
-        const a = this.f16;
-        const table = this.f16Table!;
-        if (l2) for (let j = 0; j < d; j++) { const t = q[j] - table[a[off + j]]; acc += t * t; }
-        else for (let j = 0; j < d; j++) acc += q[j] * table[a[off + j]];
-      } else {
-        const a = this.i8;
-        const s = this.scales[row];
-        if (l2) for (let j = 0; j < d; j++) { const t = q[j] - a[off + j] * s; acc += t * t; }
-        else {
-          for (let j = 0; j < d; j++) acc += q[j] * a[off + j];
-          acc *= s;
-        }
-      }
-      heap.push(this.ids[row], l2 ? -acc : acc);
-    }
+    for (let row = 0; row < this.count; row++) heap.push(this.ids[row], this.scoreRow(q, row));
     return this.count === 0 ? [] : heap.sorted();
+  }
+
+  /**
+   * As {@link search}, over the vectors of `ids` only (an id not held is passed over): exact
+   * filtered search, in time proportional to `ids.length`.
+   * @throws DimensionMismatchError, InvalidParameterError when topK is not an integer ≥ 1
+   */
+  searchIds(query: Float32Array, ids: ArrayLike<number>, topK: number): VectorHit[] {
+    if (query.length !== this.dimension) throw new DimensionMismatchError(this.dimension, query.length);
+    checkTopK(topK, 'ExactIndex.searchIds');
+    if (ids.length === 0) return [];
+    const q = this.metric === 'cosine' ? l2Normalized(query) : query;
+    const heap = new TopKHeap(Math.min(topK, ids.length));
+    let any = false;
+    for (let i = 0; i < ids.length; i++) {
+      const row = this.rowOf.get(ids[i]);
+      if (row === undefined) continue;
+      heap.push(this.ids[row], this.scoreRow(q, row));
+      any = true;
+    }
+    return any ? heap.sorted() : [];
+  }
+
+  /** The score of stored row `row` for the prepared query `q` (normalised for cosine): the dot product, or −L2² for l2. */
+  private scoreRow(q: Float32Array, row: number): number {
+    const d = this.dimension;
+    const l2 = this.metric === 'l2';
+    const off = row * d;
+    let acc = 0;
+    if (this.storage === 'float32') {
+      const a = this.f32;
+      if (l2) for (let j = 0; j < d; j++) { const t = q[j] - a[off + j]; acc += t * t; }
+      else for (let j = 0; j < d; j++) acc += q[j] * a[off + j];
+    } else if (this.storage === 'float16') {
+      const a = this.f16;
+      const table = this.f16Table!;
+      if (l2) for (let j = 0; j < d; j++) { const t = q[j] - table[a[off + j]]; acc += t * t; }
+      else for (let j = 0; j < d; j++) acc += q[j] * table[a[off + j]];
+    } else {
+      const a = this.i8;
+      const s = this.scales[row];
+      if (l2) for (let j = 0; j < d; j++) { const t = q[j] - a[off + j] * s; acc += t * t; }
+      else {
+        for (let j = 0; j < d; j++) acc += q[j] * a[off + j];
+        acc *= s;
+      }
+    }
+    return l2 ? -acc : acc;
   }
 
   async save(dir: string, baseName: string): Promise<VectorIndexDescriptor> {

@@ -480,11 +480,18 @@ export interface DenseIndexReaderOptions {
  * Loads the HNSW file when present (and not overridden), else all segments into an ExactIndex.
  */
 export class DenseIndexReader {
+  /** The stored rows as an exact index, for filtered exact search ({@link prepareExact}). */
+  private exact: ExactIndex | undefined;
+  private exactLoading: Promise<void> | undefined;
+
   private constructor(
     readonly manifest: DenseManifest,
     readonly index: VectorIndex,
     private readonly chunkIds: Map<number, string>,
-  ) {}
+    private readonly denseDir: string,
+  ) {
+    if (index instanceof ExactIndex) this.exact = index;
+  }
 
   get embedder(): string {
     return this.manifest.embedder;
@@ -523,7 +530,7 @@ export class DenseIndexReader {
         addRows(index, vectors, 0);
       } else index = vectors;
     }
-    return new DenseIndexReader(m, index, chunkIds);
+    return new DenseIndexReader(m, index, chunkIds, denseDir);
   }
 
   /**
@@ -533,5 +540,34 @@ export class DenseIndexReader {
   search(vector: Float32Array, topK: number): DenseMatch[] {
     if (vector.length !== this.manifest.dimension) throw new DimensionMismatchError(this.manifest.dimension, vector.length);
     return this.index.search(vector, topK).map((h) => ({ chunkId: this.chunkIds.get(h.id) ?? '', score: h.score })).filter((m) => m.chunkId !== '');
+  }
+
+  /**
+   * Makes {@link searchAmong} available: over HNSW, loads the stored rows (the segment files, as
+   * an exact index: `count × dimension` values of the stored precision more in memory) once; over
+   * the exact index, nothing to do.
+   * @throws IndexFormatError on corrupt or missing files
+   */
+  async prepareExact(): Promise<void> {
+    if (this.exact) return;
+    this.exactLoading ??= loadAllRows(this.denseDir, this.manifest).then((r) => {
+      this.exact = r.vectors;
+    });
+    await this.exactLoading;
+  }
+
+  /**
+   * Exact top-k among the stored vectors whose chunk id passes `keep`, best first: the fallback for
+   * a very selective filter, where a graph search would have to widen past most of the graph
+   * (as Weaviate's flatSearchCutoff and Qdrant's full_scan_threshold do). `keep` is called once per
+   * stored vector. Undefined over HNSW until {@link prepareExact} has run.
+   * @throws DimensionMismatchError when the vector's dimension differs from the stored one
+   */
+  searchAmong(vector: Float32Array, keep: (chunkId: string) => boolean, topK: number): DenseMatch[] | undefined {
+    if (vector.length !== this.manifest.dimension) throw new DimensionMismatchError(this.manifest.dimension, vector.length);
+    if (!this.exact) return undefined;
+    const rows: number[] = [];
+    for (const [row, chunkId] of this.chunkIds) if (keep(chunkId)) rows.push(row);
+    return this.exact.searchIds(vector, rows, topK).map((h) => ({ chunkId: this.chunkIds.get(h.id) ?? '', score: h.score }));
   }
 }
