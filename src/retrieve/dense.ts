@@ -153,13 +153,7 @@ export class DenseRetriever implements Retriever {
     let want = topK;
     for (;;) {
       const matches = this.dense.search(vector, want);
-      const hits: Hit[] = [];
-      for (const m of matches) {
-        const c = this.resolve(m.chunkId);
-        if (!c) continue;
-        hits.push(hitFromChunk(c, m.score, hits.length + 1));
-        if (hits.length === topK) break;
-      }
+      const hits = this.liveHits(matches, topK);
       // Enough hits, or nothing more to fetch: done. Otherwise widen past the stale vectors.
       if (hits.length === topK || matches.length < want || want >= this.dense.count) return hits;
       want = Math.min(this.dense.count, want * 2 + (topK - hits.length));
@@ -180,16 +174,22 @@ export class DenseRetriever implements Retriever {
     for (;;) {
       const matches = this.dense.searchAmong!(vector, keep, want);
       if (matches === undefined) return undefined;
-      const hits: Hit[] = [];
-      for (const m of matches) {
-        const c = this.resolve(m.chunkId);
-        if (!c) continue;
-        hits.push(hitFromChunk(c, m.score, hits.length + 1));
-        if (hits.length === topK) break;
-      }
+      const hits = this.liveHits(matches, topK);
       // A kept vector whose chunk changed place (a stale vector) resolves to nothing: widen.
       if (hits.length === topK || matches.length < want) return hits;
       want = want * 2 + (topK - hits.length);
     }
+  }
+
+  /** The first `topK` matches whose chunk is live in the sparse index (and allowed), as ranked hits. */
+  private liveHits(matches: readonly DenseMatch[], topK: number): Hit[] {
+    const hits: Hit[] = [];
+    for (const m of matches) {
+      const c = this.resolve(m.chunkId);
+      if (!c) continue;
+      hits.push(hitFromChunk(c, m.score, hits.length + 1));
+      if (hits.length === topK) break;
+    }
+    return hits;
   }
 }
