@@ -74,6 +74,7 @@ export class IndexReader {
   private blocksDecoded = 0;
   private readonly textCacheChars: number;
   private readonly filterCache = new Map<string, Uint8Array>();
+  private fieldsCache: ReturnType<typeof metadataFields> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -177,9 +178,14 @@ export class IndexReader {
     return bits;
   }
 
-  /** The metadata fields of the indexed documents with their types and how many documents have each. */
+  /**
+   * The metadata fields of the indexed documents with their types and how many documents have
+   * each; computed once per reader (one commit), since `GET /v1/status` and `GET /v1/documents`
+   * ask on every request and the walk reads every document's fields.
+   */
   metadataFields(): Array<{ field: string; types: MetaType[]; documents: number }> {
-    return metadataFields(this.g.documents);
+    this.fieldsCache ??= metadataFields(this.g.documents);
+    return this.fieldsCache;
   }
 
   /** Number of chunks containing `term` (an analysed term), 0 when absent. */
