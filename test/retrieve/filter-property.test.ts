@@ -113,7 +113,7 @@ async function randomCorpus(rng: () => number): Promise<Corpus> {
   chunks.forEach((c, i) => store.put(c, vectors[i]));
   await store.commit();
   // The same vectors behind an HNSW graph (usearch), for filtered approximate search.
-  return { reader: await IndexReader.open(dir), dense: await DenseIndexReader.open(dir), hnsw: await DenseIndexReader.open(dir, { kind: 'hnsw' }), docs, chunks };
+  return { reader: await IndexReader.open(dir), dense: await DenseIndexReader.open(dir), hnsw: await DenseIndexReader.open(dir, { kind: 'hnsw', hnsw: { addThreads: 1 } }), docs, chunks };
 }
 
 /** A random filter in the text language, over document and chunk fields. */
