@@ -25,9 +25,9 @@
  * `answer-bearing@1`, `EM`, `F1`, `refusal`, `refusal|gold@1`, `gold@1` (and any of the
  * retrieval metrics Recall@1/5/20, MRR@10 of the question as given).
  */
+import { createRequire } from 'node:module';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputFormatError, InvalidParameterError } from '../core/errors.js';
 import type { SimilarityName } from '../index/index.js';
 import { extractiveQaMetricNames } from './extractive-qa.js';
@@ -35,6 +35,10 @@ import { parseMetric } from './metrics.js';
 import { evaluateQa } from './qa.js';
 import { evaluateRetrieval, type EvalIndexStats } from './retrieval.js';
 import { fieldsModes, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type FieldsMode } from './runner.js';
+
+// The YAML parser loads when a regression file is read, not with the library.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 export interface RegressionSpec {
   /** The YAML file it came from. */

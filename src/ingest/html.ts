@@ -18,7 +18,6 @@
  * that matches no run (text Readability rewrote) keeps the line before it.
  */
 import { createRequire } from 'node:module';
-import { Parser } from 'htmlparser2';
 import { InputFormatError } from '../core/errors.js';
 import type { Document, LineAnchor } from '../core/types.js';
 import { decodeText } from './encoding.js';
@@ -26,10 +25,11 @@ import { encodingMeta } from './properties.js';
 import { collapseWhitespace, extractText, type DomNode, type ExtractedText, type TextObserver } from './html-text.js';
 import { fileFields, fileName, type LoadOptions, type SourceInfo } from './source.js';
 
-// Parsers load on first use: linkedom and mammoth take ~0.3–0.4 s to import, which every
+// Parsers load on first use: linkedom and mammoth take ~0.3–0.4 s to import (htmlparser2 ~40 ms), which every
 // command would otherwise pay at start-up, even those that never read HTML or DOCX.
 const require = createRequire(import.meta.url);
 const parseHTML: typeof import('linkedom').parseHTML = (...args) => (require('linkedom') as typeof import('linkedom')).parseHTML(...args);
+const htmlparser2 = () => require('htmlparser2') as typeof import('htmlparser2');
 const readability = () => (require('@mozilla/readability') as typeof import('@mozilla/readability')).Readability;
 
 /**
@@ -42,7 +42,7 @@ export function sourceLineMapper(html: string): { observe: TextObserver; anchors
   // (for DOMs that join them), in source order.
   const groups: { start: number; text: string }[][] = [];
   let open = false;
-  const parser = new Parser(
+  const parser = new (htmlparser2().Parser)(
     {
       ontext(data) {
         const piece = { start: parser.startIndex, text: data };

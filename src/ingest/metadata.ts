@@ -13,8 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { InputFormatError, InvalidParameterError } from '../core/errors.js';
+
+// The YAML parser (~70 CommonJS files) loads when a front matter or a .meta.yaml sidecar is read.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 export type DocMeta = Record<string, string | number | boolean | string[]>;
 

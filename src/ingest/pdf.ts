@@ -9,7 +9,6 @@
  * fields: properties.ts.
  * Scanned (image-only) PDFs have no text layer and yield an empty text; no OCR is attempted.
  */
-import { extractText, getDocumentProxy, getMeta } from 'unpdf';
 import { BudgetExceededError, InputFormatError } from '../core/errors.js';
 import type { Document, PageSpan } from '../core/types.js';
 import { normalizeText } from './encoding.js';
@@ -30,6 +29,8 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<Lo
   let pageTexts: string[];
   let props: DocProperties;
   try {
+    // unpdf (and PDF.js within it) loads with the first PDF
+    const { extractText, getDocumentProxy, getMeta } = await import('unpdf');
     // PDF.js may transfer (detach) the buffer it is given: hand it a copy.
     const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
     try {

@@ -4,10 +4,13 @@
  * (paragraphs, slides, rows, chapters) and headings, and a streaming XML reader (htmlparser2 in
  * XML mode: no DOM, so a large sheet or section costs its text, not a tree of it).
  */
-import { Parser } from 'htmlparser2';
+import { createRequire } from 'node:module';
 import type { Heading, UnitSpan } from '../core/types.js';
 
 /** Text layout with unit and heading spans; every piece is NFC with `\n` line ends. */
+// The XML parser loads when an Office/EPUB/HWPX part is first read, not with the library.
+const require = createRequire(import.meta.url);
+
 export class UnitTextBuilder {
   text = '';
   readonly units: UnitSpan[] = [];
@@ -67,6 +70,7 @@ export const localName = (qname: string): string => qname.slice(qname.indexOf(':
 
 /** Streams `xml` through the handlers (entities decoded). Malformed XML is read as far as it goes. */
 export function readXml(xml: string, h: XmlHandlers): void {
+  const { Parser } = require('htmlparser2') as typeof import('htmlparser2');
   const p = new Parser(
     {
       onopentag: (name, attrs) => h.open?.(localName(name), attrs),

@@ -27,10 +27,13 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type { Ignore } from 'ignore';
 import { InputFormatError, NotFoundError } from '../core/errors.js';
 import type { DocFormat } from '../core/types.js';
+
+// The glob and .gitignore matchers load when a walk needs them, not with the library.
+const require = createRequire(import.meta.url);
 
 /** One file found by `walkPaths`. */
 export interface WalkEntry {
@@ -107,6 +110,7 @@ function compileFilter(patterns: string[] | undefined): ((relPath: string) => bo
   if (!patterns || patterns.length === 0) return null;
   const withSlash = patterns.filter((p) => p.includes('/'));
   const bare = patterns.filter((p) => !p.includes('/'));
+  const picomatch = require('picomatch') as typeof import('picomatch');
   const whole = withSlash.length > 0 ? picomatch(withSlash, { dot: true }) : () => false;
   const base = bare.length > 0 ? picomatch(bare, { dot: true }) : () => false;
   return (relPath) => whole(relPath) || base(relPath) || base(relPath.slice(relPath.lastIndexOf('/') + 1));
@@ -143,7 +147,7 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
     const file = path.join(dir, '.gitignore');
     let ig: Ignore | null = null;
     try {
-      ig = ignore().add(await readFile(file, 'utf8'));
+      ig = (require('ignore') as typeof import('ignore'))().add(await readFile(file, 'utf8'));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
@@ -279,6 +283,7 @@ export async function* walkPaths(paths: string[], opts: WalkOptions = {}): Async
       st = undefined;
     }
     if (st === undefined) {
+      const picomatch = require('picomatch') as typeof import('picomatch');
       const scan = picomatch.scan(given);
       if (!scan.isGlob) throw new NotFoundError(`${given}: no such file or folder`);
       const base = path.resolve(cwd, scan.base || '.');

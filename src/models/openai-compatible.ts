@@ -18,9 +18,10 @@
  * `probeCapabilities()`. A call that needs a capability marked false throws `CapabilityError`
  * before any request; an endpoint that silently omits logprobs also yields `CapabilityError`.
  */
-import OpenAI, { APIConnectionError, APIError } from 'openai';
+import type OpenAI from 'openai';
 import { CapabilityError, InvalidParameterError, ModelError } from '../core/errors.js';
 import type { TokenUsage } from '../core/types.js';
+import { createOpenAIClient, isSdkError } from './openai-sdk.js';
 import { ConcurrencyLimiter, abortReason, toModelError, withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import type {
   ChatMessage,
@@ -140,7 +141,8 @@ export class OpenAICompatibleModel implements LanguageModel {
   readonly model: string;
   readonly baseUrl: string;
   private caps: LanguageModelCapabilities;
-  private readonly client: OpenAI;
+  /** The SDK client, created (and the SDK loaded) on the first request. */
+  private sdkClient: Promise<OpenAI> | undefined;
   private readonly limiter: ConcurrencyLimiter;
   private readonly policy: RetryPolicy;
   private readonly options: OpenAICompatibleOptions;
@@ -158,15 +160,13 @@ export class OpenAICompatibleModel implements LanguageModel {
     this.id = `openai-compatible:${options.model}`;
     this.caps = { ...ALL_CAPABILITIES, ...knownCapabilities(this.baseUrl), ...options.capabilities };
     this.oneChoicePerRequest = options.oneChoicePerRequest ?? false;
-    this.client = new OpenAI({
-      baseURL: this.baseUrl,
-      apiKey: options.apiKey || 'not-needed',
-      timeout: options.timeoutMs ?? 60_000,
-      maxRetries: 0,
-    });
     this.limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 4);
     this.policy = { maxRetries: options.maxRetries ?? 3, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs };
     this.now = options.now ?? (() => performance.timeOrigin + performance.now());
+  }
+
+  private client(): Promise<OpenAI> {
+    return (this.sdkClient ??= createOpenAIClient({ baseURL: this.baseUrl, apiKey: this.options.apiKey || 'not-needed', timeout: this.options.timeoutMs ?? 60_000 }));
   }
 
   get capabilities(): LanguageModelCapabilities {
@@ -227,14 +227,14 @@ export class OpenAICompatibleModel implements LanguageModel {
       return await this.limiter.run(
         () =>
           withRetry(
-            () => this.client.chat.completions.create({ ...this.chatParams(messages, options), stream: false }, { signal: options.signal }),
+            async () => (await this.client()).chat.completions.create({ ...this.chatParams(messages, options), stream: false }, { signal: options.signal }),
             this.retryContext(what, options.signal),
           ),
         options.signal,
       );
     } catch (err) {
       const cause = err instanceof ModelError ? err.cause : err;
-      if (cause instanceof APIError && cause.status === 400 && /continue_final_message|add_generation_prompt/.test(cause.message)) {
+      if (isSdkError(cause, 'APIError') && cause.status === 400 && /continue_final_message|add_generation_prompt/.test(cause.message)) {
         // measured now: `auto` modes asked afterwards no longer choose token-level decoding here
         this.caps = { ...this.caps, prefill: false };
         throw new CapabilityError(
@@ -255,8 +255,8 @@ export class OpenAICompatibleModel implements LanguageModel {
     try {
       // Retries cover opening the stream; once tokens have been yielded a failure is final.
       const stream = await withRetry(
-        () =>
-          this.client.chat.completions.create(
+        async () =>
+          (await this.client()).chat.completions.create(
             { ...this.chatParams(messages, options), stream: true, stream_options: { include_usage: true } },
             { signal: options.signal },
           ),
@@ -317,8 +317,8 @@ export class OpenAICompatibleModel implements LanguageModel {
       res = await this.limiter.run(
         () =>
           withRetry(
-            () =>
-              this.client.completions.create(
+            async () =>
+              (await this.client()).completions.create(
                 { model: this.model, prompt: prompt + continuation, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 },
                 { signal },
               ),
@@ -328,7 +328,7 @@ export class OpenAICompatibleModel implements LanguageModel {
       );
     } catch (err) {
       const cause = err instanceof ModelError ? err.cause : err;
-      if (cause instanceof APIError && (cause.status === 400 || cause.status === 404 || cause.status === 422 || cause.status === 501)) {
+      if (isSdkError(cause, 'APIError') && (cause.status === 400 || cause.status === 404 || cause.status === 422 || cause.status === 501)) {
         this.caps = { ...this.caps, echoScoring: false }; // measured: `auto` modes asked afterwards do not pick continuation scoring
         throw new CapabilityError(
           `${this.baseUrl} cannot score continuations for model ${this.model}: the completions endpoint refused echo + logprobs (HTTP ${cause.status}: ${cause.message})`,
@@ -373,12 +373,12 @@ export class OpenAICompatibleModel implements LanguageModel {
     let res: OpenAI.Completions.Completion;
     try {
       res = await this.limiter.run(
-        () => withRetry(() => this.client.completions.create(body as OpenAI.Completions.CompletionCreateParamsNonStreaming, { signal: options.signal }), this.retryContext(what, options.signal)),
+        () => withRetry(async () => (await this.client()).completions.create(body as OpenAI.Completions.CompletionCreateParamsNonStreaming, { signal: options.signal }), this.retryContext(what, options.signal)),
         options.signal,
       );
     } catch (err) {
       const cause = err instanceof ModelError ? err.cause : err;
-      if (cause instanceof APIError && (cause.status === 404 || cause.status === 501)) {
+      if (isSdkError(cause, 'APIError') && (cause.status === 404 || cause.status === 501)) {
         throw new CapabilityError(`${this.baseUrl} (model ${this.model}) has no raw completions endpoint (HTTP ${cause.status}: ${cause.message}); this mode needs /v1/completions (vLLM, llama.cpp, Ollama serve it)`);
       }
       throw err;
@@ -402,7 +402,7 @@ export class OpenAICompatibleModel implements LanguageModel {
   /** Model ids from `GET {baseUrl}/models`. */
   async listModels(signal?: AbortSignal): Promise<string[]> {
     const what = `GET ${this.baseUrl}/models`;
-    const page = await withRetry(() => this.client.models.list({ signal }), this.retryContext(what, signal));
+    const page = await withRetry(async () => (await this.client()).models.list({ signal }), this.retryContext(what, signal));
     return page.data.map((m) => m.id);
   }
 
@@ -435,7 +435,7 @@ export class OpenAICompatibleModel implements LanguageModel {
       } catch (err) {
         if (signal?.aborted) throw abortReason(signal);
         modelsError = err instanceof Error ? err.message : String(err);
-        if (err instanceof ModelError && err.cause instanceof APIConnectionError) {
+        if (err instanceof ModelError && isSdkError(err.cause, 'APIConnectionError')) {
           // Nothing answers at this address: every probe would fail the same way.
           const down: ProbeResult = { ok: false, latencyMs: 0, error: modelsError };
           this.caps = { chat: false, streaming: false, logprobs: false, echoScoring: false, prefill: false };
@@ -574,7 +574,7 @@ export class OpenAICompatibleModel implements LanguageModel {
  */
 export function refusesN(err: unknown): boolean {
   const cause = err instanceof ModelError ? err.cause : err;
-  return cause instanceof APIError && /only one completion choice is allowed/i.test(cause.message);
+  return isSdkError(cause, 'APIError') && /only one completion choice is allowed/i.test(cause.message);
 }
 
 /**

@@ -9,7 +9,8 @@
  * and vectors are L2-normalised when `normalize` is true (the default). Retries and the
  * concurrency limit are those of `./retry.ts`.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { createOpenAIClient } from './openai-sdk.js';
 import { DimensionMismatchError, InvalidParameterError, ModelError } from '../core/errors.js';
 import { ConcurrencyLimiter, withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import type { EmbedOptions, Embedder } from './types.js';
@@ -44,7 +45,8 @@ export class OpenAIEmbedder implements Embedder {
   readonly normalized: boolean;
   readonly baseUrl: string;
   readonly model: string;
-  private readonly client: OpenAI;
+  /** The SDK client, created (and the SDK loaded) on the first request. */
+  private sdkClient: Promise<OpenAI> | undefined;
   private readonly limiter: ConcurrencyLimiter;
   private readonly policy: RetryPolicy;
   private readonly options: OpenAIEmbedderOptions;
@@ -61,9 +63,12 @@ export class OpenAIEmbedder implements Embedder {
     this.normalized = options.normalize ?? true;
     this.batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new InvalidParameterError(`embed.batchSize must be an integer ≥ 1, got ${this.batchSize}`);
-    this.client = new OpenAI({ baseURL: this.baseUrl, apiKey: options.apiKey || 'not-needed', timeout: options.timeoutMs ?? 60_000, maxRetries: 0 });
     this.limiter = new ConcurrencyLimiter(options.maxConcurrency ?? 4);
     this.policy = { maxRetries: options.maxRetries ?? 3, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs };
+  }
+
+  private client(): Promise<OpenAI> {
+    return (this.sdkClient ??= createOpenAIClient({ baseURL: this.baseUrl, apiKey: this.options.apiKey || 'not-needed', timeout: this.options.timeoutMs ?? 60_000 }));
   }
 
   /** Output dimension; embeds one short text the first time when no call has happened yet. */
@@ -92,8 +97,8 @@ export class OpenAIEmbedder implements Embedder {
       batches.map((batch) =>
         this.limiter.run(async () => {
           const res = await withRetry(
-            () =>
-              this.client.embeddings.create(
+            async () =>
+              (await this.client()).embeddings.create(
                 {
                   model: this.model,
                   input: batch,

@@ -12,8 +12,8 @@
  * `ModelError` that says how long it asked for. These are the statuses the OpenAI SDK retries
  * (`shouldRetry` in openai-node's client) and the header names it reads.
  */
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { ModelError } from '../core/errors.js';
+import { isSdkError } from './openai-sdk.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = none). */
@@ -49,9 +49,9 @@ export function abortReason(signal: AbortSignal): unknown {
 
 /** Whether a failed request is worth retrying: 408, 409, 429, 5xx (but not llama.cpp's 500 refusal of `n` ≠ 1), connection errors, timeouts. */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof APIUserAbortError) return false;
-  if (err instanceof APIConnectionError) return true; // includes APIConnectionTimeoutError
-  if (err instanceof APIError && typeof err.status === 'number') {
+  if (isSdkError(err, 'APIUserAbortError')) return false;
+  if (isSdkError(err, 'APIConnectionError')) return true; // includes APIConnectionTimeoutError
+  if (isSdkError(err, 'APIError') && typeof err.status === 'number') {
     // llama.cpp's server answers n ≠ 1 with a 500 that no retry can change
     if (/only one completion choice is allowed/i.test(err.message)) return false;
     return err.status === 408 || err.status === 409 || err.status === 429 || err.status >= 500;
@@ -105,10 +105,10 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: Ret
       return await fn(attempt);
     } catch (err) {
       if (ctx.signal?.aborted) throw abortReason(ctx.signal);
-      if (err instanceof APIUserAbortError) throw err;
+      if (isSdkError(err, 'APIUserAbortError')) throw err;
       if (!isRetryable(err)) throw toModelError(err, ctx.what, attempt + 1);
       if (attempt >= ctx.policy.maxRetries) throw toModelError(err, ctx.what, attempt + 1);
-      const asked = err instanceof APIError ? retryAfterMs(err.headers, ctx.now) : undefined;
+      const asked = isSdkError(err, 'APIError') ? retryAfterMs(err.headers, ctx.now) : undefined;
       if (asked !== undefined && asked > max) {
         throw new ModelError(
           `${ctx.what}: the server asked to retry after ${(asked / 1000).toFixed(1)} s, longer than maxDelayMs ${max} ms; try again later`,
@@ -124,7 +124,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: Ret
 
 /** Wraps an SDK/transport error as a ModelError that names the call, the status and the attempts. */
 export function toModelError(err: unknown, what: string, attempts: number): ModelError {
-  const status = err instanceof APIError && err.status !== undefined ? `HTTP ${err.status}: ` : '';
+  const status = isSdkError(err, 'APIError') && err.status !== undefined ? `HTTP ${err.status}: ` : '';
   const message = err instanceof Error ? err.message : String(err);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   return new ModelError(`${what} failed${tries}: ${status}${message}`, { cause: err });

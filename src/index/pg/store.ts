@@ -19,8 +19,8 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Analyzer } from '../../analysis/analyzer.js';
 import { getAnalyzer } from '../../analysis/registry.js';
 import { CapabilityError, DimensionMismatchError, IndexLockedError, IndexNotFoundError, InvalidParameterError, OpenbookError } from '../../core/errors.js';
@@ -109,6 +109,9 @@ export { isPgUrl, maskUrl } from './url.js';
  * A server-side failure as one line naming the store and, on Citus, the node (the server's own
  * message says "connection to the remote node 127.0.0.1:5433 failed …"); openbook's own errors pass through.
  */
+// The driver loads on first use (~35 CommonJS files), not with `import('openbook')`.
+const require = createRequire(import.meta.url);
+
 export function storeError(err: unknown, url: string): unknown {
   if (err instanceof OpenbookError || !(err instanceof Error)) return err;
   const first = err.message.split('\n')[0].trim();
@@ -123,7 +126,8 @@ export class PgStore {
   ) {}
 
   static connect(url: string, opts: { max?: number } = {}): PgStore {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4 });
+    const { Pool } = require('pg') as typeof import('pg');
+    const pool = new Pool({ connectionString: url, max: opts.max ?? 4 });
     pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
     return new PgStore(url, pool);
   }
@@ -295,6 +299,7 @@ async function copyRows(client: pg.PoolClient, sql: string, rows: Iterable<strin
     }
     if (buf.length > 0) yield buf;
   }
+  const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
   await pipeline(Readable.from(batches()), client.query(copyFrom(sql)));
 }
 
