@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectLang, flattenMeta, parseMetaPairs } from '../../src/ingest/metadata.js';
+import { detectLang, flattenMeta, mergeMeta, metaDateKeys, parseMetaPairs } from '../../src/ingest/metadata.js';
 import { runCli } from '../support/cli.js';
 
 let dir: string;
@@ -27,7 +27,7 @@ beforeAll(() => {
   writeFileSync(
     path.join(dir, 'corpus.jsonl'),
     [
-      { _id: 'p1', title: 'Password policy', text: 'The password policy requires twelve characters.', metadata: { url: 'https://example.org/p1', year: 2024 } },
+      { _id: 'p1', title: 'Password policy', text: 'The password policy requires twelve characters.', metadata: { url: 'https://example.org/p1', year: 2024, published: '2024-05-01' } },
       { _id: 'p2', title: 'Old password policy', text: 'The old password policy required eight characters.', metadata: { url: 'https://example.org/p2', year: 2021 } },
     ]
       .map((x) => JSON.stringify(x))
@@ -43,7 +43,9 @@ describe('metadata and filters from the CLI', () => {
     const status = JSON.parse((await run(['status', '--json'])).stdout);
     const field = (f: string) => status.metadataFields.find((x: { field: string }) => x.field === f);
     expect(field('tags')).toMatchObject({ types: ['string[]'], documents: 4 });
-    expect(field('date')).toMatchObject({ types: ['number'], documents: 1 });
+    // ISO-date strings (front matter, JSONL) are stored as ms and listed as dates; a plain number stays a number.
+    expect(field('date')).toMatchObject({ types: ['date'], documents: 1 });
+    expect(field('metadata.published')).toMatchObject({ types: ['date'], documents: 1 });
     expect(field('author.name')).toMatchObject({ documents: 1 });
     expect(field('metadata.year')).toMatchObject({ types: ['number'], documents: 2 });
     expect(field('lang')).toMatchObject({ documents: 4 });
@@ -91,6 +93,12 @@ describe('metadata and filters from the CLI', () => {
     expect(flattenMeta({ a: { b: 1, c: ['x', 2] }, d: '2024-03-05', e: null })).toEqual({ 'a.b': 1, 'a.c': ['x', '2'], d: Date.UTC(2024, 2, 5) });
     expect(parseMetaPairs(['tags=보안', 'tags=계약', 'n=3', 'ok=true', 'k=a', 'k=b'])).toEqual({ tags: ['보안', '계약'], n: 3, ok: true, k: ['a', 'b'] });
     expect(parseMetaPairs(['tags=one'])).toEqual({ tags: ['one'] });
+    // Which fields hold dates: those that were ISO-date strings, whichever layer's value wins.
+    const fm = flattenMeta({ d: '2024-03-05', n: 2024, s: 'x', when: { at: '2024-03-05T09:30:00Z' } });
+    expect(metaDateKeys(fm)).toEqual(['d', 'when.at']);
+    expect(metaDateKeys(parseMetaPairs(['due=2025-01-31', 'n=7']))).toEqual(['due']);
+    expect(metaDateKeys(mergeMeta(fm, parseMetaPairs(['d=later', 'due=2025-01-31'])))).toEqual(['due', 'when.at']);
+    expect(metaDateKeys(mergeMeta({ lang: 'ko' }, undefined))).toEqual([]);
     expect(() => parseMetaPairs(['=x'])).toThrow(/key=value/);
   });
 });
