@@ -103,6 +103,11 @@ export interface Document {
    */
   meta?: Record<string, string | number | boolean | string[]>;
   /**
+   * The keys of `meta` whose number is a date (ms since the epoch, from an ISO-date string or a
+   * YAML date), sorted; absent when none is. `status` lists these fields as type `date`.
+   */
+  metaDates?: string[];
+  /**
    * SHA-256 (hex) of the user metadata the document was loaded with (`index --meta` tags and its
    * sidecar file), absent when there was none; a change re-indexes an otherwise unchanged file.
    */

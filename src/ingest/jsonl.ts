@@ -21,7 +21,7 @@
 import { InputFormatError } from '../core/errors.js';
 import type { Document } from '../core/types.js';
 import { firstInvalidUtf8, normalizeText } from './encoding.js';
-import { flattenMeta, type DocMeta } from './metadata.js';
+import { flattenMeta, mergeMeta, type DocMeta } from './metadata.js';
 import { sha256Hex, type LoadOptions, type SourceInfo } from './source.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -117,7 +117,7 @@ export async function* loadJsonl(
       sizeBytes: bytes.length,
       mtimeMs: info.mtimeMs,
     };
-    doc.meta = { _id: v.id, ...v.meta };
+    doc.meta = mergeMeta({ _id: v.id }, v.meta)!;
     if (opts.prependTitle && title !== '') {
       doc.text = `${title}\n\n${body}`;
       doc.headings = [{ level: 1, text: title, start: 0 }];

@@ -19,7 +19,7 @@ import { loadHwpx } from './hwpx.js';
 import { loadHtml } from './html.js';
 import { loadJsonl } from './jsonl.js';
 import { loadMarkdown } from './markdown.js';
-import { detectLang, mergeMeta, META_VERSION, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
+import { detectLang, mergeMeta, metaDateKeys, META_VERSION, readSidecar, userMetaHash, type DocMeta } from './metadata.js';
 import { loadPdf } from './pdf.js';
 import type { LoadOptions, SourceInfo } from './source.js';
 import { loadPptx } from './pptx.js';
@@ -71,6 +71,9 @@ async function* withMetadata(inner: AsyncGenerator<Document>, opts: LoadOptions,
   for await (const doc of inner) {
     const meta = mergeMeta({ lang: detectLang(doc.text) }, doc.meta, opts.meta, sidecar);
     if (meta) doc.meta = meta;
+    const dates = metaDateKeys(meta);
+    if (dates.length > 0) doc.metaDates = dates;
+    else delete doc.metaDates;
     if (userHash) doc.userMetaHash = userHash;
     doc.metaVersion = META_VERSION;
     yield doc;

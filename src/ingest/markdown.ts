@@ -14,7 +14,7 @@
  */
 import { InputFormatError } from '../core/errors.js';
 import type { Document, Heading, Link } from '../core/types.js';
-import { frontMatterMeta } from './metadata.js';
+import { frontMatterMeta, mergeMeta } from './metadata.js';
 import { decodeText } from './encoding.js';
 import { encodingMeta } from './properties.js';
 import { collapseWhitespace } from './html-text.js';
@@ -178,7 +178,7 @@ export function loadMarkdown(bytes: Uint8Array, info: SourceInfo, opts: Pick<Loa
   const { headings, links, frontMatterTitle } = parseMarkdownStructure(text);
   let meta: Record<string, string | number | boolean | string[]> = encodingMeta(encoding);
   try {
-    meta = { ...meta, ...frontMatterMeta(text, info.relPath) };
+    meta = mergeMeta(meta, frontMatterMeta(text, info.relPath)) ?? {};
   } catch (err) {
     // The text is still indexed; only its front-matter fields are lost, and the user is told where.
     if (!(err instanceof InputFormatError)) throw err;

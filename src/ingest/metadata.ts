@@ -9,7 +9,9 @@
  *     scalars and lists are united (`mergeMeta`).
  * Values are flattened: nested objects become dotted keys (`author.name`), lists of scalars
  * become string lists, and strings that are ISO dates (`2024-03-01`, `2024-03-01T09:30:00Z`)
- * become ms since the epoch, so `date >= 2024-01-01` compares as dates (as `mtime` does).
+ * become ms since the epoch, so `date >= 2024-01-01` compares as dates (as `mtime` does). Which
+ * fields hold such dates travels with each layer (`metaDateKeys`) and is stored as
+ * `Document.metaDates`, so `status` lists them as type `date`, not `number`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,11 +27,11 @@ export type DocMeta = Record<string, string | number | boolean | string[]>;
 /**
  * Version of what the loaders record as metadata (`Document.metaVersion`). 1: lang, front
  * matter, JSONL fields, document properties (PDF, DOCX/PPTX/XLSX, HWPX, HWP, EPUB) and the text
- * encoding. A document stored without it, or with an older one, is read again on the next run
+ * encoding. 2: `metaDates`, the fields holding ISO dates. A document stored without it, or with an older one, is read again on the next run
  * even when its bytes are unchanged, so a filter on a field it lacks sees it after one run.
  * Raise it whenever a loader starts recording a field.
  */
-export const META_VERSION = 1;
+export const META_VERSION = 2;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -41,6 +43,26 @@ function scalar(v: string | number | boolean): string | number | boolean {
   return Number.isFinite(t) ? t : v;
 }
 
+/** The keys of each metadata layer built here whose number is a date (ms since the epoch). */
+const DATE_KEYS = new WeakMap<DocMeta, Set<string>>();
+
+function noteDate(out: DocMeta, key: string, raw: unknown, stored: unknown): void {
+  if (typeof stored !== 'number' || (typeof raw !== 'string' && !(raw instanceof Date))) return;
+  let keys = DATE_KEYS.get(out);
+  if (!keys) DATE_KEYS.set(out, (keys = new Set()));
+  keys.add(key);
+}
+
+/**
+ * The fields of `meta` that hold dates (ms since the epoch converted from ISO-date strings or
+ * YAML dates), sorted; [] for a layer with none or one not built by this module's functions
+ * (`flattenMeta`, `frontMatterMeta`, `readSidecar`, `parseMetaPairs`, `mergeMeta`).
+ */
+export function metaDateKeys(meta: DocMeta | undefined): string[] {
+  const keys = meta ? DATE_KEYS.get(meta) : undefined;
+  return keys ? [...keys].filter((k) => typeof meta![k] === 'number').sort() : [];
+}
+
 /**
  * Flattens a parsed object into metadata (module comment). Keys listed in `skip` are left out
  * at the top level; null/undefined values and empty keys are dropped.
@@ -50,14 +72,21 @@ export function flattenMeta(obj: Record<string, unknown>, skip: ReadonlySet<stri
   for (const [k, v] of Object.entries(obj)) {
     if (k === '' || (prefix === '' && skip.has(k)) || v === null || v === undefined) continue;
     const key = prefix + k;
-    if (v instanceof Date) out[key] = v.getTime();
-    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+    if (v instanceof Date) {
+      out[key] = v.getTime();
+      noteDate(out, key, v, out[key]);
+    } else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
       if (typeof v === 'number' && !Number.isFinite(v)) continue;
       out[key] = scalar(v);
+      noteDate(out, key, v, out[key]);
     } else if (Array.isArray(v)) {
       const items = v.filter((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean').map((x) => String(x));
       out[key] = items;
-    } else if (typeof v === 'object') Object.assign(out, flattenMeta(v as Record<string, unknown>, skip, `${key}.`));
+    } else if (typeof v === 'object') {
+      const inner = flattenMeta(v as Record<string, unknown>, skip, `${key}.`);
+      Object.assign(out, inner);
+      for (const k of metaDateKeys(inner)) noteDate(out, k, '', inner[k]);
+    }
   }
   return out;
 }
@@ -120,7 +149,10 @@ export function parseMetaPairs(pairs: readonly string[] = []): DocMeta {
     const raw = p.slice(eq + 1);
     const value = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : scalar(raw);
     const prev = out[key];
-    if (prev === undefined) out[key] = key === 'tags' ? [String(raw)] : value;
+    if (prev === undefined) {
+      out[key] = key === 'tags' ? [String(raw)] : value;
+      if (typeof value === 'number' && !Number.isFinite(Number(raw))) noteDate(out, key, raw, out[key]);
+    }
     else out[key] = [...(Array.isArray(prev) ? prev : [String(prev)]), String(raw)];
   }
   return out;
@@ -168,12 +200,18 @@ export function mergeMeta(...layers: Array<DocMeta | undefined>): DocMeta | unde
   let any = false;
   for (const l of layers) {
     if (!l) continue;
+    const dates = new Set(metaDateKeys(l));
     for (const [k, v] of Object.entries(l)) {
       const prev = out[k];
       if (prev !== undefined && (Array.isArray(prev) || Array.isArray(v))) {
         const list = (x: DocMeta[string]) => (Array.isArray(x) ? x : [String(x)]);
         out[k] = [...new Set([...list(prev), ...list(v)])];
-      } else out[k] = v;
+      } else {
+        out[k] = v;
+        // The winning layer decides whether the field is a date.
+        DATE_KEYS.get(out)?.delete(k);
+        if (dates.has(k)) noteDate(out, k, '', v);
+      }
     }
     any = true;
   }

@@ -17,7 +17,7 @@ import {
   type RetrievalDataset,
 } from './common.js';
 import { readQrels } from './trec.js';
-import { flattenMeta } from '../../ingest/metadata.js';
+import { flattenMeta, metaDateKeys } from '../../ingest/metadata.js';
 
 /** Corpus-line fields that are the document itself, not metadata. */
 const BEIR_DOC_FIELDS: ReadonlySet<string> = new Set(['_id', 'title', 'text']);
@@ -52,7 +52,8 @@ export async function* readBeirCorpus(file: string, opts: LoadOptions = {}): Asy
     }
     seen.add(id);
     const meta = flattenMeta(obj as Record<string, unknown>, BEIR_DOC_FIELDS);
-    yield { id, title: typeof obj.title === 'string' ? obj.title : '', text: obj.text, ...(Object.keys(meta).length > 0 ? { meta } : {}) };
+    const dates = metaDateKeys(meta);
+    yield { id, title: typeof obj.title === 'string' ? obj.title : '', text: obj.text, ...(Object.keys(meta).length > 0 ? { meta } : {}), ...(dates.length > 0 ? { metaDates: dates } : {}) };
   }
 }
 

@@ -87,9 +87,9 @@ export type MetaType = 'string' | 'number' | 'boolean' | 'string[]' | 'date';
 /** Fields holding ms since the epoch: the file's mtime and the document properties' dates (ingest/properties.ts). */
 export const DATE_FIELDS: ReadonlySet<string> = new Set(['mtime', 'createdAt', 'modifiedAt']);
 
-function typeOf(field: string, v: MetaValue): MetaType {
+function typeOf(field: string, v: MetaValue, metaDates: readonly string[] | undefined): MetaType {
   if (Array.isArray(v)) return 'string[]';
-  if (typeof v === 'number' && DATE_FIELDS.has(field)) return 'date';
+  if (typeof v === 'number' && (DATE_FIELDS.has(field) || metaDates?.includes(field))) return 'date';
   return typeof v as 'string' | 'number' | 'boolean';
 }
 
@@ -99,15 +99,15 @@ function typeOf(field: string, v: MetaValue): MetaType {
  */
 export function metadataFields(docs: Iterable<DocumentRecord>): Array<{ field: string; types: MetaType[]; documents: number }> {
   const seen = new Map<string, { types: Set<MetaType>; documents: number }>();
-  const note = (field: string, v: MetaValue | undefined) => {
+  const note = (field: string, v: MetaValue | undefined, metaDates: readonly string[] | undefined) => {
     if (v === undefined) return;
     let e = seen.get(field);
     if (!e) seen.set(field, (e = { types: new Set(), documents: 0 }));
-    e.types.add(typeOf(field, v));
+    e.types.add(typeOf(field, v, metaDates));
     e.documents++;
   };
   for (const d of docs) {
-    for (const [k, v] of Object.entries(documentMetadata(d))) if (!k.startsWith('meta.')) note(k, v);
+    for (const [k, v] of Object.entries(documentMetadata(d))) if (!k.startsWith('meta.')) note(k, v, d.metaDates);
   }
   return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([field, e]) => ({ field, types: [...e.types].sort(), documents: e.documents }));
 }
