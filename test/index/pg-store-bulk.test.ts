@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/random.js';
+import { getAnalyzer } from '../../src/analysis/registry.js';
 import { IndexReader, IndexWriter, type IndexConfig } from '../../src/index/index.js';
+import { intToByte4 } from '../../src/index/sparse/small-float.js';
 import { PgStore } from '../../src/index/pg/store.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { makeDoc } from './helpers.js';
@@ -41,7 +43,7 @@ describe.skipIf(!available)('bulk load into an empty store (real PostgreSQL and 
     cluster = startPgCluster(2);
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
-    for (const db of ['bulk', 'rows_single', 'rows_citus']) await admin.query(`CREATE DATABASE ${db}`);
+    for (const db of ['bulk', 'rows_single', 'rows_citus', 'fields_bulk', 'fields_rows']) await admin.query(`CREATE DATABASE ${db}`);
     await admin.end();
     dir = await mkdtemp(join(tmpdir(), 'openbook-pg-bulk-'));
     const w = await IndexWriter.open(dir, config, { now: () => 1 });
@@ -110,4 +112,45 @@ describe.skipIf(!available)('bulk load into an empty store (real PostgreSQL and 
       }
     }, 120_000);
   }
+
+  // Guards the COPY encoding of postings: every stored field equals the analysis worked out here,
+  // for multi-byte terms, a term frequency and a length above 65,535 (all four bytes of an int4)
+  // and sequence numbers above 2^32 (both words of an int8).
+  it('single node: every posting row stores the analysed (term, seq, ordinal, tf, norm, dl), bulk and row path', async () => {
+    const analyzer = getAnalyzer(config.analyzer);
+    const texts = ['서울 東京 café naïve shard', `${'copy '.repeat(70_000)}vacuum`, 'shard shard worker 東京'];
+    const items = texts.map((t, i) => makeDoc(`f-${i}`, t));
+    const firstSeq = 2 ** 32 + 5;
+    const expected: Array<[string, number, number, number, number, number]> = [];
+    items.forEach((d, i) =>
+      d.chunks.forEach((ch) => {
+        const terms = analyzer.analyze(ch.text);
+        const tf = new Map<string, number>();
+        for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+        for (const [t, n] of tf) expected.push([t, firstSeq + i, ch.ordinal, n, intToByte4(terms.length), terms.length]);
+      }),
+    );
+    expected.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || a[2] - b[2]));
+    expect(expected.some(([t]) => Buffer.byteLength(t) > t.length)).toBe(true); // a multi-byte term
+    expect(Math.max(...expected.map((r) => r[3]))).toBeGreaterThan(65_535);
+    for (const [name, bulkLoadMinPostings] of [[db('fields_bulk'), 1], [db('fields_rows'), Number.MAX_SAFE_INTEGER]] as const) {
+      const store = PgStore.connect(name);
+      try {
+        await store.init(config);
+        await store.withClient((c) => c.query('UPDATE ob_meta SET next_seq = $1 WHERE id = 1', [firstSeq]));
+        const w = await store.writer({ now: () => 1, bulkLoadMinPostings, threads: 2 });
+        await w.addDocuments(items);
+        await w.commit();
+        await w.close();
+        const r = await store.withClient((c) => c.query<{ term: string; seq: string; ordinal: number; tf: number; norm: number; dl: number }>('SELECT term, seq, ordinal, tf, norm, dl FROM ob_postings ORDER BY term COLLATE "C", seq, ordinal'));
+        expect(r.rows.map((x) => [x.term, Number(x.seq), x.ordinal, x.tf, x.norm, x.dl]), name).toEqual(expected);
+        const df = await store.withClient((c) => c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms ORDER BY term COLLATE "C"'));
+        const dfExpected = new Map<string, number>();
+        for (const [t] of expected) dfExpected.set(t, (dfExpected.get(t) ?? 0) + 1);
+        expect(df.rows.map((x) => [x.term, x.df])).toEqual([...dfExpected]);
+      } finally {
+        await store.close();
+      }
+    }
+  }, 120_000);
 });
