@@ -284,10 +284,14 @@ const BULK_LOAD_MIN_POSTINGS = 50_000;
 /** A commit of at least this many postings is followed by VACUUM (ANALYZE). */
 const ANALYZE_MIN_POSTINGS = 50_000;
 
+/** maintenance_work_mem of a bulk load's index builds. */
+const BULK_SORT_MEMORY = '1GB';
+
 /** Rows are COPYed in batches of about this many bytes. */
 const COPY_BATCH = 1 << 20;
 
 async function copyRows(client: pg.PoolClient, sql: string, rows: Iterable<string>): Promise<void> {
+  await copyBuffers(client, sql, batches());
   function* batches(): Generator<string> {
     let buf = '';
     for (const r of rows) {
@@ -299,29 +303,131 @@ async function copyRows(client: pg.PoolClient, sql: string, rows: Iterable<strin
     }
     if (buf.length > 0) yield buf;
   }
-  const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
-  await pipeline(Readable.from(batches()), client.query(copyFrom(sql)));
 }
 
-/** The postings of one commit as growable columns (term id, seq, ordinal, tf, norm, dl). */
+/** COPY … FROM STDIN fed with ready-made chunks (text rows or binary COPY data). */
+async function copyBuffers(client: pg.PoolClient, sql: string, chunks: Iterable<string | Buffer>): Promise<void> {
+  const { from: copyFrom } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+  await pipeline(Readable.from(chunks), client.query(copyFrom(sql)));
+}
+
+/** Term ids ordered by their term (UTF-16 code-unit order, as the embedded index sorts terms). */
+function sortedTermIds(terms: readonly string[]): number[] {
+  return Array.from(terms.keys()).sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
+}
+
+/**
+ * PostgreSQL's binary COPY format written into reusable buffers: the 19-byte header, tuples of
+ * (int16 field count, then per field int32 length + big-endian bytes) and the int16 −1 trailer.
+ * Source: PostgreSQL documentation, COPY, "Binary Format".
+ */
+class BinaryCopy {
+  private buf = Buffer.allocUnsafe(COPY_BATCH + 64 * 1024);
+  private at = 0;
+
+  constructor() {
+    // "PGCOPY\n\377\r\n\0", flags 0, header extension length 0
+    this.at = this.buf.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
+    this.at = this.buf.writeInt32BE(0, this.at);
+    this.at = this.buf.writeInt32BE(0, this.at);
+  }
+
+  /** Starts a tuple of `fields` fields (room is made for a tuple of up to 64 KiB). */
+  tuple(fields: number): void {
+    if (this.buf.length - this.at < 64 * 1024) this.grow();
+    this.at = this.buf.writeInt16BE(fields, this.at);
+  }
+
+  bytes(b: Buffer): void {
+    if (this.buf.length - this.at < b.length + 4) this.grow(b.length + 4);
+    this.at = this.buf.writeInt32BE(b.length, this.at);
+    this.at += b.copy(this.buf, this.at);
+  }
+
+  int4(v: number): void {
+    this.at = this.buf.writeInt32BE(4, this.at);
+    this.at = this.buf.writeInt32BE(v, this.at);
+  }
+
+  /** The bytes written so far when they reach {@link COPY_BATCH} (the writer continues in a fresh buffer), else null. */
+  takeIfFull(): Buffer | null {
+    if (this.at < COPY_BATCH) return null;
+    const full = this.buf.subarray(0, this.at);
+    this.buf = Buffer.allocUnsafe(COPY_BATCH + 64 * 1024);
+    this.at = 0;
+    return full;
+  }
+
+  /** The rest with the trailer. */
+  finish(): Buffer {
+    if (this.buf.length - this.at < 2) this.grow();
+    this.at = this.buf.writeInt16BE(-1, this.at);
+    return this.buf.subarray(0, this.at);
+  }
+
+  private grow(need = 64 * 1024): void {
+    const b = Buffer.allocUnsafe(this.buf.length + Math.max(need, this.buf.length));
+    this.buf.copy(b, 0, 0, this.at);
+    this.buf = b;
+  }
+}
+
+/** Binary COPY data of (term, df) rows. */
+function* termRowsBinary(rows: ReadonlyArray<readonly [string, number]>): Generator<Buffer> {
+  const out = new BinaryCopy();
+  for (const [term, df] of rows) {
+    out.tuple(2);
+    out.bytes(Buffer.from(term, 'utf8'));
+    out.int4(df);
+    const full = out.takeIfFull();
+    if (full) yield full;
+  }
+  yield out.finish();
+}
+
+/**
+ * The postings of one commit: per posting its term id and, interleaved, (chunk number, tf); per
+ * chunk of the commit its seq, ordinal, length and norm byte. Laid out for the reorder into term
+ * order: a posting's fields are one 8-byte read (its chunk's fields come from arrays small enough
+ * to stay in cache) — six separate per-posting columns read in term order cost a cache miss each
+ * (~16 s of the 100k corpus's 10.3M postings).
+ */
 class PostingColumns {
   length = 0;
+  numChunks = 0;
   private term = new Uint32Array(1 << 16);
-  private seq = new Float64Array(1 << 16);
-  private ordinal = new Uint32Array(1 << 16);
-  private tf = new Uint32Array(1 << 16);
-  private norm = new Uint8Array(1 << 16);
-  private dl = new Uint32Array(1 << 16);
+  /** [chunk number, tf] per posting. */
+  private chunkTf = new Uint32Array(2 << 16);
+  private seq = new Float64Array(1 << 10);
+  private ordinal = new Uint32Array(1 << 10);
+  private dl = new Uint32Array(1 << 10);
+  private norm = new Uint8Array(1 << 10);
 
-  push(term: number, seq: number, ordinal: number, tf: number, norm: number, dl: number): void {
-    if (this.length === this.term.length) this.grow();
+  /** Starts the postings of a chunk; {@link push} adds to the last chunk started. */
+  startChunk(seq: number, ordinal: number, dl: number, norm: number): void {
+    if (this.numChunks === this.seq.length) {
+      const n = this.seq.length * 2;
+      this.seq = grown(this.seq, new Float64Array(n));
+      this.ordinal = grown(this.ordinal, new Uint32Array(n));
+      this.dl = grown(this.dl, new Uint32Array(n));
+      this.norm = grown(this.norm, new Uint8Array(n));
+    }
+    const c = this.numChunks++;
+    this.seq[c] = seq;
+    this.ordinal[c] = ordinal;
+    this.dl[c] = dl;
+    this.norm[c] = norm;
+  }
+
+  push(term: number, tf: number): void {
+    if (this.length === this.term.length) {
+      this.term = grown(this.term, new Uint32Array(this.term.length * 2));
+      this.chunkTf = grown(this.chunkTf, new Uint32Array(this.chunkTf.length * 2));
+    }
     const i = this.length++;
     this.term[i] = term;
-    this.seq[i] = seq;
-    this.ordinal[i] = ordinal;
-    this.tf[i] = tf;
-    this.norm[i] = norm;
-    this.dl[i] = dl;
+    this.chunkTf[2 * i] = this.numChunks - 1;
+    this.chunkTf[2 * i + 1] = tf;
   }
 
   /** Postings per term id (the commit's document-frequency increments). */
@@ -331,44 +437,95 @@ class PostingColumns {
     return df;
   }
 
-  /** COPY text rows, about {@link COPY_BATCH} characters per string, ordered by term (code-unit order), then as pushed. */
-  *rowsInTermOrder(terms: readonly string[], df: Uint32Array): Generator<string> {
-    const byTerm = Array.from(terms.keys()).sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
-    const start = new Uint32Array(terms.length);
-    let at = 0;
+  /**
+   * The postings as binary COPY data (PostgreSQL's `FORMAT binary`: header, one tuple per posting
+   * of (term text, seq int8, ordinal int4, tf int4, norm int2, dl int4), trailer) in buffers of
+   * about {@link COPY_BATCH} bytes, ordered by term (code-unit order), then as pushed (a stable
+   * counting sort by the term's rank). Written straight into bytes: no per-row strings to build,
+   * escape, encode and collect (the text rows cost the 100k corpus ~14 s of string building and
+   * most of its ~36 s of garbage collection), and the server reads fixed-width integers instead
+   * of parsing decimal text.
+   */
+  *binaryInTermOrder(terms: readonly string[], df: Uint32Array): Generator<Buffer> {
+    const byTerm = sortedTermIds(terms);
+    const start = new Uint32Array(terms.length + 1);
+    let first = 0;
     for (const id of byTerm) {
-      start[id] = at;
-      at += df[id];
+      start[id] = first;
+      first += df[id];
     }
-    const order = new Uint32Array(this.length);
-    for (let i = 0; i < this.length; i++) order[start[this.term[i]]++] = i;
-    const escaped = terms.map((t) => copyField(t));
-    let buf = '';
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k];
-      buf += `${escaped[this.term[i]]}\t${this.seq[i]}\t${this.ordinal[i]}\t${this.tf[i]}\t${this.norm[i]}\t${this.dl[i]}\n`;
-      if (buf.length >= COPY_BATCH) {
-        yield buf;
-        buf = '';
+    // order: [chunk number, tf] of every posting, in term order
+    const order = new Uint32Array(2 * this.length);
+    const next = start.slice();
+    for (let i = 0; i < this.length; i++) {
+      const at = 2 * next[this.term[i]]++;
+      order[at] = this.chunkTf[2 * i];
+      order[at + 1] = this.chunkTf[2 * i + 1];
+    }
+    const { seq: seqs, ordinal: ordinals, dl: dls, norm: norms } = this;
+    // A hand-inlined encoder over a local byte array (the same loop through small methods on a
+    // Buffer ran several times slower).
+    let buf = new Uint8Array(COPY_BATCH + 64 * 1024);
+    let at = 0;
+    const w32 = (v: number) => {
+      buf[at] = v >>> 24;
+      buf[at + 1] = v >>> 16;
+      buf[at + 2] = v >>> 8;
+      buf[at + 3] = v;
+      at += 4;
+    };
+    at = Buffer.from(buf.buffer).write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
+    w32(0); // flags
+    w32(0); // header extension length
+    for (const id of byTerm) {
+      if (df[id] === 0) continue;
+      const termBytes = Buffer.from(terms[id], 'utf8');
+      const row = 48 + termBytes.length;
+      for (let k = start[id], end = start[id] + df[id]; k < end; k++) {
+        if (buf.length - at < row + 2) {
+          const g = new Uint8Array(buf.length + row + 64 * 1024);
+          g.set(buf.subarray(0, at));
+          buf = g;
+        }
+        const ch = order[2 * k];
+        buf[at] = 0; // 6 fields
+        buf[at + 1] = 6;
+        at += 2;
+        w32(termBytes.length);
+        for (let j = 0; j < termBytes.length; j++) buf[at + j] = termBytes[j];
+        at += termBytes.length;
+        const seq = seqs[ch]; // a non-negative integer below 2^53: high and low 32-bit words
+        w32(8);
+        w32(Math.floor(seq / 0x1_0000_0000));
+        w32(seq >>> 0);
+        w32(4);
+        w32(ordinals[ch]);
+        w32(4);
+        w32(order[2 * k + 1]);
+        w32(2);
+        buf[at] = 0; // a norm byte is 0..255
+        buf[at + 1] = norms[ch];
+        at += 2;
+        w32(4);
+        w32(dls[ch]);
+        if (at >= COPY_BATCH) {
+          yield Buffer.from(buf.buffer, 0, at);
+          buf = new Uint8Array(COPY_BATCH + 64 * 1024);
+          at = 0;
+        }
       }
     }
-    if (buf.length > 0) yield buf;
+    buf[at] = 0xff; // trailer: int16 −1 (room for it was kept above)
+    buf[at + 1] = 0xff;
+    at += 2;
+    yield Buffer.from(buf.buffer, 0, at);
   }
+}
 
-  private grow(): void {
-    const n = this.term.length * 2;
-    const g = <T extends Uint32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a as never);
-      return b;
-    };
-    this.term = g(this.term, (k) => new Uint32Array(k));
-    this.seq = g(this.seq, (k) => new Float64Array(k));
-    this.ordinal = g(this.ordinal, (k) => new Uint32Array(k));
-    this.tf = g(this.tf, (k) => new Uint32Array(k));
-    this.norm = g(this.norm, (k) => new Uint8Array(k));
-    this.dl = g(this.dl, (k) => new Uint32Array(k));
-  }
+/** `to` with `from` copied into its start. */
+function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
 }
 
 export interface PgCommitInfo {
@@ -402,6 +559,8 @@ export class PgStoreWriter {
     private readonly now: () => number,
     private readonly threads: number,
     private readonly bulkLoadMinPostings: number,
+    /** On a Citus coordinator (COPY FREEZE is used on a single node only). */
+    private readonly distributed: boolean,
   ) {}
 
   /**
@@ -436,7 +595,7 @@ export class PgStoreWriter {
         const since = w ? `${w.since.toISOString()} (backend pid ${w.pid}${w.addr ? ` from ${w.addr}` : ''})` : 'an unknown time';
         throw new IndexLockedError(maskUrl(store.url), `another writer holds the store since ${since}`);
       }
-      const w = new PgStoreWriter(client, config, analyzer, deps.now, deps.threads ?? 1, deps.bulkLoadMinPostings ?? BULK_LOAD_MIN_POSTINGS);
+      const w = new PgStoreWriter(client, config, analyzer, deps.now, deps.threads ?? 1, deps.bulkLoadMinPostings ?? BULK_LOAD_MIN_POSTINGS, await isCitus(client));
       const r = await client.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
       for (const row of r.rows) w.docs.set(row.record.id, { seq: Number(row.seq), record: row.record });
       return w;
@@ -602,8 +761,8 @@ export class PgStoreWriter {
             if (dl > 0) dDocCount++;
             dSumLen += dl;
             if (dl > maxLen) maxLen = dl;
-            const norm = intToByte4(dl);
-            for (let k = n === 0 ? 0 : counted.ends[n - 1]; k < counted.ends[n]; k++) post.push(counted.ids[k], seq, ch.ordinal, counted.tfs[k], norm, dl);
+            post.startChunk(seq, ch.ordinal, dl, intToByte4(dl));
+            for (let k = n === 0 ? 0 : counted.ends[n - 1]; k < counted.ends[n]; k++) post.push(counted.ids[k], counted.tfs[k]);
             n++;
           }
         }
@@ -612,27 +771,39 @@ export class PgStoreWriter {
       const terms = dict.terms;
       const df = post.docFreqs(terms.length);
       for (let id = 0; id < terms.length; id++) if (df[id] > 0) dfDelta.set(terms[id], (dfDelta.get(terms[id]) ?? 0) + df[id]);
+      // A first commit of many postings into an empty store (then ob_postings and ob_terms are empty: every df is 0).
+      const bulk = docRows.length > 0 && Number(m.num_postings) === 0 && post.length >= this.bulkLoadMinPostings;
+      const freeze = bulk && !this.distributed;
       if (docRows.length > 0) {
         await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows);
         // A first bulk load into an empty store builds the postings' two btrees after the COPY
         // (sorted builds) instead of inserting every row into both: SciFact's 511k postings
         // load in ~2.6 s instead of ~8 s. DDL is transactional, so a failed commit leaves the
         // indexes as they were; readers of the (still empty) store wait for the commit meanwhile.
-        const bulk = Number(m.num_postings) === 0 && post.length >= this.bulkLoadMinPostings;
+        // On a single node the (empty) tables are truncated first, so that COPY FREEZE may write
+        // the rows frozen and their pages all-visible: the VACUUM after the commit then has no
+        // page to visit. TRUNCATE is transactional too (a failed commit restores the old files).
         if (bulk) {
           await c.query('DROP INDEX ob_postings_seq');
           await c.query('ALTER TABLE ob_postings DROP CONSTRAINT ob_postings_pkey');
+          if (freeze) await c.query('TRUNCATE ob_postings, ob_terms');
         }
-        await copyRows(c, 'COPY ob_postings (term, seq, ordinal, tf, norm, dl) FROM STDIN', post.rowsInTermOrder(terms, df));
+        await copyBuffers(c, `COPY ob_postings (term, seq, ordinal, tf, norm, dl) FROM STDIN WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`, post.binaryInTermOrder(terms, df));
         if (bulk) {
-          await c.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+          // Enough sort memory for the 100k corpus's 10.3M index tuples to sort in memory (an
+          // external merge sort of them took about as long again).
+          await c.query(`SET LOCAL maintenance_work_mem = '${BULK_SORT_MEMORY}'`);
           await c.query('ALTER TABLE ob_postings ADD PRIMARY KEY (term, seq, ordinal) INCLUDE (tf, norm, dl)');
           await c.query('CREATE INDEX ob_postings_seq ON ob_postings (seq)');
         }
         this.analyzeAfter = bulk || post.length >= ANALYZE_MIN_POSTINGS;
       }
-      const changedTerms = [...dfDelta].filter(([, d]) => d !== 0);
-      if (changedTerms.length > 0) {
+      // Document-frequency changes in term order (in-order btree inserts); into the empty
+      // ob_terms of a bulk load by COPY, else upserted.
+      const changedTerms = [...dfDelta].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (bulk) {
+        await copyBuffers(c, `COPY ob_terms (term, df) FROM STDIN WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`, termRowsBinary(changedTerms));
+      } else if (changedTerms.length > 0) {
         await c.query(
           `INSERT INTO ob_terms AS t (term, df) SELECT * FROM unnest($1::text[], $2::int[])
            ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df`,
