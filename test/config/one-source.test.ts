@@ -5,7 +5,7 @@
  * schemas, the CLI's flag parsing and the Engine API.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_OPTIONS, RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec } from '../../src/config/options.js';
+import { ALL_OPTIONS, RERANK_OPTIONS, RETRIEVAL_OPTIONS, SEARCH_OPTIONS, type OptionSpec } from '../../src/config/options.js';
 import { RerankConfig, RetrievalConfig } from '../../src/config/schema.js';
 import { checkSearchOptions, retrieverKinds, type SearchOptions } from '../../src/engine/engine.js';
 import { similarityNames } from '../../src/index/index.js';
@@ -51,7 +51,21 @@ describe('the option table and the code\'s own tables', () => {
   });
 
   it('the config keys of the retrieval section are the table\'s, apart from the index-time denseMetric', () => {
-    expect(Object.keys(RetrievalConfig.shape).filter((k) => k !== 'denseMetric').sort()).toEqual(Object.keys(RETRIEVAL_OPTIONS).sort());
+    expect(Object.keys(RetrievalConfig.shape).filter((k) => k !== 'denseMetric').sort()).toEqual([...Object.keys(RETRIEVAL_OPTIONS), ...Object.keys(SEARCH_OPTIONS)].sort());
+  });
+
+  it('the context rule of the table is the one parseContextMode applies', async () => {
+    const { parseContextMode } = await import('../../src/retrieve/context.js');
+    const { specViolation } = await import('../../src/config/options.js');
+    for (const v of ['chunk', 'sentence-window:0', 'sentence-window:20', 'sentence-window:21', 'parent', 'parent:16', 'parent:15', 'parent:4096', 'window:3', 'sentence-window', 'parent:', ' chunk', 'Chunk']) {
+      let parses = true;
+      try {
+        parseContextMode(v);
+      } catch {
+        parses = false;
+      }
+      expect(specViolation(SEARCH_OPTIONS.context, v) === undefined, v).toBe(parses && v === v.trim());
+    }
   });
 });
 
