@@ -20,7 +20,7 @@ export interface SpecOptionOverrides {
 export function specHelp(s: OptionSpec, o: SpecOptionOverrides = {}): string {
   const values = s.type === 'enum' ? `: ${s.values!.join(', ')}` : s.min !== undefined || s.max !== undefined ? `, ${ruleText(s).replace(/^an? /, '')}` : '';
   const where = o.noConfig ? '' : `; config ${s.path}`;
-  return `${o.help ?? s.help}${values} (default: ${String(o.default ?? s.default)}${where})`;
+  return `${o.help ?? s.help}${values} (default: ${String(o.default ?? s.default ?? s.defaultHelp)}${where})`;
 }
 
 /** Adds the flag of `s` to `cmd` (no commander default: an absent flag leaves the config's value). */
@@ -34,7 +34,7 @@ export function specOption(cmd: Command, s: OptionSpec, o: SpecOptionOverrides =
  */
 export function specValue<T extends number | string = number | string>(s: OptionSpec, raw: string | undefined): T | undefined {
   if (raw === undefined) return undefined;
-  const value = s.type === 'enum' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
+  const value = s.type === 'enum' || s.type === 'string' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
   const broken = specViolation(s, value);
   if (broken !== undefined) throw new InvalidParameterError(`${s.flag} must be ${broken}, got ${JSON.stringify(raw)}`);
   return value as T;

@@ -29,7 +29,9 @@ export const DEFAULT_CONFIG: OpenbookConfig = {
     "rrfK": 60,
     "fusion": "rrf",
     "normalization": "min-max",
-    "alpha": 0.5
+    "alpha": 0.5,
+    "prWeight": 0.2,
+    "context": "chunk"
   },
   "rerank": {
     "depth": 50,

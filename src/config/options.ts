@@ -25,11 +25,21 @@ export interface OptionSpec {
   readonly arg: string;
   /** Field name in `GET /v1/search` and `POST /v1/ask`, when the HTTP API takes it. */
   readonly http?: string;
-  readonly type: 'int' | 'number' | 'enum';
+  /** An older HTTP name still accepted (`k` for `topK`); giving both with different values is refused. */
+  readonly httpAlias?: string;
+  /** `string`: a value of a small grammar, checked by `pattern` (`context`: `sentence-window:2`). */
+  readonly type: 'int' | 'number' | 'enum' | 'string';
   readonly min?: number;
   readonly max?: number;
-  readonly default: number | string;
+  /** Absent when the option has no single default (`delta` depends on the similarity; `prior` is off). */
+  readonly default?: number | string;
+  /** How `--help` states the default when there is no single value. */
+  readonly defaultHelp?: string;
   readonly values?: readonly string[];
+  /** `string` options: the whole value must match (a regular expression's source, anchored). */
+  readonly pattern?: string;
+  /** `string` options: the grammar in words, for messages. */
+  readonly grammar?: string;
   /** What it does, for `--help` (the default and the config key are added to it). */
   readonly help: string;
 }
@@ -48,7 +58,7 @@ export const RETRIEVAL_OPTIONS = {
     default: 'bm25',
     help: 'first-stage retriever (dense and hybrid need an embedder and `index --embed`)',
   }),
-  topK: spec({ path: 'retrieval.topK', flag: '--top-k', alias: '-k', arg: '<n>', http: 'k', type: 'int', min: 1, max: 10_000, default: 10, help: 'number of passages' }),
+  topK: spec({ path: 'retrieval.topK', flag: '--top-k', alias: '-k', arg: '<n>', http: 'topK', httpAlias: 'k', type: 'int', min: 1, max: 10_000, default: 10, help: 'number of passages' }),
   similarity: spec({
     path: 'retrieval.similarity',
     flag: '--similarity',
@@ -76,6 +86,30 @@ export const RETRIEVAL_OPTIONS = {
   alpha: spec({ path: 'retrieval.alpha', flag: '--alpha', arg: '<x>', http: 'alpha', type: 'number', min: 0, max: 1, default: 0.5, help: 'linear fusion weight of the dense list: α·dense + (1 − α)·sparse' }),
 } as const;
 
+/**
+ * The retrieval options of search, ask and the HTTP API that the evaluators do not take (config
+ * section `retrieval` too): BM25L/BM25+'s δ, the PageRank prior and small-to-big context.
+ */
+export const SEARCH_OPTIONS = {
+  delta: spec({ path: 'retrieval.delta', flag: '--delta', arg: '<x>', http: 'delta', type: 'number', min: 0, defaultHelp: '0.5 for BM25L, 1.0 for BM25+', help: 'δ for BM25L and BM25+' }),
+  prior: spec({ path: 'retrieval.prior', flag: '--prior', arg: '<name>', http: 'prior', type: 'enum', values: ['pagerank'], defaultHelp: 'none', help: 'fuse a query-independent prior with the text score (pagerank: the link graph of the documents)' }),
+  prWeight: spec({ path: 'retrieval.prWeight', flag: '--pr-weight', arg: '<x>', http: 'prWeight', type: 'number', min: 0, max: 1, default: 0.2, help: 'weight of the PageRank prior: (1 − w)·norm(text) + w·norm(PR)' }),
+  context: spec({
+    path: 'retrieval.context',
+    flag: '--context',
+    arg: '<mode>',
+    http: 'context',
+    type: 'string',
+    // parseContextMode's grammar and ranges (retrieve/context.ts): N in 0..20, T ≥ 16; a test holds them together
+    pattern: '^(?:chunk|sentence-window:(?:[0-9]|1[0-9]|20)|parent(?::(?:1[6-9]|[2-9][0-9]|[1-9][0-9]{2,}))?)$',
+    grammar: 'chunk, sentence-window:N (N from 0 to 20) or parent[:T] (T ≥ 16)',
+    default: 'chunk',
+    help: "small-to-big: chunk, sentence-window:N (retrieve by sentence, return ±N sentences) or parent[:T] (the chunk's section, up to T tokens; T is 512 when not given)",
+  }),
+} as const;
+
+export type SearchOptionKey = keyof typeof SEARCH_OPTIONS;
+
 /** The rerank options that are numbers or enumerations (config section `rerank`). */
 export const RERANK_OPTIONS = {
   depth: spec({ path: 'rerank.depth', flag: '--rerank-depth', arg: '<n>', http: 'rerankDepth', type: 'int', min: 1, max: 10_000, default: 50, help: 'first-stage candidates the reranker scores' }),
@@ -86,7 +120,10 @@ export const RERANK_OPTIONS = {
 export type RetrievalOptionKey = keyof typeof RETRIEVAL_OPTIONS;
 
 /** Every option of the table, retrieval first. */
-export const ALL_OPTIONS: readonly OptionSpec[] = [...Object.values(RETRIEVAL_OPTIONS), ...Object.values(RERANK_OPTIONS)];
+export const ALL_OPTIONS: readonly OptionSpec[] = [...Object.values(RETRIEVAL_OPTIONS), ...Object.values(SEARCH_OPTIONS), ...Object.values(RERANK_OPTIONS)];
+
+/** The `retrieval` section's options of search, ask and the HTTP API: the shared table and the search-only one. */
+export const SEARCH_RETRIEVAL_OPTIONS: Readonly<Record<RetrievalOptionKey | SearchOptionKey, OptionSpec>> = { ...RETRIEVAL_OPTIONS, ...SEARCH_OPTIONS };
 
 /** A value as `--help` prints defaults: `(default: 0.9)`, the one form every command uses. */
 export function defaultText(value: unknown): string {
@@ -96,6 +133,7 @@ export function defaultText(value: unknown): string {
 /** The rule of a spec in words: "an integer in [1, 10000]", "a number ≥ 0", "one of rrf, linear". */
 export function ruleText(s: OptionSpec): string {
   if (s.type === 'enum') return `one of ${s.values!.join(', ')}`;
+  if (s.type === 'string') return s.grammar ?? `a string matching ${s.pattern}`;
   const what = s.type === 'int' ? 'an integer' : 'a number';
   if (s.min !== undefined && s.max !== undefined) return `${what} in [${s.min}, ${s.max}]`;
   if (s.min !== undefined) return `${what} ≥ ${s.min}`;
@@ -109,6 +147,7 @@ export function ruleText(s: OptionSpec): string {
  */
 export function specViolation(s: OptionSpec, value: unknown): string | undefined {
   if (s.type === 'enum') return typeof value === 'string' && s.values!.includes(value) ? undefined : ruleText(s);
+  if (s.type === 'string') return typeof value === 'string' && (s.pattern === undefined || new RegExp(s.pattern).test(value)) ? undefined : ruleText(s);
   if (typeof value !== 'number' || !Number.isFinite(value)) return ruleText(s);
   if (s.type === 'int' && !Number.isInteger(value)) return ruleText(s);
   if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) return ruleText(s);
@@ -121,14 +160,15 @@ export function specViolation(s: OptionSpec, value: unknown): string | undefined
  * 5 passages) applies unless the user configured one. `sources` absent: every key counts.
  */
 export function configuredRetrieval(
-  config: { retrieval: Record<RetrievalOptionKey, number | string> } | undefined,
+  config: { retrieval: Partial<Record<RetrievalOptionKey | SearchOptionKey, number | string>> } | undefined,
   sources?: Record<string, string>,
-): Partial<Record<RetrievalOptionKey, number | string>> {
-  const out: Partial<Record<RetrievalOptionKey, number | string>> = {};
+): Partial<Record<RetrievalOptionKey | SearchOptionKey, number | string>> {
+  const out: Partial<Record<RetrievalOptionKey | SearchOptionKey, number | string>> = {};
   if (!config) return out;
-  for (const key of Object.keys(RETRIEVAL_OPTIONS) as RetrievalOptionKey[]) {
+  for (const key of Object.keys(SEARCH_RETRIEVAL_OPTIONS) as Array<RetrievalOptionKey | SearchOptionKey>) {
     if (sources !== undefined && (sources[`retrieval.${key}`] ?? 'default') === 'default') continue;
-    out[key] = config.retrieval[key];
+    const v = config.retrieval[key];
+    if (v !== undefined) out[key] = v;
   }
   return out;
 }

@@ -26,7 +26,7 @@
  * the file, relative to the working directory otherwise.
  */
 import { z } from 'zod';
-import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec } from './options.js';
+import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, SEARCH_OPTIONS, type OptionSpec } from './options.js';
 
 /** Positive integer helper. */
 const posInt = () => z.number().int().positive();
@@ -85,6 +85,7 @@ function numberOf(s: OptionSpec): z.ZodNumber {
 }
 
 const R = RETRIEVAL_OPTIONS;
+const S = SEARCH_OPTIONS;
 
 /** Built from the option table (`options.ts`): names, types, ranges, defaults and enumerations live there. */
 export const RetrievalConfig = z.strictObject({
@@ -108,6 +109,14 @@ export const RetrievalConfig = z.strictObject({
   normalization: z.enum(R.normalization.values).default(R.normalization.default),
   /** Linear fusion weight of the dense list: α·dense + (1 − α)·sparse, α ∈ [0, 1]. */
   alpha: numberOf(R.alpha).default(R.alpha.default),
+  /** δ of BM25L and BM25+ (≥ 0); absent = the similarity's own (0.5 for BM25L, 1.0 for BM25+). Search, ask and the HTTP API. */
+  delta: numberOf(S.delta).optional(),
+  /** A query-independent prior fused with the text score: `pagerank` (the documents' link graph); absent = none. */
+  prior: z.enum(S.prior.values).optional(),
+  /** Weight w ∈ [0, 1] of the PageRank prior: (1 − w)·norm(text) + w·norm(PR). */
+  prWeight: numberOf(S.prWeight).default(S.prWeight.default),
+  /** Small-to-big context: `chunk`, `sentence-window:N` (N ≤ 20) or `parent[:T]` (T ≥ 16; `retrieve/context.ts`). */
+  context: z.string().regex(new RegExp(S.context.pattern), `must be ${S.context.grammar}`).default(S.context.default),
 });
 
 /**

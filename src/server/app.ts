@@ -36,7 +36,7 @@ import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/schema.js';
-import type { RetrievalOptionKey } from '../config/options.js';
+import type { RetrievalOptionKey, SearchOptionKey } from '../config/options.js';
 import { IndexLockedError, InvalidParameterError, NotFoundError, OpenbookError } from '../core/errors.js';
 import { filterFromInput } from '../core/filter.js';
 import type { Answer, Hit } from '../core/types.js';
@@ -100,7 +100,7 @@ export interface ServerOptions {
    * e.g. `{ topK: 3, similarity: 'tfidf' }`): every search and ask request that leaves a field
    * out uses them, as the CLI does. Absent keys keep the engine's defaults.
    */
-  retrieval?: Partial<Record<RetrievalOptionKey, number | string>>;
+  retrieval?: Partial<Record<RetrievalOptionKey | SearchOptionKey, number | string>>;
 }
 
 export interface OpenbookServer {
@@ -324,7 +324,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const engine = await engines.get();
     const hits = await engine.search(query.q, {
       ...retrievalOptionsOf(query),
-      topK: query.k ?? 10,
+      topK: query.topK ?? 10,
       ...rerankOptions(query, engine),
       ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,

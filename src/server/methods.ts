@@ -17,7 +17,7 @@ export interface AskEngine {
 }
 import { methodNames, methods as methodRegistry } from '../methods/registry.js';
 import type { AskRequest } from './schemas.js';
-import { RETRIEVAL_OPTIONS, type OptionSpec, type RetrievalOptionKey } from '../config/options.js';
+import { SEARCH_RETRIEVAL_OPTIONS, type OptionSpec, type RetrievalOptionKey, type SearchOptionKey } from '../config/options.js';
 
 /** What a method run receives besides the request. */
 export interface AskContext {
@@ -51,7 +51,7 @@ export function streamPieces(text: string): string[] {
 function askOptions(request: AskRequest, signal: AbortSignal, engine: AskEngine): AskOptions {
   return {
     ...retrievalOptionsOf(request),
-    topK: request.k ?? 5,
+    topK: request.topK ?? 5,
     ...rerankOptions(request, engine),
     ...(request.filter !== undefined ? { filter: filterFromInput(request.filter) } : {}),
     signal,
@@ -138,11 +138,22 @@ export function pickMethod(methods: AskMethods, name: string | undefined): AskMe
  */
 export function retrievalOptionsOf(request: object): Partial<SearchOptions> {
   const out: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey, OptionSpec]>) {
-    const v = s.http !== undefined ? (request as Record<string, unknown>)[s.http] : undefined;
+  for (const [key, s] of Object.entries(SEARCH_RETRIEVAL_OPTIONS)) {
+    const v = s.http !== undefined ? httpValue(request as Record<string, unknown>, s) : undefined;
     if (v !== undefined) out[key] = v;
   }
   return out as Partial<SearchOptions>;
+}
+
+/**
+ * A request's value of `s`: its field, else its older alias (`k` for `topK`).
+ * @throws InvalidParameterError when both are given with different values
+ */
+function httpValue(request: Record<string, unknown>, s: OptionSpec): unknown {
+  const v = request[s.http!];
+  const alias = s.httpAlias !== undefined ? request[s.httpAlias] : undefined;
+  if (v !== undefined && alias !== undefined && v !== alias) throw new InvalidParameterError(`give ${s.http} or its alias ${s.httpAlias}, not both with different values (${s.http}=${String(v)}, ${s.httpAlias}=${String(alias)})`);
+  return v ?? alias;
 }
 
 /**
@@ -150,10 +161,15 @@ export function retrievalOptionsOf(request: object): Partial<SearchOptions> {
  * configured `retrieval` values, by config key): a config file's `{"retrieval":{"topK":3}}`
  * makes `GET /v1/search?q=x` return 3 hits, as it makes `openbook search x` print 3.
  */
-export function withRetrievalDefaults<T extends object>(request: T, defaults: Partial<Record<RetrievalOptionKey, number | string>> = {}): T {
+export function withRetrievalDefaults<T extends object>(request: T, defaults: Partial<Record<RetrievalOptionKey | SearchOptionKey, number | string>> = {}): T {
   const out = { ...request } as Record<string, unknown>;
-  for (const [key, s] of Object.entries(RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey, OptionSpec]>) {
-    if (s.http !== undefined && out[s.http] === undefined && defaults[key] !== undefined) out[s.http] = defaults[key];
+  for (const [key, s] of Object.entries(SEARCH_RETRIEVAL_OPTIONS) as Array<[RetrievalOptionKey | SearchOptionKey, OptionSpec]>) {
+    if (s.http === undefined) continue;
+    // the alias folds into the field's name first (refused when the two disagree)
+    const v = httpValue(out, s);
+    if (s.httpAlias !== undefined) delete out[s.httpAlias];
+    if (v !== undefined) out[s.http] = v;
+    else if (defaults[key] !== undefined) out[s.http] = defaults[key];
   }
   return out as T;
 }

@@ -1,8 +1,8 @@
 /**
  * Request and response shapes of the HTTP API, as zod schemas. Retrieval fields reuse the
  * validators of the configuration schema, which the option table builds (`config/options.ts`:
- * `retrieval.topK` as `k`, `retriever`, `similarity`, `k1`, `b`, `fusion`, `rrfK`,
- * `normalization`, `alpha`; `rerank.depth` as `rerankDepth`), so a value the CLI config rejects the API rejects with the same
+ * `retrieval.topK` as `topK` (alias `k`), `retriever`, `similarity`, `k1`, `b`, `delta`, `fusion`, `rrfK`,
+ * `normalization`, `alpha`, `prior`, `prWeight`, `context`; `rerank.depth` as `rerankDepth`), so a value the CLI config rejects the API rejects with the same
  * rule. `/openapi.json` is generated from these schemas (`openapi.ts`), and the API tests
  * parse every response with them.
  */
@@ -22,16 +22,25 @@ const fusion = RetrievalConfig.shape.fusion.unwrap().describe('Hybrid fusion: rr
 const rrfK = RetrievalConfig.shape.rrfK.unwrap().describe('Reciprocal rank fusion constant ≥ 0 (not top-k)');
 const normalization = RetrievalConfig.shape.normalization.unwrap().describe('Score normaliser of linear fusion: min-max or z-score');
 const alpha = RetrievalConfig.shape.alpha.unwrap().describe('Linear fusion weight of the dense list in [0, 1]');
+const delta = RetrievalConfig.shape.delta.unwrap().describe('δ of BM25L and BM25+ ≥ 0 (default: 0.5 for BM25L, 1.0 for BM25+)');
+const prior = RetrievalConfig.shape.prior.unwrap().describe('A query-independent prior fused with the text score: pagerank (the documents\' link graph)');
+const prWeight = RetrievalConfig.shape.prWeight.unwrap().describe('Weight of the PageRank prior in [0, 1] (default 0.2)');
+const context = RetrievalConfig.shape.context.unwrap().describe('Small-to-big context: chunk, sentence-window:N (N ≤ 20) or parent[:T] (T ≥ 16)');
 const question = z.string().trim().min(1).max(4000);
 const rerank = z.boolean().describe('Rerank the first stage\'s candidates with the configured reranker (default: on when config rerank.kind is set)');
 const rerankDepth = RerankConfig.shape.depth.unwrap().max(1000).describe('First-stage candidates the reranker scores (default rerank.depth, 50)');
 /** `true`/`false` in a query string. */
 const boolFromQuery = (inner: z.ZodBoolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), inner);
 
-/** `GET /v1/search?q=&k=&retriever=&similarity=&k1=&b=&fusion=&rrfK=&normalization=&alpha=&rerank=&rerankDepth=` */
+/** `GET /v1/search?q=&topK=&retriever=&similarity=&k1=&b=&delta=&fusion=&rrfK=&normalization=&alpha=&prior=&prWeight=&context=&rerank=&rerankDepth=` (`k`: alias of `topK`) */
 export const SearchQuery = z.strictObject({
   q: question.describe('The query text'),
-  k: fromQuery(topK).optional(),
+  topK: fromQuery(topK).optional(),
+  k: fromQuery(topK).optional().describe('Alias of topK (the older name); giving both with different values is refused'),
+  delta: fromQuery(delta).optional(),
+  prior: prior.optional(),
+  prWeight: fromQuery(prWeight).optional(),
+  context: context.optional(),
   retriever: retriever.optional(),
   similarity: similarity.optional(),
   k1: fromQuery(k1).optional(),
@@ -49,7 +58,12 @@ export const SearchQuery = z.strictObject({
 /** `POST /v1/ask` JSON body. */
 export const AskRequest = z.strictObject({
   question: question.describe('The question'),
-  k: topK.optional(),
+  topK: topK.optional(),
+  k: topK.optional().describe('Alias of topK (the older name); giving both with different values is refused'),
+  delta: delta.optional(),
+  prior: prior.optional(),
+  prWeight: prWeight.optional(),
+  context: context.optional(),
   retriever: retriever.optional(),
   /** Answering method by name (see `GET /v1/status` → methods); default `extractive`. */
   method: z.string().min(1).max(64).optional().describe('Answering method name; GET /v1/status lists them'),

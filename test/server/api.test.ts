@@ -138,8 +138,9 @@ describe('read endpoints', () => {
     const doc = (await getJson('/openapi.json')).body as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/ask', '/v1/documents', '/v1/documents/{id}', '/v1/jobs/{id}', '/v1/search', '/v1/status']);
-    expect(Object.keys(doc.components.schemas.AskRequest.properties ?? {})).toEqual(['question', 'k', 'retriever', 'method', 'similarity', 'k1', 'b', 'fusion', 'rrfK', 'normalization', 'alpha', 'rerank', 'rerankDepth', 'filter']);
-    // k takes the config's topK rule (an integer ≥ 1, from the option table) with the API's cap of 1000.
+    expect(Object.keys(doc.components.schemas.AskRequest.properties ?? {})).toEqual(['question', 'topK', 'k', 'delta', 'prior', 'prWeight', 'context', 'retriever', 'method', 'similarity', 'k1', 'b', 'fusion', 'rrfK', 'normalization', 'alpha', 'rerank', 'rerankDepth', 'filter']);
+    // topK (and k, its alias) take the config's topK rule (an integer ≥ 1, from the option table) with the API's cap of 1000.
+    expect(doc.components.schemas.AskRequest.properties?.topK).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
     expect(doc.components.schemas.AskRequest.properties?.k).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
   });
 

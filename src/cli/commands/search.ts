@@ -14,8 +14,8 @@ import type { FusionMethod } from '../../retrieve/hybrid.js';
 import { loadCliModels, rerankOverrides, type RerankFlags } from '../models.js';
 import { hitsJson } from '../../engine/json.js';
 import type { ScoreNormalization } from '../../retrieve/fusion.js';
-import { action, colors, floatFlag, printJson, resolveIndexDir } from '../shared.js';
-import { configuredRetrieval, RERANK_OPTIONS, RETRIEVAL_OPTIONS, type OptionSpec, type RetrievalOptionKey } from '../../config/options.js';
+import { action, colors, printJson, resolveIndexDir } from '../shared.js';
+import { configuredRetrieval, RERANK_OPTIONS, RETRIEVAL_OPTIONS, SEARCH_OPTIONS, type OptionSpec, type RetrievalOptionKey, type SearchOptionKey } from '../../config/options.js';
 import { specOption, specValue } from '../options.js';
 
 export interface RetrievalFlags extends RerankFlags {
@@ -46,11 +46,8 @@ export function retrievalOptions(cmd: Command, defaultK: number): Command {
     .option('--store <url>', 'a PostgreSQL store instead of the index folder (default: store.url in the config, or $OPENBOOK_STORE_URL)')
     .option('--config <file>', 'configuration file (default: openbook.config.json found upward)');
   tableRetrievalOptions(cmd, { topK: defaultK });
+  for (const s of Object.values(SEARCH_OPTIONS)) specOption(cmd, s);
   cmd
-    .option('--delta <x>', 'δ for BM25L and BM25+ (default: 0.5 for BM25L, 1.0 for BM25+)')
-    .option('--prior <name>', 'fuse a query-independent prior with the text score: pagerank (link graph of the documents)')
-    .option('--pr-weight <x>', 'weight of the PageRank prior in [0, 1] (default: 0.2)')
-    .option('--context <mode>', 'small-to-big: chunk, sentence-window:N (retrieve by sentence, return ±N sentences) or parent[:T] (the chunk\'s section, up to T tokens; T is 512 when not given) (default: chunk)')
     .option('--filter <expr>', `only chunks whose metadata match, e.g. 'format = "pdf" AND tags CONTAINS "보안"' or its JSON form (grammar: openbook status shows the fields; docs/filters.md)`);
   return rerankOptions(cmd).option('--json', 'print JSON');
 }
@@ -112,14 +109,21 @@ export function tableRetrievalValues(flags: Partial<Record<RetrievalOptionKey, s
  */
 export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, config?: OpenbookConfig, sources?: Record<string, string>) {
   const t = tableRetrievalValues(flags, config, sources);
+  // the search-only options (delta, prior, prWeight, context): a flag, else the configuration's value
+  const configured = configuredRetrieval(config, sources);
+  const s: Partial<Record<SearchOptionKey, number | string>> = {};
+  for (const [key, spec] of Object.entries(SEARCH_OPTIONS) as Array<[SearchOptionKey, OptionSpec]>) {
+    const v = specValue(spec, flags[key]) ?? configured[key];
+    if (v !== undefined) s[key] = v;
+  }
   return {
     ...t,
     topK: t.topK ?? defaultK,
-    prior: flags.prior as 'pagerank' | undefined,
-    prWeight: flags.prWeight === undefined ? undefined : floatFlag('--pr-weight', flags.prWeight, 0.2, 0, 1),
-    delta: flags.delta === undefined ? undefined : floatFlag('--delta', flags.delta, 0.5, 0),
+    prior: s.prior as 'pagerank' | undefined,
+    prWeight: s.prWeight as number | undefined,
+    delta: s.delta as number | undefined,
     ...(flags.filter !== undefined ? { filter: filterFromInput(flags.filter) } : {}),
-    ...(flags.context !== undefined ? { context: parseContextMode(flags.context) } : {}),
+    ...(s.context !== undefined ? { context: parseContextMode(s.context as string) } : {}),
     // config.rerank already holds the --rerank* flags (loadCliModels applied them as overrides)
     ...(config?.rerank.kind !== undefined && flags.rerank !== 'none' ? { rerank: true, rerankDepth: config.rerank.depth, rerankFirstStageWeight: config.rerank.firstStageWeight } : {}),
   };

@@ -227,7 +227,7 @@ async function ask(question) {
   current = { citations: [], docs: new Map() };
   let text = '';
   try {
-    const body = { question, k: settings.k, retriever: settings.retriever };
+    const body = { question, topK: settings.k, retriever: settings.retriever };
     if (settings.method) body.method = settings.method;
     const res = await api('/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' }, body: JSON.stringify(body) });
     await readSse(res, (event, data) => {
@@ -355,7 +355,7 @@ async function search(q) {
   $('viewer').hidden = true;
   $('search-btn').disabled = true;
   try {
-    const res = await (await api(`/v1/search?q=${encodeURIComponent(q)}&k=${Math.max(10, settings.k)}&highlight=true`)).json();
+    const res = await (await api(`/v1/search?q=${encodeURIComponent(q)}&topK=${Math.max(10, settings.k)}&highlight=true`)).json();
     $('search-line').textContent = res.hits.length === 0 ? 'No passage matches.' : `${res.hits.length} passages · ${Math.round(res.tookMs)} ms`;
     const host = $('view-search').querySelector('.col-side');
     $('search-results').replaceChildren(...res.hits.map((h) => el('li', { class: 'hit', 'data-rank': String(h.rank) },
