@@ -23,7 +23,7 @@ import type { DenseIndexReader } from '../index/dense/store.js';
 import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/types.js';
 import type { SimilarityName } from '../index/sparse/similarity.js';
 import { IndexReader } from '../index/store/reader.js';
-import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, specViolation, type OptionSpec } from '../config/options.js';
+import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, SEARCH_OPTIONS, specViolation, type OptionSpec } from '../config/options.js';
 import type { NliModel } from '../methods/method.js';
 import type { RetrievalSetting } from '../methods/retrieval.js';
 import type { Embedder, LanguageModel } from '../models/types.js';
@@ -129,6 +129,31 @@ export type EngineAnswer = Answer & {
   calls?: number;
 };
 
+/** The mark of search options an edge has checked (see {@link checkedAtEdge}). Not part of the package's API. */
+const CHECKED_AT_EDGE = Symbol('openbook.checkedAtEdge');
+
+/**
+ * `o` marked as checked by the option table's rules at an edge — the CLI (flags by the table,
+ * the config file by its schema) or the HTTP API (the request schema) — so the Engine does not
+ * check it again. The mark is an enumerable symbol property: `{ ...o, extractive: true }` keeps
+ * it, JSON does not show it. Only those edges call this; a library user's options are checked.
+ */
+export function checkedAtEdge<T extends object>(o: T): T {
+  return { ...o, [CHECKED_AT_EDGE]: true };
+}
+
+/** Whether `o` carries the mark of {@link checkedAtEdge}. */
+export function isCheckedAtEdge(o: object): boolean {
+  return (o as { [CHECKED_AT_EDGE]?: boolean })[CHECKED_AT_EDGE] === true;
+}
+
+/** `o` checked by {@link checkSearchOptions} unless an edge did, and marked: the engine's own calls below then skip it. */
+export function checkOnce<T extends SearchOptions>(o: T): T {
+  if (isCheckedAtEdge(o)) return o;
+  checkSearchOptions(o);
+  return checkedAtEdge(o);
+}
+
 /**
  * Validates retrieval parameters — the Engine API's edge — by the option table's rules
  * (`config/options.ts`: the same ranges and names the config file, the CLI and the HTTP API
@@ -145,16 +170,20 @@ export function checkSearchOptions(o: SearchOptions): void {
     ['rrfK', RETRIEVAL_OPTIONS.rrfK],
     ['normalization', RETRIEVAL_OPTIONS.normalization],
     ['alpha', RETRIEVAL_OPTIONS.alpha],
+    ['delta', SEARCH_OPTIONS.delta],
+    ['prior', SEARCH_OPTIONS.prior],
+    ['prWeight', SEARCH_OPTIONS.prWeight],
+    ['context', SEARCH_OPTIONS.context],
     ['rerankDepth', RERANK_OPTIONS.depth],
     ['rerankFirstStageWeight', RERANK_OPTIONS.firstStageWeight],
   ];
   for (const [key, s] of table) {
     const v = o[key];
     if (v === undefined) continue;
+    if (key === 'context' && typeof v !== 'string') continue; // a parsed ContextMode
     const broken = specViolation(s, v);
     if (broken !== undefined) throw new InvalidParameterError(`${key} must be ${broken}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
-  if (o.delta !== undefined && !(o.delta >= 0 && Number.isFinite(o.delta))) throw new InvalidParameterError(`delta must be a number ≥ 0, got ${o.delta}`);
 }
 
 /**
@@ -219,7 +248,7 @@ export class Engine {
 
   /** A sparse retriever with the given scoring parameters. */
   sparseRetriever(o: SearchOptions = {}): SparseRetriever {
-    checkSearchOptions(o);
+    o = checkOnce(o);
     return new SparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta, ...(o.filter !== undefined ? { filter: o.filter } : {}) });
   }
 
@@ -246,6 +275,7 @@ export class Engine {
    * @throws CapabilityError when `rerank: true` but no reranker is configured
    */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    o = checkOnce(o);
     const mode = o.context === undefined ? undefined : typeof o.context === 'string' ? parseContextMode(o.context) : o.context;
     const ranked = await this.rankedRetriever(o);
     return mode ? withContext(ranked, indexContextSource(this.reader), this.analyzer, mode) : ranked;
@@ -258,14 +288,11 @@ export class Engine {
   private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
     const base = await this.textRetriever(o);
     if (o.prior === undefined) return base;
-    if (o.prior !== 'pagerank') throw new InvalidParameterError(`unknown prior ${JSON.stringify(o.prior)}; valid: pagerank`);
-    if (o.prWeight !== undefined && !(o.prWeight >= 0 && o.prWeight <= 1)) throw new InvalidParameterError(`prWeight must be in [0, 1], got ${o.prWeight}`);
     const { withPageRankPrior } = await import('../retrieve/graph-prior.js');
     return withPageRankPrior(base, { dir: this.dir, documents: () => this.reader.documents() }, o.prWeight !== undefined ? { prWeight: o.prWeight } : {});
   }
 
   private async textRetriever(o: SearchOptions): Promise<Retriever> {
-    checkSearchOptions(o);
     const kind = o.retriever ?? 'bm25';
     if (kind === 'bm25') return this.sparseRetriever(o);
     const dense = await this.denseRetriever(o);

@@ -24,7 +24,7 @@ import { parseContextMode, withContext } from '../retrieve/context.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { PgDenseRetriever, PgSparseRetriever, pgContextSource } from '../retrieve/pg.js';
 import type { Retriever } from '../retrieve/types.js';
-import { checkSearchOptions, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
+import { checkOnce, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
 export class PgEngine {
   readonly analyzer: Analyzer;
@@ -73,7 +73,7 @@ export class PgEngine {
   }
 
   sparseRetriever(o: SearchOptions = {}): PgSparseRetriever {
-    checkSearchOptions(o);
+    o = checkOnce(o);
     return new PgSparseRetriever(this.reader, { similarity: o.similarity ?? 'bm25', k1: o.k1, b: o.b, delta: o.delta, ...(o.filter !== undefined ? { filter: o.filter } : {}) });
   }
 
@@ -85,13 +85,13 @@ export class PgEngine {
 
   /** The retriever `o.retriever` names, with the rerank stage over it when `o.rerank` is set (as {@link Engine.retriever}). */
   async retriever(o: SearchOptions = {}): Promise<Retriever> {
+    o = checkOnce(o);
     const mode = o.context === undefined ? undefined : typeof o.context === 'string' ? parseContextMode(o.context) : o.context;
     const ranked = rerankStage(await this.firstStageRetriever(o), o, this.models.reranker);
     return mode ? withContext(ranked, pgContextSource(this.reader), this.analyzer, mode) : ranked;
   }
 
   private async firstStageRetriever(o: SearchOptions): Promise<Retriever> {
-    checkSearchOptions(o);
     if (o.prior !== undefined) throw new CapabilityError('--prior pagerank reads the link graph of an embedded index; the PostgreSQL store has none yet');
     const kind = o.retriever ?? 'bm25';
     if (kind === 'bm25') return this.sparseRetriever(o);

@@ -50,7 +50,7 @@ import { exampleQuestions } from './examples.js';
 import { MalformedJsonError, PayloadTooLargeError, RateLimitedError, UnsupportedMediaTypeError, WriterBusyError } from './errors.js';
 import { JobQueue, type JobContext } from './jobs.js';
 import { makeRedactor } from './redact.js';
-import { askMethodsFor, pickMethod, rerankOptions, retrievalOptionsOf, withRetrievalDefaults, type AskMethods } from './methods.js';
+import { askMethodsFor, httpSearchOptions, pickMethod, rerankOptions, withRetrievalDefaults, type AskMethods } from './methods.js';
 import { buildOpenApi } from './openapi.js';
 import { AskRequest, IndexPathsRequest, ListQuery, SearchQuery } from './schemas.js';
 import { checkBearer, checkHost, checkStateChange, effectiveRateLimit, RateLimiter, REQUEST_MARKER, resolveUnderRoots } from './security.js';
@@ -323,8 +323,7 @@ export function createServer(options: ServerOptions): OpenbookServer {
     const started = now();
     const engine = await engines.get();
     const hits = await engine.search(query.q, {
-      ...retrievalOptionsOf(query),
-      topK: query.topK ?? 10,
+      ...httpSearchOptions(query, 10),
       ...rerankOptions(query, engine),
       ...(query.filter !== undefined ? { filter: filterFromInput(query.filter) } : {}),
       signal: c.req.raw.signal,

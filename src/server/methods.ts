@@ -9,6 +9,7 @@ import { filterFromInput } from '../core/filter.js';
 import { InvalidParameterError } from '../core/errors.js';
 import type { Answer } from '../core/types.js';
 import type { AskOptions, EngineAnswer, EngineModels, SearchOptions } from '../engine/engine.js';
+import { checkedAtEdge } from '../engine/engine.js';
 
 /** What a method needs of an engine: the embedded `Engine` and the store's `PgEngine` both are one. */
 export interface AskEngine {
@@ -47,11 +48,20 @@ export function streamPieces(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
-/** The engine's ask options for a request (retrieval fields; the engine validates them). */
+/**
+ * The engine's search options of a request's retrieval fields, `topK` defaulting to `defaultTopK`,
+ * marked as checked: the request schema checked them by the option table's rules, so the engine
+ * does not again.
+ */
+export function httpSearchOptions(request: object, defaultTopK: number): SearchOptions {
+  const o = retrievalOptionsOf(request);
+  return checkedAtEdge({ ...o, topK: o.topK ?? defaultTopK });
+}
+
+/** The engine's ask options for a request (retrieval fields checked by the request schema). */
 function askOptions(request: AskRequest, signal: AbortSignal, engine: AskEngine): AskOptions {
   return {
-    ...retrievalOptionsOf(request),
-    topK: request.topK ?? 5,
+    ...httpSearchOptions(request, 5),
     ...rerankOptions(request, engine),
     ...(request.filter !== undefined ? { filter: filterFromInput(request.filter) } : {}),
     signal,

@@ -48,9 +48,10 @@ describe('the Engine checks only what no edge checked', () => {
   });
 
   it('options marked by an edge are not checked again: the engine trusts the edge', async () => {
-    // k1 = -1 would be refused unmarked; marked, the engine scores with it as given
-    const hits = await engine.search('damping factor', checkedAtEdge({ topK: 1, k1: -1 } as SearchOptions));
-    expect(hits).toHaveLength(1);
+    // topK 20,000 is past the table's 10,000 (refused unmarked); marked, the engine takes it as given
+    await expect(engine.search('damping factor', { topK: 20_000 })).rejects.toThrow(/^topK must be an integer in \[1, 10000\]/);
+    const hits = await engine.search('damping factor', checkedAtEdge({ topK: 20_000 } as SearchOptions));
+    expect(hits.map((h) => h.source)).toEqual(['pagerank.md']);
   });
 
   it('delta, prior, prWeight and context are checked by the same table, naming the option', () => {

@@ -6,7 +6,7 @@ import { filterFromInput } from '../../core/filter.js';
 import { parseContextMode } from '../../retrieve/context.js';
 import type { Hit, Locator } from '../../core/types.js';
 import type { OpenbookConfig } from '../../config/index.js';
-import { Engine, type RetrieverKind } from '../../engine/engine.js';
+import { checkedAtEdge, Engine, type RetrieverKind } from '../../engine/engine.js';
 import type { PgEngine } from '../../engine/pg-engine.js';
 import { resolveStoreUrl } from '../store-url.js';
 import type { SimilarityName } from '../../index/index.js';
@@ -116,7 +116,8 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     const v = specValue(spec, flags[key]) ?? configured[key];
     if (v !== undefined) s[key] = v;
   }
-  return {
+  // checked here (flags by the table, the config by its schema): the engine does not check again
+  return checkedAtEdge({
     ...t,
     topK: t.topK ?? defaultK,
     prior: s.prior as 'pagerank' | undefined,
@@ -126,7 +127,7 @@ export function parseRetrievalFlags(flags: RetrievalFlags, defaultK: number, con
     ...(s.context !== undefined ? { context: parseContextMode(s.context as string) } : {}),
     // config.rerank already holds the --rerank* flags (loadCliModels applied them as overrides)
     ...(config?.rerank.kind !== undefined && flags.rerank !== 'none' ? { rerank: true, rerankDepth: config.rerank.depth, rerankFirstStageWeight: config.rerank.firstStageWeight } : {}),
-  };
+  });
 }
 
 /** `loadCliModels` options that carry the rerank flags. */
