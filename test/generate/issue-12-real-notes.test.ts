@@ -40,7 +40,8 @@ async function ask(question: string) {
     answer: a.answer,
     source: c?.source,
     quote: c?.quote.replace(/\s+/g, ' '),
-    span: c?.answerSpan ? c.quote.slice(c.answerSpan.start, c.answerSpan.end) : undefined,
+    // The span is verbatim in the quote, so it keeps the file's hard line break ("a\nhypothetical").
+    span: c?.answerSpan ? c.quote.slice(c.answerSpan.start, c.answerSpan.end).replace(/\s+/g, ' ') : undefined,
   };
 }
 
