@@ -1,0 +1,229 @@
+/**
+ * MaxScore pruning in the PostgreSQL store's scoring statement (#14: BM25 p50 ≤ 25 ms at 100k)
+ * must be exact: the same top k, the same scores (float32 bit for bit) and the same tie order
+ * (seq, ordinal) as scoring every posting. Each search is checked three ways: against the
+ * store's exhaustive statement (`prune: false`, equal bit for bit in every similarity), against
+ * the embedded index (float32 variants exactly, double ones to 1e-12) and, on the hand-made
+ * corpora, against the expected ids. `scoringPlans` says which path answered, so a test can tell a
+ * pruned answer from a fallback: the cases below are built so that a bound or θ check that is off
+ * by one returns a different top k.
+ *
+ * Hand arithmetic (Lucene BM25, k1 0.9, b 0.4; every chunk below is one paragraph):
+ *  idf(df, N) = ln(1 + (N − df + 0.5)/(df + 0.5)); a term's upper bound is its weight w = qtf·idf
+ *  (tf/(tf + K) < 1); a chunk of average length holding the term once scores w/(1 + 0.9) ≈ 0.53 w.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFilter } from '../../src/core/filter.js';
+import { mulberry32 } from '../../src/core/random.js';
+import { IndexReader, IndexWriter, similarityNames, type IndexConfig } from '../../src/index/index.js';
+import { PgStore, type PgSearchOptions, type PgStoreReader } from '../../src/index/pg/store.js';
+import type { SimilarityName } from '../../src/index/sparse/similarity.js';
+import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { makeDoc } from './helpers.js';
+
+const available = pgAvailable();
+const config: IndexConfig = { analyzer: 'standard', chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true };
+type Docs = ReturnType<typeof makeDoc>[];
+
+/** One store and the embedded index over the same documents. */
+async function build(cluster: PgCluster, db: string, docs: Docs, roots: string[]): Promise<{ store: PgStore; reader: PgStoreReader; emb: IndexReader }> {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  await admin.end();
+  const dir = mkdtempSync(join(tmpdir(), 'openbook-pg-prune-'));
+  roots.push(dir);
+  const now = () => 1_700_000_000_000;
+  const w = await IndexWriter.open(dir, config, { now });
+  await w.addDocuments(docs);
+  await w.commit();
+  await w.close();
+  const store = PgStore.connect(cluster.url.replace(/\/[^/?]+(\?|$)/, `/${db}$1`));
+  await store.init(config);
+  const pw = await store.writer({ now });
+  await pw.addDocuments(docs);
+  await pw.commit();
+  await pw.close();
+  return { store, reader: await store.reader(), emb: await IndexReader.open(dir) };
+}
+
+interface Case {
+  q: string;
+  topK: number;
+  similarity?: SimilarityName;
+  filter?: string;
+  k1?: number;
+  b?: number;
+}
+
+/** The store's pruned and exhaustive answers and the embedded index's, as [chunk id, score]. */
+async function threeWays(reader: PgStoreReader, emb: IndexReader, c: Case) {
+  const similarity = c.similarity ?? 'bm25';
+  const opts: PgSearchOptions = { topK: c.topK, similarity, ...(c.filter ? { filter: parseFilter(c.filter) } : {}), ...(c.k1 !== undefined ? { k1: c.k1 } : {}), ...(c.b !== undefined ? { b: c.b } : {}) };
+  const ids = async (hits: Array<{ seq: number; ordinal: number; score: number }>) => {
+    const chunks = await reader.chunks(hits);
+    return hits.map((h, i) => [chunks[i].id, h.score] as [string, number]);
+  };
+  const pruned = await ids(await reader.search(c.q, opts));
+  const exhaustive = await ids(await reader.search(c.q, { ...opts, prune: false }));
+  const embedded = emb
+    .search(c.q, { topK: c.topK, similarity, ...(c.filter ? { filter: emb.filterBits(c.filter) } : {}), ...(c.k1 !== undefined ? { k1: c.k1 } : {}), ...(c.b !== undefined ? { b: c.b } : {}) })
+    .map((h) => [emb.chunk(h.chunk).id, h.score] as [string, number]);
+  return { pruned, exhaustive, embedded };
+}
+
+function expectSame(label: string, r: Awaited<ReturnType<typeof threeWays>>, similarity: SimilarityName = 'bm25') {
+  expect(r.pruned, `${label}: pruned = exhaustive`).toEqual(r.exhaustive);
+  expect(r.pruned.map(([id]) => id), `${label}: ids = embedded`).toEqual(r.embedded.map(([id]) => id));
+  if (similarity === 'bm25' || similarity === 'tfidf') expect(r.pruned.map(([, s]) => s), `${label}: scores = embedded`).toEqual(r.embedded.map(([, s]) => s));
+  else r.pruned.forEach(([, s], i) => expect(s, label).toBeCloseTo(r.embedded[i][1], 12));
+}
+
+const plans = (r: PgStoreReader) => ({ ...r.scoringPlans });
+
+describe.skipIf(!available)('MaxScore pruning in SQL is exact (PostgreSQL single node)', () => {
+  let cluster: PgCluster;
+  const roots: string[] = [];
+  const stores: PgStore[] = [];
+  beforeAll(() => {
+    cluster = startPgCluster(0);
+  }, 60_000);
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    cluster?.stop();
+    roots.forEach((r) => rmSync(r, { recursive: true, force: true }));
+  });
+
+  it('hand-made corpus: the pruned path answers when θ clears the frequent term\'s bound, and falls back when it does not', async () => {
+    // 20 chunks: d00–d11 "common" only (d00–d03 short: "common common", the others padded with
+    // filler words), d12–d14 "rare common" short, d15–d19 "rare" in long chunks (tf 1, 40 filler words).
+    // df(common) 15, df(rare) 8, N 20: idf(common) = ln(1 + 5.5/15.5) = 0.3042, idf(rare) = ln(1 + 12.5/8.5) = 0.9057.
+    // common's bound 0.3042 < rare's average-length estimate ≈ 0.53·0.9057, so rare is essential and
+    // common is probed on rare's 8 candidates only.
+    const filler = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `f${(i * 7 + seed) % 23}`).join(' ');
+    const docs: Docs = [];
+    for (let i = 0; i < 12; i++) docs.push(makeDoc(`d${String(i).padStart(2, '0')}`, i < 4 ? 'common common' : `common ${filler(6, i)}`));
+    for (let i = 12; i < 15; i++) docs.push(makeDoc(`d${i}`, 'rare common'));
+    for (let i = 15; i < 20; i++) docs.push(makeDoc(`d${i}`, `rare ${filler(40, i)}`));
+    const { store, reader, emb } = await build(cluster, 'hand1', docs, roots);
+    stores.push(store);
+
+    // k 3: d12–d14 score idf(rare)·… + idf(common)·… — far above common's bound — and tie; (seq, ordinal) keeps d12, d13, d14.
+    let before = plans(reader);
+    let r = await threeWays(reader, emb, { q: 'rare common', topK: 3 });
+    expectSame('k 3', r);
+    expect(r.pruned.map(([id]) => id)).toEqual(['d12#0', 'd13#0', 'd14#0']);
+    expect(r.pruned[0][1]).toBe(r.pruned[2][1]);
+    expect(plans(reader).pruned).toBe(before.pruned + 1); // the pruned search (the `prune: false` one counts as exhaustive)
+
+    // k 8: the 8th best of rare's candidates (a long chunk, tf 1: 0.9057 · 1/(1 + 0.9·(0.6 + 0.4·41/avgdl)))
+    // is below the best "common"-only chunk, which holds no essential term: the θ check must fail and
+    // the fallback must put d00–d03 ("common common", short) into the top 8.
+    before = plans(reader);
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 8 });
+    expectSame('k 8', r);
+    expect(r.pruned.map(([id]) => id)).toContain('d00#0');
+    expect(plans(reader).fallback).toBe(before.fallback + 1);
+
+    // k 12 > rare's 8 candidates: fewer than k candidates is a fallback, never a short answer.
+    before = plans(reader);
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 12 });
+    expectSame('k 12', r);
+    expect(r.pruned).toHaveLength(12);
+    expect(plans(reader).fallback).toBe(before.fallback + 1);
+
+    // qtf 2 doubles rare's weight (Lucene's merged boost), so the bound of common stays below θ at k 5.
+    r = await threeWays(reader, emb, { q: 'rare rare common', topK: 5 });
+    expectSame('qtf 2', r);
+
+    // A filter that removes d12–d14: θ comes from the allowed candidates only (the long chunks), so the
+    // check fails and the allowed "common common" chunks come back.
+    before = plans(reader);
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'NOT title IN ["D12", "D13", "D14"]' });
+    expectSame('filter', r);
+    expect(r.pruned.map(([id]) => id)).toContain('d00#0');
+    expect(plans(reader).pruned + plans(reader).fallback).toBe(before.pruned + before.fallback + 1);
+
+    // A filter keeping only common-only chunks: rare has no allowed candidate at all.
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'title IN ["D00", "D05", "D06", "D07"]' });
+    expectSame('filter without candidates', r);
+    expect(r.pruned.map(([id]) => id)).toEqual(['d00#0', 'd05#0', 'd06#0']);
+
+    // Every similarity, on the same queries.
+    for (const similarity of similarityNames) {
+      for (const topK of [1, 3, 8, 12, 25]) {
+        for (const q of ['rare common', 'common rare rare', 'rare', 'common']) expectSame(`${similarity} k ${topK} ${q}`, await threeWays(reader, emb, { q, topK, similarity }), similarity);
+      }
+    }
+  }, 120_000);
+
+  it('ties at θ: identical chunks straddle the k-th place and the lower (seq, ordinal) ones win, pruned', async () => {
+    // 30 chunks "alpha beta" (identical: equal scores), 60 "beta …" padding chunks, 10 "alpha" long ones.
+    // beta (df 90 of 100) is non-essential; the k-th place falls inside the 30 tied chunks.
+    const docs: Docs = [];
+    for (let i = 0; i < 30; i++) docs.push(makeDoc(`t${String(i).padStart(2, '0')}`, 'alpha beta'));
+    for (let i = 0; i < 60; i++) docs.push(makeDoc(`p${String(i).padStart(2, '0')}`, `beta beta x${i % 7} y${i % 5}`));
+    for (let i = 0; i < 10; i++) docs.push(makeDoc(`l${i}`, `alpha ${'z '.repeat(30)}`));
+    const { store, reader, emb } = await build(cluster, 'ties', docs, roots);
+    stores.push(store);
+    for (const topK of [1, 7, 30, 31, 45]) {
+      const before = plans(reader);
+      const r = await threeWays(reader, emb, { q: 'beta alpha', topK });
+      expectSame(`k ${topK}`, r);
+      if (topK <= 30) {
+        expect(r.pruned.map(([id]) => id)).toEqual(Array.from({ length: topK }, (_, i) => `t${String(i).padStart(2, '0')}#0`));
+        expect(plans(reader).pruned, `k ${topK} pruned`).toBe(before.pruned + 1);
+      }
+    }
+  }, 120_000);
+
+  it('random corpora, queries, k, filters and parameters: pruned = exhaustive = embedded in every similarity', async () => {
+    const rng = mulberry32(1414);
+    const vocab = Array.from({ length: 60 }, (_, i) => `w${i}`);
+    // Zipf-ish: w0 in most chunks, w59 in a few.
+    const word = () => vocab[Math.floor(vocab.length * rng() ** 2.5)];
+    let checked = 0;
+    const start = { pruned: 0, fallback: 0, exhaustive: 0 };
+    const total = { ...start };
+    for (let round = 0; round < 3; round++) {
+      const docs: Docs = [];
+      const numDocs = 120 + Math.floor(rng() * 80);
+      for (let d = 0; d < numDocs; d++) {
+        const paras = Array.from({ length: 1 + Math.floor(rng() * 2) }, () => {
+          // lengths 1–80: Lucene norms are lossy above 24 tokens; some chunks repeat exactly (ties)
+          const len = 1 + Math.floor(rng() ** 2 * 80);
+          return rng() < 0.1 ? 'w0 w1 w2' : Array.from({ length: len }, word).join(' ');
+        });
+        docs.push(makeDoc(`r${round}-${String(d).padStart(3, '0')}`, paras.join('\n\n'), { meta: { group: d % 3 } }));
+      }
+      const { store, reader, emb } = await build(cluster, `rand${round}`, docs, roots);
+      stores.push(store);
+      const before = plans(reader);
+      for (let t = 0; t < 40; t++) {
+        const n = 1 + Math.floor(rng() * 4);
+        const terms = Array.from({ length: n }, () => (rng() < 0.5 ? word() : vocab[Math.floor(rng() * vocab.length)]));
+        if (rng() < 0.15) terms.push(terms[0]); // qtf 2
+        const topK = [1, 2, 5, 10, 40][Math.floor(rng() * 5)];
+        const filter = rng() < 0.3 ? `group ${rng() < 0.5 ? '=' : '!='} ${Math.floor(rng() * 3)}` : undefined;
+        const params = rng() < 0.2 ? { k1: [0, 0.5, 2][Math.floor(rng() * 3)], b: [0, 0.75, 1][Math.floor(rng() * 3)] } : {};
+        for (const similarity of similarityNames) {
+          const c: Case = { q: terms.join(' '), topK, similarity, ...(filter ? { filter } : {}), ...params };
+          expectSame(JSON.stringify(c), await threeWays(reader, emb, c), similarity);
+          checked++;
+        }
+      }
+      const after = plans(reader);
+      total.pruned += after.pruned - before.pruned;
+      total.fallback += after.fallback - before.fallback;
+      total.exhaustive += after.exhaustive - before.exhaustive;
+    }
+    expect(checked).toBe(3 * 40 * similarityNames.length);
+    // Both pruned answers and fallbacks were exercised (the exhaustive count includes every `prune: false` call).
+    expect(total.pruned).toBeGreaterThan(50);
+    expect(total.fallback).toBeGreaterThan(5);
+  }, 300_000);
+});
