@@ -58,6 +58,8 @@ interface Case {
   filter?: string;
   k1?: number;
   b?: number;
+  /** the planner's own choice instead of prune 'force' (on these tiny corpora it mostly scores every posting) */
+  auto?: boolean;
 }
 
 /** The store's pruned and exhaustive answers and the embedded index's, as [chunk id, score]. */
@@ -68,7 +70,7 @@ async function threeWays(reader: PgStoreReader, emb: IndexReader, c: Case) {
     const chunks = await reader.chunks(hits);
     return hits.map((h, i) => [chunks[i].id, h.score] as [string, number]);
   };
-  const pruned = await ids(await reader.search(c.q, opts));
+  const pruned = await ids(await reader.search(c.q, { ...opts, prune: c.auto ? true : 'force' }));
   const exhaustive = await ids(await reader.search(c.q, { ...opts, prune: false }));
   const embedded = emb
     .search(c.q, { topK: c.topK, similarity, ...(c.filter ? { filter: emb.filterBits(c.filter) } : {}), ...(c.k1 !== undefined ? { k1: c.k1 } : {}), ...(c.b !== undefined ? { b: c.b } : {}) })
@@ -99,59 +101,77 @@ describe.skipIf(!available)('MaxScore pruning in SQL is exact (PostgreSQL single
   });
 
   it('hand-made corpus: the pruned path answers when θ clears the frequent term\'s bound, and falls back when it does not', async () => {
-    // 20 chunks: d00–d11 "common" only (d00–d03 short: "common common", the others padded with
-    // filler words), d12–d14 "rare common" short, d15–d19 "rare" in long chunks (tf 1, 40 filler words).
-    // df(common) 15, df(rare) 8, N 20: idf(common) = ln(1 + 5.5/15.5) = 0.3042, idf(rare) = ln(1 + 12.5/8.5) = 0.9057.
-    // common's bound 0.3042 < rare's average-length estimate ≈ 0.53·0.9057, so rare is essential and
-    // common is probed on rare's 8 candidates only.
+    // 68 chunks: d00–d19 "common" only (d00–d03 "common common", the others "common" + 2 filler
+    // words), d20–d22 "rare common", d23–d27 "rare" + 40 filler words (tf 1, long), s00–s39 two filler
+    // words. N 68, avgdl 347/68 = 5.1029; df(common) 23, df(rare) 8:
+    //   w(common) = ln(1 + 45.5/23.5) = 1.0771, w(rare) = ln(1 + 60.5/8.5) = 2.0940.
+    // common has the smaller bound (its weight, 1.0771), so with prune 'force' it is set aside and
+    // rare is essential: rare's 8 chunks are the candidates and common is probed on them (on so
+    // small a corpus the planner itself would score all 31 postings).
+    // Scores: "rare common" 1.8864; "common common" 0.8035; "common fX fY" 0.6148; a long rare chunk
+    // (41 tokens, norm 40) 2.0940/(1 + 0.9·(0.6 + 0.4·40/5.1029)) = 0.4801.
     const filler = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `f${(i * 7 + seed) % 23}`).join(' ');
     const docs: Docs = [];
-    for (let i = 0; i < 12; i++) docs.push(makeDoc(`d${String(i).padStart(2, '0')}`, i < 4 ? 'common common' : `common ${filler(6, i)}`));
-    for (let i = 12; i < 15; i++) docs.push(makeDoc(`d${i}`, 'rare common'));
-    for (let i = 15; i < 20; i++) docs.push(makeDoc(`d${i}`, `rare ${filler(40, i)}`));
+    for (let i = 0; i < 20; i++) docs.push(makeDoc(`d${String(i).padStart(2, '0')}`, i < 4 ? 'common common' : `common ${filler(2, i)}`));
+    for (let i = 20; i < 23; i++) docs.push(makeDoc(`d${i}`, 'rare common'));
+    for (let i = 23; i < 28; i++) docs.push(makeDoc(`d${i}`, `rare ${filler(40, i)}`));
+    for (let i = 0; i < 40; i++) docs.push(makeDoc(`s${String(i).padStart(2, '0')}`, filler(2, i + 3)));
     const { store, reader, emb } = await build(cluster, 'hand1', docs, roots);
     stores.push(store);
 
-    // k 3: d12–d14 score idf(rare)·… + idf(common)·… — far above common's bound — and tie; (seq, ordinal) keeps d12, d13, d14.
+    // k 3: d20–d22 tie at 1.8864 > common's bound 1.0771: pruned; (seq, ordinal) keeps d20, d21, d22.
     let before = plans(reader);
     let r = await threeWays(reader, emb, { q: 'rare common', topK: 3 });
     expectSame('k 3', r);
-    expect(r.pruned.map(([id]) => id)).toEqual(['d12#0', 'd13#0', 'd14#0']);
+    expect(r.pruned.map(([id]) => id)).toEqual(['d20#0', 'd21#0', 'd22#0']);
     expect(r.pruned[0][1]).toBe(r.pruned[2][1]);
     expect(plans(reader).pruned).toBe(before.pruned + 1); // the pruned search (the `prune: false` one counts as exhaustive)
 
-    // k 8: the 8th best of rare's candidates (a long chunk, tf 1: 0.9057 · 1/(1 + 0.9·(0.6 + 0.4·41/avgdl)))
-    // is below the best "common"-only chunk, which holds no essential term: the θ check must fail and
-    // the fallback must put d00–d03 ("common common", short) into the top 8.
+    // k 8: θ is the 8th candidate, a long rare chunk (0.4801), below common's bound and below the
+    // "common"-only chunks, which hold no essential term: the θ check must fail, and the fallback
+    // answers d20–d22, d00–d03 (0.8035), d04 (0.6148).
     before = plans(reader);
     r = await threeWays(reader, emb, { q: 'rare common', topK: 8 });
     expectSame('k 8', r);
-    expect(r.pruned.map(([id]) => id)).toContain('d00#0');
+    expect(r.pruned.map(([id]) => id)).toEqual(['d20#0', 'd21#0', 'd22#0', 'd00#0', 'd01#0', 'd02#0', 'd03#0', 'd04#0']);
     expect(plans(reader).fallback).toBe(before.fallback + 1);
 
-    // k 12 > rare's 8 candidates: fewer than k candidates is a fallback, never a short answer.
+    // k 12 > rare's 8 postings: too few candidates ever to pass, so no pruning is tried (the
+    // `prune: false` call is the other exhaustive one); never a short answer.
     before = plans(reader);
     r = await threeWays(reader, emb, { q: 'rare common', topK: 12 });
     expectSame('k 12', r);
     expect(r.pruned).toHaveLength(12);
-    expect(plans(reader).fallback).toBe(before.fallback + 1);
+    expect(plans(reader)).toEqual({ ...before, exhaustive: before.exhaustive + 2 });
 
-    // qtf 2 doubles rare's weight (Lucene's merged boost), so the bound of common stays below θ at k 5.
+    // qtf 2 doubles rare's weight (Lucene's merged boost).
     r = await threeWays(reader, emb, { q: 'rare rare common', topK: 5 });
     expectSame('qtf 2', r);
 
-    // A filter that removes d12–d14: θ comes from the allowed candidates only (the long chunks), so the
-    // check fails and the allowed "common common" chunks come back.
+    // A filter that removes d20–d22: θ comes from the allowed candidates only (the long chunks, 0.4801),
+    // so the check fails and the "common common" chunks come back.
     before = plans(reader);
-    r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'NOT title IN ["D12", "D13", "D14"]' });
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'NOT title IN ["D20", "D21", "D22"]' });
     expectSame('filter', r);
-    expect(r.pruned.map(([id]) => id)).toContain('d00#0');
+    expect(r.pruned.map(([id]) => id)).toEqual(['d00#0', 'd01#0', 'd02#0']);
+    expect(plans(reader).fallback).toBe(before.fallback + 1);
     expect(plans(reader).pruned + plans(reader).fallback).toBe(before.pruned + before.fallback + 1);
 
-    // A filter keeping only common-only chunks: rare has no allowed candidate at all.
+    // A filter keeping only common-only chunks: rare has no allowed candidate at all (d05–d07 tie at
+    // 0.6148): the pruned statement returns fewer than k rows, and the fallback answers.
+    before = plans(reader);
     r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'title IN ["D00", "D05", "D06", "D07"]' });
     expectSame('filter without candidates', r);
     expect(r.pruned.map(([id]) => id)).toEqual(['d00#0', 'd05#0', 'd06#0']);
+    expect(plans(reader).fallback).toBe(before.fallback + 1);
+
+    // A filter leaving 2 candidates (d20, d21, both far above the bound) for k 3: fewer than k rows is a
+    // fallback even when every row clears the bound — the third hit (d00) holds no essential term.
+    before = plans(reader);
+    r = await threeWays(reader, emb, { q: 'rare common', topK: 3, filter: 'title IN ["D20", "D21", "D00", "D01"]' });
+    expectSame('filter with fewer candidates than k', r);
+    expect(r.pruned.map(([id]) => id)).toEqual(['d20#0', 'd21#0', 'd00#0']);
+    expect(plans(reader).fallback).toBe(before.fallback + 1);
 
     // Every similarity, on the same queries.
     for (const similarity of similarityNames) {
@@ -211,7 +231,7 @@ describe.skipIf(!available)('MaxScore pruning in SQL is exact (PostgreSQL single
         const filter = rng() < 0.3 ? `group ${rng() < 0.5 ? '=' : '!='} ${Math.floor(rng() * 3)}` : undefined;
         const params = rng() < 0.2 ? { k1: [0, 0.5, 2][Math.floor(rng() * 3)], b: [0, 0.75, 1][Math.floor(rng() * 3)] } : {};
         for (const similarity of similarityNames) {
-          const c: Case = { q: terms.join(' '), topK, similarity, ...(filter ? { filter } : {}), ...params };
+          const c: Case = { q: terms.join(' '), topK, similarity, ...(filter ? { filter } : {}), ...params, auto: rng() < 0.3 };
           expectSame(JSON.stringify(c), await threeWays(reader, emb, c), similarity);
           checked++;
         }

@@ -11,8 +11,9 @@
  *    shard, so BM25's GROUP BY (seq, ordinal) and its ORDER BY … LIMIT run inside each shard and
  *    the coordinator merges k rows per shard (document partitioning, as Lucene/Elasticsearch
  *    shards are).
- *  - `ob_terms (term, df)` — document frequencies, distributed by term (a lookup of a few terms
- *    touches a few shards).
+ *  - `ob_terms (term, df)` — document frequencies. A Citus reference table since schema version 2
+ *    (version 1 distributed it by term): a search reads its terms' frequencies on the coordinator,
+ *    in the round trip that opens its snapshot, instead of in a distributed statement.
  * `seq` grows with every added or replaced document, so (seq, ordinal) orders chunks exactly as
  * the embedded index numbers them, and ties break the same way.
  */
@@ -20,7 +21,7 @@ import type { PoolClient } from 'pg';
 import { IndexFormatError } from '../../core/errors.js';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Migration {
   version: number;
@@ -105,6 +106,26 @@ export const MIGRATIONS: readonly Migration[] = [
       }
       return s;
     },
+  },
+  {
+    version: 2,
+    description: 'ob_terms as a Citus reference table (document frequencies read on the coordinator)',
+    // Citus cannot turn a distributed table into a reference table in place inside a transaction, so
+    // the frequencies move into a new reference table, which takes the old one's name. Sequential
+    // mode: DDL on ob_terms after reading its shards over several connections in one transaction is
+    // refused otherwise. On a single node there is nothing to change (the version is still recorded).
+    statements: (distributed) =>
+      distributed
+        ? [
+            `SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`,
+            `CREATE TABLE ob_terms_v2 (term text PRIMARY KEY, df int NOT NULL)`,
+            `SELECT create_reference_table('ob_terms_v2')`,
+            `INSERT INTO ob_terms_v2 (term, df) SELECT term, df FROM ob_terms`,
+            `DROP TABLE ob_terms`,
+            `ALTER TABLE ob_terms_v2 RENAME TO ob_terms`,
+            `ALTER INDEX ob_terms_v2_pkey RENAME TO ob_terms_pkey`,
+          ]
+        : [],
   },
 ];
 

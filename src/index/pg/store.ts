@@ -64,6 +64,14 @@ export interface PgSearchOptions {
   k1?: number;
   b?: number;
   delta?: number;
+  /**
+   * false: score every posting of the query terms (the exhaustive statement; the oracle the pruning
+   * tests compare with). Default true: MaxScore where the planner expects it to skip postings, with
+   * the same results. 'force': try MaxScore with the fewest candidates whenever a term can be set
+   * aside, whatever it costs (for tests and experiments: the θ check and its fallback then run on
+   * corpora where the planner would score every posting).
+   */
+  prune?: boolean | 'force';
 }
 
 export interface PgStoreStats {
@@ -204,7 +212,7 @@ export class PgStore {
       for (const t of tables) {
         const present = await c.query(`SELECT to_regclass($1) IS NOT NULL AS p`, [t]);
         if (!present.rows[0].p) continue;
-        const sizeFn = distributed && t !== 'ob_meta' ? 'citus_total_relation_size' : 'pg_total_relation_size';
+        const sizeFn = distributed && t !== 'ob_meta' && t !== 'ob_terms' ? 'citus_total_relation_size' : 'pg_total_relation_size';
         const r = await c.query<{ s: string }>(`SELECT ${sizeFn}($1) AS s`, [t]);
         bytes += Number(r.rows[0].s);
       }
@@ -238,6 +246,7 @@ export class PgStore {
   async reader(opts: { analyzer?: Analyzer } = {}): Promise<PgStoreReader> {
     const config = await this.config();
     if (config === null) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(this.url)} has no index; run \`openbook index <paths> --store <url>\``);
+    await this.withClient((c) => checkSchema(c)); // an older schema must be migrated first, a newer one is refused
     return new PgStoreReader(this, config, opts.analyzer ?? getAnalyzer(config.analyzer));
   }
 }
@@ -865,7 +874,7 @@ export class PgStoreWriter {
 
 // ------------------------------------------------------------------------------------ reader
 
-/** SQL for one posting's contribution: W weight, TF term frequency, LN the length factor. */
+/** SQL for one posting's contribution: W weight, TF term frequency, LN the length factor ($K1, $DELTA: k1, δ). */
 function termScoreSql(sim: Similarity): string {
   const W = 'w.w';
   const TF = 'p.tf';
@@ -878,21 +887,204 @@ function termScoreSql(sim: Similarity): string {
     case 'bm25-robertson':
       return `${W} * (${TF}::float8 / (${TF}::float8 + ${LN}))`;
     case 'bm25-atire':
-      return `${W} * ((($4::float8 + 1) * ${TF}::float8) / (${TF}::float8 + ${LN}))`;
+      return `${W} * ((($K1::float8 + 1) * ${TF}::float8) / (${TF}::float8 + ${LN}))`;
     case 'bm25l':
-      return `${W} * ((($4::float8 + 1) * (${TF}::float8 / ${LN} + $5::float8)) / ($4::float8 + ${TF}::float8 / ${LN} + $5::float8))`;
+      return `${W} * ((($K1::float8 + 1) * (${TF}::float8 / ${LN} + $DELTA::float8)) / ($K1::float8 + ${TF}::float8 / ${LN} + $DELTA::float8))`;
     case 'bm25+':
-      return `${W} * ((($4::float8 + 1) * ${TF}::float8) / (${LN} + ${TF}::float8) + $5::float8)`;
+      return `${W} * ((($K1::float8 + 1) * ${TF}::float8) / (${LN} + ${TF}::float8) + $DELTA::float8)`;
   }
+}
+
+/**
+ * The largest (true length / decoded length) over Lucene's one-byte norms: a length is rounded
+ * *down* to its byte (small-float.ts), so 1/sqrt(decoded) may exceed 1/sqrt(docLen) by √ of this
+ * (< 1.125: a 4-bit mantissa).
+ */
+const NORM_LENGTH_RATIO = (() => {
+  let r = 1;
+  for (let b = 1; b < 256; b++) {
+    const hi = b < 255 ? byte4ToInt(b + 1) - 1 : 2 ** 31 - 1;
+    r = Math.max(r, hi / byte4ToInt(b));
+  }
+  return r;
+})();
+
+/**
+ * An upper bound on one posting's contribution of a term with query weight `w`, over every term
+ * frequency ≥ 1 and chunk length (the MaxScore bound; Turtle & Flood 1995). Each is the limit of the
+ * variant's tf part as tf → ∞ (the tf parts rise with tf and fall with the length factor):
+ *  - bm25: w − w/(1 + tf·ni) < w, and in float it rounds to at most w;
+ *  - bm25-robertson: w · tf/(tf + K) < w (≤ 0 when the idf is negative: the bound is then 0);
+ *  - bm25-atire, bm25l: w · (k1 + 1);  bm25+: w · (k1 + 1 + δ);
+ *  - tfidf: √tf · w / √dl ≤ w since tf ≤ dl, times √(true/decoded length) with Lucene norms.
+ * The float32 variants' roundings (a few ulps, < 3·10⁻⁷ relative) are covered by {@link BOUND_SLACK}.
+ */
+export function termUpperBound(sim: Similarity, w: number, p: SimilarityParams, luceneNorms: boolean): number {
+  const pos = Math.max(w, 0);
+  switch (sim.name) {
+    case 'bm25':
+    case 'bm25-robertson':
+      return pos;
+    case 'bm25-atire':
+    case 'bm25l':
+      return pos * (p.k1 + 1);
+    case 'bm25+':
+      return pos * (p.k1 + 1 + p.delta);
+    case 'tfidf':
+      return pos * (luceneNorms ? Math.sqrt(NORM_LENGTH_RATIO) : 1);
+  }
+}
+
+/**
+ * Relative slack on the sum of the non-essential terms' bounds: it covers the float rounding of each
+ * contribution (≤ 3·10⁻⁷ relative in the float32 variants), of their double sum and of the sum's
+ * rounding to float, so "θ > bound sum" is strict in the arithmetic the statement uses.
+ */
+export const BOUND_SLACK = 1e-6;
+
+/** How a query is scored: which terms produce candidates (essential) and the bound of the rest. */
+export interface PruningPlan {
+  /** Terms whose postings give the candidates; the others are only probed on them. */
+  essential: string[];
+  /** Σ upper bound of the other (non-essential) terms, slack included: a chunk holding none of the essential terms scores below it. */
+  bound: number;
+}
+
+/**
+ * What probing one query term on one candidate costs, in postings aggregated by the exhaustive
+ * statement: a parameterised primary-key probe per candidate took ~13 µs for 3 terms against
+ * ~0.5 µs per posting merged and summed (100k synthetic corpus, one node, load ~5), so ≈ 8.
+ */
+export const PROBE_COST = 8;
+
+/** A query term as the pruning plan sees it: docFreq, upper bound and the expected score of one average chunk holding it once. */
+export interface TermPlanStats {
+  term: string;
+  df: number;
+  bound: number;
+  estimate: number;
+}
+
+/**
+ * The MaxScore split for a threshold: terms by ascending bound (then descending docFreq); the
+ * non-essential ones are the longest prefix whose bound sum stays below `theta(j)` (the threshold
+ * expected, or known, once the first j terms are set aside), as long as the essential rest still
+ * has ≥ topK postings. Null when no term can be set aside, or when the candidates' probes (one per
+ * query term and candidate, {@link PROBE_COST} postings each) would cost more than aggregating every posting.
+ */
+function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest: readonly TermPlanStats[]) => number, probeCost: number): PruningPlan | null {
+  const n = terms.length;
+  if (n < 2) return null;
+  const order = [...terms].sort((a, b) => a.bound - b.bound || b.df - a.df);
+  const totalDf = terms.reduce((s, t) => s + t.df, 0);
+  let split = 0;
+  let prefix = 0;
+  let restDf = totalDf;
+  for (let j = 1; j < n; j++) {
+    prefix += order[j - 1].bound;
+    restDf -= order[j - 1].df;
+    if (prefix * (1 + BOUND_SLACK) >= theta(order.slice(j)) || restDf < topK) break;
+    split = j;
+  }
+  if (split === 0) return null;
+  const essential = order.slice(split);
+  if (essential.reduce((s, t) => s + t.df, 0) * (probeCost * n + 1) > totalDf) return null;
+  let bound = 0;
+  for (let i = 0; i < split; i++) bound += order[i].bound;
+  return { essential: essential.map((t) => t.term), bound: bound * (1 + BOUND_SLACK) };
+}
+
+/**
+ * Chooses the MaxScore split before the statement runs, with an expected θ: taking the query's
+ * terms by descending estimate, a chunk holding each of them once at average length scores about
+ * the sum of their estimates, and about N·Π(docFreq/N) chunks hold them all (independence); θ is
+ * expected to be the largest such sum over terms that ≥ 2·topK chunks are expected to hold, or
+ * the estimate of the term at which the best terms' postings reach 2·topK, whichever is larger. A
+ * wrong guess costs a second statement, never a wrong answer (see {@link replanPruning}).
+ * @param docCount N, the number of chunks with at least one term
+ */
+export function planPruning(terms: readonly TermPlanStats[], topK: number, docCount: number, probeCost = PROBE_COST): PruningPlan | null {
+  const byEstimate = [...terms].sort((a, b) => b.estimate - a.estimate);
+  let expected = 0;
+  let chunks = docCount;
+  for (const t of byEstimate) {
+    if (t.estimate <= 0 || (chunks * t.df) / docCount < 2 * topK) continue;
+    chunks = (chunks * t.df) / docCount;
+    expected += t.estimate;
+  }
+  // Or single terms: the estimate of the term at which the best terms' postings add up to 2·topK.
+  let postings = 0;
+  for (const t of byEstimate) {
+    postings += t.df;
+    if (postings >= 2 * topK) {
+      expected = Math.max(expected, t.estimate);
+      break;
+    }
+  }
+  return expected > 0 ? splitTerms(terms, topK, () => expected, probeCost) : null;
+}
+
+/** The most aggressive split ({@link PgSearchOptions.prune} 'force'): every term but the essential rest with ≥ topK postings set aside, no cost rule. */
+export function forcedPruning(terms: readonly TermPlanStats[], topK: number): PruningPlan | null {
+  return splitTerms(terms, topK, () => Infinity, 0);
+}
+
+/**
+ * The split for a known lower bound `theta` on the k-th score (the k-th score of a pruned attempt
+ * whose check failed: those chunks exist, so the final θ is at least it). Its check cannot fail:
+ * its candidates include the attempt's, and its bound sum is below `theta`.
+ */
+export function replanPruning(terms: readonly TermPlanStats[], topK: number, theta: number, probeCost = PROBE_COST): PruningPlan | null {
+  return splitTerms(terms, topK, () => theta, probeCost);
+}
+
+/** A scoring statement's row: the hit and, when asked for, its chunk's columns. */
+type ScoreRow = { seq: string; ordinal: number; score: number } & Partial<ChunkRow>;
+
+interface ChunkRow {
+  text: string;
+  start_char: number;
+  end_char: number;
+  start_line: number;
+  end_line: number;
+  page: number;
+  heading_path: string[];
+  id: string;
+  source: string;
+  title: string;
+  units: UnitSpan[] | null;
+  meta: DocumentMeta | null;
+}
+
+/** The chunk and document columns a hit's {@link StoredChunk} is made of, over chunk alias `c` and document alias `d`. */
+const CHUNK_COLUMNS = `c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units, d.record->'meta' AS meta`;
+
+/** What a search needs besides the statement: the query's terms, weights and statistics. */
+interface PreparedQuery {
+  sim: Similarity;
+  params: SimilarityParams;
+  terms: string[];
+  weights: number[];
+  table: number[];
+  allow: AllowSet | undefined;
+  stats: TermPlanStats[];
+  plan: PruningPlan | null;
 }
 
 /** A read-only view of the store: BM25 in SQL, chunk lookups, statistics. */
 export class PgStoreReader {
   private readonly allowCache = new Map<string, AllowSet>();
-  /** Document frequencies read at commit `generation` (a reader spans commits: another generation starts afresh). */
-  private dfCache = { generation: -1, df: new Map<string, number>() };
   /** Document meta of the chunks fetched last, by document id (bounded; see {@link documentMeta}). */
   private readonly metaSeen = new Map<string, DocumentMeta | undefined>();
+  /**
+   * How this reader's searches were scored: `pruned` — MaxScore, the θ check passed; `repruned` —
+   * it failed, and a second split below the k-th score found answered (see {@link scoreIn}); `fallback` —
+   * the pruned statement's θ did not clear the bound (or gave fewer than topK hits), so the
+   * exhaustive statement answered; `exhaustive` — scored exhaustively from the start (one term, no
+   * term to set aside, a similarity without pruning, or `prune: false`).
+   */
+  readonly scoringPlans = { pruned: 0, repruned: 0, fallback: 0, exhaustive: 0 };
+  private distributed: boolean | undefined;
 
   constructor(
     readonly store: PgStore,
@@ -906,94 +1098,200 @@ export class PgStoreReader {
   }
 
   async searchTerms(terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
-    return this.snapshot((c, m) => this.scoreIn(c, m, terms, opts));
+    const distinct = checkedTerms(terms, opts);
+    if (distinct === null) return [];
+    return this.snapshot(async (c, m, dfs) => (await this.scoreIn(c, m, dfs, terms, opts, false)).map((row) => hitOf(row)), distinct);
   }
 
   /**
-   * {@link search} and {@link chunks} of the hits in one snapshot: a commit landing between the
-   * two can neither drop a hit's chunk nor hand back another commit's text (on one node; Citus
-   * has no global snapshot, docs/scale-out.md).
+   * {@link search} and {@link chunks} of the hits in one snapshot — and one statement: the scoring
+   * statement joins the top k with their chunks and documents, so a commit landing in between can
+   * neither drop a hit's chunk nor hand back another commit's text (on one node; Citus has no
+   * global snapshot, docs/scale-out.md).
    */
   async searchWithChunks(query: string, opts: PgSearchOptions): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
     const terms = this.analyzer.analyze(query);
-    return this.snapshot(async (c, m) => {
-      const hits = await this.scoreIn(c, m, terms, opts);
-      return pairChunks(hits, await this.chunksIn(c, hits));
-    });
+    const distinct = checkedTerms(terms, opts);
+    if (distinct === null) return [];
+    return this.snapshot(async (c, m, dfs) => {
+      const rows = await this.scoreIn(c, m, dfs, terms, opts, true);
+      if (rows.length > 0 && rows[0].text === undefined) {
+        // scored without the texts (Citus, exhaustive: see runScoring)
+        const hits = rows.map(hitOf);
+        return pairChunks(hits, await this.chunksIn(c, hits));
+      }
+      return rows.map((row) => ({ hit: hitOf(row), chunk: this.storedChunkOf(row as ScoreRow & ChunkRow) }));
+    }, distinct);
   }
 
   /**
    * Runs `fn` in one REPEATABLE READ, READ ONLY transaction on one connection, with the meta row
-   * of that snapshot. BEGIN and the meta row go in one round trip (the simple-query protocol takes
-   * both statements), and the COMMIT of the read-only transaction is queued on the connection
-   * without waiting for it: the pool hands the connection out again only behind it.
+   * of that snapshot and, for `terms`, their document frequencies (0 when absent). BEGIN, the meta
+   * row and the frequencies go in one round trip (the simple-query protocol takes several
+   * statements; the terms are sent as quoted literals), and the COMMIT of the read-only transaction
+   * is queued on the connection without waiting for it: the pool hands the connection out again
+   * only behind it.
    */
-  private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>) => Promise<T>): Promise<T> {
+  private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>, docFreqs: Map<string, number>) => Promise<T>, terms: readonly string[] = []): Promise<T> {
     return this.store.withClient(async (c) => {
-      const r = (await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1')) as unknown as pg.QueryResult[];
+      // A search also turns hash aggregation off for its transaction (and, on Citus, for the
+      // workers' part of it): the scoring statements merge sorted postings (see runScoring).
+      const dfSql =
+        terms.length > 0
+          ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off`
+          : '';
+      const r = (await c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[];
       try {
-        return await fn(c, r[1].rows[0]);
+        const dfs = new Map(terms.map((t) => [t, 0]));
+        if (terms.length > 0) for (const row of r[2].rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
+        return await fn(c, r[1].rows[0], dfs);
       } finally {
         c.query('COMMIT').catch(() => {});
       }
     });
   }
 
-  /** Document frequencies of `terms` at commit `generation`: from this reader's cache, the rest from ob_terms (one query). */
-  private async docFreqsIn(c: pg.PoolClient, generation: number, terms: readonly string[]): Promise<Map<string, number>> {
-    if (this.dfCache.generation !== generation || this.dfCache.df.size > 100_000) this.dfCache = { generation, df: new Map() };
-    const cache = this.dfCache.df;
-    const missing = terms.filter((t) => !cache.has(t));
-    if (missing.length > 0) {
-      const r = await c.query<{ term: string; df: number }>('SELECT term, df FROM ob_terms WHERE term = ANY($1::text[])', [missing]);
-      for (const t of missing) cache.set(t, 0);
-      for (const row of r.rows) cache.set(row.term, row.df);
-    }
-    return new Map(terms.map((t) => [t, cache.get(t)!]));
+  /** Whether the store is on a Citus coordinator (asked once per reader). */
+  private async isDistributed(c: pg.PoolClient): Promise<boolean> {
+    this.distributed ??= await isCitus(c);
+    return this.distributed;
   }
 
-  private async scoreIn(c: pg.PoolClient, m: Meta, terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
-    const { topK } = opts;
-    if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
+  /** The query's weights, length table, allow set and pruning plan at this snapshot; null when nothing can match. */
+  private async prepare(c: pg.PoolClient, m: Meta | undefined, dfs: Map<string, number>, terms: readonly string[], opts: PgSearchOptions): Promise<PreparedQuery | null> {
     const sim = getSimilarity(opts.similarity ?? 'bm25');
     const params = resolveSimilarityParams(sim, opts);
-    if (topK === 0 || terms.length === 0) return [];
+    if (!m) return null;
+    const docCount = Number(m.doc_count ?? 0);
+    if (docCount === 0) return null;
+    const allow = opts.filter !== undefined ? await this.allowedIn(c, Number(m.generation), opts.filter) : undefined;
+    if (allow && allow.seqs.length === 0) return null;
     // Distinct terms in first-occurrence order with their query frequencies.
     const qtf = new Map<string, number>();
     for (const t of terms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
-    {
-      {
-        const allow = opts.filter !== undefined && m ? await this.allowedIn(c, Number(m.generation), opts.filter) : undefined;
-        if (allow && allow.seqs.length === 0) return [];
-        const docCount = Number(m?.doc_count ?? 0);
-        if (docCount === 0) return [];
-        const dfs = await this.docFreqsIn(c, Number(m.generation), [...qtf.keys()]);
-        const avgdl = sim.float32 ? Math.fround(Number(m.sum_doc_len) / docCount) : Number(m.sum_doc_len) / docCount;
-        const qTerms: string[] = [];
-        const weights: number[] = [];
-        for (const [term, df] of dfs) {
-          if (df === 0) continue;
-          qTerms.push(term);
-          weights.push(sim.queryWeight(qtf.get(term)!, sim.idf(df, docCount)));
-        }
-        if (qTerms.length === 0) return [];
-        const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
-        const lnCol = m.lucene_norms ? 'p.norm' : 'p.dl';
-        const ty = sim.float32 ? 'real' : 'float8';
-        const sum = sim.float32 ? 'sum(s)::real::float8' : 'sum(s)';
-        const sql = `
-          SELECT seq, ordinal, ${sum} AS score FROM (
-            SELECT p.seq, p.ordinal, ${termScoreSql(sim).replace(/w\.w/g, `($2::${ty}[])[array_position($1::text[], p.term)]`).replace(/w\.ln/g, `($3::${ty}[])[${lnCol} + 1]`)} AS s
-            FROM ob_postings p WHERE p.term = ANY($1::text[])${allow ? allowSql(allow, 'p') : ''}
-          ) x GROUP BY seq, ordinal ORDER BY score DESC, seq, ordinal LIMIT ${topK}`;
-        const args: unknown[] = [qTerms, weights, table];
-        if (sql.includes('$4')) args.push(params.k1);
-        if (sql.includes('$5')) args.push(params.delta);
-        const [finalSql, finalArgs] = bindAllow(sql, args, allow);
-        const r = await c.query<{ seq: string; ordinal: number; score: number }>(finalSql, finalArgs);
-        return r.rows.map((row) => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score }));
-      }
+    const avgdl = sim.float32 ? Math.fround(Number(m.sum_doc_len) / docCount) : Number(m.sum_doc_len) / docCount;
+    const qTerms: string[] = [];
+    const weights: number[] = [];
+    const stats: TermPlanStats[] = [];
+    const avgNorm = sim.lengthNorm(m.lucene_norms ? byte4ToInt(intToByte4(Math.max(1, Math.round(avgdl)))) : avgdl, avgdl, params);
+    for (const [term, n] of qtf) {
+      const df = dfs.get(term) ?? 0;
+      if (df === 0) continue;
+      const w = sim.queryWeight(n, sim.idf(df, docCount));
+      qTerms.push(term);
+      weights.push(w);
+      stats.push({ term, df, bound: termUpperBound(sim, w, params, m.lucene_norms), estimate: sim.termScore(w, 1, avgNorm, params) });
     }
+    if (qTerms.length === 0) return null;
+    const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
+    const plan = opts.prune === false ? null : opts.prune === 'force' ? forcedPruning(stats, opts.topK) : planPruning(stats, opts.topK, docCount);
+    return { sim, params, terms: qTerms, weights, table, allow, stats, plan };
+  }
+
+  /**
+   * The top k rows (best first, ties by (seq, ordinal)) and, with `withChunks`, their chunks' columns.
+   * With a pruning plan: one statement scores the essential terms' candidates fully (every query
+   * term probed by primary key on each candidate) and keeps the best k; when the k-th score θ is
+   * strictly above the non-essential terms' bound sum, no other chunk can reach the top k (it
+   * holds only non-essential terms) and the answer is exact. Otherwise (or with fewer than k
+   * candidates) the exhaustive statement answers. Both sum a chunk's contributions in the same
+   * (term) order, so their scores are equal bit for bit.
+   */
+  private async scoreIn(c: pg.PoolClient, m: Meta, dfs: Map<string, number>, terms: readonly string[], opts: PgSearchOptions, withChunks: boolean): Promise<ScoreRow[]> {
+    const q = await this.prepare(c, m, dfs, terms, opts);
+    if (q === null) return [];
+    if (q.plan) {
+      const rows = await this.runScoring(c, m, q, opts.topK, withChunks, q.plan.essential);
+      if (rows.length === opts.topK && rows[rows.length - 1].score > q.plan.bound) {
+        this.scoringPlans.pruned++;
+        return rows;
+      }
+      // The k-th score found is a lower bound on the final θ: set aside only the terms whose bounds
+      // sum below it, and score the (larger) candidate set of the others, when that is cheaper than
+      // every posting. Its check passes by construction; it is still made.
+      const again = rows.length === opts.topK ? replanPruning(q.stats, opts.topK, rows[rows.length - 1].score, opts.prune === 'force' ? 0 : PROBE_COST) : null;
+      if (again && again.essential.length > q.plan.essential.length) {
+        const more = await this.runScoring(c, m, q, opts.topK, withChunks, again.essential);
+        if (more.length === opts.topK && more[more.length - 1].score > again.bound) {
+          this.scoringPlans.repruned++;
+          return more;
+        }
+      }
+      this.scoringPlans.fallback++;
+    } else {
+      this.scoringPlans.exhaustive++;
+    }
+    return this.runScoring(c, m, q, opts.topK, withChunks, null);
+  }
+
+  /** One scoring statement: exhaustive (`essential` null) or over the candidates of `essential`. */
+  private async runScoring(c: pg.PoolClient, m: Meta, q: PreparedQuery, topK: number, withChunks: boolean, essential: string[] | null): Promise<ScoreRow[]> {
+    const ty = q.sim.float32 ? 'real' : 'float8';
+    // A chunk's contributions are summed in an order the plan picks (index order, heap order, …),
+    // so the pruned and the exhaustive statement must not depend on it. float32 variants: the double
+    // sum of a query's float contributions is exact (their exponents lie well within double's 53
+    // bits), so any order gives the same double and the same float. Double variants: summed as
+    // numeric — exact, hence order-free — then rounded to double once (float8 → numeric keeps 15
+    // significant digits, an error far below the 1e-12 the embedded parity allows).
+    const sum = q.sim.float32 ? 'sum(x.s)::real::float8' : 'sum(x.s::numeric)::float8';
+    const lnCol = m.lucene_norms ? 'p.norm' : 'p.dl';
+    const ln = `($LN::${ty}[])[${lnCol} + 1]`;
+    const allow = (alias: string) => (q.allow ? allowSql(q.allow, alias) : '');
+    const distributed = await this.isDistributed(c);
+    // One branch per term, each an index-only scan of that term's postings in (seq, ordinal) order
+    // with the term's weight as a constant: the planner merges them (Merge Append) and sums each
+    // chunk's rows as they pass (GroupAggregate; the snapshot turns hash aggregation off), instead
+    // of hashing every posting and looking up each posting's weight by its term.
+    const branch = (i: number, cols: string) => `(SELECT ${cols} FROM ob_postings p WHERE p.term = $T${i}::text ORDER BY p.seq, p.ordinal)`;
+    let scored: string;
+    const named: Record<string, unknown> = { LN: q.table, K1: q.params.k1, DELTA: q.params.delta };
+    q.terms.forEach((t, i) => {
+      named[`T${i}`] = t;
+      named[`W${i}`] = q.weights[i];
+    });
+    if (essential === null) {
+      const branches = q.terms.map((_, i) => branch(i, `p.seq, p.ordinal, ${termScoreSql(q.sim).replace(/w\.w/g, `$W${i}::${ty}`).replace(/w\.ln/g, ln)} AS s`));
+      scored = `SELECT x.seq, x.ordinal, ${sum} AS score FROM (${branches.join(' UNION ALL ')}) x WHERE true${allow('x')} GROUP BY x.seq, x.ordinal`;
+    } else {
+      // Candidates: the chunks of the essential terms' postings (merged, deduplicated); each is then
+      // scored fully by primary-key probes of every query term. OFFSET 0 keeps the probes a
+      // parameterised index scan per candidate: flattened, the planner hash-joins the candidates
+      // with every posting of the query terms, which is the scan pruning avoids. (Citus cannot push
+      // an OFFSET subquery into the shards; there each shard hash-joins its own part.)
+      const branches = essential.map((t) => branch(q.terms.indexOf(t), 'p.seq, p.ordinal'));
+      const s = termScoreSql(q.sim).replace(/w\.w/g, `($W::${ty}[])[array_position($T::text[], p.term)]`).replace(/w\.ln/g, ln);
+      named.T = q.terms;
+      named.W = q.weights;
+      scored = `SELECT e.seq, e.ordinal, ${sum} AS score
+           FROM (SELECT DISTINCT e0.seq, e0.ordinal FROM (${branches.join(' UNION ALL ')}) e0 WHERE true${allow('e0')}) e
+           CROSS JOIN LATERAL (SELECT ${s} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal${distributed ? '' : ' OFFSET 0'}) x
+           GROUP BY e.seq, e.ordinal`;
+    }
+    const order = 'ORDER BY score DESC, seq, ordinal';
+    // The chunk texts in the same statement. One node: the top k first (a materialised CTE), then
+    // their chunks and documents. Citus would run such a CTE as a distributed subplan of its own and
+    // then a second distributed join over its result, so there the pruned statement joins every
+    // candidate with its chunk inside each shard (co-located on seq: one distributed statement, k
+    // rows per shard to the coordinator); an exhaustive one, with far more groups per shard, stays
+    // without texts, and the caller fetches the k chunks after it.
+    const joinInShards = withChunks && distributed && essential !== null;
+    const sql = !withChunks || (distributed && essential === null)
+      ? `${scored} ${order} LIMIT ${topK}`
+      : joinInShards
+        ? `SELECT s.seq, s.ordinal, s.score, ${CHUNK_COLUMNS}
+           FROM (${scored}) s JOIN ob_chunks c ON c.seq = s.seq AND c.ordinal = s.ordinal JOIN ob_documents d ON d.seq = s.seq
+           ORDER BY s.score DESC, s.seq, s.ordinal LIMIT ${topK}`
+        : `WITH top AS MATERIALIZED (${scored} ${order} LIMIT ${topK})
+           SELECT top.seq, top.ordinal, top.score, ${CHUNK_COLUMNS}
+           FROM top JOIN ob_chunks c ON c.seq = top.seq AND c.ordinal = top.ordinal JOIN ob_documents d ON d.seq = top.seq`;
+    if (q.allow) {
+      named.F1 = q.allow.seqs;
+      if (q.allow.ordinals) named.F2 = q.allow.ordinals;
+    }
+    const [text, args] = bindNamed(sql, named);
+    const r = await c.query<ScoreRow>(text, args);
+    // The joined statement's order is not guaranteed: sort the k rows as the scoring ordered them.
+    return r.rows.sort((a, b) => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal);
   }
 
   /** The chunks `refs` with their text and document fields, in the order given (missing ones dropped). */
@@ -1023,54 +1321,41 @@ export class PgStoreReader {
 
   private async chunksIn(c: pg.PoolClient, refs: readonly PgChunkRef[]): Promise<StoredChunk[]> {
     if (refs.length === 0) return [];
-    {
-      const r = await c.query<{
-        seq: string;
-        ordinal: number;
-        text: string;
-        start_char: number;
-        end_char: number;
-        start_line: number;
-        end_line: number;
-        page: number;
-        heading_path: string[];
-        id: string;
-        source: string;
-        title: string;
-        units: UnitSpan[] | null;
-        meta: DocumentMeta | null;
-      }>(
-        `SELECT c.seq, c.ordinal, c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units, d.record->'meta' AS meta
-         FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq
-         WHERE c.seq = ANY($1::bigint[]) AND c.ordinal = ANY($2::int[])`,
-        [[...new Set(refs.map((x) => x.seq))], [...new Set(refs.map((x) => x.ordinal))]],
-      );
-      const byKey = new Map(r.rows.map((row) => [`${row.seq}:${row.ordinal}`, row]));
-      const out: StoredChunk[] = [];
-      for (const ref of refs) {
-        const row = byKey.get(`${ref.seq}:${ref.ordinal}`);
-        if (!row) continue;
-        this.rememberMeta(row.id, row.meta ?? undefined);
-        const ch: StoredChunk = {
-          id: `${row.id}#${row.ordinal}`,
-          docId: row.id,
-          ordinal: row.ordinal,
-          text: row.text,
-          headingPath: row.heading_path,
-          startChar: row.start_char,
-          endChar: row.end_char,
-          startLine: row.start_line,
-          endLine: row.end_line,
-          source: row.source,
-          title: row.title,
-        };
-        if (row.page > 0) ch.page = row.page;
-        const locator = locatorOf(row.units ?? undefined, ch.startChar, ch.endChar);
-        if (locator) ch.locator = locator;
-        out.push(ch);
-      }
-      return out;
+    const r = await c.query<{ seq: string; ordinal: number } & ChunkRow>(
+      `SELECT c.seq, c.ordinal, ${CHUNK_COLUMNS}
+       FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq
+       WHERE c.seq = ANY($1::bigint[]) AND c.ordinal = ANY($2::int[])`,
+      [[...new Set(refs.map((x) => x.seq))], [...new Set(refs.map((x) => x.ordinal))]],
+    );
+    const byKey = new Map(r.rows.map((row) => [`${row.seq}:${row.ordinal}`, row]));
+    const out: StoredChunk[] = [];
+    for (const ref of refs) {
+      const row = byKey.get(`${ref.seq}:${ref.ordinal}`);
+      if (row) out.push(this.storedChunkOf(row));
     }
+    return out;
+  }
+
+  /** A chunk row (with its document's columns, {@link CHUNK_COLUMNS}) as a {@link StoredChunk}; remembers the document's meta. */
+  private storedChunkOf(row: { ordinal: number } & ChunkRow): StoredChunk {
+    this.rememberMeta(row.id, row.meta ?? undefined);
+    const ch: StoredChunk = {
+      id: `${row.id}#${row.ordinal}`,
+      docId: row.id,
+      ordinal: row.ordinal,
+      text: row.text,
+      headingPath: row.heading_path,
+      startChar: row.start_char,
+      endChar: row.end_char,
+      startLine: row.start_line,
+      endLine: row.end_line,
+      source: row.source,
+      title: row.title,
+    };
+    if (row.page > 0) ch.page = row.page;
+    const locator = locatorOf(row.units ?? undefined, ch.startChar, ch.endChar);
+    if (locator) ch.locator = locator;
+    return ch;
   }
 
   /** The embedder id that made the stored vectors, or a CapabilityError when there are none. */
@@ -1318,6 +1603,38 @@ function bindAllow(sql: string, args: unknown[], allow: AllowSet | undefined): [
   }
   return [bound, out];
 }
+
+/**
+ * Binds named placeholders (`$T`, `$W`, `$F1`, …: a `$` and an upper-case name) to positional
+ * ones in order of first use, so a statement passes only the parameters it uses (PostgreSQL cannot
+ * type an unused one).
+ */
+function bindNamed(sql: string, named: Record<string, unknown>): [string, unknown[]] {
+  const args: unknown[] = [];
+  const index = new Map<string, number>();
+  const text = sql.replace(/\$([A-Z][A-Z0-9]*)/g, (_, name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(named, name)) throw new Error(`unbound SQL parameter $${name}`);
+    let i = index.get(name);
+    if (i === undefined) {
+      args.push(named[name]);
+      i = args.length;
+      index.set(name, i);
+    }
+    return `$${i}`;
+  });
+  return [text, args];
+}
+
+/** The distinct terms of a search (first-occurrence order), null when it cannot match (topK 0, no terms). @throws InvalidParameterError for a topK that is not an integer ≥ 0 */
+function checkedTerms(terms: readonly string[], opts: PgSearchOptions): string[] | null {
+  const { topK } = opts;
+  if (!Number.isInteger(topK) || topK < 0) throw new InvalidParameterError(`topK must be an integer ≥ 0, got ${topK}`);
+  resolveSimilarityParams(getSimilarity(opts.similarity ?? 'bm25'), opts);
+  if (topK === 0 || terms.length === 0) return null;
+  return [...new Set(terms)];
+}
+
+const hitOf = (row: ScoreRow): PgScoredChunk => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score });
 
 /** Hits with their chunks by position: in one snapshot `chunksIn` keeps the hits' order and drops none. */
 function pairChunks(hits: PgScoredChunk[], chunks: StoredChunk[]): Array<{ hit: PgScoredChunk; chunk: StoredChunk }> {
