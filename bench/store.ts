@@ -163,7 +163,7 @@ try {
       }
       if (engine instanceof PgEngine) await engine.close();
       table.rows.push({ store, chunks, ingestS, ingestCpuS: (cpu.user + cpu.system) / 1e6, bytes, p50: pct(lat, 0.5), p99: pct(lat, 0.99), tops });
-      console.error(`bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s, p50 ${pct(lat, 0.5).toFixed(2)} ms`);
+      console.error(`bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s (${ingestS.toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s), ${Math.round(bytes / chunks)} bytes/chunk, p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms`);
     }
     tables.push(table);
     rmSync(path.join(tmp, `embedded-${corpus}`), { recursive: true, force: true });

@@ -744,19 +744,28 @@ export class PgStoreWriter {
         batches.push({ from: i, to: j, counted: pool ? pool.analyze(texts) : counter!.countAll(texts) });
         i = j;
       }
-      const docRows: string[] = [];
-      const chunkRows: string[] = [];
+      // The document and chunk rows are generated as the COPY reads them, not held as arrays: at
+      // 1M documents three copies of every text (pending, document rows, chunk rows) outgrew
+      // Node's 4 GB heap.
       const assigned: Array<[string, DocState]> = [];
       const post = new PostingColumns();
       const firstSeq = nextSeq;
       for (const p of pending) {
-        const seq = nextSeq++;
-        assigned.push([p.doc.id, { seq, record: p.record }]);
-        docRows.push(copyRow([seq, p.doc.id, p.doc.source, p.doc.contentHash, JSON.stringify(p.record), p.doc.text]));
+        assigned.push([p.doc.id, { seq: nextSeq++, record: p.record }]);
         dDocs++;
         dText += Buffer.byteLength(p.doc.text);
       }
-      if (docRows.length > 0) await copyRows(c, 'COPY ob_documents (seq, id, source, content_hash, record, text) FROM STDIN', docRows);
+      function* docRows(): Generator<string> {
+        for (let d = 0; d < pending.length; d++) {
+          const p = pending[d];
+          yield copyRow([firstSeq + d, p.doc.id, p.doc.source, p.doc.contentHash, JSON.stringify(p.record), p.doc.text]);
+        }
+      }
+      if (pending.length > 0) await copyRows(c, 'COPY ob_documents (seq, id, source, content_hash, record, text) FROM STDIN', docRows());
+      let numChunks = 0;
+      for (const p of pending) numChunks += p.chunks.length;
+      const docLens = new Uint32Array(numChunks);
+      let chunkNo = 0;
       for (const b of batches) {
         const counted = await b.counted;
         let n = 0;
@@ -765,7 +774,7 @@ export class PgStoreWriter {
           const seq = firstSeq + d;
           for (const ch of p.chunks) {
             const dl = counted.docLens[n];
-            chunkRows.push(copyRow([seq, ch.ordinal, ch.text, ch.startChar, ch.endChar, ch.startLine, ch.endLine, ch.page ?? 0, JSON.stringify(ch.headingPath), dl]));
+            docLens[chunkNo++] = dl;
             dChunks++;
             if (dl > 0) dDocCount++;
             dSumLen += dl;
@@ -776,15 +785,23 @@ export class PgStoreWriter {
           }
         }
       }
+      function* chunkRows(): Generator<string> {
+        let n = 0;
+        for (let d = 0; d < pending.length; d++) {
+          for (const ch of pending[d].chunks) {
+            yield copyRow([firstSeq + d, ch.ordinal, ch.text, ch.startChar, ch.endChar, ch.startLine, ch.endLine, ch.page ?? 0, JSON.stringify(ch.headingPath), docLens[n++]]);
+          }
+        }
+      }
       dPostings += post.length;
       const terms = dict.terms;
       const df = post.docFreqs(terms.length);
       for (let id = 0; id < terms.length; id++) if (df[id] > 0) dfDelta.set(terms[id], (dfDelta.get(terms[id]) ?? 0) + df[id]);
       // A first commit of many postings into an empty store (then ob_postings and ob_terms are empty: every df is 0).
-      const bulk = docRows.length > 0 && Number(m.num_postings) === 0 && post.length >= this.bulkLoadMinPostings;
+      const bulk = pending.length > 0 && Number(m.num_postings) === 0 && post.length >= this.bulkLoadMinPostings;
       const freeze = bulk && !this.distributed;
-      if (docRows.length > 0) {
-        await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows);
+      if (pending.length > 0) {
+        await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows());
         // A first bulk load into an empty store builds the postings' two btrees after the COPY
         // (sorted builds) instead of inserting every row into both: SciFact's 511k postings
         // load in ~2.6 s instead of ~8 s. DDL is transactional, so a failed commit leaves the
