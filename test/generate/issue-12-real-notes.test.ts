@@ -6,7 +6,10 @@
  *    sentence says "write";
  *  - bench/qa-notes en-man-6, over bench/qa-notes/notes/backup-manual.md: "Who wrote
  *    nightly-backup?" quotes "nightly-backup was written by Ines Carvalho …" — "wrote" and
- *    "written" are one verb, and the other sentence ("… and it writes one line …") names no person.
+ *    "written" are one verb, and the other sentence ("… and it writes one line …") names no person;
+ *  - bench/qa-notes en-man-3: "How many dumps of each database does nightly-backup keep by default?"
+ *    quotes the `--keep N` item — "nightly-backup" is one word of the question, whose two terms
+ *    must not outweigh "keep" and "default" (the Description sentence names it twice).
  */
 import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,8 @@ beforeAll(async () => {
   await mkdir(docs);
   await copyFile(path.join(repo, 'docs/guide/methods.en.md'), path.join(docs, 'methods.en.md'));
   await copyFile(path.join(repo, 'bench/qa-notes/notes/backup-manual.md'), path.join(docs, 'backup-manual.md'));
+  // Other English pages, for document frequencies like a real folder's ("default", "keep" are common words).
+  for (const f of ['regressions.md', 'models.md', 'formats.md', 'filters.md']) await copyFile(path.join(repo, 'docs', f), path.join(docs, f));
   await indexPaths({ indexDir: path.join(dir, 'index'), paths: ['docs'], cwd: dir, now: Date.now });
   engine = await Engine.open(path.join(dir, 'index'));
 }, 60_000);
@@ -59,5 +64,12 @@ describe('answers over real documents (issue #12)', () => {
     expect(a.source).toBe('docs/backup-manual.md');
     expect(a.quote).toBe('nightly-backup was written by Ines Carvalho in 2019 to replace a shell script that silently skipped databases whose names contained a hyphen.');
     expect(a.span).toBe('Ines Carvalho');
+  });
+
+  it('qa-notes en-man-3: a hyphenated word of the question counts once — the --keep item, short answer 14', async () => {
+    const a = await ask('How many dumps of each database does nightly-backup keep by default?');
+    expect(a.source).toBe('docs/backup-manual.md');
+    expect(a.quote).toBe('- `--keep N`: keep the last N dumps of each database (default 14).');
+    expect(a.span).toBe('14');
   });
 });
