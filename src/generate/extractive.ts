@@ -13,6 +13,7 @@
  * (a pair counts when a term of v follows a term of u within 3 analysed terms, 6 for Korean
  * bigrams: the sequential-dependence idea of Metzler & Croft, SIGIR 2005 — the question was
  * written from a sentence that keeps its phrases together),
+ * (a hyphenated English word of the question, "nightly-backup", is one concept: its terms share its idf),
  * plus, for each question term the unit lacks but its context names (its document's title, or a unit
  * before it in its paragraph), CONTEXT_WEIGHT · idf(t); a Korean question's head noun weighs
  * HEAD_WEIGHT_KO · idf; English irregular verb forms are folded onto their base on both sides
@@ -288,6 +289,11 @@ export function extractiveAnswer(
   // Score weight of each question term: its idf, times HEAD_WEIGHT_KO for the head noun of a Korean
   // question ("…출시한 기타는?" → 기타), which the answer sentence names beside the answer.
   const sw = new Map(idf);
+  // A hyphenated or dotted English word ("nightly-backup") is one concept: its terms share its weight.
+  for (const m of question.matchAll(/[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z][A-Za-z0-9]*)+/g)) {
+    const parts = [...new Set(analyzer.analyze(m[0]))].filter((t) => sw.has(t));
+    if (parts.length > 1) for (const t of parts) sw.set(t, sw.get(t)! / parts.length);
+  }
   if (/[\uac00-\ud7a3]/.test(question)) for (const t of whHeadTerms(question, qTokens, new Set(qTerms))) sw.set(t, sw.get(t)! * HEAD_WEIGHT_KO);
   const pairs = questionPairs(question, qTokens, new Set(qTerms));
   const pairWindow = /[\uac00-\ud7a3]/.test(question) ? PAIR_WINDOW_KO : PAIR_WINDOW;
