@@ -5,13 +5,12 @@
  * loopback server (test/support/openai-server.ts, hashing embeddings) stands in for the
  * embedding model of the hybrid options.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, REPO_ROOT, runCli } from '../support/cli.js';
+import { runCli, startServe as startServeCli } from '../support/cli.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 
 let dir: string;
@@ -104,23 +103,7 @@ describe('eval retrieval: each option from the file equals its flag', () => {
 
 /** `openbook serve` on a free loopback port in `dir` (so it finds the config file there). */
 function startServe(): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    // node runs the CLI with tsx as a loader (so SIGTERM reaches the server, not a launcher)
-    const loader = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-    const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'serve', '--port', '0'], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OPENBOOK_API_KEY: '', OPENBOOK_INDEX: '', ...embedEnv() },
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${out}`)));
-  });
+  return startServeCli(['--port', '0'], { cwd: dir, env: embedEnv() });
 }
 
 describe('the HTTP API of openbook serve: each option from the file equals the CLI flag', () => {

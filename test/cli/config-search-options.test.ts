@@ -5,13 +5,12 @@
  * of `openbook serve` exactly as its flag (or request field) does. And the HTTP request field of
  * the hit count is `topK`, as in the config file, with `k` kept as its alias.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN, REPO_ROOT, runCli } from '../support/cli.js';
+import { runCli, startServe as startServeCli } from '../support/cli.js';
 
 let dir: string;
 const CONFIG = () => path.join(dir, 'openbook.config.json');
@@ -85,18 +84,7 @@ describe('search and ask: each option from the file equals its flag', () => {
 
 /** `openbook serve` on a free loopback port in `dir` (so it finds the config file there). */
 function startServe(): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const loader = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-    const child = spawn(process.execPath, ['--import', loader, CLI_MAIN, 'serve', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENBOOK_API_KEY: '', OPENBOOK_INDEX: '' } });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${out}`)));
-  });
+  return startServeCli(['--port', '0'], { cwd: dir });
 }
 
 const askBody = (extra: Record<string, unknown> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: QUERY, ...extra }) });

@@ -3,36 +3,17 @@
  * restart, everything committed before is still served, the interrupted job reports failure
  * (it does not hang as "running"), and the stale writer lock does not block the next upload.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema, SearchResponse, StatusResponse } from '../../src/server/schemas.js';
+import { exited, startServe as startServeCli } from '../support/cli.js';
 import { makeFixture, waitForJob, type Fixture } from './helpers.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function startServe(fx: Fixture): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'serve', '--index', fx.indexDir, '--root', fx.docsDir, '--port', '0', '--rate-limit', '0'], {
-      cwd: repo, // where `--import tsx` resolves; the index path is absolute
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OPENBOOK_API_KEY: '' },
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${out}`)));
-  });
+  return startServeCli(['--index', fx.indexDir, '--root', fx.docsDir, '--port', '0', '--rate-limit', '0']);
 }
-
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
 describe('kill -9 during an upload', () => {
   let fx: Fixture;

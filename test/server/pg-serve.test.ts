@@ -6,38 +6,21 @@
  * kill -9 and restart a server gives the same hits as before (nothing committed is lost) and the
  * embedded index's hits for the same files.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SearchResponse, StatusResponse } from '../../src/server/schemas.js';
-import { REPO_ROOT, runCli } from '../support/cli.js';
+import { exited, runCli, startServe as startServeCli } from '../support/cli.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
 const available = pgAvailable();
 
 function startServe(url: string, stateDir: string): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve', '--store', url, '--index', stateDir, '--port', '0', '--rate-limit', '0'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OPENBOOK_API_KEY: '', OPENBOOK_STORE_URL: '' },
-    });
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${out}`)));
-  });
+  return startServeCli(['--store', url, '--index', stateDir, '--port', '0', '--rate-limit', '0'], { env: { OPENBOOK_STORE_URL: '' } });
 }
-
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
 const WORDS = 'burrow survey soil wombat tunnel night grass creek ridge scat track den'.split(' ');
 

@@ -6,37 +6,21 @@
  * finish with each hostile file skipped or indexed, and the server's peak RSS (VmHWM) must stay
  * under the bound docs/security.md states for these budgets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema, SearchResponse } from '../../src/server/schemas.js';
 import { docxBomb, hwpxBomb, nestedHtml, pdfFlateBomb, truncatedPdf, xlsxBomb } from '../support/hostile-files.js';
+import { startServe as startServeCli } from '../support/cli.js';
 import { makeFixture, waitForJob, type Fixture } from './helpers.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MiB = 1024 * 1024;
 /** Peak RSS allowed (docs/security.md): base process (~150 MB under tsx) + 2 parse workers × (heap 256 MB + 32 MiB decompressed + ~50 MB) ≈ 830 MB. Measured: 409 MB. */
 const RSS_BOUND_MB = 850;
 
 function startServe(fx: Fixture, extra: string[]): Promise<{ url: string; child: ChildProcess }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'serve', '--index', fx.indexDir, '--root', fx.docsDir, '--port', '0', '--rate-limit', '0', '--max-upload-mb', '64', ...extra], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OPENBOOK_API_KEY: '' },
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /page\s+(http:\/\/\S+?)\/\s/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${out}`)));
-  });
+  return startServeCli(['--index', fx.indexDir, '--root', fx.docsDir, '--port', '0', '--rate-limit', '0', '--max-upload-mb', '64', ...extra]);
 }
 
 /** Peak resident set of `pid` in MB, from /proc/<pid>/status VmHWM (kB). */
