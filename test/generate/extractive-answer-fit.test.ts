@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { getAnalyzer } from '../../src/analysis/registry.js';
+import type { Hit } from '../../src/core/types.js';
+import { extractiveAnswer, type TermStatistics } from '../../src/generate/extractive.js';
+
+function hit(rank: number, text: string, score: number): Hit {
+  return { rank, score, docId: `d${rank}`, chunkId: `d${rank}#0`, source: `doc${rank}.md`, title: '', text, startLine: 1, endLine: 1 };
+}
+
+/** Index statistics of a 1,000-document index where the named terms are rare and every other term common. */
+function stats(rare: Record<string, number>): TermStatistics {
+  return { numDocs: 1000, docFreq: (t) => rare[t] ?? 200 };
+}
+
+const analyzer = getAnalyzer('english');
+
+describe('extractiveAnswer: one rare question term is enough when it carries most of the question', () => {
+  it('quotes the only sentence naming FOTA for "What does FOTA stand for?"', () => {
+    const hits = [
+      hit(1, 'Since 1963, the Festival of the Arts (FOTA) takes over the campus for ten days of exhibitions.', 5),
+      hit(2, 'The campus stands beside the river, and its library opens at eight.', 4),
+    ];
+    const a = extractiveAnswer('What does FOTA stand for?', hits, analyzer, stats({ fota: 1 }));
+    expect(a.found).toBe(true);
+    expect(a.citations[0].chunkId).toBe('d1#0');
+  });
+
+  it('still refuses a sentence sharing one common word with the question', () => {
+    const hits = [hit(1, 'The campus stands beside the river, and its library opens at eight.', 4)];
+    const a = extractiveAnswer('What does FOTA stand for?', hits, analyzer, stats({ fota: 1 }));
+    expect(a.found).toBe(false);
+  });
+});
+
+describe('extractiveAnswer: the best units are re-scored by whether they hold the kind of answer asked for', () => {
+  it('"What was X?" prefers the unit defining X ("X was the …")', () => {
+    const hits = [hit(1, 'Telenet was incorporated in 1973 and started operations in 1975. Telenet was the first public data network licensed by the regulator in the United States.', 5)];
+    const a = extractiveAnswer('What was Telenet?', hits, analyzer, stats({ telenet: 2 }));
+    expect(a.citations[0].quote).toBe('Telenet was the first public data network licensed by the regulator in the United States.');
+  });
+
+  it('"How many X …?" prefers a number standing right before X', () => {
+    const hits = [
+      hit(1, 'In 2009 the university made its vice president the new president. Beneath the president of the university are the provost and fourteen vice presidents.', 5),
+    ];
+    const a = extractiveAnswer('How many vice presidents does the university have?', hits, analyzer, stats({ vice: 20 }));
+    expect(a.citations[0].quote).toBe('Beneath the president of the university are the provost and fourteen vice presidents.');
+  });
+
+  it('"Where …?" prefers a place: a preposition before a name the question does not hold', () => {
+    const hits = [hit(1, 'The treaty was signed after long talks. The treaty was signed in Lisbon by both of the kings.', 5)];
+    const a = extractiveAnswer('Where was the treaty signed?', hits, analyzer, stats({ treaty: 10 }));
+    expect(a.citations[0].quote).toBe('The treaty was signed in Lisbon by both of the kings.');
+  });
+});
