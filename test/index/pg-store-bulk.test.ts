@@ -1,8 +1,8 @@
 /**
- * The store's bulk-load path (a first commit into an empty store drops the postings' btrees,
- * COPYs the postings in term order and builds the btrees after, then VACUUM ANALYZE) and the
+ * The store's bulk-load path (a first commit into an empty store drops the postings' primary key,
+ * COPYs the postings in term order and builds the key after, then VACUUM ANALYZE) and the
  * analysis worker threads, against real PostgreSQL 15 and Citus with 2 workers: the same postings,
- * statistics, top-k and scores as the embedded index and as the row-by-row path; both indexes back
+ * statistics, top-k and scores as the embedded index and as the row-by-row path; the key back
  * afterwards (on every shard on Citus); a later incremental commit takes the ordinary path.
  * `bulkLoadMinPostings: 1` sends this small corpus down the bulk path.
  */
@@ -73,11 +73,11 @@ describe.skipIf(!available)('bulk load into an empty store (real PostgreSQL and 
           await w.close();
         }
         const idx = await bulk.withClient((c) => c.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'ob_postings' ORDER BY 1`));
-        expect(idx.rows.map((r) => r.indexname)).toEqual(['ob_postings_pkey', 'ob_postings_seq']);
+        expect(idx.rows.map((r) => r.indexname)).toEqual(['ob_postings_pkey']); // no seq index since schema 3
         if (kind !== 'single node') {
-          // every shard placement has both indexes again
+          // every shard placement has its primary key again
           const shards = await bulk.withClient((c) =>
-            c.query<{ n: string }>(`SELECT count(*) AS n FROM run_command_on_shards('ob_postings', $$SELECT count(*) FROM pg_indexes WHERE tablename = '%s'$$) WHERE result::int = 2`),
+            c.query<{ n: string }>(`SELECT count(*) AS n FROM run_command_on_shards('ob_postings', $$SELECT count(*) FROM pg_indexes WHERE tablename = '%s'$$) WHERE result::int = 1`),
           );
           const all = await bulk.withClient((c) => c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_dist_shard WHERE logicalrelid = 'ob_postings'::regclass`));
           expect(Number(shards.rows[0].n)).toBe(Number(all.rows[0].n));

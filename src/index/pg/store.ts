@@ -12,10 +12,11 @@
  *   float4 operators round each operation to float exactly as `Math.fround` does — sums per chunk
  *   in double and rounds to float, orders by score then (seq, ordinal) and keeps the top k.
  *   Scores and ties are therefore the embedded index's (test/index/pg-store.test.ts).
- * - **Commits** are one transaction: rows of removed and replaced documents deleted, new rows
- *   COPYed in, document frequencies and statistics updated, generation + 1. Readers see the
- *   previous commit or the new one. One writer at a time: a session advisory lock, and a second
- *   writer gets "another writer holds the store since …".
+ * - **Commits** are one transaction: new rows COPYed in as they are added (in batches, into the
+ *   transaction the first batch opens), rows of removed and replaced documents deleted, document
+ *   frequencies and statistics updated, generation + 1. Readers see the previous commit or the
+ *   new one. One writer at a time: a session advisory lock, and a second writer gets "another
+ *   writer holds the store since …".
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -238,7 +239,7 @@ export class PgStore {
   }
 
   /** Opens the single writer (takes the advisory lock). */
-  async writer(deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number; threads?: number; bulkLoadMinPostings?: number }): Promise<PgStoreWriter> {
+  async writer(deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number; threads?: number; bulkLoadMinPostings?: number; flushChars?: number }): Promise<PgStoreWriter> {
     return PgStoreWriter.open(this, deps);
   }
 
@@ -288,8 +289,18 @@ function toRecord(doc: Document): DocumentRecord {
 
 /** Characters of chunk text per analysis batch (as the embedded writer's). */
 const ANALYSIS_BATCH_CHARS = 512 * 1024;
-/** A commit of at least this many postings into an empty store builds the postings' indexes after loading. */
+/** A first commit into an empty store whose first batch has at least this many postings builds the postings' primary key after loading. */
 const BULK_LOAD_MIN_POSTINGS = 50_000;
+/**
+ * Characters of chunk text the writer gathers before it analyses a batch and sends its rows into
+ * the open commit (8 Mi: 16 analysis parts for the worker threads, ~80k postings of the
+ * synthetic corpora, rows enough that a COPY's fixed costs do not show).
+ */
+const FLUSH_CHARS = 8 * 1024 * 1024;
+/** Batches analysed or being written at once (one written while the next is analysed); `addDocuments` waits beyond it. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+/** Removed or replaced documents whose rows are deleted per statement. */
+const DELETE_BATCH_DOCS = 500;
 /** A commit of at least this many postings is followed by VACUUM (ANALYZE). */
 const ANALYZE_MIN_POSTINGS = 50_000;
 
@@ -320,9 +331,9 @@ async function copyBuffers(client: pg.PoolClient, sql: string, chunks: Iterable<
   await pipeline(Readable.from(chunks), client.query(copyFrom(sql)));
 }
 
-/** Term ids ordered by their term (UTF-16 code-unit order, as the embedded index sorts terms). */
-function sortedTermIds(terms: readonly string[]): number[] {
-  return Array.from(terms.keys()).sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
+/** Term ids `ids` ordered by their term (UTF-16 code-unit order, as the embedded index sorts terms). */
+function sortedTermIds(terms: readonly string[], ids: number[]): number[] {
+  return ids.sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
 }
 
 /**
@@ -455,8 +466,7 @@ class PostingColumns {
    * most of its ~36 s of garbage collection), and the server reads fixed-width integers instead
    * of parsing decimal text.
    */
-  *binaryInTermOrder(terms: readonly string[], df: Uint32Array): Generator<Buffer> {
-    const byTerm = sortedTermIds(terms);
+  *binaryInTermOrder(terms: readonly string[], df: Uint32Array, byTerm: readonly number[]): Generator<Buffer> {
     const start = new Uint32Array(terms.length + 1);
     let first = 0;
     for (const id of byTerm) {
@@ -546,20 +556,79 @@ export interface PgCommitInfo {
   numPostings: number;
 }
 
+/** A document sent (or being sent) into the open commit: its sequence number is set when its batch is written. */
+interface SentDoc {
+  seq: number;
+  record: DocumentRecord;
+}
+
+/** Documents analysed and COPYed together: their chunk texts in analysis parts of about {@link ANALYSIS_BATCH_CHARS}. */
+interface Batch {
+  docs: Array<{ doc: Document; chunks: Chunk[]; sent: SentDoc }>;
+  parts: Array<{ from: number; to: number; counted: Promise<CountedChunks> | CountedChunks }>;
+}
+
+/** The open transaction of a commit whose rows are being sent: what it has added so far. */
+interface OpenCommit {
+  meta: Meta;
+  nextSeq: number;
+  /** A first commit into an empty store: the postings' primary key is dropped and built at commit. */
+  bulk: boolean;
+  /** Bulk on a single node: ob_postings and ob_terms were truncated, COPY FREEZE. */
+  freeze: boolean;
+  /** Postings added per term id of the writer's dictionary (the commit's document-frequency increments). */
+  df: Uint32Array;
+  docs: number;
+  chunks: number;
+  postings: number;
+  docCount: number;
+  sumLen: number;
+  textBytes: number;
+  maxLen: number;
+}
+
 /**
  * The single writer of a store, with the embedded writer's contract: add, replace and remove
- * documents in memory, then `commit()` them in one transaction.
+ * documents, then `commit()` them in one transaction.
+ *
+ * Streaming: added documents are gathered into batches of about `flushChars` characters of chunk
+ * text; each full batch is analysed (on the analysis threads when the writer has them) and its
+ * document, chunk and posting rows COPYed into the commit's transaction, which the first batch
+ * opens. Batches are pipelined — one is written while the next is analysed — and `addDocuments`
+ * waits while {@link MAX_BATCHES_IN_FLIGHT} are, so the writer holds a bounded amount of text
+ * whatever the commit's size (a 1M-document commit held in memory outgrew Node's 4 GB heap). What
+ * the writer keeps for the whole commit is per term (the dictionary and one counter per term) and
+ * per document (its record and sequence number). Readers see nothing of it until `commit()`
+ * commits the transaction; a writer killed before that leaves the previous commit, as PostgreSQL
+ * rolls the open transaction back. A document replaced or removed after its batch was sent has
+ * its rows deleted again at commit, like one of an earlier commit.
+ *
+ * A failure while sending or committing rolls the whole transaction back; the writer then refuses
+ * further changes (the sent documents are no longer in memory to be sent again): open a new one.
  */
 export class PgStoreWriter {
+  /** Committed documents. */
   private readonly docs = new Map<string, DocState>();
+  /** Added and not yet in a batch. */
   private readonly pending = new Map<string, PendingDoc>();
+  private pendingChars = 0;
+  /** In a batch of the open commit (sent or being sent). */
+  private readonly sent = new Map<string, SentDoc>();
+  /** Sent documents replaced or removed again before the commit: their rows are deleted at commit. */
+  private readonly unsent: SentDoc[] = [];
   private readonly removed = new Set<number>();
   private readonly recordUpdates = new Map<number, DocumentRecord>();
   private closed = false;
-  private analyzeAfter = false;
   private pool: AnalysisPool | null = null;
-  /** The dictionary the pool's workers intern into (the pool maps worker ids to it once per term, so it lives as long as the pool). */
-  private poolDict: TermDictionary | null = null;
+  /** The dictionary of every term the writer analysed (the pool's workers intern into it too, once per term and worker). */
+  private readonly dict = new TermDictionary();
+  private counter: ChunkTermCounter | null = null;
+  private open: OpenCommit | null = null;
+  /** The batch writes queued, oldest first; each write starts when the one before it ends. */
+  private inFlight: Array<Promise<void>> = [];
+  private tail: Promise<void> = Promise.resolve();
+  /** The first failure of a batch write or commit (the transaction is rolled back). */
+  private failure: Error | null = null;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -568,21 +637,28 @@ export class PgStoreWriter {
     private readonly now: () => number,
     private readonly threads: number,
     private readonly bulkLoadMinPostings: number,
+    private readonly flushChars: number,
     /** On a Citus coordinator (COPY FREEZE is used on a single node only). */
     private readonly distributed: boolean,
   ) {}
 
   /**
    * `lockWaitMs`: how long to wait for another writer's lock before refusing (default 0: refuse at once).
-   * `threads`: analysis worker threads (default 1: this thread). `bulkLoadMinPostings`: a commit of
-   * at least this many postings into an empty store builds the postings' indexes after the COPY
-   * (default {@link BULK_LOAD_MIN_POSTINGS}).
+   * `threads`: analysis worker threads (default 1: this thread). `bulkLoadMinPostings`: a first
+   * commit into an empty store whose first batch has at least this many postings builds the
+   * postings' primary key after loading (default {@link BULK_LOAD_MIN_POSTINGS}). `flushChars`:
+   * characters of chunk text per batch sent into the open commit (default {@link FLUSH_CHARS}).
    */
-  static async open(store: PgStore, deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number; threads?: number; bulkLoadMinPostings?: number }): Promise<PgStoreWriter> {
+  static async open(
+    store: PgStore,
+    deps: { now: () => number; analyzer?: Analyzer; lockWaitMs?: number; threads?: number; bulkLoadMinPostings?: number; flushChars?: number },
+  ): Promise<PgStoreWriter> {
     const config = await store.config();
     if (config === null) throw new IndexNotFoundError(`the PostgreSQL store ${maskUrl(store.url)} is not initialised; run \`openbook store init --store <url>\``);
     const analyzer = deps.analyzer ?? getAnalyzer(config.analyzer);
     if (analyzer.name !== config.analyzer) throw new InvalidParameterError(`analyzer "${analyzer.name}" given for a store that uses "${config.analyzer}"`);
+    const flushChars = deps.flushChars ?? FLUSH_CHARS;
+    if (!(flushChars >= 1)) throw new InvalidParameterError(`flushChars must be at least 1, got ${flushChars}`);
     const client = await store.pool.connect();
     try {
       await checkSchema(client);
@@ -604,7 +680,7 @@ export class PgStoreWriter {
         const since = w ? `${w.since.toISOString()} (backend pid ${w.pid}${w.addr ? ` from ${w.addr}` : ''})` : 'an unknown time';
         throw new IndexLockedError(maskUrl(store.url), `another writer holds the store since ${since}`);
       }
-      const w = new PgStoreWriter(client, config, analyzer, deps.now, deps.threads ?? 1, deps.bulkLoadMinPostings ?? BULK_LOAD_MIN_POSTINGS, await isCitus(client));
+      const w = new PgStoreWriter(client, config, analyzer, deps.now, deps.threads ?? 1, deps.bulkLoadMinPostings ?? BULK_LOAD_MIN_POSTINGS, flushChars, await isCitus(client));
       const r = await client.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
       for (const row of r.rows) w.docs.set(row.record.id, { seq: Number(row.seq), record: row.record });
       return w;
@@ -615,242 +691,343 @@ export class PgStoreWriter {
   }
 
   get dirty(): boolean {
-    return this.pending.size > 0 || this.removed.size > 0 || this.recordUpdates.size > 0;
+    return this.pending.size > 0 || this.sent.size > 0 || this.unsent.length > 0 || this.removed.size > 0 || this.recordUpdates.size > 0;
   }
 
   /** The record of `docId` as it will be after the next commit, or undefined. */
   getDocument(docId: string): DocumentRecord | undefined {
-    return this.pending.get(docId)?.record ?? this.docs.get(docId)?.record;
+    return this.pending.get(docId)?.record ?? this.sent.get(docId)?.record ?? this.docs.get(docId)?.record;
   }
 
   documentIds(): Iterable<string> {
     const ids = new Set(this.docs.keys());
+    for (const id of this.sent.keys()) ids.add(id);
     for (const id of this.pending.keys()) ids.add(id);
     return ids;
   }
 
-  /** Adds or replaces documents (an unchanged text with changed metadata only updates the record). */
+  /**
+   * Adds or replaces documents (an unchanged text with changed metadata only updates the record).
+   * Full batches are sent into the open commit; this waits while {@link MAX_BATCHES_IN_FLIGHT}
+   * batches are being analysed or written, so an iterable of any length is read as it is sent.
+   * @throws the failure of an earlier batch (the commit's transaction is then rolled back)
+   */
   async addDocuments(items: Iterable<DocumentWithChunks>): Promise<void> {
-    for (const { doc, chunks } of items) this.addDocument(doc, chunks);
+    for (const { doc, chunks } of items) {
+      this.addDocument(doc, chunks);
+      while (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) await this.inFlight[0];
+      this.assertHealthy();
+    }
   }
 
+  /** Adds or replaces one document; a full batch starts being analysed and sent (without waiting: see {@link addDocuments}). */
   addDocument(doc: Document, chunks: Chunk[]): void {
     this.assertOpen();
+    this.assertHealthy();
     chunks.forEach((ch, i) => {
       if (ch.docId !== doc.id || ch.ordinal !== i) throw new InvalidParameterError(`chunk ${i} of document ${JSON.stringify(doc.id)} is out of order or belongs to ${JSON.stringify(ch.docId)}`);
     });
     const record = toRecord(doc);
     const old = this.docs.get(doc.id);
-    if (!this.pending.has(doc.id) && old && old.record.contentHash === doc.contentHash) {
+    if (!this.pending.has(doc.id) && !this.sent.has(doc.id) && old && old.record.contentHash === doc.contentHash) {
       // jsonb keeps its own key order: compare canonically, or every unchanged document would look updated.
       if (canonicalJson(old.record) !== canonicalJson(record)) this.recordUpdates.set(old.seq, record);
       old.record = record;
       return;
     }
     // As in the embedded writer, a replaced document moves to the end of the chunk order.
-    this.pending.delete(doc.id);
+    this.dropPending(doc.id);
+    this.dropSent(doc.id);
     this.pending.set(doc.id, { doc, record, chunks });
+    for (const ch of chunks) this.pendingChars += ch.text.length;
+    if (this.pendingChars >= this.flushChars) this.startBatch();
   }
 
   removeDocument(docId: string): boolean {
     this.assertOpen();
-    const hadPending = this.pending.delete(docId);
+    const hadPending = this.dropPending(docId);
+    const hadSent = this.dropSent(docId);
     const old = this.docs.get(docId);
     if (old) {
       this.removed.add(old.seq);
       this.recordUpdates.delete(old.seq);
       this.docs.delete(docId);
     }
-    return hadPending || old !== undefined;
+    return hadPending || hadSent || old !== undefined;
+  }
+
+  private dropPending(docId: string): boolean {
+    const p = this.pending.get(docId);
+    if (!p) return false;
+    for (const ch of p.chunks) this.pendingChars -= ch.text.length;
+    this.pending.delete(docId);
+    return true;
+  }
+
+  private dropSent(docId: string): boolean {
+    const s = this.sent.get(docId);
+    if (!s) return false;
+    this.sent.delete(docId);
+    this.unsent.push(s);
+    return true;
+  }
+
+  /** Moves the pending documents into a batch: its analysis starts now, its rows are written after the batches before it. */
+  private startBatch(): void {
+    if (this.pending.size === 0) return;
+    const docs: Batch['docs'] = [];
+    for (const p of this.pending.values()) {
+      const sent: SentDoc = { seq: -1, record: p.record };
+      this.sent.set(p.doc.id, sent);
+      docs.push({ doc: p.doc, chunks: p.chunks, sent });
+    }
+    this.pending.clear();
+    this.pendingChars = 0;
+    const pool = this.threads > 1 && docs.length > 1 ? (this.pool ??= new AnalysisPool(this.config.analyzer, this.threads, (t) => this.dict.idOf(t))) : null;
+    const parts: Batch['parts'] = [];
+    for (let i = 0; i < docs.length; ) {
+      let chars = 0;
+      let j = i;
+      const texts: string[] = [];
+      while (j < docs.length && (j === i || chars < ANALYSIS_BATCH_CHARS)) {
+        for (const ch of docs[j].chunks) {
+          texts.push(ch.text);
+          chars += ch.text.length;
+        }
+        j++;
+      }
+      let counted: Promise<CountedChunks> | CountedChunks;
+      if (pool) {
+        counted = pool.analyze(texts);
+        counted.catch(() => {}); // taken by the batch's write (or dropped after an earlier failure)
+      } else {
+        counted = (this.counter ??= new ChunkTermCounter(this.analyzer, this.dict)).countAll(texts);
+      }
+      parts.push({ from: i, to: j, counted });
+      i = j;
+    }
+    const batch: Batch = { docs, parts };
+    const write = this.tail.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.writeBatch(batch);
+      } catch (err) {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    this.tail = write;
+    this.inFlight.push(write);
+    void write.then(() => this.inFlight.splice(this.inFlight.indexOf(write), 1));
+  }
+
+  /** Opens the commit's transaction (once). `firstPostings`: postings of the first batch, which decide the bulk path (undefined: a commit that sends no batch). */
+  private async openCommit(firstPostings: number | undefined): Promise<OpenCommit> {
+    if (this.open) return this.open;
+    const c = this.client;
+    await c.query('BEGIN');
+    const meta = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1 FOR UPDATE')).rows[0];
+    // A first commit of many postings into an empty store (then ob_postings and ob_terms are empty: every df is 0).
+    const bulk = firstPostings !== undefined && Number(meta.num_postings) === 0 && firstPostings >= this.bulkLoadMinPostings;
+    const freeze = bulk && !this.distributed;
+    // A bulk load builds the postings' primary key after the COPYs (a sorted build) instead of
+    // inserting every row into it. DDL is transactional, so a failed commit leaves the index as it
+    // was; readers of the (still empty) store wait for the commit meanwhile. On a single node the
+    // (empty) tables are truncated first, so that COPY FREEZE may write the rows frozen and their
+    // pages all-visible: the VACUUM after the commit then has no page to visit. TRUNCATE is
+    // transactional too (a failed commit restores the old files).
+    if (bulk) {
+      await c.query('ALTER TABLE ob_postings DROP CONSTRAINT ob_postings_pkey');
+      if (freeze) await c.query('TRUNCATE ob_postings, ob_terms');
+    }
+    this.open = {
+      meta,
+      nextSeq: Number(meta.next_seq),
+      bulk,
+      freeze,
+      df: new Uint32Array(Math.max(1024, this.dict.size)),
+      docs: 0,
+      chunks: 0,
+      postings: 0,
+      docCount: 0,
+      sumLen: 0,
+      textBytes: 0,
+      maxLen: meta.max_doc_len,
+    };
+    return this.open;
+  }
+
+  /** Writes one batch's document, chunk and posting rows into the open commit. */
+  private async writeBatch(batch: Batch): Promise<void> {
+    const c = this.client;
+    const counted: CountedChunks[] = [];
+    let numPostings = 0;
+    for (const p of batch.parts) {
+      const r = await p.counted;
+      counted.push(r);
+      numPostings += r.ids.length;
+    }
+    if (!this.open) {
+      try {
+        await this.openCommit(numPostings);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    }
+    const tx = this.open!;
+    const { docs } = batch;
+    const firstSeq = tx.nextSeq;
+    for (const d of docs) {
+      d.sent.seq = tx.nextSeq++;
+      tx.docs++;
+      tx.textBytes += Buffer.byteLength(d.doc.text);
+    }
+    function* docRows(): Generator<string> {
+      for (let i = 0; i < docs.length; i++) {
+        const { doc, sent } = docs[i];
+        yield copyRow([firstSeq + i, doc.id, doc.source, doc.contentHash, JSON.stringify(sent.record), doc.text]);
+      }
+    }
+    await copyRows(c, 'COPY ob_documents (seq, id, source, content_hash, record, text) FROM STDIN', docRows());
+    let numChunks = 0;
+    for (const d of docs) numChunks += d.chunks.length;
+    const docLens = new Uint32Array(numChunks);
+    const post = new PostingColumns();
+    let chunkNo = 0;
+    batch.parts.forEach((part, pi) => {
+      const r = counted[pi];
+      let n = 0;
+      for (let d = part.from; d < part.to; d++) {
+        const seq = firstSeq + d;
+        for (const ch of docs[d].chunks) {
+          const dl = r.docLens[n];
+          docLens[chunkNo++] = dl;
+          tx.chunks++;
+          if (dl > 0) tx.docCount++;
+          tx.sumLen += dl;
+          if (dl > tx.maxLen) tx.maxLen = dl;
+          post.startChunk(seq, ch.ordinal, dl, intToByte4(dl));
+          for (let k = n === 0 ? 0 : r.ends[n - 1]; k < r.ends[n]; k++) post.push(r.ids[k], r.tfs[k]);
+          n++;
+        }
+      }
+    });
+    function* chunkRows(): Generator<string> {
+      let n = 0;
+      for (let i = 0; i < docs.length; i++) {
+        for (const ch of docs[i].chunks) {
+          yield copyRow([firstSeq + i, ch.ordinal, ch.text, ch.startChar, ch.endChar, ch.startLine, ch.endLine, ch.page ?? 0, JSON.stringify(ch.headingPath), docLens[n++]]);
+        }
+      }
+    }
+    await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows());
+    // The batch's postings in term order (a counting sort by the term's rank, stable, so (seq,
+    // ordinal) order holds within a term): the primary key's btree then takes them as in-order
+    // runs instead of random inserts, and a bulk load's sorted build gets long sorted runs.
+    const terms = this.dict.terms;
+    const df = post.docFreqs(terms.length);
+    if (tx.df.length < terms.length) tx.df = grown(tx.df, new Uint32Array(Math.max(terms.length, tx.df.length * 2)));
+    const present: number[] = [];
+    for (let id = 0; id < df.length; id++) {
+      if (df[id] > 0) {
+        present.push(id);
+        tx.df[id] += df[id];
+      }
+    }
+    tx.postings += post.length;
+    await copyBuffers(c, `COPY ob_postings (term, seq, ordinal, tf, norm, dl) FROM STDIN WITH (FORMAT binary${tx.freeze ? ', FREEZE' : ''})`, post.binaryInTermOrder(terms, df, sortedTermIds(terms, present)));
+  }
+
+  /** Waits for every batch queued; throws the first failure. */
+  private async drain(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure;
   }
 
   /**
-   * Writes everything added or removed since the last commit in one transaction.
+   * Sends what is left, deletes the rows of removed and replaced documents, updates the document
+   * frequencies and statistics and commits the transaction: readers see all of it or none.
    * Returns changed: false (and writes nothing) when nothing changed.
    */
   async commit(): Promise<PgCommitInfo> {
     this.assertOpen();
     const c = this.client;
+    if (this.failure) {
+      await this.tail;
+      this.open = null;
+      await c.query('ROLLBACK').catch(() => {});
+      this.assertHealthy();
+    }
     if (!this.dirty) {
       const m = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1')).rows[0];
       return { changed: false, generation: Number(m.generation), committedAt: Number(m.committed_at), numDocuments: Number(m.num_documents), numChunks: Number(m.num_chunks), numPostings: Number(m.num_postings) };
     }
-    // Replaced documents: their old rows go, like removed ones.
-    const drop = new Set(this.removed);
-    for (const id of this.pending.keys()) {
-      const old = this.docs.get(id);
-      if (old) drop.add(old.seq);
-    }
-    const dropSeqs = [...drop];
     const committedAt = this.now();
-    await c.query('BEGIN');
     try {
-      const m = (await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1 FOR UPDATE')).rows[0];
-      let nextSeq = Number(m.next_seq);
-      const dfDelta = new Map<string, number>();
-      let dDocs = 0;
-      let dChunks = 0;
-      let dPostings = 0;
-      let dDocCount = 0;
-      let dSumLen = 0;
-      let dText = 0;
-      let maxLen = m.max_doc_len;
-      if (dropSeqs.length > 0) {
-        const terms = await c.query<{ term: string; n: string }>('SELECT term, count(*) AS n FROM ob_postings WHERE seq = ANY($1::bigint[]) GROUP BY term', [dropSeqs]);
-        for (const r of terms.rows) {
-          dfDelta.set(r.term, (dfDelta.get(r.term) ?? 0) - Number(r.n));
-          dPostings -= Number(r.n);
-        }
-        const ch = await c.query<{ n: string; nz: string; s: string | null }>(
-          'SELECT count(*) AS n, count(*) FILTER (WHERE doc_len > 0) AS nz, sum(doc_len) AS s FROM ob_chunks WHERE seq = ANY($1::bigint[])',
-          [dropSeqs],
-        );
-        dChunks -= Number(ch.rows[0].n);
-        dDocCount -= Number(ch.rows[0].nz);
-        dSumLen -= Number(ch.rows[0].s ?? 0);
-        const dd = await c.query<{ n: string; t: string | null }>('SELECT count(*) AS n, sum(octet_length(text)) AS t FROM ob_documents WHERE seq = ANY($1::bigint[])', [dropSeqs]);
-        dDocs -= Number(dd.rows[0].n);
-        dText -= Number(dd.rows[0].t ?? 0);
-        for (const t of ['ob_postings', 'ob_chunks', 'ob_documents']) await c.query(`DELETE FROM ${t} WHERE seq = ANY($1::bigint[])`, [dropSeqs]);
-        if (await this.hasEmbeddings()) await c.query('DELETE FROM ob_embeddings WHERE seq = ANY($1::bigint[])', [dropSeqs]);
+      this.startBatch();
+      await this.drain();
+      const tx = await this.openCommit(undefined);
+      const m = tx.meta;
+      // Rows to delete: removed documents, documents of earlier commits replaced in this one, and
+      // documents of this commit replaced or removed after they were sent.
+      const drop = new Set(this.removed);
+      for (const id of this.sent.keys()) {
+        const old = this.docs.get(id);
+        if (old) drop.add(old.seq);
       }
+      for (const s of this.unsent) drop.add(s.seq);
+      const dfDelta = new Map<string, number>();
+      const dropped = drop.size > 0 ? await this.deleteRows([...drop], dfDelta) : { docs: 0, chunks: 0, postings: 0, docCount: 0, sumLen: 0, textBytes: 0 };
       for (const [seq, record] of this.recordUpdates) {
         await c.query('UPDATE ob_documents SET record = $2, source = $3 WHERE seq = $1', [seq, JSON.stringify(record), record.source]);
       }
-
-      // Analyse and lay out the new rows. Postings are kept as columns and COPYed in term order
-      // (a counting sort by the term's rank, stable, so (seq, ordinal) order holds within a term):
-      // the primary key's btree then takes them as in-order runs instead of random inserts.
-      const pending = [...this.pending.values()];
-      const usePool = this.threads > 1 && pending.length > 1;
-      // The pool's workers map their ids into one dictionary for the pool's life.
-      const dict = usePool ? (this.poolDict ??= new TermDictionary()) : new TermDictionary();
-      // Chunk texts in batches of about ANALYSIS_BATCH_CHARS, analysed on the worker threads
-      // (when the writer has them) while this thread COPYs the document rows.
-      const batches: Array<{ from: number; to: number; counted: Promise<CountedChunks> | CountedChunks }> = [];
-      const pool = usePool ? (this.pool ??= new AnalysisPool(this.config.analyzer, this.threads, (t) => dict.idOf(t))) : null;
-      const counter = pool ? null : new ChunkTermCounter(this.analyzer, dict);
-      for (let i = 0; i < pending.length; ) {
-        let chars = 0;
-        let j = i;
-        const texts: string[] = [];
-        while (j < pending.length && (j === i || chars < ANALYSIS_BATCH_CHARS)) {
-          for (const ch of pending[j].chunks) {
-            texts.push(ch.text);
-            chars += ch.text.length;
-          }
-          j++;
-        }
-        batches.push({ from: i, to: j, counted: pool ? pool.analyze(texts) : counter!.countAll(texts) });
-        i = j;
-      }
-      // The document and chunk rows are generated as the COPY reads them, not held as arrays: at
-      // 1M documents three copies of every text (pending, document rows, chunk rows) outgrew
-      // Node's 4 GB heap.
-      const assigned: Array<[string, DocState]> = [];
-      const post = new PostingColumns();
-      const firstSeq = nextSeq;
-      for (const p of pending) {
-        assigned.push([p.doc.id, { seq: nextSeq++, record: p.record }]);
-        dDocs++;
-        dText += Buffer.byteLength(p.doc.text);
-      }
-      function* docRows(): Generator<string> {
-        for (let d = 0; d < pending.length; d++) {
-          const p = pending[d];
-          yield copyRow([firstSeq + d, p.doc.id, p.doc.source, p.doc.contentHash, JSON.stringify(p.record), p.doc.text]);
-        }
-      }
-      if (pending.length > 0) await copyRows(c, 'COPY ob_documents (seq, id, source, content_hash, record, text) FROM STDIN', docRows());
-      let numChunks = 0;
-      for (const p of pending) numChunks += p.chunks.length;
-      const docLens = new Uint32Array(numChunks);
-      let chunkNo = 0;
-      for (const b of batches) {
-        const counted = await b.counted;
-        let n = 0;
-        for (let d = b.from; d < b.to; d++) {
-          const p = pending[d];
-          const seq = firstSeq + d;
-          for (const ch of p.chunks) {
-            const dl = counted.docLens[n];
-            docLens[chunkNo++] = dl;
-            dChunks++;
-            if (dl > 0) dDocCount++;
-            dSumLen += dl;
-            if (dl > maxLen) maxLen = dl;
-            post.startChunk(seq, ch.ordinal, dl, intToByte4(dl));
-            for (let k = n === 0 ? 0 : counted.ends[n - 1]; k < counted.ends[n]; k++) post.push(counted.ids[k], counted.tfs[k]);
-            n++;
-          }
-        }
-      }
-      function* chunkRows(): Generator<string> {
-        let n = 0;
-        for (let d = 0; d < pending.length; d++) {
-          for (const ch of pending[d].chunks) {
-            yield copyRow([firstSeq + d, ch.ordinal, ch.text, ch.startChar, ch.endChar, ch.startLine, ch.endLine, ch.page ?? 0, JSON.stringify(ch.headingPath), docLens[n++]]);
-          }
-        }
-      }
-      dPostings += post.length;
-      const terms = dict.terms;
-      const df = post.docFreqs(terms.length);
-      for (let id = 0; id < terms.length; id++) if (df[id] > 0) dfDelta.set(terms[id], (dfDelta.get(terms[id]) ?? 0) + df[id]);
-      // A first commit of many postings into an empty store (then ob_postings and ob_terms are empty: every df is 0).
-      const bulk = pending.length > 0 && Number(m.num_postings) === 0 && post.length >= this.bulkLoadMinPostings;
-      const freeze = bulk && !this.distributed;
-      if (pending.length > 0) {
-        await copyRows(c, 'COPY ob_chunks (seq, ordinal, text, start_char, end_char, start_line, end_line, page, heading_path, doc_len) FROM STDIN', chunkRows());
-        // A first bulk load into an empty store builds the postings' two btrees after the COPY
-        // (sorted builds) instead of inserting every row into both: SciFact's 511k postings
-        // load in ~2.6 s instead of ~8 s. DDL is transactional, so a failed commit leaves the
-        // indexes as they were; readers of the (still empty) store wait for the commit meanwhile.
-        // On a single node the (empty) tables are truncated first, so that COPY FREEZE may write
-        // the rows frozen and their pages all-visible: the VACUUM after the commit then has no
-        // page to visit. TRUNCATE is transactional too (a failed commit restores the old files).
-        if (bulk) {
-          await c.query('DROP INDEX ob_postings_seq');
-          await c.query('ALTER TABLE ob_postings DROP CONSTRAINT ob_postings_pkey');
-          if (freeze) await c.query('TRUNCATE ob_postings, ob_terms');
-        }
-        await copyBuffers(c, `COPY ob_postings (term, seq, ordinal, tf, norm, dl) FROM STDIN WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`, post.binaryInTermOrder(terms, df));
-        if (bulk) {
-          // Enough sort memory for the 100k corpus's 10.3M index tuples to sort in memory (an
-          // external merge sort of them took about as long again).
-          await c.query(`SET LOCAL maintenance_work_mem = '${BULK_SORT_MEMORY}'`);
-          await c.query('ALTER TABLE ob_postings ADD PRIMARY KEY (term, seq, ordinal) INCLUDE (tf, norm, dl)');
-          await c.query('CREATE INDEX ob_postings_seq ON ob_postings (seq)');
-        }
-        this.analyzeAfter = bulk || post.length >= ANALYZE_MIN_POSTINGS;
+      if (tx.bulk) {
+        // Enough sort memory for the 100k corpus's 10.3M index tuples to sort in memory (an
+        // external merge sort of them took about as long again).
+        await c.query(`SET LOCAL maintenance_work_mem = '${BULK_SORT_MEMORY}'`);
+        await c.query('ALTER TABLE ob_postings ADD PRIMARY KEY (term, seq, ordinal) INCLUDE (tf, norm, dl)');
       }
       // Document-frequency changes in term order (in-order btree inserts); into the empty
       // ob_terms of a bulk load by COPY, else upserted.
-      const changedTerms = [...dfDelta].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      if (bulk) {
-        await copyBuffers(c, `COPY ob_terms (term, df) FROM STDIN WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`, termRowsBinary(changedTerms));
-      } else if (changedTerms.length > 0) {
+      const terms = this.dict.terms;
+      const changed: Array<[string, number]> = [];
+      for (let id = 0; id < tx.df.length; id++) {
+        if (tx.df[id] === 0) continue;
+        const t = terms[id];
+        const d = tx.df[id] + (dfDelta.get(t) ?? 0);
+        dfDelta.delete(t);
+        if (d !== 0) changed.push([t, d]);
+      }
+      for (const [t, d] of dfDelta) if (d !== 0) changed.push([t, d]);
+      changed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (tx.bulk) {
+        await copyBuffers(c, `COPY ob_terms (term, df) FROM STDIN WITH (FORMAT binary${tx.freeze ? ', FREEZE' : ''})`, termRowsBinary(changed.filter(([, d]) => d > 0)));
+      } else if (changed.length > 0) {
         await c.query(
           `INSERT INTO ob_terms AS t (term, df) SELECT * FROM unnest($1::text[], $2::int[])
            ON CONFLICT (term) DO UPDATE SET df = t.df + excluded.df`,
-          [changedTerms.map(([t]) => t), changedTerms.map(([, d]) => d)],
+          [changed.map(([t]) => t), changed.map(([, d]) => d)],
         );
-        await c.query('DELETE FROM ob_terms WHERE term = ANY($1::text[]) AND df <= 0', [changedTerms.filter(([, d]) => d < 0).map(([t]) => t)]);
+        await c.query('DELETE FROM ob_terms WHERE term = ANY($1::text[]) AND df <= 0', [changed.filter(([, d]) => d < 0).map(([t]) => t)]);
       }
       const generation = Number(m.generation) + 1;
+      const dDocs = tx.docs - dropped.docs;
+      const dChunks = tx.chunks - dropped.chunks;
+      const dPostings = tx.postings - dropped.postings;
       await c.query(
         `UPDATE ob_meta SET generation = $1, committed_at = $2, next_seq = $3, num_documents = num_documents + $4, num_chunks = num_chunks + $5,
            num_postings = num_postings + $6, doc_count = doc_count + $7, sum_doc_len = sum_doc_len + $8, text_bytes = text_bytes + $9, max_doc_len = $10 WHERE id = 1`,
-        [generation, committedAt, nextSeq, dDocs, dChunks, dPostings, dDocCount, dSumLen, dText, maxLen],
+        [generation, committedAt, tx.nextSeq, dDocs, dChunks, dPostings, tx.docCount - dropped.docCount, tx.sumLen - dropped.sumLen, tx.textBytes - dropped.textBytes, tx.maxLen],
       );
       await c.query('COMMIT');
+      this.open = null;
       // Planner statistics and the visibility map for a commit that changed much: without them
       // the scoring statement's index-only scan reads the heap for every posting until
       // autovacuum comes by. VACUUM cannot run inside the transaction; a failure here loses nothing.
-      if (this.analyzeAfter) await c.query('VACUUM (ANALYZE) ob_postings, ob_terms');
-      this.analyzeAfter = false;
-      for (const [id, st] of assigned) this.docs.set(id, st);
-      this.pending.clear();
+      if (tx.bulk || tx.postings >= ANALYZE_MIN_POSTINGS) await c.query('VACUUM (ANALYZE) ob_postings, ob_terms');
+      for (const [id, st] of this.sent) this.docs.set(id, st);
+      this.sent.clear();
+      this.unsent.length = 0;
       this.removed.clear();
       this.recordUpdates.clear();
       return {
@@ -862,9 +1039,76 @@ export class PgStoreWriter {
         numPostings: Number(m.num_postings) + dPostings,
       };
     } catch (err) {
+      this.open = null;
       await c.query('ROLLBACK').catch(() => {});
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     }
+  }
+
+  /**
+   * Deletes the rows of documents `seqs` inside the open commit; their document-frequency
+   * decrements go into `dfDelta`. There is no index on the postings' seq (schema 3): a chunk's
+   * postings are found through the primary key (term, seq, ordinal) from its terms, which are its
+   * stored text analysed again. The tf of the rows deleted must add up to the chunks' stored
+   * lengths (every posting has tf ≥ 1 and a chunk's tfs sum to its length): when they do not —
+   * an analyzer that changed since the rows were written — the rest of those documents' postings
+   * are deleted by a scan of `seq`.
+   */
+  private async deleteRows(seqs: number[], dfDelta: Map<string, number>): Promise<{ docs: number; chunks: number; postings: number; docCount: number; sumLen: number; textBytes: number }> {
+    const c = this.client;
+    const out = { docs: 0, chunks: 0, postings: 0, docCount: 0, sumLen: 0, textBytes: 0 };
+    const counter = new ChunkTermCounter(this.analyzer, new TermDictionary());
+    const addDf = (rows: Array<{ term: string; n: string }>) => {
+      for (const r of rows) {
+        dfDelta.set(r.term, (dfDelta.get(r.term) ?? 0) - Number(r.n));
+        out.postings += Number(r.n);
+      }
+    };
+    for (let i = 0; i < seqs.length; i += DELETE_BATCH_DOCS) {
+      const part = seqs.slice(i, i + DELETE_BATCH_DOCS);
+      const ch = await c.query<{ seq: string; ordinal: number; text: string; doc_len: number }>('SELECT seq, ordinal, text, doc_len FROM ob_chunks WHERE seq = ANY($1::bigint[])', [part]);
+      let lenSum = 0;
+      for (const r of ch.rows) {
+        out.chunks++;
+        if (r.doc_len > 0) out.docCount++;
+        lenSum += r.doc_len;
+      }
+      out.sumLen += lenSum;
+      if (ch.rows.length > 0) {
+        const counted = counter.countAll(ch.rows.map((r) => r.text));
+        const dictTerms = counter.dict.terms;
+        const pTerms: string[] = [];
+        const pSeqs: string[] = [];
+        const pOrds: number[] = [];
+        for (let n = 0; n < ch.rows.length; n++) {
+          for (let k = n === 0 ? 0 : counted.ends[n - 1]; k < counted.ends[n]; k++) {
+            pTerms.push(dictTerms[counted.ids[k]]);
+            pSeqs.push(ch.rows[n].seq);
+            pOrds.push(ch.rows[n].ordinal);
+          }
+        }
+        const del = await c.query<{ term: string; n: string; s: string }>(
+          `WITH d AS (DELETE FROM ob_postings p USING unnest($1::text[], $2::bigint[], $3::int[]) AS x(term, seq, ordinal)
+             WHERE p.term = x.term AND p.seq = x.seq AND p.ordinal = x.ordinal AND p.seq = ANY($4::bigint[]) RETURNING p.term, p.tf)
+           SELECT term, count(*) AS n, sum(tf) AS s FROM d GROUP BY term`,
+          [pTerms, pSeqs, pOrds, part],
+        );
+        addDf(del.rows);
+        let tfSum = 0;
+        for (const r of del.rows) tfSum += Number(r.s);
+        if (tfSum !== lenSum) {
+          const rest = await c.query<{ term: string; n: string }>('WITH d AS (DELETE FROM ob_postings WHERE seq = ANY($1::bigint[]) RETURNING term) SELECT term, count(*) AS n FROM d GROUP BY term', [part]);
+          addDf(rest.rows);
+        }
+      }
+      const dd = await c.query<{ n: string; t: string | null }>('SELECT count(*) AS n, sum(octet_length(text)) AS t FROM ob_documents WHERE seq = ANY($1::bigint[])', [part]);
+      out.docs += Number(dd.rows[0].n);
+      out.textBytes += Number(dd.rows[0].t ?? 0);
+      for (const t of ['ob_chunks', 'ob_documents']) await c.query(`DELETE FROM ${t} WHERE seq = ANY($1::bigint[])`, [part]);
+      if (await this.hasEmbeddings()) await c.query('DELETE FROM ob_embeddings WHERE seq = ANY($1::bigint[])', [part]);
+    }
+    return out;
   }
 
   private async hasEmbeddings(): Promise<boolean> {
@@ -872,11 +1116,16 @@ export class PgStoreWriter {
     return r.rows[0].p as boolean;
   }
 
-  /** Releases the lock; uncommitted changes are dropped. */
+  /** Releases the lock; uncommitted changes are dropped (an open commit's transaction is rolled back). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
+      await this.tail;
+      if (this.open) {
+        this.open = null;
+        await this.client.query('ROLLBACK').catch(() => {});
+      }
       await this.pool?.close();
       await this.client.query('SELECT pg_advisory_unlock($1)', [WRITER_LOCK]);
     } finally {
@@ -886,6 +1135,12 @@ export class PgStoreWriter {
 
   private assertOpen(): void {
     if (this.closed) throw new InvalidParameterError('the store writer is closed');
+  }
+
+  private assertHealthy(): void {
+    if (this.failure) {
+      throw new OpenbookError('STORE_WRITE_FAILED', `the store writer failed and rolled back its uncommitted changes (${this.failure.message.split('\n')[0]}); open a new writer`, { cause: this.failure });
+    }
   }
 }
 
