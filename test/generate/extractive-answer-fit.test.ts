@@ -53,3 +53,19 @@ describe('extractiveAnswer: the best units are re-scored by whether they hold th
     expect(a.citations[0].quote).toBe('The treaty was signed in Lisbon by both of the kings.');
   });
 });
+
+describe('extractiveAnswer: a word of the question matches its derivations by their first four letters', () => {
+  it('"Who edited …?" quotes the sentence naming the editor (Porter keeps "edit" and "editor" apart)', () => {
+    const hits = [
+      hit(1, 'In 1917 the Electrical Review printed an article by Tesla. In 1888 the editor of the Electrical Review, Thomas Martin, arranged a demonstration.', 5),
+    ];
+    const a = extractiveAnswer('Who edited the Electrical Review?', hits, analyzer, stats({ review: 10, edit: 20, editor: 20 }));
+    expect(a.citations[0].quote).toBe('In 1888 the editor of the Electrical Review, Thomas Martin, arranged a demonstration.');
+  });
+
+  it('a variant counts for the coverage rule: one rare variant can carry a unit ("Kenyan" for "Kenya")', () => {
+    const hits = [hit(1, 'The Kenyan government unveiled Vision 2030 in 2007.', 5)];
+    const a = extractiveAnswer('What did Kenya unveil?', hits, analyzer, stats({ kenya: 3, kenyan: 3, unveil: 30 }));
+    expect(a.citations[0]?.quote).toBe('The Kenyan government unveiled Vision 2030 in 2007.');
+  });
+});
