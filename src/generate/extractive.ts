@@ -17,7 +17,9 @@
  * plus, for each question term the unit lacks but its context names (its document's title, or a unit
  * before it in its paragraph), CONTEXT_WEIGHT · idf(t); a Korean question's head noun weighs
  * HEAD_WEIGHT_KO · idf; English irregular verb forms are folded onto their base on both sides
- * ("wrote", "written" → write: `lemmaAnalyzer`, src/analysis/irregular-verbs.ts);
+ * ("wrote", "written" → write: `lemmaAnalyzer`, src/analysis/irregular-verbs.ts); a question term the
+ * unit lacks but one of whose derivations it holds (same first VARIANT_PREFIX letters: "edited" /
+ * "editor") adds VARIANT_WEIGHT · its weight and counts as matched;
  * k1 = 0.2, b = 0.4 at sentence level (see K1/B); times 1.3 when the unit holds the kind of fact
  * the question asks for (`answerTypeOf`: a number for how many/how much/몇/얼마, a number or date
  * for when/what year/언제, a capitalised name the question lacks, inside a sentence, for who), times 2 when a why/왜 question's unit gives
@@ -222,6 +224,18 @@ const FIT_DEPTH = 5;
 const FIT_DEFINITION = 0.3;
 const FIT_COUNT = 0.3;
 const FIT_PLACE = 0.2;
+/**
+ * A question term (Latin letters, at least VARIANT_PREFIX long) the unit lacks, while one of the
+ * unit's terms begins with the same VARIANT_PREFIX letters, is a variant of it — a derivation the
+ * Porter stemmer keeps apart ("edited"/"editor", "Kenya"/"Kenyan", "Mongolia"/"Mongolians"): it adds
+ * VARIANT_WEIGHT · its weight and counts as matched for the coverage rules. Measured on the SQuAD
+ * samples of 2,000 (with ONE_TERM_COVERAGE and the second pass): seed 5 0.7490 → 0.7570, seed 17
+ * 0.7555 → 0.7645 at 0.5 (0.6: 0.7570 / 0.7650, 0.8: 0.7575 / 0.7655; 5 or 6 letters 0.7535 / 0.7505
+ * at 0.6; the shorter term a whole prefix of the longer one instead: 0.7550 / 0.7615); KorQuAD
+ * (Hangul bigrams untouched) 0.8205 → 0.8210, 0.8240 → 0.8245.
+ */
+const VARIANT_PREFIX = 4;
+const VARIANT_WEIGHT = 0.5;
 /** Factor 1 + REASON_BONUS for a unit giving a reason ("because", "때문에") to a why/왜 question. */
 const REASON_BONUS = 1.0;
 /** Share of the previous unit's (same paragraph) score a unit adds: its neighbourhood; for why/왜 questions REASON_NEIGHBOUR. */
@@ -370,6 +384,16 @@ export function extractiveAnswer(
     s += pairOf[ci];
     // The context: question terms the unit lacks but its paragraph named before it, or its document's title.
     for (const t of context[ci]) if (!c.terms.has(t)) s += CONTEXT_WEIGHT * idf.get(t)!;
+    // A derivation of a question word ("editor" for "edited": Porter keeps them apart) counts as a variant match.
+    let prefixes: Set<string> | undefined;
+    for (const t of qTerms) {
+      if (c.terms.has(t) || context[ci].has(t) || t.length < VARIANT_PREFIX || !/^[a-z]/.test(t)) continue;
+      prefixes ??= variantPrefixes(c.terms);
+      if (!prefixes.has(t.slice(0, VARIANT_PREFIX))) continue;
+      s += VARIANT_WEIGHT * sw.get(t)!;
+      covered += idf.get(t)!;
+      matched.push(t);
+    }
     const hit = hits[c.hitIndex];
     const prior = 0.5 + 0.5 * (hit.score > 0 ? hit.score / maxHitScore : 0);
     const text = hit.text.slice(c.start, c.end);
@@ -497,6 +521,13 @@ function whHeadTerms(question: string, qTokens: readonly Token[], qTerms: Readon
   const out = new Set<string>();
   if (from < 0) return out;
   for (const t of qTokens) if (t.start >= from && t.start < to && qTerms.has(t.term)) out.add(t.term);
+  return out;
+}
+
+/** The first VARIANT_PREFIX letters of a unit's terms that are at least that long. */
+function variantPrefixes(terms: ReadonlyMap<string, number>): Set<string> {
+  const out = new Set<string>();
+  for (const u of terms.keys()) if (u.length >= VARIANT_PREFIX) out.add(u.slice(0, VARIANT_PREFIX));
   return out;
 }
 
