@@ -69,3 +69,12 @@ describe('extractiveAnswer: a word of the question matches its derivations by th
     expect(a.citations[0]?.quote).toBe('The Kenyan government unveiled Vision 2030 in 2007.');
   });
 });
+
+describe('extractiveAnswer: a Korean word\'s bigram terms share its weight', () => {
+  it('a long compound the question repeats does not outweigh the sentence holding its other words', () => {
+    const ko = getAnalyzer('auto');
+    const hits = [hit(1, '대한민국역사박물관 관장은 어제 기자회견을 열었다. 관장이 발표한 전시 주제는 근대 도시의 생활이다.', 5)];
+    const a = extractiveAnswer('대한민국역사박물관 관장이 발표한 전시 주제는?', hits, ko, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.citations[0].quote).toBe('관장이 발표한 전시 주제는 근대 도시의 생활이다.');
+  });
+});
