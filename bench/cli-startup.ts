@@ -4,11 +4,13 @@
  *
  * Builds nothing: it runs the built CLI (`dist/cli/main.js`, so `npm run build` first) with plain
  * `node`, as an installed `openbook` runs. A temporary folder holds four small Markdown files,
- * indexed once; then each command runs `--warmup` times untimed (default 1) and `--runs` times
- * timed (default 5), one process at a time, and the table gives the median, min and max wall time
- * and the ratio of medians to `node -e 0`. Targets (#13): search ≤ 2×, ask (extractive) ≤ 2.5×.
+ * indexed once; then every command runs `--warmup` times untimed (default 1) and `--runs` times
+ * timed (default 5), one process at a time, the commands taking turns (round i runs each command
+ * once) so that a change in the machine's load falls on all of them alike. The table gives the
+ * median, min and max wall time and the ratio of medians to `node -e 0`. Targets (#13): search ≤
+ * 2×, ask (extractive) ≤ 2.5×. `--cli FILE` times another build's entry (a before/after).
  *
- *   npm run bench:cli -- [--runs 5] [--warmup 1] [--json]
+ *   npm run bench:cli -- [--runs 5] [--warmup 1] [--cli dist/cli/main.js] [--json]
  *
  * Prints the hardware and Node version first; exits 0 whatever the figures (a benchmark, not a test).
  */
@@ -22,16 +24,17 @@ import { parseArgs } from 'node:util';
 import { renderTable } from '../src/cli/shared.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Case {
   name: string;
   args: string[];
+  /** Variables over the run's environment. */
+  env?: Record<string, string>;
   /** Target ratio of medians to `node -e 0`, when the issue sets one. */
   target?: number;
 }
 
-const CASES: Case[] = [
+const cases = (MAIN: string): Case[] => [
   { name: 'node -e 0', args: ['-e', '0'] },
   { name: 'openbook --version', args: [MAIN, '--version'] },
   { name: 'openbook search "damping factor"', args: [MAIN, 'search', 'damping factor'], target: 2 },
@@ -45,16 +48,20 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function timeOnce(args: string[], cwd: string): number {
+function timeOnce(args: string[], cwd: string, env: Record<string, string> = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '' } });
+  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', ...env } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString().trim()}`);
   return ms;
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' }, cli: { type: 'string', default: path.join(ROOT, 'dist', 'cli', 'main.js') }, json: { type: 'boolean', default: false } },
+  });
+  const MAIN = path.resolve(values.cli);
+  const CASES = cases(MAIN);
   const runs = Number(values.runs);
   const warmup = Number(values.warmup);
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0) throw new Error('--runs must be an integer ≥ 1 and --warmup ≥ 0');
@@ -70,9 +77,11 @@ function main(): void {
 
     const rows: Array<{ name: string; medianMs: number; minMs: number; maxMs: number; ratio: number; target?: number }> = [];
     let floor = 0;
-    for (const c of CASES) {
-      for (let i = 0; i < warmup; i++) timeOnce(c.args, dir);
-      const ms = Array.from({ length: runs }, () => timeOnce(c.args, dir));
+    for (let i = 0; i < warmup; i++) for (const c of CASES) timeOnce(c.args, dir, c.env);
+    const times = CASES.map(() => [] as number[]);
+    for (let i = 0; i < runs; i++) CASES.forEach((c, k) => times[k].push(timeOnce(c.args, dir, c.env)));
+    for (const [k, c] of CASES.entries()) {
+      const ms = times[k];
       const m = median(ms);
       if (c.name === 'node -e 0') floor = m;
       rows.push({ name: c.name, medianMs: m, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratio: m / floor, target: c.target });
@@ -83,7 +92,7 @@ function main(): void {
       process.stdout.write(JSON.stringify({ environment: env, runs, warmup, rows }, null, 2) + '\n');
       return;
     }
-    process.stdout.write(`${env}\nwall time of whole processes, median of ${runs} after ${warmup} warm-up run${warmup === 1 ? '' : 's'}, four-document index\n\n`);
+    process.stdout.write(`${env}\nwall time of whole processes, median of ${runs} after ${warmup} warm-up run${warmup === 1 ? '' : 's'}, the commands taking turns, four-document index\n\n`);
     process.stdout.write(
       renderTable(
         ['command', 'median ms', 'min ms', 'max ms', '× node -e 0', 'target', 'met'],
