@@ -10,6 +10,7 @@
  * Scanned (image-only) PDFs have no text layer and yield an empty text; no OCR is attempted.
  */
 import { BudgetExceededError, InputFormatError } from '../core/errors.js';
+import { importPackage } from '../core/import-package.js';
 import type { Document, PageSpan } from '../core/types.js';
 import { normalizeText } from './encoding.js';
 import { pdfProperties, type DocProperties } from './properties.js';
@@ -30,7 +31,7 @@ export async function loadPdf(bytes: Uint8Array, info: SourceInfo, opts: Pick<Lo
   let props: DocProperties;
   try {
     // unpdf (and PDF.js within it) loads with the first PDF
-    const { extractText, getDocumentProxy, getMeta } = await import('unpdf');
+    const { extractText, getDocumentProxy, getMeta } = await importPackage<typeof import('unpdf')>('unpdf');
     // PDF.js may transfer (detach) the buffer it is given: hand it a copy.
     const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
     try {

@@ -13,6 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CapabilityError, InputFormatError, ModelError, NotFoundError } from '../core/errors.js';
+import { importPackage } from '../core/import-package.js';
 import type { PoolingMode } from './onnx-pooling.js';
 
 export interface ModelFolderInfo {
@@ -108,7 +109,7 @@ export const LOCAL_RUNTIME_INSTALL = 'ONNXRUNTIME_NODE_INSTALL=skip npm install 
  */
 export async function importRuntime<T>(name: string): Promise<T> {
   try {
-    return (await import(name)) as T;
+    return await importPackage<T>(name);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {

@@ -6,6 +6,7 @@
  */
 import type OpenAI from 'openai';
 import type { APIError } from 'openai';
+import { importPackage } from '../core/import-package.js';
 
 /** What the providers pass to the SDK's constructor (its own retries are off: see ./retry.ts). */
 export interface OpenAIClientOptions {
@@ -17,7 +18,7 @@ export interface OpenAIClientOptions {
 
 /** A client of the SDK, loading the SDK on the first call (Node's module cache serves later ones). */
 export async function createOpenAIClient(options: OpenAIClientOptions): Promise<OpenAI> {
-  const { default: OpenAIClient } = await import('openai');
+  const { default: OpenAIClient } = await importPackage<typeof import('openai')>('openai');
   return new OpenAIClient({ ...options, maxRetries: 0 });
 }
 
