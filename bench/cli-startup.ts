@@ -4,11 +4,14 @@
  *
  * Builds nothing: it runs the built CLI (`dist/cli/main.js`, so `npm run build` first) with plain
  * `node`, as an installed `openbook` runs. A temporary folder holds four small Markdown files,
- * indexed once; then every command runs `--warmup` times untimed (default 1) and `--runs` times
- * timed (default 5), one process at a time, the commands taking turns (round i runs each command
- * once) so that a change in the machine's load falls on all of them alike. The table gives the
- * median, min and max wall time and the ratio of medians to `node -e 0`. Targets (#13): search ≤
- * 2×, ask (extractive) ≤ 2.5×. `--cli FILE` times another build's entry (a before/after).
+ * indexed once, and the code cache (`OPENBOOK_COMPILE_CACHE`, src/cli/code-cache.ts) starts empty
+ * there; then every command runs `--warmup` times untimed (default 1: it writes the command's
+ * cache) and `--runs` times timed (default 5), one process at a time, the commands taking turns
+ * (round i runs each command once) so that a change in the machine's load falls on all of them
+ * alike. The table gives the median, min and max wall time and the ratio of medians to
+ * `node -e 0`. Targets (#13): search ≤ 2×, ask (extractive) ≤ 2.5×. The row `search, no code
+ * cache` is the same search with the cache off (OPENBOOK_COMPILE_CACHE=off: the ES-module chunks).
+ * `--cli FILE` times another build's entry (a before/after).
  *
  *   npm run bench:cli -- [--runs 5] [--warmup 1] [--cli dist/cli/main.js] [--json]
  *
@@ -40,6 +43,7 @@ const cases = (MAIN: string): Case[] => [
   { name: 'openbook search "damping factor"', args: [MAIN, 'search', 'damping factor'], target: 2 },
   { name: 'openbook ask (extractive)', args: [MAIN, 'ask', 'What damping factor does PageRank use?'], target: 2.5 },
   { name: 'openbook status', args: [MAIN, 'status'] },
+  { name: 'openbook search, no code cache', args: [MAIN, 'search', 'damping factor'], env: { OPENBOOK_COMPILE_CACHE: 'off' } },
 ];
 
 const median = (xs: number[]) => {
@@ -50,7 +54,7 @@ const median = (xs: number[]) => {
 
 function timeOnce(args: string[], cwd: string, env: Record<string, string> = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', ...env } });
+  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', OPENBOOK_INDEX: '', OPENBOOK_COMPILE_CACHE: path.join(cwd, '.compile-cache'), ...env } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString().trim()}`);
   return ms;

@@ -30,14 +30,18 @@ program
   .configureHelp(helpSettings)
   .exitOverride();
 
-await registerCommands(program, process.argv.slice(2));
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // Help and version exit 0; usage errors (unknown flag, missing argument) exit 2.
-    process.exit(err.exitCode === 0 ? 0 : 2);
+// No top-level await: the build also bundles this file as CommonJS (scripts/bundle-cli.mjs, run with a code cache by cli/code-cache.ts).
+async function main(): Promise<void> {
+  await registerCommands(program, process.argv.slice(2));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors (unknown flag, missing argument) exit 2.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    handleError(err);
   }
-  handleError(err);
 }
+
+void main();
