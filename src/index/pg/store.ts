@@ -145,8 +145,12 @@ export class PgStore {
     await this.pool.end();
   }
 
-  /** Runs `fn` with one client, released afterwards; a connection error names the node. */
-  async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with one client, released afterwards; a connection error names the node. With
+   * `settle`, the statement it sends last (a COMMIT the caller need not wait for) decides when:
+   * the client goes back to the pool once that has settled, and is closed if it failed.
+   */
+  async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>, settle?: (c: pg.PoolClient) => Promise<unknown>): Promise<T> {
     const c = await this.pool.connect().catch((err: Error) => {
       throw new IndexNotFoundError(`cannot connect to the PostgreSQL store ${maskUrl(this.url)}: ${err.message}`);
     });
@@ -155,7 +159,8 @@ export class PgStore {
     } catch (err) {
       throw storeError(err, this.url);
     } finally {
-      c.release();
+      if (settle) settle(c).then(() => c.release(), (err: unknown) => c.release(err instanceof Error ? err : true));
+      else c.release();
     }
   }
 
@@ -1401,8 +1406,9 @@ export class PgStoreReader {
    * of that snapshot and, for `terms`, their document frequencies (0 when absent). BEGIN, the meta
    * row and the frequencies go in one round trip (the simple-query protocol takes several
    * statements; the terms are sent as quoted literals), and the COMMIT of the read-only transaction
-   * is queued on the connection without waiting for it: the pool hands the connection out again
-   * only behind it.
+   * is sent without the caller waiting for it: the connection goes back to the pool once the
+   * COMMIT has settled (released at once, a COMMIT still queued behind a failed statement made the
+   * next user's BEGIN queue behind it, which pg warns of and pg 9 refuses).
    */
   private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>, docFreqs: Map<string, number>) => Promise<T>, terms: readonly string[] = []): Promise<T> {
     return this.store.withClient(async (c) => {
@@ -1413,14 +1419,10 @@ export class PgStoreReader {
           ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off`
           : '';
       const r = (await c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[];
-      try {
-        const dfs = new Map(terms.map((t) => [t, 0]));
-        if (terms.length > 0) for (const row of r[2].rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
-        return await fn(c, r[1].rows[0], dfs);
-      } finally {
-        c.query('COMMIT').catch(() => {});
-      }
-    });
+      const dfs = new Map(terms.map((t) => [t, 0]));
+      if (terms.length > 0) for (const row of r[2].rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
+      return fn(c, r[1].rows[0], dfs);
+    }, (c) => c.query('COMMIT'));
   }
 
   /** Whether the store is on a Citus coordinator (asked once per reader). */
