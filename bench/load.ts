@@ -149,11 +149,11 @@ async function phase(name: 'search' | 'ask', url: string, queries: string[], hea
   const next = () => queries[i++ % queries.length];
   const request =
     name === 'search'
-      ? { method: 'GET' as const, setupRequest: (r: Record<string, unknown>) => ({ ...r, path: `/v1/search?k=10&q=${encodeURIComponent(next())}` }) }
+      ? { method: 'GET' as const, setupRequest: (r: Record<string, unknown>) => ({ ...r, path: `/v1/search?topK=10&q=${encodeURIComponent(next())}` }) }
       : {
           method: 'POST' as const,
           path: '/v1/ask',
-          setupRequest: (r: Record<string, unknown>) => ({ ...r, body: JSON.stringify({ question: next(), k: 5 }) }),
+          setupRequest: (r: Record<string, unknown>) => ({ ...r, body: JSON.stringify({ question: next(), topK: 5 }) }),
         };
   const total = warmupS + durationS;
   const instance = autocannon({

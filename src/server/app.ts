@@ -8,7 +8,7 @@
  *   GET    /healthz                 liveness, no auth
  *   GET    /openapi.json            the OpenAPI 3.1 document, generated from `schemas.ts`
  *   GET    /v1/status               index counts, active jobs, methods, limits, example questions
- *   GET    /v1/search?q=&k=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=&filter=&highlight=
+ *   GET    /v1/search?q=&topK=&retriever=&similarity=&k1=&b=&rerank=&rerankDepth=&filter=&highlight=
  *   POST   /v1/ask                  JSON; `Accept: text/event-stream` streams tokens, then citations, hits, trace
  *   POST   /v1/documents            multipart upload (field `files`), or JSON `{paths}` under server.roots → 202 + job
  *   GET    /v1/documents?offset=&limit=

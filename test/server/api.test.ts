@@ -60,7 +60,7 @@ describe('read endpoints', () => {
   });
 
   it('GET /v1/search ranks the English document first for an English query and honours k', async () => {
-    const { status, body } = await getJson('/v1/search?q=term%20frequency%20saturation&k=1');
+    const { status, body } = await getJson('/v1/search?q=term%20frequency%20saturation&topK=1');
     expect(status).toBe(200);
     const r = SearchResponse.parse(body);
     expect(r.hits).toHaveLength(1);
@@ -174,7 +174,7 @@ describe('POST /v1/ask', () => {
     const res = await fetch(`${url}/v1/ask`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify({ question: 'What does k1 control?', k: 1 }),
+      body: JSON.stringify({ question: 'What does k1 control?', topK: 1 }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -320,7 +320,7 @@ describe('concurrency', () => {
       expect(duringRunning).toBeGreaterThan(0); // at least one search+ask pair finished inside the running job
       const done = JobSchema.parse((await getJson(`/v1/jobs/${id}`)).body);
       expect(done.result).toMatchObject({ added: 4000 });
-      expect(SearchResponse.parse((await getJson('/v1/search?q=quokka&k=3')).body).hits).toHaveLength(3);
+      expect(SearchResponse.parse((await getJson('/v1/search?q=quokka&topK=3')).body).hits).toHaveLength(3);
     } finally {
       url = shared;
       await big.close();

@@ -39,7 +39,7 @@ describe('ask methods with a stand-in model server', () => {
 
   it('llm (stand-in model): tokens stream as SSE and the answer cites the retrieved passage', async () => {
     model.enqueueChat({ content: 'k1 controls term-frequency saturation [1].' });
-    const res = await ask({ question: 'What does k1 control?', method: 'llm', k: 1 }, 'text/event-stream');
+    const res = await ask({ question: 'What does k1 control?', method: 'llm', topK: 1 }, 'text/event-stream');
     const events = parseSse(await res.text());
     const tokens = events.filter(([e]) => e === 'token').map(([, d]) => (d as { delta: string }).delta);
     expect(tokens.length).toBeGreaterThan(3); // the stand-in streams one token per chunk
@@ -56,14 +56,14 @@ describe('ask methods with a stand-in model server', () => {
 
   it('extractive stays offline even with a model configured (no model request)', async () => {
     const before = model.requests.length;
-    const a = AnswerResponse.parse(await (await ask({ question: 'What does k1 control?', method: 'extractive', k: 1 })).json());
+    const a = AnswerResponse.parse(await (await ask({ question: 'What does k1 control?', method: 'extractive', topK: 1 })).json());
     expect(a.method).toBe('extractive');
     expect(model.requests.length).toBe(before);
   });
 
   it('naive (stand-in model) runs through the registry with its trace', async () => {
     model.enqueueChat({ content: 'HyDE는 가상의 문서를 생성한다 [1].' });
-    const res = await ask({ question: 'HyDE는 무엇을 생성하나?', method: 'naive', k: 1 });
+    const res = await ask({ question: 'HyDE는 무엇을 생성하나?', method: 'naive', topK: 1 });
     expect(res.status).toBe(200);
     const a = AnswerResponse.parse(await res.json());
     expect(a.method).toBe('naive');

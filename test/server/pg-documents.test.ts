@@ -68,7 +68,7 @@ describe.skipIf(!available)('serve --store: documents list, read and delete as o
   };
   const del = (s: OpenbookServer, id: string) => get(s, `/v1/documents/${encodeURIComponent(id)}`, { method: 'DELETE', headers: { 'X-Openbook-Request': '1' } });
   const job = async (s: OpenbookServer, id: string) => JobSchema.parse((await get(s, `/v1/jobs/${id}`)).body);
-  const hits = async (s: OpenbookServer, q: string) => SearchResponse.parse((await get(s, `/v1/search?q=${encodeURIComponent(q)}&k=10`)).body).hits.map((h) => [h.chunkId, h.score]);
+  const hits = async (s: OpenbookServer, q: string) => SearchResponse.parse((await get(s, `/v1/search?q=${encodeURIComponent(q)}&topK=10`)).body).hits.map((h) => [h.chunkId, h.score]);
 
   it('GET /v1/documents (and a page of it) equals the embedded server\'s listing', async () => {
     const a = await get(emb, '/v1/documents');

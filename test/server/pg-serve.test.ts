@@ -77,7 +77,7 @@ describe.skipIf(!available)('several serve --store processes while index --store
     let requests = 0;
     const generations = new Set<number>();
     const check = async (base: string, q: string) => {
-      const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}&k=20`);
+      const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}&topK=20`);
       expect(r.status).toBe(200);
       const body = SearchResponse.parse(await r.json());
       for (const h of body.hits) expect(h.text.startsWith(path.basename(h.docId, '.txt'))).toBe(true);
@@ -100,12 +100,12 @@ describe.skipIf(!available)('several serve --store processes while index --store
 
     // kill -9 one server, restart it: the same hits as the other server and as the embedded index.
     const q = 'wombat creek v2';
-    const before = SearchResponse.parse(await (await fetch(`${servers[0].url}/v1/search?q=${encodeURIComponent(q)}&k=10`)).json()).hits;
+    const before = SearchResponse.parse(await (await fetch(`${servers[0].url}/v1/search?q=${encodeURIComponent(q)}&topK=10`)).json()).hits;
     servers[0].child.kill('SIGKILL');
     await exited(servers[0].child);
     const again = await startServe(url, path.join(tmp, 's1'));
     children.push(again.child);
-    const after = SearchResponse.parse(await (await fetch(`${again.url}/v1/search?q=${encodeURIComponent(q)}&k=10`)).json()).hits;
+    const after = SearchResponse.parse(await (await fetch(`${again.url}/v1/search?q=${encodeURIComponent(q)}&topK=10`)).json()).hits;
     expect(after).toEqual(before);
     expect(after.length).toBe(10);
     expect((await runCli(tmp, ['index', docs, '--index', emb])).code).toBe(0);

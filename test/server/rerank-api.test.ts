@@ -44,12 +44,12 @@ describe('rerank over HTTP', () => {
       ['docs/rag-ko.md', 2, 2],
       ['docs/bm25.md', 1, 1],
     ]);
-    await search('q=BM25%20HyDE&rerankDepth=1&k=1');
+    await search('q=BM25%20HyDE&rerankDepth=1&topK=1');
     expect(seen.at(-1)).toBe(1);
   });
 
   it('POST /v1/ask carries the rerank step in its trace', async () => {
-    const res = await fetch(`${server.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'BM25 HyDE', k: 2 }) });
+    const res = await fetch(`${server.url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'BM25 HyDE', topK: 2 }) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { hits: Array<{ source: string }>; trace: Array<{ name: string; output: Array<{ rerankScore: number }> }> };
     expect(body.hits.map((h) => h.source)).toEqual(['docs/rag-ko.md', 'docs/bm25.md']);
