@@ -15,7 +15,8 @@
 //   Lazily imported parts are functions that run on import(); V8 compiles a function when it first
 //   runs, and the cache holds what the command compiled. Without a cache (first run, another Node)
 //   it is as fast as the chunks below: the cache is the gain (search ~100 → ~80 ms CPU).
-//   cli-search.cjs and cli-ask.cjs hold one command each (0.8 MB to read and a smaller cache).
+//   cli-search.cjs and cli-ask.cjs hold one command each (0.8 MB to read and a smaller cache),
+//   cli-version.cjs none (`--version`: commander alone, 0.13 MB).
 //   The packages a command loads on first use come through src/core/import-package.ts, which the
 //   bundle gets from main.js (a script compiled by vm.Script has no import() of its own on Node 20).
 // - main.js plus one chunk per lazily imported part (each command, the engine's optional stages):
@@ -98,7 +99,7 @@ await build({
 // is measured (SOLO), a file holding that command alone (the COMMANDS of src/cli/commands/all.ts
 // cut to it): a smaller file to read and a smaller cache to deserialise (search 1.3 → 0.8 MB).
 // Lazily imported parts are functions in it that run on import(); V8 compiles a function only when
-// it first runs, and the cache holds what a command compiled.
+// it first runs, and the cache holds what a command compiled. (`--version` gets one with no command.)
 const SOLO = ['search', 'ask'];
 const ALL_TS = path.join(SRC, 'cli', 'commands', 'all.ts');
 const allText = await readFile(ALL_TS, 'utf8');
@@ -107,7 +108,7 @@ const COMMAND_LINE = /^\s+'?([a-z][a-z-]*)'?: \(\) => import\(.*\n/gm;
 const commands = [...allText.matchAll(COMMAND_LINE)].map((m) => m[1]);
 for (const c of SOLO) if (!commands.includes(c)) throw new Error(`bundle-cli: no command ${c} in ${ALL_TS}`);
 
-/** Builds the CommonJS bundle `name` (`cli.cjs`, or `cli-<command>.cjs` with only that command); returns its content hash. */
+/** Builds the CommonJS bundle `name` (`cli.cjs`, or `cli-<command>.cjs` with only that command, none for ''); returns its content hash. */
 async function buildCjs(name, only) {
   const file = path.join(outdir, name);
   const cjsPlugin = {
@@ -142,6 +143,8 @@ async function buildCjs(name, only) {
 }
 const hashes = { main: await buildCjs('cli.cjs') };
 for (const c of SOLO) hashes[c] = await buildCjs(`cli-${c}.cjs`, c);
+// `openbook --version` registers no command (cacheName → version): commander alone
+hashes.version = await buildCjs('cli-version.cjs', '');
 
 // <dist>/cli/main.js, the `bin`: one ES module (the loader of src/cli/code-cache.ts inlined, a
 // second module would cost its own resolve and read) that picks the command's bundle and runs it

@@ -53,11 +53,13 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 
 /**
  * The command a command line runs, as `registerCommands` reads it (`openbook --debug search x` →
- * search; `help ask` → ask), or `main` when it names none of `commands`: its cache and its bundle.
+ * search; `help ask` → ask; `--version` → version, which loads no command), or `main` when it
+ * names none of `commands`: its cache and its bundle.
  */
 export function cacheName(args: readonly string[], commands: readonly string[]): string {
   const rest = args.filter((a) => a !== '--debug');
   const name = rest[0] === 'help' ? rest[1] : rest[0];
+  if (name === '--version' || name === '-V') return 'version'; // registers no command
   return name !== undefined && commands.includes(name) ? name : 'main';
 }
 
