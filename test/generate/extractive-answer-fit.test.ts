@@ -78,3 +78,11 @@ describe('extractiveAnswer: a Korean word\'s bigram terms share its weight', () 
     expect(a.citations[0].quote).toBe('관장이 발표한 전시 주제는 근대 도시의 생활이다.');
   });
 });
+
+describe('extractiveAnswer: the terms of a multi-word name in an English question share its weight', () => {
+  it('the sentence repeating "the Royal Geographical Society of London" does not outweigh the one answering', () => {
+    const hits = [hit(1, 'The Royal Geographical Society was founded in London in 1830. The coastal survey appeared in 1855, printed by the society.', 5)];
+    const a = extractiveAnswer('When did the Royal Geographical Society of London publish its coastal survey?', hits, analyzer, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.citations[0].quote).toBe('The coastal survey appeared in 1855, printed by the society.');
+  });
+});
