@@ -14,8 +14,11 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { InvalidParameterError } from './errors.js';
+
+/** node:worker_threads, loaded with the first worker: a command that starts none (search, ask) does not load it (~1–2 ms a start). */
+const workerThreads = () => createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
 
 /** Upper bound of {@link defaultThreads}: more workers than this rarely pay for their memory. */
 export const MAX_DEFAULT_THREADS = 8;
@@ -51,11 +54,11 @@ export function startWorker(relative: string, baseUrl: string, workerData?: unkn
       // resolved from the module's folder: an eval'd worker resolves bare names from the cwd.
       const tsxApi = tsxEsmApiUrl(tsUrl);
       const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(tsUrl.href)}); }).catch((e) => { setImmediate(() => { throw e; }); });`;
-      return new Worker(boot, { eval: true, workerData, ...options });
+      return new (workerThreads().Worker)(boot, { eval: true, workerData, ...options });
     }
   }
   if (!existsSync(fileURLToPath(jsUrl))) throw new Error(`worker module not found: ${fileURLToPath(jsUrl)}`);
-  return new Worker(jsUrl, { workerData, ...options });
+  return new (workerThreads().Worker)(jsUrl, { workerData, ...options });
 }
 
 /**
