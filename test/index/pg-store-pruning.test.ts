@@ -201,6 +201,36 @@ describe.skipIf(!available)('MaxScore pruning in SQL is exact (PostgreSQL single
     }
   }, 120_000);
 
+  it('near-stop words: the planner sets them aside and probes them only on the candidates that can still reach the top k', async () => {
+    // 600 chunks: "sa" and "sb" in 590 of them (idf ln(1 + 10.5/590.5) = 0.0176 each), "mid" in 60
+    // (idf ln(1 + 540.5/60.5) = 2.2948) at lengths 1–60 tokens, 12 of them identical (ties). Probing
+    // sa and sb on all 60 candidates (60 × 3 terms × PROBE_COST 8 = 1,440 postings' worth) costs more
+    // than the 1,240 postings; on the candidates whose mid score is within 0.0352 of the k-th best
+    // mid score it does not, so `prune: true` (the planner's own choice) answers pruned. Before,
+    // these scored every posting (the cost rule counted a probe of every query term on every candidate).
+    const filler = (n: number, seed: number) => Array.from({ length: n }, (_, i) => `f${(i * 5 + seed) % 31}`).join(' ');
+    const docs: Docs = [];
+    for (let i = 0; i < 600; i++) {
+      const id = `c${String(i).padStart(3, '0')}`;
+      const stop = i < 590 ? 'sa sb ' : '';
+      if (i % 10 === 0) docs.push(makeDoc(id, i < 120 ? `${stop}mid` : `${stop}mid ${filler(i % 60, i)}`));
+      else docs.push(makeDoc(id, `${stop}${filler(1 + (i % 9), i)}`));
+    }
+    const { store, reader, emb } = await build(cluster, 'stopwords', docs, roots);
+    stores.push(store);
+    for (const topK of [1, 5, 12, 13, 30]) {
+      for (const q of ['sa mid sb', 'mid sa', 'sb sa mid mid']) {
+        const before = plans(reader);
+        const r = await threeWays(reader, emb, { q, topK, auto: true });
+        expectSame(`k ${topK} ${q}`, r);
+        expect(plans(reader).pruned, `k ${topK} ${q}: pruned`).toBe(before.pruned + 1);
+      }
+    }
+    for (const similarity of similarityNames) {
+      for (const topK of [1, 12, 13, 40]) expectSame(`${similarity} k ${topK}`, await threeWays(reader, emb, { q: 'sa mid sb', topK, similarity, auto: true }), similarity);
+    }
+  }, 120_000);
+
   it('random corpora, queries, k, filters and parameters: pruned = exhaustive = embedded in every similarity', async () => {
     const rng = mulberry32(1414);
     const vocab = Array.from({ length: 60 }, (_, i) => `w${i}`);
