@@ -1244,31 +1244,40 @@ export interface TermPlanStats {
 
 /**
  * The MaxScore split for a threshold: terms by ascending bound (then descending docFreq); the
- * non-essential ones are the longest prefix whose bound sum stays below `theta(j)` (the threshold
- * expected, or known, once the first j terms are set aside), as long as the essential rest still
- * has ≥ topK postings. Null when no term can be set aside, or when the candidates' probes (one per
- * query term and candidate, {@link PROBE_COST} postings each) would cost more than aggregating every posting.
+ * first j are set aside (non-essential) when their bound sum stays below `theta(rest)` (the
+ * threshold expected, or known, once they are set aside) and the essential rest still has
+ * ≥ topK postings. Of those j, the one of least expected cost, in postings merged: the essential
+ * terms' postings (their partial scores), plus a probe of each set-aside term ({@link PROBE_COST}
+ * postings' worth) on the candidates whose partial score is within the set-aside bound of the
+ * k-th best partial score — expected to be a share bound/θ of the candidates (partial scores
+ * spread over [0, θ]), at least topK. Null when no term can be set aside, or when the cheapest
+ * split would cost more than merging every posting (`probeCost` 0: no cost rule, the most terms).
  */
-function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest: readonly TermPlanStats[]) => number, probeCost: number): PruningPlan | null {
+function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest: readonly TermPlanStats[]) => number, probeCost: number, probeAll = false): PruningPlan | null {
   const n = terms.length;
   if (n < 2) return null;
   const order = [...terms].sort((a, b) => a.bound - b.bound || b.df - a.df);
   const totalDf = terms.reduce((s, t) => s + t.df, 0);
-  let split = 0;
+  let best = 0;
+  let bestCost = Infinity;
   let prefix = 0;
   let restDf = totalDf;
   for (let j = 1; j < n; j++) {
     prefix += order[j - 1].bound;
     restDf -= order[j - 1].df;
-    if (prefix * (1 + BOUND_SLACK) >= theta(order.slice(j)) || restDf < topK) break;
-    split = j;
+    const th = theta(order.slice(j));
+    if (prefix * (1 + BOUND_SLACK) >= th || restDf < topK) break;
+    const probed = Math.min(restDf, Math.max(topK, (restDf * prefix) / th));
+    const cost = probeAll ? restDf * (probeCost * n + 1) : restDf + probed * j * probeCost;
+    if (cost <= bestCost) {
+      best = j;
+      bestCost = cost;
+    }
   }
-  if (split === 0) return null;
-  const essential = order.slice(split);
-  if (essential.reduce((s, t) => s + t.df, 0) * (probeCost * n + 1) > totalDf) return null;
+  if (best === 0 || (probeCost > 0 && bestCost >= totalDf)) return null;
   let bound = 0;
-  for (let i = 0; i < split; i++) bound += order[i].bound;
-  return { essential: essential.map((t) => t.term), bound: bound * (1 + BOUND_SLACK) };
+  for (let i = 0; i < best; i++) bound += order[i].bound;
+  return { essential: order.slice(best).map((t) => t.term), bound: bound * (1 + BOUND_SLACK) };
 }
 
 /**
@@ -1276,11 +1285,12 @@ function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest:
  * terms by descending estimate, a chunk holding each of them once at average length scores about
  * the sum of their estimates, and about N·Π(docFreq/N) chunks hold them all (independence); θ is
  * expected to be the largest such sum over terms that ≥ 2·topK chunks are expected to hold, or
- * the estimate of the term at which the best terms' postings reach 2·topK, whichever is larger. A
+ * the estimate of the term at which the best terms' postings reach topK (they hold at least topK chunks), whichever is larger. A
  * wrong guess costs a second statement, never a wrong answer (see {@link replanPruning}).
  * @param docCount N, the number of chunks with at least one term
+ * @param probeAll the statement probes every query term on every candidate (Citus), not the set-aside ones on the candidates that can reach the top k
  */
-export function planPruning(terms: readonly TermPlanStats[], topK: number, docCount: number, probeCost = PROBE_COST): PruningPlan | null {
+export function planPruning(terms: readonly TermPlanStats[], topK: number, docCount: number, probeCost = PROBE_COST, probeAll = false): PruningPlan | null {
   const byEstimate = [...terms].sort((a, b) => b.estimate - a.estimate);
   let expected = 0;
   let chunks = docCount;
@@ -1289,16 +1299,16 @@ export function planPruning(terms: readonly TermPlanStats[], topK: number, docCo
     chunks = (chunks * t.df) / docCount;
     expected += t.estimate;
   }
-  // Or single terms: the estimate of the term at which the best terms' postings add up to 2·topK.
+  // Or single terms: the estimate of the term at which the best terms' postings add up to topK.
   let postings = 0;
   for (const t of byEstimate) {
     postings += t.df;
-    if (postings >= 2 * topK) {
+    if (postings >= topK) {
       expected = Math.max(expected, t.estimate);
       break;
     }
   }
-  return expected > 0 ? splitTerms(terms, topK, () => expected, probeCost) : null;
+  return expected > 0 ? splitTerms(terms, topK, () => expected, probeCost, probeAll) : null;
 }
 
 /** The most aggressive split ({@link PgSearchOptions.prune} 'force'): every term but the essential rest with ≥ topK postings set aside, no cost rule. */
@@ -1311,8 +1321,8 @@ export function forcedPruning(terms: readonly TermPlanStats[], topK: number): Pr
  * whose check failed: those chunks exist, so the final θ is at least it). Its check cannot fail:
  * its candidates include the attempt's, and its bound sum is below `theta`.
  */
-export function replanPruning(terms: readonly TermPlanStats[], topK: number, theta: number, probeCost = PROBE_COST): PruningPlan | null {
-  return splitTerms(terms, topK, () => theta, probeCost);
+export function replanPruning(terms: readonly TermPlanStats[], topK: number, theta: number, probeCost = PROBE_COST, probeAll = false): PruningPlan | null {
+  return splitTerms(terms, topK, () => theta, probeCost, probeAll);
 }
 
 /** A scoring statement's row: the hit and, when asked for, its chunk's columns. */
@@ -1416,7 +1426,7 @@ export class PgStoreReader {
       // workers' part of it): the scoring statements merge sorted postings (see runScoring).
       const dfSql =
         terms.length > 0
-          ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off`
+          ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '64MB'`
           : '';
       const r = (await c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[];
       const dfs = new Map(terms.map((t) => [t, 0]));
@@ -1458,7 +1468,9 @@ export class PgStoreReader {
     }
     if (qTerms.length === 0) return null;
     const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
-    const plan = opts.prune === false ? null : opts.prune === 'force' ? forcedPruning(stats, opts.topK) : planPruning(stats, opts.topK, docCount);
+    // Citus's pruned statement probes every query term on every candidate (see runScoring).
+    const probeAll = await this.isDistributed(c);
+    const plan = opts.prune === false ? null : opts.prune === 'force' ? forcedPruning(stats, opts.topK) : planPruning(stats, opts.topK, docCount, PROBE_COST, probeAll);
     return { sim, params, terms: qTerms, weights, table, allow, stats, plan };
   }
 
@@ -1475,7 +1487,7 @@ export class PgStoreReader {
     const q = await this.prepare(c, m, dfs, terms, opts);
     if (q === null) return [];
     if (q.plan) {
-      const rows = await this.runScoring(c, m, q, opts.topK, withChunks, q.plan.essential);
+      const rows = await this.runScoring(c, m, q, opts.topK, withChunks, q.plan);
       if (rows.length === opts.topK && rows[rows.length - 1].score > q.plan.bound) {
         this.scoringPlans.pruned++;
         return rows;
@@ -1483,9 +1495,9 @@ export class PgStoreReader {
       // The k-th score found is a lower bound on the final θ: set aside only the terms whose bounds
       // sum below it, and score the (larger) candidate set of the others, when that is cheaper than
       // every posting. Its check passes by construction; it is still made.
-      const again = rows.length === opts.topK ? replanPruning(q.stats, opts.topK, rows[rows.length - 1].score, opts.prune === 'force' ? 0 : PROBE_COST) : null;
+      const again = rows.length === opts.topK ? replanPruning(q.stats, opts.topK, rows[rows.length - 1].score, opts.prune === 'force' ? 0 : PROBE_COST, await this.isDistributed(c)) : null;
       if (again && again.essential.length > q.plan.essential.length) {
-        const more = await this.runScoring(c, m, q, opts.topK, withChunks, again.essential);
+        const more = await this.runScoring(c, m, q, opts.topK, withChunks, again);
         if (more.length === opts.topK && more[more.length - 1].score > again.bound) {
           this.scoringPlans.repruned++;
           return more;
@@ -1498,8 +1510,9 @@ export class PgStoreReader {
     return this.runScoring(c, m, q, opts.topK, withChunks, null);
   }
 
-  /** One scoring statement: exhaustive (`essential` null) or over the candidates of `essential`. */
-  private async runScoring(c: pg.PoolClient, m: Meta, q: PreparedQuery, topK: number, withChunks: boolean, essential: string[] | null): Promise<ScoreRow[]> {
+  /** One scoring statement: exhaustive (`plan` null) or over the candidates of the plan's essential terms. */
+  private async runScoring(c: pg.PoolClient, m: Meta, q: PreparedQuery, topK: number, withChunks: boolean, plan: PruningPlan | null): Promise<ScoreRow[]> {
+    const essential = plan?.essential ?? null;
     const ty = q.sim.float32 ? 'real' : 'float8';
     // A chunk's contributions are summed in an order the plan picks (index order, heap order, …),
     // so the pruned and the exhaustive statement must not depend on it. float32 variants: the double
@@ -1526,19 +1539,46 @@ export class PgStoreReader {
     if (essential === null) {
       const branches = q.terms.map((_, i) => branch(i, `p.seq, p.ordinal, ${termScoreSql(q.sim).replace(/w\.w/g, `$W${i}::${ty}`).replace(/w\.ln/g, ln)} AS s`));
       scored = `SELECT x.seq, x.ordinal, ${sum} AS score FROM (${branches.join(' UNION ALL ')}) x WHERE true${allow('x')} GROUP BY x.seq, x.ordinal`;
+    } else if (!distributed) {
+      // MaxScore with partial scores: the essential terms' postings are merged and summed per chunk
+      // (their partial score ps, as the exhaustive statement sums). The 2k candidates of best ps are
+      // scored fully (seeds): their k-th score θ′ is a score of k chunks, so a lower bound on the
+      // k-th final score. A candidate whose ps plus the set-aside terms' bound sum rounds below θ′
+      // cannot reach the top k, not even on a tie; only the others are probed for the set-aside
+      // terms (parameterised primary-key probes; OFFSET 0 keeps them so — flattened, the planner
+      // hash-joins the candidates with every posting of those terms, which is the scan pruning
+      // avoids). A final score adds the probes' sum to ps: both are exact sums (double of float
+      // contributions, or numeric), so it is the exhaustive statement's score bit for bit.
+      const rest = q.terms.filter((t) => !essential.includes(t));
+      const branches = essential.map((t) => {
+        const i = q.terms.indexOf(t);
+        return branch(i, `p.seq, p.ordinal, ${termScoreSql(q.sim).replace(/w\.w/g, `$W${i}::${ty}`).replace(/w\.ln/g, ln)} AS s`);
+      });
+      const s = termScoreSql(q.sim).replace(/w\.w/g, `($W::${ty}[])[array_position($T::text[], p.term)]`).replace(/w\.ln/g, ln);
+      named.T = rest;
+      named.W = rest.map((t) => q.weights[q.terms.indexOf(t)]);
+      named.UB = plan!.bound;
+      const partial = (v: string) => (q.sim.float32 ? `sum(${v})` : `sum(${v}::numeric)`);
+      const rounded = (v: string) => (q.sim.float32 ? `(${v})::real` : `(${v})::float8`);
+      const probe = (a: string) =>
+        `CROSS JOIN LATERAL (SELECT ${partial('y.s')} AS s FROM (SELECT ${s} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = ${a}.seq AND p.ordinal = ${a}.ordinal OFFSET 0) y) x`;
+      const ub = q.sim.float32 ? '$UB::float8' : '$UB::float8::numeric';
+      scored = `SELECT e.seq, e.ordinal, ${rounded('e.ps + coalesce(x.s, 0)')}::float8 AS score
+           FROM (WITH part AS MATERIALIZED (SELECT x.seq, x.ordinal, ${partial('x.s')} AS ps FROM (${branches.join(' UNION ALL ')}) x WHERE true${allow('x')} GROUP BY x.seq, x.ordinal),
+                 th AS (SELECT sd.ps + coalesce(x.s, 0) AS f FROM (SELECT seq, ordinal, ps FROM part ORDER BY ps DESC LIMIT ${2 * topK}) sd ${probe('sd')} ORDER BY f DESC LIMIT 1 OFFSET ${topK - 1})
+                 SELECT part.* FROM part LEFT JOIN th ON true WHERE th.f IS NULL OR ${rounded(`part.ps + ${ub}`)} >= ${rounded('th.f')}) e
+           ${probe('e')}`;
     } else {
-      // Candidates: the chunks of the essential terms' postings (merged, deduplicated); each is then
-      // scored fully by primary-key probes of every query term. OFFSET 0 keeps the probes a
-      // parameterised index scan per candidate: flattened, the planner hash-joins the candidates
-      // with every posting of the query terms, which is the scan pruning avoids. (Citus cannot push
-      // an OFFSET subquery into the shards; there each shard hash-joins its own part.)
+      // Citus: candidates are the chunks of the essential terms' postings (merged, deduplicated);
+      // each is scored fully by primary-key probes of every query term. (Citus cannot push an OFFSET
+      // subquery into the shards; there each shard hash-joins its own part.)
       const branches = essential.map((t) => branch(q.terms.indexOf(t), 'p.seq, p.ordinal'));
       const s = termScoreSql(q.sim).replace(/w\.w/g, `($W::${ty}[])[array_position($T::text[], p.term)]`).replace(/w\.ln/g, ln);
       named.T = q.terms;
       named.W = q.weights;
       scored = `SELECT e.seq, e.ordinal, ${sum} AS score
            FROM (SELECT DISTINCT e0.seq, e0.ordinal FROM (${branches.join(' UNION ALL ')}) e0 WHERE true${allow('e0')}) e
-           CROSS JOIN LATERAL (SELECT ${s} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal${distributed ? '' : ' OFFSET 0'}) x
+           CROSS JOIN LATERAL (SELECT ${s} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal) x
            GROUP BY e.seq, e.ordinal`;
     }
     const order = 'ORDER BY score DESC, seq, ordinal';
