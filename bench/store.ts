@@ -2,9 +2,14 @@
  * `npm run bench:store` — the embedded index, PostgreSQL single node and Citus with 2 workers,
  * all in one run, on BEIR SciFact (../shared/datasets) and the seeded synthetic corpora of
  * `bench:scale` (bench/synthetic.ts, whole documents, english analyzer): ingest throughput
- * (chunks/s, wall clock, one commit), size on disk, and BM25 top-10 latency p50/p99 with chunk
- * texts, one query at a time (SciFact's test queries; 3-term queries on the synthetic corpora),
- * and whether the top-10 of every query (ids and scores) is the embedded index's. Starts its own
+ * (chunks/s, wall clock, one commit), size on disk, and top-10 latency p50/p99 with chunk texts,
+ * one query at a time (SciFact's test queries; 3-term queries on the synthetic corpora), of BM25,
+ * dense and hybrid (RRF) retrieval, and whether the BM25 top-10 of every query (ids and scores)
+ * is the embedded index's. Dense vectors come from bench/hash-embedder.ts (64 dimensions, a
+ * word-hash stand-in for a model: latency on real vectors of a real size, no semantics), stored
+ * after the ingest (embedded: `embedIndex`; PostgreSQL: `embedStore`, HNSW m 16, ef_construction
+ * 64, queried with hnsw.ef_search 100) and not counted in the ingest columns; the dense and hybrid
+ * columns give the overlap of the store's top-10 with the embedded index's. Starts its own
  * throwaway cluster with scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first); the
  * single node is a database of the coordinator without the Citus extension.
  *
@@ -12,8 +17,8 @@
  *
  * `--shards` is Citus's shard count of the distributed tables (`citus.shard_count` at
  * `store init`, given in the URL's `options`); 32 is Citus's default. Prints one Markdown table
- * per corpus and writes the latency plot (BM25 p50 and p99 against corpus size, per store).
- * Dense and hybrid latency are not measured here yet (docs/performance.md). 1M takes ~30 min per
+ * per corpus and writes the latency plots (BM25 p50 and p99 against corpus size, per store; and
+ * dense and hybrid p50 and p99 beside it, `-dense` before the extension). 1M takes ~30 min per
  * PostgreSQL store on a 2-core machine.
  */
 import { execFileSync } from 'node:child_process';
@@ -23,11 +28,13 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Chunk, Document } from '../src/core/types.js';
 import { defaultThreads } from '../src/core/workers.js';
+import { embedIndex } from '../src/engine/embed.js';
 import { Engine } from '../src/engine/engine.js';
 import { indexPaths } from '../src/engine/indexer.js';
 import { PgEngine } from '../src/engine/pg-engine.js';
 import { IndexReader, IndexWriter, type IndexConfig } from '../src/index/index.js';
-import { PgStore } from '../src/index/pg/store.js';
+import { embedStore, PgStore } from '../src/index/pg/store.js';
+import { HashEmbedder } from './hash-embedder.js';
 import { syntheticCorpus } from './synthetic.js';
 
 const arg = (name: string, def: string) => {
@@ -45,7 +52,10 @@ const sizeOf = (name: string) => Number(name.replace(/k$/i, '000').replace(/m$/i
 
 const STORES = ['embedded', 'PostgreSQL single node', 'Citus, 2 workers'] as const;
 type StoreName = (typeof STORES)[number];
-interface Row { store: StoreName; chunks: number; ingestS: number; ingestCpuS: number; bytes: number; p50: number; p99: number; tops: string[][] }
+const RETRIEVERS = ['bm25', 'dense', 'hybrid'] as const;
+type RetrieverName = (typeof RETRIEVERS)[number];
+interface Latency { p50: number; p99: number; tops: string[][] }
+interface Row { store: StoreName; chunks: number; ingestS: number; ingestCpuS: number; bytes: number; embedS: number; p50: number; p99: number; tops: string[][]; lat: Record<RetrieverName, Latency> }
 interface Table { corpus: string; numDocs: number; queryKind: string; queries: number; rows: Row[] }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'openbook-bench-store-'));
@@ -131,6 +141,7 @@ async function ingest(corpus: string, indexDir: string, store: PgStore | undefin
   return n;
 }
 
+const embedder = new HashEmbedder(64);
 const tables: Table[] = [];
 try {
   for (const corpus of corpora) {
@@ -150,20 +161,32 @@ try {
       const ingestS = (now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
       const bytes = pgStore ? (await pgStore.stats()).bytesOnDisk : (await IndexReader.open(indexDir)).stats().bytesOnDisk;
+      // Passage vectors, after the ingest and outside its columns.
+      const e0 = now();
+      if (pgStore) await embedStore(pgStore, { model: embedder.id, dimension: embedder.dims, embed: (t) => embedder.embed(t, { kind: 'passage' }), batchSize: 1024 });
+      else await embedIndex({ indexDir, embedder, now: Date.now, batchSize: 1024 });
+      const embedS = (now() - e0) / 1000;
       await pgStore?.close();
-      const engine = url ? await PgEngine.open(url) : await Engine.open(indexDir);
-      for (const q of queries.slice(0, 20)) await engine.search(q, { topK: 10 }); // warm-up
-      const lat: number[] = [];
-      const tops: string[][] = [];
-      for (const q of queries) {
-        const t = now();
-        const hits = await engine.search(q, { topK: 10 });
-        lat.push(now() - t);
-        tops.push(hits.map((h) => `${h.chunkId}:${h.score}`));
+      const engine = url ? await PgEngine.open(url, { embedder }) : await Engine.open(indexDir, { embedder });
+      const lat = {} as Record<RetrieverName, Latency>;
+      for (const retriever of RETRIEVERS) {
+        for (const q of queries.slice(0, 20)) await engine.search(q, { topK: 10, retriever }); // warm-up
+        const ms: number[] = [];
+        const tops: string[][] = [];
+        for (const q of queries) {
+          const t = now();
+          const hits = await engine.search(q, { topK: 10, retriever });
+          ms.push(now() - t);
+          tops.push(hits.map((h) => (retriever === 'bm25' ? `${h.chunkId}:${h.score}` : h.chunkId)));
+        }
+        lat[retriever] = { p50: pct(ms, 0.5), p99: pct(ms, 0.99), tops };
       }
       if (engine instanceof PgEngine) await engine.close();
-      table.rows.push({ store, chunks, ingestS, ingestCpuS: (cpu.user + cpu.system) / 1e6, bytes, p50: pct(lat, 0.5), p99: pct(lat, 0.99), tops });
-      console.error(`bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s (${ingestS.toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s), ${Math.round(bytes / chunks)} bytes/chunk, p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms`);
+      table.rows.push({ store, chunks, ingestS, ingestCpuS: (cpu.user + cpu.system) / 1e6, bytes, embedS, p50: lat.bm25.p50, p99: lat.bm25.p99, tops: lat.bm25.tops, lat });
+      console.error(
+        `bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s (${ingestS.toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s), ${Math.round(bytes / chunks)} bytes/chunk, ` +
+          RETRIEVERS.map((r) => `${r} p50 ${lat[r].p50.toFixed(2)} / p99 ${lat[r].p99.toFixed(2)} ms`).join(', ') + `, vectors ${embedS.toFixed(1)} s`,
+      );
     }
     tables.push(table);
     rmSync(path.join(tmp, `embedded-${corpus}`), { recursive: true, force: true });
@@ -174,24 +197,34 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+/** Mean share of a store's top-10 ids that are the embedded index's, over the queries. */
+const overlap = (a: string[][], b: string[][]) => a.reduce((s, top, i) => s + (top.length === 0 ? 1 : top.filter((id) => b[i].includes(id)).length / top.length), 0) / Math.max(1, a.length);
 for (const t of tables) {
   const same = (r: Row) => r.tops.every((top, i) => top.join() === t.rows[0].tops[i].join());
-  console.log(`\n${t.corpus}: ${t.rows[0].chunks} chunks, ${t.queries} ${t.queryKind}, BM25 top-10 with chunk texts (one query at a time); Citus with ${shards} shards\n`);
-  console.log('| store | ingest chunks/s | ingest CPU s (openbook process) | size on disk | bytes/chunk | BM25 p50 ms | BM25 p99 ms | top-10 = embedded |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`\n${t.corpus}: ${t.rows[0].chunks} chunks, ${t.queries} ${t.queryKind}, top-10 with chunk texts (one query at a time); dense: ${embedder.id} vectors; Citus with ${shards} shards\n`);
+  console.log('| store | ingest chunks/s | ingest CPU s (openbook process) | size on disk | bytes/chunk | BM25 p50 ms | BM25 p99 ms | BM25 top-10 = embedded | dense p50 ms | dense p99 ms | hybrid p50 ms | hybrid p99 ms | dense / hybrid top-10 ∩ embedded | vectors s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of t.rows) {
-    console.log(`| ${r.store} | ${Math.round(r.chunks / r.ingestS)} | ${r.ingestCpuS.toFixed(1)} | ${(r.bytes / 1e6).toFixed(1)} MB | ${Math.round(r.bytes / r.chunks)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${same(r) ? 'yes, scores too' : 'NO'} |`);
+    const ov = r.store === 'embedded' ? '—' : `${overlap(r.lat.dense.tops, t.rows[0].lat.dense.tops).toFixed(3)} / ${overlap(r.lat.hybrid.tops, t.rows[0].lat.hybrid.tops).toFixed(3)}`;
+    console.log(
+      `| ${r.store} | ${Math.round(r.chunks / r.ingestS)} | ${r.ingestCpuS.toFixed(1)} | ${(r.bytes / 1e6).toFixed(1)} MB | ${Math.round(r.bytes / r.chunks)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${same(r) ? 'yes, scores too' : 'NO'} | ` +
+        `${r.lat.dense.p50.toFixed(2)} | ${r.lat.dense.p99.toFixed(2)} | ${r.lat.hybrid.p50.toFixed(2)} | ${r.lat.hybrid.p99.toFixed(2)} | ${ov} | ${r.embedS.toFixed(1)} |`,
+    );
   }
 }
-writeFileSync(svgOut, latencySvg(tables));
-console.log(`\nplot: ${path.relative(root, svgOut)}`);
+writeFileSync(svgOut, latencySvg(tables, 'bm25', 'BM25 top-10 latency vs corpus size per store (log–log)'));
+const denseOut = svgOut.replace(/(\.svg)?$/, '-dense.svg');
+writeFileSync(denseOut, latencySvg(tables, ['dense', 'hybrid'], `dense and hybrid top-10 latency vs corpus size per store (${embedder.id}, log–log)`));
+console.log(`\nplots: ${path.relative(root, svgOut)}, ${path.relative(root, denseOut)}`);
 
-/** BM25 p50 (solid) and p99 (dashed) against documents, log–log, one colour per store. */
-function latencySvg(ts: Table[]): string {
+/** p50 and p99 of each retriever in `which` against documents, log–log, one colour per store, one dash pattern per line. */
+function latencySvg(ts: Table[], which: RetrieverName | RetrieverName[], title: string): string {
+  const rs = Array.isArray(which) ? which : [which];
   const W = 640, H = 400, L = 70, R = 190, T = 30, B = 50;
   const colors: Record<StoreName, string> = { embedded: '#1f77b4', 'PostgreSQL single node': '#2ca02c', 'Citus, 2 workers': '#d62728' };
+  const dashes = ['', '6 4', '2 3', '8 3 2 3'];
   const xs = ts.map((t) => t.numDocs);
-  const ys = ts.flatMap((t) => t.rows.flatMap((r) => [r.p50, r.p99])).filter((y) => y > 0);
+  const ys = ts.flatMap((t) => t.rows.flatMap((r) => rs.flatMap((k) => [r.lat[k].p50, r.lat[k].p99]))).filter((y) => y > 0);
   const x0 = Math.floor(Math.log10(Math.min(...xs))), x1 = Math.max(x0 + 1, Math.ceil(Math.log10(Math.max(...xs))));
   const y0 = Math.floor(Math.log10(Math.min(...ys))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(Math.max(...ys))));
   const px = (x: number) => L + ((Math.log10(x) - x0) / (x1 - x0)) * (W - L - R);
@@ -199,20 +232,24 @@ function latencySvg(ts: Table[]): string {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${(L + W - R) / 2}" y="18" text-anchor="middle" font-size="14">BM25 top-10 latency vs corpus size per store (log–log)</text>`,
+    `<text x="${(L + W - R) / 2}" y="18" text-anchor="middle" font-size="14">${title}</text>`,
   ];
   for (let e = x0; e <= x1; e++) out.push(`<line x1="${px(10 ** e)}" y1="${T}" x2="${px(10 ** e)}" y2="${H - B}" stroke="#ddd"/><text x="${px(10 ** e)}" y="${H - B + 16}" text-anchor="middle">${10 ** e >= 1e6 ? `${10 ** (e - 6)}M` : 10 ** e >= 1e3 ? `${10 ** (e - 3)}k` : 10 ** e}</text>`);
   for (let e = y0; e <= y1; e++) out.push(`<line x1="${L}" y1="${py(10 ** e)}" x2="${W - R}" y2="${py(10 ** e)}" stroke="#ddd"/><text x="${L - 6}" y="${py(10 ** e) + 4}" text-anchor="end">${10 ** e >= 1 ? 10 ** e : (10 ** e).toFixed(-e)} ms</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">documents (SciFact 5,183; synthetic above)</text>`);
   let ly = T + 10;
   for (const s of STORES) {
-    for (const [key, dash] of [['p50', ''], ['p99', '6 4']] as const) {
-      const pts = ts.map((t) => [t.numDocs, t.rows.find((r) => r.store === s)![key]] as const).sort((a, b) => a[0] - b[0]);
-      out.push(`<polyline fill="none" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-      for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colors[s]}"/>`);
-      out.push(`<line x1="${W - R + 10}" y1="${ly}" x2="${W - R + 34}" y2="${ly}" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${W - R + 40}" y="${ly + 4}">${s === 'PostgreSQL single node' ? 'PostgreSQL' : s} ${key}</text>`);
-      ly += 18;
-    }
+    rs.forEach((k, ri) => {
+      for (const [key, di] of [['p50', 0], ['p99', 1]] as const) {
+        const dash = dashes[2 * ri + di];
+        const pts = ts.map((t) => [t.numDocs, t.rows.find((r) => r.store === s)!.lat[k][key]] as const).sort((a, b) => a[0] - b[0]);
+        out.push(`<polyline fill="none" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
+        for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colors[s]}"/>`);
+        const label = `${s === 'PostgreSQL single node' ? 'PostgreSQL' : s === 'Citus, 2 workers' ? 'Citus' : s}${rs.length > 1 ? ` ${k}` : ''} ${key}`;
+        out.push(`<line x1="${W - R + 10}" y1="${ly}" x2="${W - R + 34}" y2="${ly}" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${W - R + 40}" y="${ly + 4}">${label}</text>`);
+        ly += rs.length > 1 ? 15 : 18;
+      }
+    });
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
