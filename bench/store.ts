@@ -214,7 +214,7 @@ for (const t of tables) {
 }
 writeFileSync(svgOut, latencySvg(tables, 'bm25', 'BM25 top-10 latency vs corpus size per store (log–log)'));
 const denseOut = svgOut.replace(/(\.svg)?$/, '-dense.svg');
-writeFileSync(denseOut, latencySvg(tables, ['dense', 'hybrid'], `dense and hybrid top-10 latency vs corpus size per store (${embedder.id}, log–log)`));
+writeFileSync(denseOut, latencySvg(tables, ['dense', 'hybrid'], `dense and hybrid top-10 latency per store (${embedder.id}, log–log)`));
 console.log(`\nplots: ${path.relative(root, svgOut)}, ${path.relative(root, denseOut)}`);
 
 /** p50 and p99 of each retriever in `which` against documents, log–log, one colour per store, one dash pattern per line. */
