@@ -86,3 +86,19 @@ describe('extractiveAnswer: the terms of a multi-word name in an English questio
     expect(a.citations[0].quote).toBe('The coastal survey appeared in 1855, printed by the society.');
   });
 });
+
+describe('extractiveAnswer: the question terms of a unit\'s context count for choosing it', () => {
+  it('quotes the sentence under the title that names the director, not the one repeating the title', () => {
+    const ko = getAnalyzer('auto');
+    const hits = [{ ...hit(1, '《라라랜드》는 2016년 공개된 미국의 뮤지컬 영화이다. 데이미언 셔젤이 감독과 각본을 맡았다.', 5), title: '라라랜드' }];
+    const a = extractiveAnswer('라라랜드의 감독의 이름은?', hits, ko, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.citations[0].quote).toBe('데이미언 셔젤이 감독과 각본을 맡았다.');
+  });
+
+  it('still refuses when no unit covers the question by its own words', () => {
+    const ko = getAnalyzer('auto');
+    const hits = [{ ...hit(1, '데이미언 셔젤이 감독과 각본을 맡았다.', 5), title: '라라랜드' }];
+    const a = extractiveAnswer('라라랜드의 촬영 감독과 음악 감독의 이름은?', hits, ko, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.found).toBe(false);
+  });
+});
