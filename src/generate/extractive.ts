@@ -160,7 +160,11 @@ export interface ScoredSentence {
   text: string;
   score: number;
   coverage: number;
+  /** `coverage` counting also the question terms of the unit's context (its document's title, the units before it in its paragraph). */
+  contextCoverage: number;
   matched: string[];
+  /** Distinct question terms the unit or its context holds. */
+  contextMatched: number;
 }
 
 export interface ExtractiveAnswer {
@@ -413,7 +417,12 @@ export function extractiveAnswer(
     }
     s += pairOf[ci];
     // The context: question terms the unit lacks but its paragraph named before it, or its document's title.
-    for (const t of context[ci]) if (!c.terms.has(t)) s += CONTEXT_WEIGHT * idf.get(t)!;
+    let contextCovered = 0;
+    for (const t of context[ci]) {
+      if (c.terms.has(t)) continue;
+      s += CONTEXT_WEIGHT * idf.get(t)!;
+      if (present.has(t)) contextCovered += idf.get(t)!;
+    }
     // A derivation of a question word ("editor" for "edited": Porter keeps them apart) counts as a variant match.
     let prefixes: Set<string> | undefined;
     for (const t of qTerms) {
@@ -450,7 +459,9 @@ export function extractiveAnswer(
       text,
       score: s * prior * typeOk,
       coverage: idfMass > 0 ? covered / idfMass : 0,
+      contextCoverage: idfMass > 0 ? (covered + contextCovered) / idfMass : 0,
       matched,
+      contextMatched: matched.length + [...context[ci]].filter((t) => !c.terms.has(t) && !matched.includes(t)).length,
     };
   });
   scored.sort((a, b) => b.score - a.score || a.hitIndex - b.hitIndex || a.start - b.start);
@@ -463,11 +474,18 @@ export function extractiveAnswer(
   const chosen: ScoredSentence[] = [];
   const seenText = new Set<string>();
   const minMatched = Math.max(1, Math.min(2, present.size));
+  // Whether to answer: some unit covers the question by its own words (refusal). Which unit: its
+  // context's question terms count too — the sentence after the one naming the subject, or under
+  // the title, answers without repeating it ("데이미언 셔젤이 감독과 각본을 맡았다." under 라라랜드).
+  const ownCover = (s: ScoredSentence): boolean => s.score > 0 && s.coverage >= minCoverage && (s.matched.length >= minMatched || s.coverage > ONE_TERM_COVERAGE);
+  const answers = scored.some(ownCover);
+  const contextCover = (s: ScoredSentence): boolean =>
+    s.score > 0 && s.contextCoverage >= minCoverage && (s.contextMatched >= minMatched || s.contextCoverage > ONE_TERM_COVERAGE);
   for (const s of scored) {
-    if (chosen.length >= maxSentences) break;
-    if (s.coverage < minCoverage || s.score <= 0 || (s.matched.length < minMatched && s.coverage <= ONE_TERM_COVERAGE)) continue;
+    if (chosen.length >= maxSentences || !answers) break;
+    if (!contextCover(s)) continue;
     if (chosen.length > 0 && s.score < relativeCutoff * chosen[0].score) break;
-    if (chosen.length > 0 && s.coverage < 0.5 * chosen[0].coverage) continue;
+    if (chosen.length > 0 && s.contextCoverage < 0.5 * chosen[0].contextCoverage) continue;
     const key = s.text.replace(/\s+/g, ' ').toLowerCase();
     if (seenText.has(key)) continue; // the same sentence from an overlapping chunk
     seenText.add(key);
