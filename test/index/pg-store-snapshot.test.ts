@@ -9,6 +9,7 @@
  * between the client and the server a proxy sends each ReadyForQuery a moment after what came
  * before it, as a slow or busy network splits them (on loopback they usually come in one read).
  */
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,5 +133,28 @@ describe.skipIf(!available)('PostgreSQL store: the snapshot releases its connect
       await proxy.close();
     }
     expect(warnings).toEqual([]);
+  });
+
+  it('a connection the server ends while its snapshot\'s COMMIT is still to settle (here: pg_terminate_backend while the event loop is busy) is dropped, not an uncaught error event: the next search runs', async () => {
+    // pg emits 'error' on a client that is checked out and between queries when the server ends
+    // its connection (57P01 "terminating connection due to administrator command"); with no
+    // listener that is an uncaught exception, which kills an `openbook serve`. The snapshot's
+    // COMMIT has been sent when the search returns; the synchronous psql below keeps this process
+    // from reading its reply until the server has also ended the connection, so both arrive in one
+    // read and the connection is checked out, with no query, when the FATAL is parsed.
+    const victim = `${url}?application_name=ob_victim`;
+    const store = PgStore.connect(victim, { max: 1 });
+    try {
+      const reader = await store.reader();
+      const before = await reader.search('alpha beta', { topK: 5 });
+      await reader.search('gamma', { topK: 5 });
+      const port = cluster.port('coordinator');
+      const out = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'single', '-At', '-c', "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ob_victim'"], { encoding: 'utf8' });
+      expect(out.trim()).toBe('1');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await reader.search('alpha beta', { topK: 5 })).toEqual(before);
+    } finally {
+      await store.close();
+    }
   });
 });
