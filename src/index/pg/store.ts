@@ -149,18 +149,23 @@ export class PgStore {
    * Runs `fn` with one client, released afterwards; a connection error names the node. With
    * `settle`, the statement it sends last (a COMMIT the caller need not wait for) decides when:
    * the client goes back to the pool once that has settled, and is closed if it failed.
+   * While checked out the client has an `error` listener (`watchClient`): pg emits `error` on a
+   * client between queries when the server ends its connection (57P01 at a shutdown or
+   * `pg_terminate_backend`), and the pool listens only to idle clients; such a client is closed
+   * at release instead of going back to the pool.
    */
   async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>, settle?: (c: pg.PoolClient) => Promise<unknown>): Promise<T> {
     const c = await this.pool.connect().catch((err: Error) => {
       throw new IndexNotFoundError(`cannot connect to the PostgreSQL store ${maskUrl(this.url)}: ${err.message}`);
     });
+    const watch = watchClient(c);
     try {
       return await fn(c);
     } catch (err) {
       throw storeError(err, this.url);
     } finally {
-      if (settle) settle(c).then(() => c.release(), (err: unknown) => c.release(err instanceof Error ? err : true));
-      else c.release();
+      if (settle) settle(c).then(() => watch.release(), (err: unknown) => watch.release(err instanceof Error ? err : true));
+      else watch.release();
     }
   }
 
@@ -271,6 +276,24 @@ interface PendingDoc {
 }
 
 /** COPY text-format escaping of one field. */
+/**
+ * Listens for `error` on a checked-out client until its release (see PgStore.withClient); the
+ * returned `release` gives the client back to the pool, or closes it when it failed meanwhile.
+ */
+function watchClient(c: pg.PoolClient): { release: (err?: Error | boolean) => void } {
+  let failed: Error | undefined;
+  const onError = (err: Error) => {
+    failed ??= err;
+  };
+  c.on('error', onError);
+  return {
+    release: (err) => {
+      c.removeListener('error', onError);
+      c.release(failed ?? err);
+    },
+  };
+}
+
 function copyField(v: string | number | boolean | null): string {
   if (v === null) return '\\N';
   if (typeof v !== 'string') return String(v);
@@ -634,6 +657,8 @@ export class PgStoreWriter {
   private tail: Promise<void> = Promise.resolve();
   /** The first failure of a batch write or commit (the transaction is rolled back). */
   private failure: Error | null = null;
+  /** The held connection's error listener and release (set by `open`). */
+  private watch!: ReturnType<typeof watchClient>;
 
   private constructor(
     private readonly client: pg.PoolClient,
@@ -665,6 +690,7 @@ export class PgStoreWriter {
     const flushChars = deps.flushChars ?? FLUSH_CHARS;
     if (!(flushChars >= 1)) throw new InvalidParameterError(`flushChars must be at least 1, got ${flushChars}`);
     const client = await store.pool.connect();
+    const watch = watchClient(client); // the writer holds its connection (and the lock) until close()
     try {
       await checkSchema(client);
       // A writer killed with -9 holds the lock until its server backend notices the closed socket: `lockWaitMs` rides that out.
@@ -688,9 +714,10 @@ export class PgStoreWriter {
       const w = new PgStoreWriter(client, config, analyzer, deps.now, deps.threads ?? 1, deps.bulkLoadMinPostings ?? BULK_LOAD_MIN_POSTINGS, flushChars, await isCitus(client));
       const r = await client.query<{ seq: string; record: DocumentRecord }>('SELECT seq, record FROM ob_documents');
       for (const row of r.rows) w.docs.set(row.record.id, { seq: Number(row.seq), record: row.record });
+      w.watch = watch;
       return w;
     } catch (err) {
-      client.release();
+      watch.release();
       throw err;
     }
   }
@@ -1134,7 +1161,7 @@ export class PgStoreWriter {
       await this.pool?.close();
       await this.client.query('SELECT pg_advisory_unlock($1)', [WRITER_LOCK]);
     } finally {
-      this.client.release();
+      this.watch.release();
     }
   }
 
