@@ -9,7 +9,8 @@
  *  - documents replaced or removed after their batch was sent, and documents of earlier commits
  *    replaced or removed (their postings found through the primary key from a re-analysis of the
  *    stored chunk text: there is no seq index since schema 3), give the embedded index's
- *    statistics, top-10 and scores.
+ *    statistics, top-10 and scores; when the stored text no longer analyses to a chunk's postings
+ *    (the deleted tfs do not add up to its length), the rest are deleted by seq all the same.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -68,7 +69,7 @@ describe.skipIf(!available)('the store writer streams documents into the open tr
     cluster = startPgCluster(2);
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
-    for (const x of ['stream_rows', 'stream_bulk', 'stream_heap']) await admin.query(`CREATE DATABASE ${x}`);
+    for (const x of ['stream_rows', 'stream_bulk', 'stream_stale', 'stream_heap']) await admin.query(`CREATE DATABASE ${x}`);
     await admin.end();
     dir = await mkdtemp(join(tmpdir(), 'openbook-pg-stream-'));
     const w = await IndexWriter.open(dir, config, { now: () => 1 });
@@ -137,6 +138,38 @@ describe.skipIf(!available)('the store writer streams documents into the open tr
       }
     }, 120_000);
   }
+
+  it('single node: a removed document whose stored text no longer analyses to its postings (an analyzer changed since) still loses every posting', async () => {
+    const url = db('stream_stale');
+    const store = PgStore.connect(url);
+    try {
+      await store.init(config);
+      let w = await store.writer({ now: () => 1 });
+      await w.addDocuments(first);
+      await w.commit();
+      await w.close();
+      // As if the analyzer had changed: re-analysing doc old-0005's stored text gives other terms.
+      const [{ seq }] = await sql<{ seq: string }>(url, `SELECT seq FROM ob_documents WHERE id = 'old-0005'`);
+      await sql(url, `UPDATE ob_chunks SET text = 'unrelated words only' WHERE seq = ${seq}`);
+      w = await store.writer({ now: () => 2 });
+      expect(w.removeDocument('old-0005')).toBe(true);
+      expect(w.removeDocument('old-0006')).toBe(true); // one whose text still analyses to its postings
+      await w.commit();
+      await w.close();
+      const [real] = await sql<{ left: string; p: string; df: string; m: string; d: string; md: string }>(
+        url,
+        `SELECT (SELECT count(*) FROM ob_postings WHERE seq = ${seq}) AS left, (SELECT count(*) FROM ob_postings) AS p,
+                (SELECT coalesce(sum(df), 0) FROM ob_terms) AS df, (SELECT num_postings FROM ob_meta) AS m,
+                (SELECT count(*) FROM ob_documents) AS d, (SELECT num_documents FROM ob_meta) AS md`,
+      );
+      expect(real.left).toBe('0');
+      expect([real.df, real.m]).toEqual([real.p, real.p]);
+      expect([real.d, real.md]).toEqual([String(first.length - 2), String(first.length - 2)]);
+      expect((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM ob_terms WHERE df <= 0'))[0].n).toBe('0');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('a writer with a 96 MB heap indexes 160 MB of text (the writer that held the commit in memory ran out of heap)', async () => {
     const url = db('stream_heap');
