@@ -102,3 +102,18 @@ describe('extractiveAnswer: the question terms of a unit\'s context count for ch
     expect(a.found).toBe(false);
   });
 });
+
+describe('extractiveAnswer: a Korean question asking for a name or a meaning prefers the unit that gives one', () => {
+  const ko = getAnalyzer('auto');
+  it('"…뭐라고 불렀는가?" quotes the sentence "…라고 불렀다", not the one repeating the question\'s words', () => {
+    const hits = [hit(1, '마을 사람들은 힘이 센 임세영을 두려워했다. 그래서 사람들은 그를 돼지장수 임군이라고 불렀다.', 5)];
+    const a = extractiveAnswer('마을 사람들은 임세영을 뭐라고 불렀는가?', hits, ko, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.citations[0].quote).toBe('그래서 사람들은 그를 돼지장수 임군이라고 불렀다.');
+  });
+
+  it('"…은 무엇을 뜻하나?" quotes the sentence "…을 뜻한다"', () => {
+    const hits = [hit(1, '블루스의 탄생 배경에서 흑인 노예는 중요한 개념이다. 흑인 노예란 피압박 인종을 뜻한다.', 5)];
+    const a = extractiveAnswer('블루스에서 흑인 노예는 무엇을 뜻하나?', hits, ko, { numDocs: 1000, docFreq: () => 30 });
+    expect(a.citations[0].quote).toBe('흑인 노예란 피압박 인종을 뜻한다.');
+  });
+});
