@@ -4,7 +4,7 @@
  * (mulberry32 + Box–Muller), and a text's vector is the sum of its words' vectors — 64
  * dimensions by default. It has no semantics beyond word overlap; it stands in for a model so
  * that pgvector's HNSW search and the hybrid fusion are timed on real vectors of a real size
- * without a model download. The same one as test/index/pg-store-cluster.test.ts's test embedder.
+ * without a model download. test/index/pg-store-cluster.test.ts embeds with it too (HNSW recall, dense/hybrid parity).
  */
 import { mulberry32 } from '../src/core/random.js';
 import type { EmbedOptions, Embedder } from '../src/models/types.js';

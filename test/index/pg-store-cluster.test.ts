@@ -18,44 +18,13 @@ import { embedIndex } from '../../src/engine/embed.js';
 import { PgEngine } from '../../src/engine/pg-engine.js';
 import { IndexWriter, type IndexConfig } from '../../src/index/index.js';
 import { embedStore, PgStore } from '../../src/index/pg/store.js';
-import type { EmbedOptions, Embedder } from '../../src/models/types.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { makeDoc } from './helpers.js';
+import { HashEmbedder } from '../../bench/hash-embedder.js';
 
 const available = pgAvailable();
 const config: IndexConfig = { analyzer: 'english', chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true };
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega'.split(' ');
-
-/** Test embedder: a fixed random Gaussian vector per word, summed over the text's words (64 dimensions). */
-class HashEmbedder implements Embedder {
-  readonly id = 'test:hash-64';
-  readonly normalized = false;
-  private readonly table = new Map<string, Float32Array>();
-  async dimension(): Promise<number> {
-    return 64;
-  }
-  private wordVector(w: string): Float32Array {
-    let v = this.table.get(w);
-    if (!v) {
-      let h = 2166136261;
-      for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
-      const rng = mulberry32(h >>> 0);
-      v = new Float32Array(64).map(() => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng()));
-      this.table.set(w, v);
-    }
-    return v;
-  }
-  async embed(texts: string[], _o: EmbedOptions): Promise<Float32Array[]> {
-    return texts.map((t) => {
-      const out = new Float32Array(64);
-      for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) {
-        const v = this.wordVector(w);
-        for (let i = 0; i < 64; i++) out[i] += v[i];
-      }
-      return out;
-    });
-  }
-}
 
 function corpus(n: number, seed: number) {
   const rng = mulberry32(seed);

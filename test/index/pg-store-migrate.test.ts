@@ -9,29 +9,18 @@
  * index (deletes find a document's postings through the primary key); a removal after it keeps
  * every document frequency.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/index/pg/store.js';
 import { SCHEMA_VERSION } from '../../src/index/pg/schema.js';
 import type { IndexConfig } from '../../src/index/index.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { pgAvailable, startPgCluster, type PgCluster, sql } from '../support/pg-cluster.js';
 import { makeDoc } from './helpers.js';
 
 const available = pgAvailable();
 const config: IndexConfig = { analyzer: 'standard', chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true };
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa'.split(' ');
 const docs = Array.from({ length: 40 }, (_, i) => makeDoc(`m${i}`, Array.from({ length: 3 + (i % 7) }, (_, j) => WORDS[(i * j + j) % WORDS.length]).join(' ')));
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describe.skipIf(!available)('schema migrations 2 and 3: ob_terms as a Citus reference table, no seq index', () => {
   let cluster: PgCluster;

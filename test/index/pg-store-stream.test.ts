@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/random.js';
 import { IndexReader, IndexWriter, type IndexConfig } from '../../src/index/index.js';
 import { PgStore, type PgStoreWriter } from '../../src/index/pg/store.js';
-import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { pgAvailable, startPgCluster, type PgCluster, sql } from '../support/pg-cluster.js';
 import { makeDoc } from './helpers.js';
 
 const available = pgAvailable();
@@ -37,16 +37,6 @@ function corpus(n: number, seed: number, prefix = 'doc') {
   });
 }
 const QUERIES = ['stream batch', 'flush copy commit', 'heap', 'reader writer postings', 'shard vacuum btree term', 'pipeline analysis chunk'];
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describe.skipIf(!available)('the store writer streams documents into the open transaction (real PostgreSQL and Citus)', () => {
   let cluster: PgCluster;

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/pg-cluster.sh', import.meta.url));
 const PGBIN = '/usr/lib/postgresql/15/bin';
@@ -73,4 +74,15 @@ export function startPgCluster(workers = 2): PgCluster {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs one statement on a connection of its own to `url` and returns its rows (test set-up and checks). */
+export async function sql<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
 }
