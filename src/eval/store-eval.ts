@@ -82,10 +82,15 @@ export async function runStoreRetrieval(
           `the store ${maskUrl(url)} was built with analyzer ${cfg.analyzer} and ${cfg.luceneNorms ? 'Lucene norms' : 'exact lengths'}, not ${indexConfig.analyzer} and ${indexConfig.luceneNorms ? 'Lucene norms' : 'exact lengths'}; use another database`,
         );
       }
-      for (const doc of corpus) {
-        const { document, chunk } = toDocument(doc, indexedText(doc, index.fields), name);
-        writer.addDocument(document, [chunk]);
-      }
+      // addDocuments waits while the writer's batches are in flight: memory stays bounded for a corpus of any size
+      await writer.addDocuments(
+        (function* () {
+          for (const doc of corpus) {
+            const { document, chunk } = toDocument(doc, indexedText(doc, index.fields), name);
+            yield { doc: document, chunks: [chunk] };
+          }
+        })(),
+      );
       if (writer.dirty) deps.onProgress?.(`indexing ${corpus.length} documents of ${name} (analyzer ${index.analyzer}, fields ${index.fields}) into ${maskUrl(url)}`);
       changed = (await writer.commit()).changed;
     } finally {
