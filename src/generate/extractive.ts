@@ -359,23 +359,26 @@ export function extractiveAnswer(
   // Score weight of each question term: its idf, times HEAD_WEIGHT_KO for the head noun of a Korean
   // question ("…출시한 기타는?" → 기타), which the answer sentence names beside the answer.
   const sw = new Map(idf);
-  // A hyphenated or dotted English word ("nightly-backup") is one concept: its terms share its weight.
-  for (const m of question.matchAll(/[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z][A-Za-z0-9]*)+/g)) {
-    const parts = [...new Set(analyzer.analyze(m[0]))].filter((t) => sw.has(t));
-    if (parts.length > 1) for (const t of parts) sw.set(t, sw.get(t)! / parts.length);
-  }
-  // A Korean word's n bigram terms ("대한민국역사박물관" → 대한, 한민, … 물관) each weigh idf / n^KOREAN_WORD_SHARE.
-  if (/[\uac00-\ud7a3]/.test(question)) koreanWordShares(question, qTokens, sw);
-  // A name of several capitalised words ("the Royal Geographical Society of London") is one concept too.
-  else {
-    for (const m of question.matchAll(ENGLISH_NAME)) {
+  const korean = HANGUL.test(question);
+  // The n terms of one concept (each span `re` matches) each weigh idf / n^exponent.
+  const share = (re: RegExp, exponent: number): void => {
+    for (const m of question.matchAll(re)) {
       const parts = [...new Set(analyzer.analyze(m[0]))].filter((t) => sw.has(t));
-      if (parts.length > 1) for (const t of parts) sw.set(t, sw.get(t)! / Math.pow(parts.length, NAME_SHARE));
+      if (parts.length > 1) for (const t of parts) sw.set(t, sw.get(t)! / Math.pow(parts.length, exponent));
     }
+  };
+  // A hyphenated or dotted English word ("nightly-backup") is one concept: its terms share its weight.
+  share(/[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z][A-Za-z0-9]*)+/g, 1);
+  if (korean) {
+    // A Korean word's n bigram terms ("대한민국역사박물관" → 대한, 한민, … 물관) each weigh idf / n^KOREAN_WORD_SHARE.
+    koreanWordShares(question, qTokens, sw);
+    for (const t of whHeadTerms(question, qTokens, new Set(qTerms))) sw.set(t, sw.get(t)! * HEAD_WEIGHT_KO);
+  } else {
+    // A name of several capitalised words ("the Royal Geographical Society of London") is one concept too.
+    share(ENGLISH_NAME, NAME_SHARE);
   }
-  if (/[\uac00-\ud7a3]/.test(question)) for (const t of whHeadTerms(question, qTokens, new Set(qTerms))) sw.set(t, sw.get(t)! * HEAD_WEIGHT_KO);
   const pairs = questionPairs(question, qTokens, new Set(qTerms));
-  const pairWindow = /[\uac00-\ud7a3]/.test(question) ? PAIR_WINDOW_KO : PAIR_WINDOW;
+  const pairWindow = korean ? PAIR_WINDOW_KO : PAIR_WINDOW;
   const pairScore = (c: Cand): number => {
     let s = 0;
     for (const [a, b] of pairs) if (inOrderWithin(c.seq, a, b, pairWindow)) s += (PAIR_WEIGHT * (maxIdf(a, idf) + maxIdf(b, idf))) / 2;
@@ -479,13 +482,11 @@ export function extractiveAnswer(
   // Whether to answer: some unit covers the question by its own words (refusal). Which unit: its
   // context's question terms count too — the sentence after the one naming the subject, or under
   // the title, answers without repeating it ("데이미언 셔젤이 감독과 각본을 맡았다." under 라라랜드).
-  const ownCover = (s: ScoredSentence): boolean => s.score > 0 && s.coverage >= minCoverage && (s.matched.length >= minMatched || s.coverage > ONE_TERM_COVERAGE);
-  const answers = scored.some(ownCover);
-  const contextCover = (s: ScoredSentence): boolean =>
-    s.score > 0 && s.contextCoverage >= minCoverage && (s.contextMatched >= minMatched || s.contextCoverage > ONE_TERM_COVERAGE);
+  const covers = (s: ScoredSentence, coverage: number, matched: number): boolean => s.score > 0 && coverage >= minCoverage && (matched >= minMatched || coverage > ONE_TERM_COVERAGE);
+  const answers = scored.some((s) => covers(s, s.coverage, s.matched.length));
   for (const s of scored) {
     if (chosen.length >= maxSentences || !answers) break;
-    if (!contextCover(s)) continue;
+    if (!covers(s, s.contextCoverage, s.contextMatched)) continue;
     if (chosen.length > 0 && s.score < relativeCutoff * chosen[0].score) break;
     if (chosen.length > 0 && s.contextCoverage < 0.5 * chosen[0].contextCoverage) continue;
     const key = s.text.replace(/\s+/g, ' ').toLowerCase();
@@ -846,7 +847,7 @@ function answerSpanOf(quote: string, want: AnswerType, qDigits: Set<string>, ana
  *    first pass (`hasAnswerType`).
  */
 function answerFitOf(question: string, analyzer: Analyzer, qDigits: ReadonlySet<string>): ((text: string) => number) | undefined {
-  if (/[\uac00-\ud7a3]/.test(question)) {
+  if (HANGUL.test(question)) {
     if (KOREAN_NAMING_QUESTION.test(question)) return (text) => (KOREAN_NAMING.test(text) ? FIT_DEFINITION : 0);
     if (KOREAN_MEANING_QUESTION.test(question)) return (text) => (KOREAN_MEANING.test(text) ? FIT_DEFINITION : 0);
     return undefined;
