@@ -163,6 +163,28 @@ describe('the code cache of the bundled CLI (cli/code-cache.ts)', () => {
     expect(readFileSync(path.join(dir, name)).equals(Buffer.alloc(4096, 7))).toBe(false);
   });
 
+  it("writing a command's cache removes that command's caches of other builds and Node versions (and stray .tmp files) not written for a day; other commands' caches stay", () => {
+    const dir = path.join(work, 'cache-prune');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tag = `${process.version}-${process.arch}`;
+    const ago = (hours: number) => new Date(Date.now() - hours * 3600 * 1000);
+    const files25h = ['0123456789abcdef-' + tag + '-search.cache', '0123456789abcdef-v18.0.0-' + process.arch + '-search.cache', '0123456789abcdef-' + tag + '-search.cache.4242.tmp'];
+    const otherCommand25h = '0123456789abcdef-' + tag + '-ask.cache';
+    const otherCommand31d = '0123456789abcdef-' + tag + '-serve.cache';
+    const recent = 'fedcba9876543210-' + tag + '-search.cache';
+    const unrelated = 'notes.txt';
+    for (const f of [...files25h, otherCommand25h, otherCommand31d, recent, unrelated]) writeFileSync(path.join(dir, f), 'x', { mode: 0o600 });
+    for (const f of [...files25h, otherCommand25h]) utimesSync(path.join(dir, f), ago(25), ago(25));
+    for (const f of [otherCommand31d, unrelated]) utimesSync(path.join(dir, f), ago(31 * 24), ago(31 * 24));
+    expect(bundled(['search', 'damping factor'], { env: { OPENBOOK_COMPILE_CACHE: dir } }).code).toBe(0);
+    const left = files(dir);
+    const kept = [otherCommand25h, otherCommand31d, recent, unrelated];
+    const written = left.filter((f) => !kept.includes(f));
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-search\\.cache$`));
+    expect(left).toEqual([...kept, written[0]].sort());
+  });
+
   it('OPENBOOK_COMPILE_CACHE=off and NODE_DISABLE_COMPILE_CACHE=1 write nothing; a folder others may write to is not used', () => {
     const off = path.join(work, 'cache-off');
     for (const env of [{ OPENBOOK_COMPILE_CACHE: 'off' }, { OPENBOOK_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' }]) {
