@@ -22,7 +22,8 @@
  * `NODE_DISABLE_COMPILE_CACHE=1`), or one of another user — `runBundle` runs nothing and returns
  * false: the caller imports the ES-module bundle, whose chunks start faster than the one file
  * compiled without a cache. A cache that cannot be read or written costs the compile it would
- * have saved.
+ * have saved. Writing a command's cache removes that command's files of other builds and Node versions
+ * not written for a day (`pruneStale`).
  *
  * Loads built-ins through `require` (an ES `import` of `node:fs` builds its whole export facade).
  */
@@ -77,6 +78,33 @@ function privateDir(dir: string): boolean {
   }
 }
 
+/** How long another build's cache of the same command stays after its last write: a day. */
+const STALE_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes, from the cache folder, the cache files (`*.cache`, and the `*.tmp` a killed run leaves)
+ * of `command` for other builds and Node versions last written more than a day ago; `current`
+ * stays, and so do other commands' files (a cache in use is read, not rewritten, so its age says
+ * nothing about whether it is used). Runs only when a cache is written (a new build, or a first
+ * run), so upgrades do not pile files up, and two installs of different builds sharing the folder
+ * recompile each other's command at most once a day. Errors are ignored (another process may remove the same file).
+ */
+function pruneStale(dir: string, current: string, command: string): void {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const now = Date.now();
+  const mine = new RegExp(`-${command}\\.cache(\\.\\d+\\.tmp)?$`);
+  for (const name of fs.readdirSync(dir)) {
+    if (name === current || !/\.(cache|tmp)$/.test(name)) continue;
+    try {
+      const file = path.join(dir, name);
+      if (now - fs.lstatSync(file).mtimeMs > STALE_MS && mine.test(name)) fs.rmSync(file, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
 /**
  * Runs the CommonJS bundle (a path or file URL) with the code cache. Returns false, having run
  * nothing, when there is no cache folder to use.
@@ -106,6 +134,7 @@ export function runBundle(bundle: string | URL, o: BundleOptions): boolean {
       try {
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
+        pruneStale(dir, path.basename(cacheFile), o.name);
       } catch {
         try {
           fs.rmSync(tmp, { force: true });
