@@ -13,7 +13,7 @@
  *                   [--queries FILE] [--phases search,ask] [--api-key KEY]
  *
  * Before the phases it measures the in-process ceiling on the same index and queries: one
- * thread calling `Engine.search` (k=10) and the extractive `Engine.ask` (k=5) back to back for
+ * thread calling `Engine.search` (topK=10) and the extractive `Engine.ask` (topK=5) back to back for
  * `--ceiling` seconds each (default 3; 0 skips; needs the index folder, so not with `--url` alone),
  * responses serialised as the server would (`JSON.stringify` of the JSON shapes). The ratio of
  * HTTP to in-process throughput is what the HTTP path costs.
@@ -183,7 +183,7 @@ async function phase(name: 'search' | 'ask', url: string, queries: string[], hea
   const hardStop = setTimeout(() => instance.stop(), (total + 15) * 1000);
   const r = await instance;
   clearTimeout(hardStop);
-  const label = name === 'search' ? 'GET /v1/search (k=10)' : 'POST /v1/ask (extractive, k=5)';
+  const label = name === 'search' ? 'GET /v1/search (topK=10)' : 'POST /v1/ask (extractive, topK=5)';
   const measuredS = Math.max(0, r.duration - warmupS);
   return windows.map((w, wi) => {
     const sorted = w.latencies.sort((x, y) => x - y);
@@ -210,7 +210,7 @@ interface CeilingResult {
 }
 
 /**
- * The in-process ceiling: `Engine.search` (k=10) and extractive `Engine.ask` (k=5) over the
+ * The in-process ceiling: `Engine.search` (topK=10) and extractive `Engine.ask` (topK=5) over the
  * queries in turn, one thread, `seconds` each after a one-pass warm-up, with the response JSON
  * built as the server builds it.
  */
@@ -218,8 +218,8 @@ async function ceiling(indexDir: string, queries: string[], seconds: number): Pr
   const engine = await Engine.open(indexDir);
   const out: CeilingResult[] = [];
   const runs: Array<[string, (q: string) => Promise<string>]> = [
-    ['Engine.search (k=10) + JSON', async (q) => JSON.stringify({ query: q, hits: (await engine.search(q, { topK: 10 })).map(hitJson) })],
-    ['Engine.ask (extractive, k=5) + JSON', async (q) => JSON.stringify(answerJson(await engine.ask(q, { topK: 5, extractive: true })))],
+    ['Engine.search (topK=10) + JSON', async (q) => JSON.stringify({ query: q, hits: (await engine.search(q, { topK: 10 })).map(hitJson) })],
+    ['Engine.ask (extractive, topK=5) + JSON', async (q) => JSON.stringify(answerJson(await engine.ask(q, { topK: 5, extractive: true })))],
   ];
   for (const [what, call] of runs) {
     for (const q of queries) await call(q);
