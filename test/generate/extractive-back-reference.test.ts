@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { getAnalyzer } from '../../src/analysis/registry.js';
+import type { Hit } from '../../src/core/types.js';
+import { extractiveAnswer, passageUnits, type TermStatistics } from '../../src/generate/extractive.js';
+
+function hit(rank: number, text: string, score: number): Hit {
+  return { rank, score, docId: `d${rank}`, chunkId: `d${rank}#0`, source: `doc${rank}.md`, title: '', text, startLine: 1, endLine: 1 };
+}
+
+/** Index statistics of a 1,000-document index where the named terms are rare and every other term common. */
+function stats(rare: Record<string, number>): TermStatistics {
+  return { numDocs: 1000, docFreq: (t) => rare[t] ?? 200 };
+}
+
+const analyzer = getAnalyzer('english');
+
+describe('extractiveAnswer: a sentence referring back past its opening words is quoted with the sentence before it', () => {
+  it('a demonstrative in its first words ("… of this idea …")', () => {
+    const text =
+      'For a long time the Amazon rainforest was thought to have been only sparsely populated. Betty Meggers defended this idea in her book Amazonia: Man and Culture in a Counterfeit Paradise.';
+    const a = extractiveAnswer('Which book argued that the Amazon rainforest was sparsely populated?', [hit(1, text, 5)], analyzer, stats({ amazon: 5, rainforest: 5, spars: 5 }));
+    expect(a.citations[0].quote).toBe(text);
+  });
+
+  it('a pronoun after an opening phrase ("Eventually, he …")', () => {
+    const text = 'In 1917 Tesla lost the Wardenclyffe Tower to his creditors. Eventually, he sold the land for $20,000.';
+    const a = extractiveAnswer('How much land did Tesla sell with the Wardenclyffe Tower?', [hit(1, text, 5)], analyzer, stats({ tesla: 5, wardenclyff: 2 }));
+    expect(a.citations[0].quote).toBe(text);
+  });
+
+  it('"… of these …" in its first words', () => {
+    const text = 'Five boilerplate CSM launches followed in 1964 and 1965. The last three of these carried Pegasus satellites into orbit.';
+    const a = extractiveAnswer('What did the last boilerplate CSM launches carry?', [hit(1, text, 5)], analyzer, stats({ boilerpl: 2, csm: 2 }));
+    expect(a.citations[0].quote).toBe(text);
+  });
+
+  it('a connective that presupposes the sentence before ("Also …")', () => {
+    const text = 'ABC introduced a new imaging campaign in 2007, designed by Troika. Also developed by Troika, the on-air design used icons for each device.';
+    const units = passageUnits(text, analyzer);
+    expect(units.map((u) => text.slice(u.start, u.end))).toEqual(['ABC introduced a new imaging campaign in 2007, designed by Troika.', text]);
+  });
+
+  it('leaves a sentence naming its own subject alone', () => {
+    const text = 'The treaty was signed in Lisbon. The kings met again in 1494 to sign a second treaty.';
+    expect(passageUnits(text, analyzer).map((u) => text.slice(u.start, u.end))).toEqual(['The treaty was signed in Lisbon.', 'The kings met again in 1494 to sign a second treaty.']);
+  });
+});
+
+describe('extractiveAnswer: the short answer of a two-sentence unit is sought in its last sentence first', () => {
+  const text = 'Telenet was founded by Larry Roberts in Washington in 1973. It used leased lines from the Bell System for its backbone network.';
+  it('an entity ("What did … use …?") from the sentence adding the fact, not the one naming the subject', () => {
+    const a = extractiveAnswer('What did the Telenet network use for its backbone?', [hit(1, text, 5)], analyzer, stats({ telenet: 2 }));
+    const c = a.citations[0];
+    expect(c.quote).toBe(text);
+    expect(c.quote.slice(c.answerSpan!.start, c.answerSpan!.end)).toBe('leased lines from the Bell System');
+  });
+  it('a date', () => {
+    const t = 'Telenet was founded by Larry Roberts in Washington in 1973. It became a public network in 1975.';
+    const c = extractiveAnswer('When did Telenet become a public network?', [hit(1, t, 5)], analyzer, stats({ telenet: 2 })).citations[0];
+    expect(c.quote.slice(c.answerSpan!.start, c.answerSpan!.end)).toBe('1975');
+  });
+});
