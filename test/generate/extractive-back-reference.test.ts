@@ -60,3 +60,12 @@ describe('extractiveAnswer: the short answer of a two-sentence unit is sought in
     expect(c.quote.slice(c.answerSpan!.start, c.answerSpan!.end)).toBe('1975');
   });
 });
+
+describe('passageUnits: a sentence opening in lower case continues the one before it', () => {
+  it('quotes the rest of a sentence cut at "..." with its beginning', () => {
+    const text = 'The ambassador said, "Chinese investment in Kenya ... reached $474 million, the largest source of investment in the country." Trade grew too.';
+    const units = passageUnits(text, analyzer).map((u) => text.slice(u.start, u.end));
+    expect(units).toContain('The ambassador said, "Chinese investment in Kenya ... reached $474 million, the largest source of investment in the country."');
+    expect(units).not.toContain('reached $474 million, the largest source of investment in the country."');
+  });
+});
