@@ -69,3 +69,12 @@ describe('passageUnits: a sentence opening in lower case continues the one befor
     expect(units).not.toContain('reached $474 million, the largest source of investment in the country."');
   });
 });
+
+describe("extractiveAnswer: a question term the unit lacks but its document's title names counts more than one an earlier sentence names", () => {
+  it('quotes the sentence under the title "Telenet" that answers without repeating it', () => {
+    const text = 'Telenet has offices in Washington and New York. The company was founded by Larry Roberts in 1973.';
+    const h: Hit = { ...hit(1, text, 5), title: 'Telenet' };
+    const a = extractiveAnswer('Who founded the Telenet network?', [h], analyzer, { numDocs: 1000, docFreq: (t) => (t === 'telenet' ? 3 : 100) });
+    expect(a.citations[0].quote).toBe('The company was founded by Larry Roberts in 1973.');
+  });
+});
