@@ -32,10 +32,10 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function build(items: DocumentWithChunks[], analyzer: string, threads: number): Promise<{ dir: string; usedWorkers: boolean }> {
+async function build(items: DocumentWithChunks[], analyzer: string, threads: number, titleTerms = false): Promise<{ dir: string; usedWorkers: boolean }> {
   const { dir, cleanup } = await tempDir();
   cleanups.push(cleanup);
-  const writer = await IndexWriter.open(dir, { analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true }, { now: stepClock(), threads });
+  const writer = await IndexWriter.open(dir, { analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true, titleTerms }, { now: stepClock(), threads });
   let usedWorkers: boolean;
   try {
     if (threads === 1) for (const { doc, chunks } of items) writer.addDocument(doc, chunks);
@@ -70,6 +70,20 @@ describe('index-time analysis on worker threads', () => {
       expect((await readManifest(parallel.dir))!.manifest.counts).toEqual((await readManifest(serial.dir))!.manifest.counts);
     });
   }
+
+  it('with the title as an indexed field (titleTerms), the worker path analyses each chunk with its title too: byte-identical files', async () => {
+    const serial = await build(items, 'english', 1, true);
+    const parallel = await build(items, 'english', 3, true);
+    expect(parallel.usedWorkers).toBe(true);
+    const a = await filesOf(serial.dir);
+    const b = await filesOf(parallel.dir);
+    for (const role of FILE_ROLES) expect(b[role].equals(a[role]), role).toBe(true);
+    // Every chunk gained its title's one term ("doc<n>", makeDoc's title): one posting and one token per chunk.
+    const off = (await readManifest((await build(items, 'english', 1, false)).dir))!.manifest.counts;
+    const on = (await readManifest(serial.dir))!.manifest.counts;
+    expect(on.sumDocLen - off.sumDocLen).toBe(on.numChunks);
+    expect(on.numPostings - off.numPostings).toBe(on.numChunks);
+  });
 
   it('keeps addDocument semantics within one call: an identical re-add is a no-op, a changed one moves to the end', async () => {
     const { dir, cleanup } = await tempDir();
