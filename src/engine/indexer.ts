@@ -50,6 +50,14 @@ export interface IndexOptions {
   noChunk?: boolean;
   /** Lucene's one-byte length norms (default true, for parity with Lucene/Anserini). */
   luceneNorms?: boolean;
+  /**
+   * The title as an indexed field of every chunk (`IndexConfig.titleTerms`; `index
+   * --no-title-terms` turns it off) for a new index: default true. An existing index keeps its own
+   * (an index built before the setting has it off); naming the other value is refused, since its
+   * chunks were analysed the other way (`index --rebuild` builds it anew). With it on, JSONL titles
+   * are indexed through it instead of as a title line prepended to the text.
+   */
+  titleTerms?: boolean;
   /** Treat malformed JSONL lines as errors instead of skipping them. */
   strict?: boolean;
   /** Metadata for every document of this run (`index --meta key=value`, see ingest/metadata.ts). */
@@ -162,12 +170,20 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
   const chunkOverlap = opts.chunkOverlap ?? DEFAULT_CHUNKING.chunkOverlap;
   // An existing index keeps its analyzer unless one is named explicitly (a different one is refused by the writer).
   const existingConfig = opts.store ? await opts.store.config() : (await readManifest(opts.indexDir))?.manifest.config;
+  if (existingConfig && opts.titleTerms !== undefined && opts.titleTerms !== (existingConfig.titleTerms === true)) {
+    const target = opts.store ? 'the store' : `index ${opts.indexDir}`;
+    const remedy = opts.store ? 'index into a new database' : 'build it anew with `openbook index --rebuild`';
+    throw new InvalidParameterError(
+      `${target} was built ${existingConfig.titleTerms === true ? 'with' : 'without'} title terms (the title as an indexed field of every chunk); its chunks cannot be analysed the other way incrementally: leave out --${opts.titleTerms ? '' : 'no-'}title-terms, or ${remedy}`,
+    );
+  }
   const config: IndexConfig = {
     analyzer: opts.analyzer ?? existingConfig?.analyzer ?? 'auto',
     chunkSize,
     chunkOverlap,
     noChunk: opts.noChunk ?? false,
     luceneNorms: opts.luceneNorms ?? true,
+    titleTerms: existingConfig ? existingConfig.titleTerms === true : (opts.titleTerms ?? true),
   };
   getAnalyzer(config.analyzer); // validates the name before taking the lock
   if (opts.encoding !== undefined) checkEncodingLabel(opts.encoding);
@@ -277,7 +293,8 @@ export async function indexPaths(opts: IndexOptions): Promise<IndexSummary> {
     // JSONL lines, the run's options for every loader.
     const loadOpts = {
       strict: opts.strict,
-      prependTitle: true, // JSONL titles are searchable text too (BEIR "flat": title and text together)
+      // JSONL titles are searchable: as the chunks' title terms, or (an index built without them) as a title line of the text (BEIR "flat": title and text together).
+      prependTitle: writer.config.titleTerms !== true,
       idScope: opts.globalIds ? ('global' as const) : ('file' as const),
       maxDecompressedBytes: budgets.maxDecompressedBytes,
       ...(opts.meta ? { meta: opts.meta } : {}),

@@ -55,7 +55,7 @@ describe.skipIf(!available)('openbook --store postgres://… (Citus, 2 workers)'
   it('store status reports the distributed schema; config masks the password', () => {
     const s = run(['store', 'status', '--store', cluster.url, '--json']);
     expect(s.code).toBe(0);
-    expect(JSON.parse(s.stdout)).toMatchObject({ schemaVersion: 3, distributed: true, generation: 1 });
+    expect(JSON.parse(s.stdout)).toMatchObject({ schemaVersion: 4, distributed: true, generation: 1 });
     const c = run(['config', '--json'], { OPENBOOK_STORE_URL: 'postgres://alice:s3cret@db.example:5432/ob' });
     expect(c.stdout).not.toContain('s3cret');
     expect(JSON.parse(c.stdout).sources['store.url']).toBe('env:OPENBOOK_STORE_URL');

@@ -1,13 +1,13 @@
 /**
  * Schema migrations 2 and 3 (#14). 2, document frequencies on the coordinator: on Citus, `ob_terms` becomes a
  * reference table (copied to every node, the coordinator included, so a search reads document
- * frequencies without a distributed statement). A new store is created at version 3; a version-1
+ * frequencies without a distributed statement). A new store is created at version 4; a version-1
  * store (ob_terms distributed by term, as migration 1 made it) is refused by readers and writers
  * with the `openbook store migrate` hint, migrates with `openbook store migrate` in one transaction,
  * keeps every document frequency and answers exactly as before; a schema newer than the code is
  * refused. On a single node migration 2 changes no table but is recorded. 3 drops the postings' seq
  * index (deletes find a document's postings through the primary key); a removal after it keeps
- * every document frequency.
+ * every document frequency. 4 adds ob_meta.title_terms (off for a migrated store; test/index/pg-store-title.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/index/pg/store.js';
@@ -32,17 +32,17 @@ describe.skipIf(!available)('schema migrations 2 and 3: ob_terms as a Citus refe
   }, 120_000);
   afterAll(() => cluster?.stop());
 
-  it('the code is at schema version 3', () => {
-    expect(SCHEMA_VERSION).toBe(3);
+  it('the code is at schema version 4', () => {
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   for (const kind of ['Citus, 2 workers', 'single node'] as const) {
-    it(`${kind}: a new store is version 3 (ob_terms a reference table on Citus, no seq index); a version-1 store is refused, migrates and answers as before; a newer one is refused`, async () => {
+    it(`${kind}: a new store is version 4 (ob_terms a reference table on Citus, no seq index); a version-1 store is refused, migrates and answers as before; a newer one is refused`, async () => {
       const url = kind === 'single node' ? singleUrl : cluster.url;
       const citus = kind !== 'single node';
       const store = PgStore.connect(url);
       try {
-        expect(await store.init(config)).toEqual([1, 2, 3]);
+        expect(await store.init(config)).toEqual([1, 2, 3, 4]);
         const w = await store.writer({ now: () => 1_700_000_000_000 });
         await w.addDocuments(docs);
         await w.commit();
@@ -56,7 +56,7 @@ describe.skipIf(!available)('schema migrations 2 and 3: ob_terms as a Citus refe
         expect(dfBefore.length).toBe(WORDS.length);
 
         // Back to the version-1 layout: ob_terms distributed by term and the postings' seq index
-        // (migration 1's statements), and no version-2 or version-3 row.
+        // (migration 1's statements), no title_terms column, and no version-2, -3 or -4 row.
         const seqIndex = async () => (await sql<{ n: string }>(url, `SELECT count(*) AS n FROM pg_indexes WHERE indexname = 'ob_postings_seq'`))[0].n;
         expect(await seqIndex()).toBe('0');
         await sql(url, 'CREATE INDEX ob_postings_seq ON ob_postings (seq)');
@@ -65,13 +65,14 @@ describe.skipIf(!available)('schema migrations 2 and 3: ob_terms as a Citus refe
           await sql(url, `SELECT create_distributed_table('ob_terms', 'term')`);
           expect(await tableType()).toBe('distributed');
         }
-        await sql(url, 'DELETE FROM ob_schema WHERE version IN (2, 3)');
-        await expect(store.reader()).rejects.toThrow(/schema is version 1; run `openbook store migrate --store <url>` to reach 3/);
+        await sql(url, 'ALTER TABLE ob_meta DROP COLUMN title_terms');
+        await sql(url, 'DELETE FROM ob_schema WHERE version IN (2, 3, 4)');
+        await expect(store.reader()).rejects.toThrow(/schema is version 1; run `openbook store migrate --store <url>` to reach 4/);
         await expect(store.writer({ now: () => 0 })).rejects.toThrow(/schema is version 1; run `openbook store migrate/);
 
         const r = await runCli(REPO_ROOT, ['store', 'migrate', '--store', url, '--json']);
         expect(r.code, r.stderr).toBe(0);
-        expect(JSON.parse(r.stdout)).toMatchObject({ applied: [2, 3], schemaVersion: 3 });
+        expect(JSON.parse(r.stdout)).toMatchObject({ applied: [2, 3, 4], schemaVersion: 4 });
         if (citus) expect(await tableType()).toBe('reference');
         expect(await seqIndex()).toBe('0');
         expect(await sql(url, 'SELECT term, df FROM ob_terms ORDER BY term')).toEqual(dfBefore);
@@ -95,10 +96,10 @@ describe.skipIf(!available)('schema migrations 2 and 3: ob_terms as a Citus refe
         expect(await (await store.reader()).search(query, { topK: 10 })).toEqual(before);
 
         // A schema newer than the code: refused by migrate, readers and writers.
-        await sql(url, `INSERT INTO ob_schema (version, description) VALUES (4, 'from a newer openbook')`);
-        await expect(store.migrate()).rejects.toThrow(/schema is version 4, newer than this openbook \(3\); upgrade openbook/);
+        await sql(url, `INSERT INTO ob_schema (version, description) VALUES (5, 'from a newer openbook')`);
+        await expect(store.migrate()).rejects.toThrow(/schema is version 5, newer than this openbook \(4\); upgrade openbook/);
         await expect(store.reader()).rejects.toThrow(/newer than this openbook/);
-        await sql(url, 'DELETE FROM ob_schema WHERE version = 4');
+        await sql(url, 'DELETE FROM ob_schema WHERE version = 5');
       } finally {
         await store.close();
       }

@@ -88,7 +88,7 @@ describe.skipIf(!available)('PostgreSQL store against real PostgreSQL 15 + pgvec
       let store: PgStore;
       beforeAll(async () => {
         store = PgStore.connect(kind === 'single node' ? singleUrl : cluster.url);
-        expect(await store.init(config)).toEqual([1, 2, 3]);
+        expect(await store.init(config)).toEqual([1, 2, 3, 4]);
         const w = await store.writer({ now: () => 1_700_000_000_000 });
         await w.addDocuments(docs);
         const info = await w.commit();

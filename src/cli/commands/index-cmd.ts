@@ -27,6 +27,7 @@ interface Flags extends BudgetFlags {
   chunkOverlap?: string;
   chunk: boolean;
   luceneNorms: boolean;
+  titleTerms?: boolean;
   strict?: boolean;
   globalIds?: boolean;
   threads?: string;
@@ -63,6 +64,8 @@ export function register(program: Command): void {
     .option('--chunk-overlap <tokens>', 'overlap between consecutive chunks in tokens', '32')
     .option('--no-chunk', 'keep each document whole (BEIR corpora)')
     .option('--no-lucene-norms', 'use exact document lengths instead of Lucene\'s one-byte norms')
+    .option('--title-terms', "index every chunk with its document's title terms, so a chunk is found by its title's words; its text and quotes stay its own (default: on for a new index; an existing index keeps its setting)")
+    .option('--no-title-terms', "a new index indexes each chunk's text alone, as indexes built before the setting (JSONL titles then become a title line of the text)")
     .option('--strict', 'fail on a malformed JSONL line instead of skipping it')
     .option('--global-ids', 'keep JSONL ids bare (_id) instead of scoping them to their file (corpus.jsonl#<_id>); a line whose id another source holds is then skipped with a warning')
     .option('--meta <key=value>', 'metadata for every document of this run, filterable with --filter (repeatable; a key given twice is a list: --meta tags=보안 --meta tags=계약)', collect)
@@ -161,6 +164,7 @@ export function register(program: Command): void {
             ...(flags.encoding !== undefined ? { encoding: flags.encoding } : {}),
             noChunk: !flags.chunk,
             luceneNorms: flags.luceneNorms,
+            ...(flags.titleTerms !== undefined ? { titleTerms: flags.titleTerms } : {}),
             strict: flags.strict,
             globalIds: flags.globalIds,
             ...(flags.meta ? { meta: parseMetaPairs(flags.meta) } : {}),

@@ -73,6 +73,7 @@ export function register(program: Command): void {
               ['analyzer', s.analyzer],
               ['chunking', config.noChunk ? 'whole documents' : `${config.chunkSize} tokens, overlap ${config.chunkOverlap}`],
               ['length norms', config.luceneNorms ? 'Lucene one-byte (SmallFloat)' : 'exact'],
+              ['title terms', config.titleTerms === true ? "on (each chunk is indexed with its document's title)" : 'off (chunk text only)'],
               ['default scoring', `BM25 (Lucene) k1=${defaults.k1} b=${defaults.b}`],
               ['on disk', formatBytes(s.bytesOnDisk)],
               ...(s.formatVersion !== undefined ? [['format version', s.formatVersion] as [string, number]] : extra),

@@ -19,6 +19,7 @@ interface Flags {
   config?: string;
   analyzer?: string;
   luceneNorms: boolean;
+  titleTerms: boolean;
   json?: boolean;
 }
 
@@ -38,13 +39,14 @@ export function register(program: Command): void {
   withFlags(store.command('init').description('create the schema (distributed tables on a Citus coordinator) and the index settings').addHelpText('after', '\nExamples:\n  $ openbook store init --store postgres://openbook@127.0.0.1:5432/openbook --analyzer korean'))
     .option('--analyzer <name>', 'analyzer: auto, english, korean, cjk, standard (default: auto)')
     .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
+    .option('--no-title-terms', "index each chunk's text alone instead of with its document's title terms (see openbook index --no-title-terms)")
     .action(
       action(async (flags: Flags) => {
         const url = await urlOf(flags);
         const s = PgStore.connect(url);
         try {
           const existing = await s.config();
-          const applied = await s.init(existing ?? { analyzer: flags.analyzer ?? 'auto', chunkSize: 256, chunkOverlap: 32, noChunk: false, luceneNorms: flags.luceneNorms });
+          const applied = await s.init(existing ?? { analyzer: flags.analyzer ?? 'auto', chunkSize: 256, chunkOverlap: 32, noChunk: false, luceneNorms: flags.luceneNorms, titleTerms: flags.titleTerms });
           const st = await s.stats();
           if (flags.json) printJson({ store: maskUrl(url), applied, schemaVersion: SCHEMA_VERSION, distributed: st.distributed });
           else process.stdout.write(`${colors().green('✓')} store ${maskUrl(url)}: schema version ${SCHEMA_VERSION}${applied.length ? ` (applied ${applied.join(', ')})` : ' (already current)'}, ${st.distributed ? 'distributed on Citus' : 'single node'}\n`);

@@ -3,7 +3,8 @@
  * transaction, and a refusal to touch a database whose schema is newer than this code.
  *
  * Layout (all tables prefixed `ob_`; see docs/architecture.md, "The PostgreSQL store"):
- *  - `ob_meta` — one row: index configuration, commit generation and the collection statistics
+ *  - `ob_meta` — one row: index configuration (since schema version 4 with `title_terms`, the
+ *    title as an indexed field of every chunk), commit generation and the collection statistics
  *    BM25 needs (docCount, Σ docLen). A Citus reference table (copied to every node).
  *  - `ob_documents (seq, id, …)`, `ob_chunks (seq, ordinal, …)`, `ob_postings (term, seq, ordinal,
  *    tf, norm, dl)` and `ob_embeddings (seq, ordinal, embedding)` — distributed on Citus by `seq`,
@@ -25,7 +26,7 @@ import type { PoolClient } from 'pg';
 import { IndexFormatError } from '../../core/errors.js';
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface Migration {
   version: number;
@@ -136,6 +137,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'no ob_postings_seq btree (deletes find postings by term through the primary key)',
     // DROP INDEX on a Citus coordinator drops it on every shard placement.
     statements: () => ['DROP INDEX IF EXISTS ob_postings_seq'],
+  },
+  {
+    version: 4,
+    description: 'ob_meta.title_terms: the title as an indexed field of every chunk (off for stores built before)',
+    // A stored setting, like the analyzer: a store's chunks were analysed without titles before
+    // it, so it stays off for them; `init` writes a new store's own value. On Citus the
+    // reference table's column is added on every node.
+    statements: () => ['ALTER TABLE ob_meta ADD COLUMN title_terms boolean NOT NULL DEFAULT false'],
   },
 ];
 

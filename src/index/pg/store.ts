@@ -29,7 +29,7 @@ import { locatorOf } from '../../core/locator.js';
 import type { Chunk, Document, UnitSpan } from '../../core/types.js';
 import { getSimilarity, resolveSimilarityParams, type Similarity, type SimilarityName, type SimilarityParams } from '../sparse/similarity.js';
 import { byte4ToInt, intToByte4 } from '../sparse/small-float.js';
-import type { DocumentRecord, IndexConfig, StoredChunk } from '../store/format.js';
+import { chunkAnalysisText, type DocumentRecord, type IndexConfig, type StoredChunk } from '../store/format.js';
 import { AnalysisPool } from '../store/analysis-pool.js';
 import { ChunkTermCounter, TermDictionary, type CountedChunks } from '../store/term-counter.js';
 import { chunkMetadata, documentMetadata, usesChunkFields } from '../store/metadata.js';
@@ -99,6 +99,8 @@ interface Meta {
   chunk_overlap: number;
   no_chunk: boolean;
   lucene_norms: boolean;
+  /** Schema 4: the title is an indexed field of every chunk (IndexConfig.titleTerms); false for stores built before. */
+  title_terms: boolean;
   generation: string;
   committed_at: string;
   next_seq: string;
@@ -181,12 +183,13 @@ export class PgStore {
       const applied = await migrate(c);
       const r = await c.query<{ analyzer: string }>('SELECT analyzer FROM ob_meta WHERE id = 1');
       if (r.rowCount === 0) {
-        await c.query('INSERT INTO ob_meta (id, analyzer, chunk_size, chunk_overlap, no_chunk, lucene_norms) VALUES (1, $1, $2, $3, $4, $5)', [
+        await c.query('INSERT INTO ob_meta (id, analyzer, chunk_size, chunk_overlap, no_chunk, lucene_norms, title_terms) VALUES (1, $1, $2, $3, $4, $5, $6)', [
           config.analyzer,
           config.chunkSize,
           config.chunkOverlap,
           config.noChunk,
           config.luceneNorms,
+          config.titleTerms === true,
         ]);
       } else if (r.rows[0].analyzer !== config.analyzer) {
         throw new InvalidParameterError(`the store uses analyzer "${r.rows[0].analyzer}", not "${config.analyzer}"`);
@@ -207,7 +210,7 @@ export class PgStore {
       const r = await c.query<Meta>('SELECT * FROM ob_meta WHERE id = 1');
       if (r.rowCount === 0) return null;
       const m = r.rows[0];
-      return { analyzer: m.analyzer, chunkSize: m.chunk_size, chunkOverlap: m.chunk_overlap, noChunk: m.no_chunk, luceneNorms: m.lucene_norms };
+      return { analyzer: m.analyzer, chunkSize: m.chunk_size, chunkOverlap: m.chunk_overlap, noChunk: m.no_chunk, luceneNorms: m.lucene_norms, titleTerms: m.title_terms === true };
     });
   }
 
@@ -784,7 +787,8 @@ export class PgStoreWriter {
     });
     const record = toRecord(doc);
     const old = this.docs.get(doc.id);
-    if (!this.pending.has(doc.id) && !this.sent.has(doc.id) && old && old.record.contentHash === doc.contentHash) {
+    // With title terms a changed title changes the chunks' terms (as in the embedded writer).
+    if (!this.pending.has(doc.id) && !this.sent.has(doc.id) && old && old.record.contentHash === doc.contentHash && (this.config.titleTerms !== true || old.record.title === doc.title)) {
       // jsonb keeps its own key order: compare canonically, or every unchanged document would look updated.
       if (canonicalJson(old.record) !== canonicalJson(record)) this.recordUpdates.set(old.seq, record);
       old.record = record;
@@ -846,7 +850,7 @@ export class PgStoreWriter {
       const texts: string[] = [];
       while (j < docs.length && (j === i || chars < ANALYSIS_BATCH_CHARS)) {
         for (const ch of docs[j].chunks) {
-          texts.push(ch.text);
+          texts.push(chunkAnalysisText(docs[j].doc.title, ch.text, this.config.titleTerms));
           chars += ch.text.length;
         }
         j++;
@@ -1106,7 +1110,7 @@ export class PgStoreWriter {
    * Deletes the rows of documents `seqs` inside the open commit; their document-frequency
    * decrements go into `dfDelta`. There is no index on the postings' seq (schema 3): a chunk's
    * postings are found through the primary key (term, seq, ordinal) from its terms, which are its
-   * stored text analysed again. The tf of the rows deleted must add up to the chunks' stored
+   * stored text analysed again (after its document's title when the store has `titleTerms`). The tf of the rows deleted must add up to the chunks' stored
    * lengths (every posting has tf ≥ 1 and a chunk's tfs sum to its length): when they do not —
    * an analyzer that changed since the rows were written — the rest of those documents' postings
    * are deleted by a scan of `seq`.
@@ -1123,7 +1127,12 @@ export class PgStoreWriter {
     };
     for (let i = 0; i < seqs.length; i += DELETE_BATCH_DOCS) {
       const part = seqs.slice(i, i + DELETE_BATCH_DOCS);
-      const ch = await c.query<{ seq: string; ordinal: number; text: string; doc_len: number }>('SELECT seq, ordinal, text, doc_len FROM ob_chunks WHERE seq = ANY($1::bigint[])', [part]);
+      const ch = await c.query<{ seq: string; ordinal: number; text: string; doc_len: number; title: string | null }>(
+        this.config.titleTerms === true
+          ? `SELECT c.seq, c.ordinal, c.text, c.doc_len, d.record->>'title' AS title FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq WHERE c.seq = ANY($1::bigint[])`
+          : 'SELECT seq, ordinal, text, doc_len, NULL AS title FROM ob_chunks WHERE seq = ANY($1::bigint[])',
+        [part],
+      );
       let lenSum = 0;
       for (const r of ch.rows) {
         out.chunks++;
@@ -1132,7 +1141,7 @@ export class PgStoreWriter {
       }
       out.sumLen += lenSum;
       if (ch.rows.length > 0) {
-        const counted = counter.countAll(ch.rows.map((r) => r.text));
+        const counted = counter.countAll(ch.rows.map((r) => chunkAnalysisText(r.title ?? '', r.text, this.config.titleTerms)));
         const dictTerms = counter.dict.terms;
         const pTerms: string[] = [];
         const pSeqs: string[] = [];

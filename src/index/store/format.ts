@@ -62,6 +62,33 @@ export interface IndexConfig {
   noChunk: boolean;
   /** Score with Lucene's one-byte length norms (SmallFloat) instead of exact lengths. */
   luceneNorms: boolean;
+  /**
+   * The document title is an indexed field of every chunk: a chunk's terms are those of
+   * {@link chunkAnalysisText} (title, newline, chunk text) while its stored text stays its own.
+   * Absent or false: the chunk's text alone — how every index written before this setting was
+   * built (a manifest without it reads as false). `indexPaths` creates new indexes with it on.
+   */
+  titleTerms?: boolean;
+}
+
+/**
+ * The text a chunk's terms are analysed from. With `titleTerms`, `title + "\n" + text`: the
+ * document's title becomes part of every chunk's one indexed field, as Anserini's
+ * `BeirFlatCollection` concatenates title and text into its `contents` field (the BEIR "flat"
+ * indexes of Pyserini), and as LlamaIndex (`TextNode.get_content` with a metadata mode puts the
+ * metadata string before the content) and Haystack (`meta_fields_to_embed`, joined to the content
+ * with `embedding_separator`) put a document's metadata into the text they index. Unlike a flat
+ * collection the title is not written into the stored text: quotes, offsets and lines are the
+ * chunk's own.
+ *
+ * The title's terms count in the chunk's length (docLen): they are term occurrences of the same
+ * field, so BM25's tf saturation and length norm see one consistent field — exactly a flat
+ * index's statistics, so its parity figures carry over (SciFact nDCG@10 0.6789 either way) — and
+ * a title that matched without a length would make a short chunk of a long-titled document look
+ * denser than it is. An empty title adds nothing.
+ */
+export function chunkAnalysisText(title: string, text: string, titleTerms: boolean | undefined): string {
+  return titleTerms === true && title !== '' ? `${title}\n${text}` : text;
 }
 
 export const FILE_ROLES = ['postings', 'terms', 'chunks', 'docs', 'texts'] as const;

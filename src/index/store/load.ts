@@ -23,7 +23,10 @@ export interface LoadedGeneration {
 /** Reads and parses `manifest.json`, or returns null when there is none. */
 export async function readManifest(dir: string): Promise<{ manifest: Manifest; bytes: number } | null> {
   const read = await readJsonManifest<Manifest>(join(dir, MANIFEST_FILE), manifestProblem, 'rebuild the index');
-  return read && { manifest: read.value, bytes: read.bytes };
+  if (read === null) return null;
+  // A manifest written before the setting existed: its chunks were analysed without titles.
+  read.value.config.titleTerms = read.value.config.titleTerms === true;
+  return { manifest: read.value, bytes: read.bytes };
 }
 
 /** Loads the last committed generation of `dir`. */

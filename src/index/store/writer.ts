@@ -26,6 +26,7 @@ import { uintArrayFor, type PostingsCsr } from '../sparse/postings.js';
 import { fsyncDir, manifestText as manifestTextOf, TMP_SUFFIX, writeFileDurable } from './atomic-file.js';
 import {
   checksum,
+  chunkAnalysisText,
   decodeTextBlock,
   emptyChunkColumns,
   encodeGeneration,
@@ -158,8 +159,8 @@ export class IndexWriter {
 
   /**
    * Opens (creating if absent) the index in `dir`, takes the single-writer lock and loads the last
-   * commit. `config` applies to a new index; an existing index keeps its chunking settings
-   * (read them from `writer.config`) and takes `luceneNorms` from `config`.
+   * commit. `config` applies to a new index; an existing index keeps its chunking settings and
+   * `titleTerms` (read them from `writer.config`) and takes `luceneNorms` from `config`.
    * @throws IndexLockedError naming the holder when another live process has the lock (a stale lock of a dead pid is taken over)
    * @throws InvalidParameterError when `config.analyzer` differs from the existing index's ("rebuild with --force"), or the given analyzer's name differs
    * @throws IndexFormatError when the existing index is corrupt or newer
@@ -183,7 +184,7 @@ export class IndexWriter {
           );
         }
       }
-      let effective: IndexConfig = { ...config };
+      let effective: IndexConfig = { ...config, titleTerms: config.titleTerms === true };
       if (loaded) {
         const stored = loaded.manifest.config;
         if (stored.analyzer !== config.analyzer) {
@@ -227,9 +228,10 @@ export class IndexWriter {
 
   /**
    * Adds `doc` with its `chunks`, or replaces the document with the same id (a replaced document
-   * moves to the end of the index order, as a Lucene update does). Each chunk's text is analysed
-   * with the index's analyzer. Re-adding an identical document (same contentHash and metadata) is
-   * a no-op; same contentHash with changed metadata updates the record only.
+   * moves to the end of the index order, as a Lucene update does). Each chunk's text — with the
+   * document's title before it when the index has `titleTerms` ({@link chunkAnalysisText}) — is
+   * analysed with the index's analyzer. Re-adding an identical document (same contentHash, text
+   * and, with `titleTerms`, title) is a no-op; changed metadata alone updates the record only.
    * @throws InvalidParameterError when a chunk does not belong to `doc`: wrong docId, ordinal ≠ position,
    *   id ≠ `${docId}#${ordinal}`, or text ≠ `doc.text.slice(startChar, endChar)`
    */
@@ -237,7 +239,7 @@ export class IndexWriter {
     this.assertOpen();
     const prep = this.prepare(doc, chunks, this.docs.get(doc.id));
     if (prep === null) return;
-    this.apply(prep, this.counter.countAll(chunks.map((c) => c.text)), 0);
+    this.apply(prep, this.counter.countAll(chunks.map((c) => chunkAnalysisText(doc.title, c.text, this.config.titleTerms))), 0);
   }
 
   /**
@@ -292,7 +294,7 @@ export class IndexWriter {
         waiting.set(doc.id, prep);
         docs.push(prep);
         for (const c of chunks) {
-          texts.push(c.text);
+          texts.push(chunkAnalysisText(doc.title, c.text, this.config.titleTerms));
           chars += c.text.length;
         }
         if (chars >= BATCH_CHARS) {
@@ -388,7 +390,8 @@ export class IndexWriter {
    */
   private prepare(doc: Document, chunks: Chunk[], old: { record: DocumentRecord; text: string } | undefined, pending?: PreparedDoc): PreparedDoc | null {
     const record = toRecord(doc);
-    if (old && old.record.contentHash === doc.contentHash && old.text === doc.text) {
+    // With title terms a changed title changes the chunks' terms: only an unchanged title is a record update.
+    if (old && old.record.contentHash === doc.contentHash && old.text === doc.text && (this.config.titleTerms !== true || old.record.title === doc.title)) {
       if (recordKey(old.record) !== recordKey(record)) {
         if (pending) pending.record = record;
         else old.record = record;
