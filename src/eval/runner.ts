@@ -5,8 +5,10 @@
  * Index: one `Document` and one `Chunk` per corpus document (`noChunk`), built with the
  * requested analyzer. With `fields: 'flat'` the indexed text is `title + "\n" + text`, exactly
  * as Anserini's `BeirFlatCollection` builds its `contents` field (the BEIR "flat" runs of
- * Pyserini/Anserini); `'text'` indexes the body alone. Queries go through the same analyzer
- * (the index's), as in Pyserini's `LuceneSearcher`.
+ * Pyserini/Anserini); `'text'` indexes the body alone; `'text+title'` stores the body and indexes
+ * the title as a field of the chunk (the index setting `titleTerms`, what `openbook index` does):
+ * the terms and statistics of `'flat'`, the quotes of `'text'`. Queries go through the same
+ * analyzer (the index's), as in Pyserini's `LuceneSearcher`.
  *
  * Indexes are cached under `<cacheDir>/<sha256 of dataset files + index config>/` and reused
  * when their manifest exists.
@@ -22,14 +24,20 @@ import { InvalidParameterError, IndexNotFoundError } from '../core/errors.js';
 import { checkThreads } from '../core/workers.js';
 import type { Chunk, Document } from '../core/types.js';
 import { IndexReader, IndexWriter, SearchPool, similarityNames, type IndexConfig, type ScoredChunk, type SearchOptions, type SimilarityName } from '../index/index.js';
+import { chunkAnalysisText } from '../index/store/format.js';
 import type { FilterExpr } from '../core/filter.js';
 import { evalCacheKey } from './cache.js';
 import type { CorpusDoc } from './loaders/common.js';
 import { roundRunScore, type Run } from './loaders/trec.js';
 
-/** How the indexed text of a corpus document is built. */
-export type FieldsMode = 'flat' | 'text';
-export const fieldsModes: FieldsMode[] = ['flat', 'text'];
+/**
+ * How a corpus document is indexed: `flat` — title + "\n" + text as the text (BEIR flat parity;
+ * the title is quotable); `text` — the body alone; `text+title` — the body as the text and the
+ * title as an indexed field of its chunk (`IndexConfig.titleTerms`, as `openbook index` builds
+ * every new index).
+ */
+export type FieldsMode = 'flat' | 'text' | 'text+title';
+export const fieldsModes: FieldsMode[] = ['flat', 'text', 'text+title'];
 
 /** Index-time settings of an eval index (part of the cache key). */
 export interface EvalIndexConfig {
@@ -69,9 +77,14 @@ export interface EvalDeps {
   onProgress?: (message: string) => void;
 }
 
-/** The text that is indexed for one corpus document. */
+/** The stored text of one corpus document (its chunk's text; with `text+title` the title is indexed beside it, not in it). */
 export function indexedText(doc: CorpusDoc, fields: FieldsMode): string {
   return fields === 'flat' ? `${doc.title}\n${doc.text}` : doc.text;
+}
+
+/** The eval index's `IndexConfig` for `config` (one chunk per document). */
+export function evalIndexConfig(config: EvalIndexConfig): IndexConfig {
+  return { analyzer: config.analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: config.luceneNorms, titleTerms: config.fields === 'text+title' };
 }
 
 /** Validates the query-time config, listing valid names from the similarity table. */
@@ -95,7 +108,7 @@ export function analyzerFingerprint(analyzer: string, corpus: readonly CorpusDoc
   const a = getAnalyzer(analyzer);
   const h = createHash('sha256');
   h.update(a.analyze(FINGERPRINT_PROBE).join('\u0001'));
-  for (const doc of corpus.slice(0, 200)) h.update('\u0002' + a.analyze(indexedText(doc, fields)).join('\u0001'));
+  for (const doc of corpus.slice(0, 200)) h.update('\u0002' + a.analyze(chunkAnalysisText(doc.title, indexedText(doc, fields), fields === 'text+title')).join('\u0001'));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -157,7 +170,7 @@ export async function openEvalIndex(
     await mkdir(building, { recursive: true });
     deps.onProgress?.(`indexing ${corpus.length} documents of ${name} (analyzer ${config.analyzer}, fields ${config.fields}) into ${dir}`);
     const t0 = deps.now();
-    const indexConfig: IndexConfig = { analyzer: config.analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: config.luceneNorms };
+    const indexConfig = evalIndexConfig(config);
     try {
       const writer = await IndexWriter.open(building, indexConfig, { now: deps.wallClock });
       try {

@@ -22,7 +22,7 @@ import type { IndexConfig } from '../index/index.js';
 import type { CorpusDoc } from './loaders/common.js';
 import { roundRunScore, type Run } from './loaders/trec.js';
 import { needsEmbedder, runRetrieverQueries, type EvalRetrieverConfig } from './engine-runner.js';
-import { checkSearchConfig, indexedText, toDocument, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type QueryRunResult } from './runner.js';
+import { checkSearchConfig, evalIndexConfig, indexedText, toDocument, type EvalDeps, type EvalIndexConfig, type EvalSearchConfig, type QueryRunResult } from './runner.js';
 
 /** Queries in flight at once on the store's pool (its 4 connections). */
 export const STORE_EVAL_CONCURRENCY = 4;
@@ -63,7 +63,7 @@ export async function runStoreRetrieval(
   }
   const store = PgStore.connect(url);
   try {
-    const indexConfig: IndexConfig = { analyzer: index.analyzer, chunkSize: 0, chunkOverlap: 0, noChunk: true, luceneNorms: index.luceneNorms };
+    const indexConfig: IndexConfig = evalIndexConfig(index);
     if ((await store.config()) === null) await store.init(indexConfig);
     const t0 = deps.now();
     const writer = await store.writer({ now: deps.wallClock });
@@ -77,10 +77,9 @@ export async function runStoreRetrieval(
         );
       }
       const cfg = writer.config;
-      if (cfg.analyzer !== indexConfig.analyzer || cfg.luceneNorms !== indexConfig.luceneNorms) {
-        throw new InvalidParameterError(
-          `the store ${maskUrl(url)} was built with analyzer ${cfg.analyzer} and ${cfg.luceneNorms ? 'Lucene norms' : 'exact lengths'}, not ${indexConfig.analyzer} and ${indexConfig.luceneNorms ? 'Lucene norms' : 'exact lengths'}; use another database`,
-        );
+      if (cfg.analyzer !== indexConfig.analyzer || cfg.luceneNorms !== indexConfig.luceneNorms || (cfg.titleTerms === true) !== indexConfig.titleTerms) {
+        const what = (c: IndexConfig) => `analyzer ${c.analyzer}, ${c.luceneNorms ? 'Lucene norms' : 'exact lengths'} and ${c.titleTerms === true ? 'title terms' : 'no title terms'}`;
+        throw new InvalidParameterError(`the store ${maskUrl(url)} was built with ${what(cfg)}, not ${what(indexConfig)}; use another database`);
       }
       // addDocuments waits while the writer's batches are in flight: memory stays bounded for a corpus of any size
       await writer.addDocuments(

@@ -70,7 +70,7 @@ function common(cmd: Command, defaults: { analyzer: string; fields: string; topK
   return cmd
     .option('--delta <x>', 'δ for BM25L and BM25+ (default: 0.5 for BM25L, 1.0 for BM25+)')
     .option('--analyzer <name>', `analyzer of the eval index: ${analyzerNames.join(', ')}`, defaults.analyzer)
-    .option('--fields <mode>', `flat (title + "\\n" + text, as Pyserini's BEIR flat runs) or text (body only)`, defaults.fields)
+    .option('--fields <mode>', `flat (title + "\\n" + text as the text, as Pyserini's BEIR flat runs), text (body only) or text+title (body as the text, the title as an indexed field of its chunk: what openbook index builds)`, defaults.fields)
     .option('--no-lucene-norms', "exact document lengths instead of Lucene's one-byte norms")
     .option('--cache <dir>', 'eval-index cache folder (default: .openbook/eval-cache)')
     .option('--rebuild', 'rebuild the cached index')
@@ -237,7 +237,7 @@ export function register(program: Command): void {
       }),
     );
 
-  rerankOptions(common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)').addHelpText('after', '\nExamples:\n  $ openbook eval qa --dataset ../shared/datasets/squad-v1.1 --limit 500\n  $ openbook eval qa --dataset ../shared/datasets/korquad-v1.0 --limit 100 --methods extractive,naive,hyde'), { analyzer: 'auto', fields: 'text', topK: 5, topKHelp: 'passages given to the answerer or each method' }))
+  rerankOptions(common(evalCmd.command('qa').description('paragraph Recall@1/5/20 and EM/F1 of the offline extractive answerer, or of RAG methods side by side (--methods)').addHelpText('after', '\nExamples:\n  $ openbook eval qa --dataset ../shared/datasets/squad-v1.1 --limit 500\n  $ openbook eval qa --dataset ../shared/datasets/korquad-v1.0 --limit 100 --methods extractive,naive,hyde'), { analyzer: 'auto', fields: 'text+title', topK: 5, topKHelp: 'passages given to the answerer or each method' }))
     .option('--limit <n>', 'evaluate a seeded random sample of questions')
     .option('--seed <n>', 'seed of the sample (and, with --methods, of every method\'s sampling)', '1')
     .option('--no-answers', 'retrieval metrics only')

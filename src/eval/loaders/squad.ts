@@ -3,7 +3,9 @@
  * `{"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": [{"text", "answer_start"}]}]}]}]}`.
  *
  * Each paragraph becomes one corpus document with id `<article>.<paragraph>` (0-based indexes
- * into `data` and `paragraphs`, so ids are stable and whitespace-free) and the article title;
+ * into `data` and `paragraphs`, so ids are stable and whitespace-free) and the article title —
+ * read as words where it is a Wikipedia page name (see {@link pageTitle}: both files' titles are,
+ * "Super_Bowl_50", "알렉산더_헤이그");
  * a question's one relevant document is its own paragraph; its gold answers are kept for EM/F1.
  * These files are single JSON objects, so "line" in problem reports is the JSON path
  * (`data[3].paragraphs[1].qas[0]`).
@@ -15,6 +17,19 @@ import { reportProblem, requireFile, type CorpusDoc, type LoadOptions, type QaDa
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * An article title as words: a title with underscores and no whitespace is a Wikipedia page name
+ * (the URL form, where "_" stands for a space), so its underscore runs become single spaces and
+ * the ends are trimmed ("Super_Bowl_50" → "Super Bowl 50", "커맨드_앤_컨커_3__타이베리움_워" →
+ * "커맨드 앤 컨커 3 타이베리움 워", where "__" was a colon). Anything else is kept as it is. The
+ * word tokenizers keep "Super_Bowl_50" as one token (UAX #29: "_" joins words), so as written
+ * the title would match no question.
+ */
+export function pageTitle(title: string): string {
+  if (!title.includes('_') || /\s/.test(title)) return title;
+  return title.replace(/_+/g, ' ').trim();
+}
 
 /**
  * Loads a SQuAD-format file. `answerMetric` is 'korquad' when the file's `version` starts with
@@ -42,7 +57,7 @@ export async function loadSquad(file: string, opts: LoadOptions = {}): Promise<Q
       reportProblem(opts, path, `data[${a}]`, 'expected an object with a "paragraphs" array');
       return;
     }
-    const title = typeof article.title === 'string' ? article.title : '';
+    const title = typeof article.title === 'string' ? pageTitle(article.title) : '';
     article.paragraphs.forEach((para: unknown, p: number) => {
       const where = `data[${a}].paragraphs[${p}]`;
       if (!isObject(para) || typeof para.context !== 'string' || !Array.isArray(para.qas)) {
