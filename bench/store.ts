@@ -13,12 +13,16 @@
  * throwaway cluster with scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first); the
  * single node is a database of the coordinator without the Citus extension.
  *
- *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--out docs/img/store-latency.svg]
+ *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--retrievers bm25,dense,hybrid] [--out docs/img/store-latency.svg]
  *
+ * `--retrievers` picks the retrievers measured; without dense and hybrid no vectors are stored
+ * (no vector column, no HNSW build: the 1M HNSW builds take most of an hour here), their columns
+ * print "not measured" and the dense plot is not written — `--retrievers bm25` measures ingest,
+ * size and BM25 alone.
  * `--shards` is Citus's shard count of the distributed tables (`citus.shard_count` at
  * `store init`, given in the URL's `options`); 32 is Citus's default. Prints one Markdown table
  * per corpus and writes the latency plots (BM25 p50 and p99 against corpus size, per store; and
- * dense and hybrid p50 and p99 beside it, `-dense` before the extension). 1M takes ~30 min per
+ * dense and hybrid p50 and p99 beside it, `-dense` before the extension, when measured). 1M takes ~30 min per
  * PostgreSQL store on a 2-core machine.
  */
 import { execFileSync } from 'node:child_process';
@@ -37,6 +41,8 @@ import { embedStore, PgStore } from '../src/index/pg/store.js';
 import { HashEmbedder } from './hash-embedder.js';
 import { syntheticCorpus } from './synthetic.js';
 
+const RETRIEVERS = ['bm25', 'dense', 'hybrid'] as const;
+type RetrieverName = (typeof RETRIEVERS)[number];
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : def;
@@ -47,15 +53,17 @@ const maxQueries = Number(arg('queries', '300'));
 const shards = Number(arg('shards', '4'));
 const threads = Number(arg('threads', String(defaultThreads())));
 const svgOut = path.resolve(root, arg('out', 'docs/img/store-latency.svg'));
+const measured = arg('retrievers', 'bm25,dense,hybrid').split(',') as RetrieverName[];
+for (const r of measured) if (!(RETRIEVERS as readonly string[]).includes(r)) throw new Error(`--retrievers: unknown retriever ${r} (bm25, dense, hybrid)`);
+if (!measured.includes('bm25')) throw new Error('--retrievers must include bm25 (the parity column and the main plot are BM25\'s)');
+const withVectors = measured.includes('dense') || measured.includes('hybrid');
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const sizeOf = (name: string) => Number(name.replace(/k$/i, '000').replace(/m$/i, '000000'));
 
 const STORES = ['embedded', 'PostgreSQL single node', 'Citus, 2 workers'] as const;
 type StoreName = (typeof STORES)[number];
-const RETRIEVERS = ['bm25', 'dense', 'hybrid'] as const;
-type RetrieverName = (typeof RETRIEVERS)[number];
 interface Latency { p50: number; p99: number; tops: string[][] }
-interface Row { store: StoreName; chunks: number; ingestS: number; ingestCpuS: number; bytes: number; embedS: number; p50: number; p99: number; tops: string[][]; lat: Record<RetrieverName, Latency> }
+interface Row { store: StoreName; chunks: number; ingestS: number; ingestCpuS: number; bytes: number; embedS: number; p50: number; p99: number; tops: string[][]; lat: Partial<Record<RetrieverName, Latency>> & { bm25: Latency } }
 interface Table { corpus: string; numDocs: number; queryKind: string; queries: number; rows: Row[] }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'openbook-bench-store-'));
@@ -163,13 +171,15 @@ try {
       const bytes = pgStore ? (await pgStore.stats()).bytesOnDisk : (await IndexReader.open(indexDir)).stats().bytesOnDisk;
       // Passage vectors, after the ingest and outside its columns.
       const e0 = now();
-      if (pgStore) await embedStore(pgStore, { model: embedder.id, dimension: embedder.dims, embed: (t) => embedder.embed(t, { kind: 'passage' }), batchSize: 1024 });
+      if (!withVectors) {
+        // --retrievers bm25: no vectors
+      } else if (pgStore) await embedStore(pgStore, { model: embedder.id, dimension: embedder.dims, embed: (t) => embedder.embed(t, { kind: 'passage' }), batchSize: 1024 });
       else await embedIndex({ indexDir, embedder, now: Date.now, batchSize: 1024 });
       const embedS = (now() - e0) / 1000;
       await pgStore?.close();
       const engine = url ? await PgEngine.open(url, { embedder }) : await Engine.open(indexDir, { embedder });
-      const lat = {} as Record<RetrieverName, Latency>;
-      for (const retriever of RETRIEVERS) {
+      const lat = {} as Row['lat'];
+      for (const retriever of measured) {
         for (const q of queries.slice(0, 20)) await engine.search(q, { topK: 10, retriever }); // warm-up
         const ms: number[] = [];
         const tops: string[][] = [];
@@ -185,7 +195,7 @@ try {
       table.rows.push({ store, chunks, ingestS, ingestCpuS: (cpu.user + cpu.system) / 1e6, bytes, embedS, p50: lat.bm25.p50, p99: lat.bm25.p99, tops: lat.bm25.tops, lat });
       console.error(
         `bench:store ${corpus} ${store}: ${Math.round(chunks / ingestS)} chunks/s (${ingestS.toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s), ${Math.round(bytes / chunks)} bytes/chunk, ` +
-          RETRIEVERS.map((r) => `${r} p50 ${lat[r].p50.toFixed(2)} / p99 ${lat[r].p99.toFixed(2)} ms`).join(', ') + `, vectors ${embedS.toFixed(1)} s`,
+          measured.map((r) => `${r} p50 ${lat[r]!.p50.toFixed(2)} / p99 ${lat[r]!.p99.toFixed(2)} ms`).join(', ') + (withVectors ? `, vectors ${embedS.toFixed(1)} s` : ''),
       );
     }
     tables.push(table);
@@ -201,21 +211,29 @@ try {
 const overlap = (a: string[][], b: string[][]) => a.reduce((s, top, i) => s + (top.length === 0 ? 1 : top.filter((id) => b[i].includes(id)).length / top.length), 0) / Math.max(1, a.length);
 for (const t of tables) {
   const same = (r: Row) => r.tops.every((top, i) => top.join() === t.rows[0].tops[i].join());
-  console.log(`\n${t.corpus}: ${t.rows[0].chunks} chunks, ${t.queries} ${t.queryKind}, top-10 with chunk texts (one query at a time); dense: ${embedder.id} vectors; Citus with ${shards} shards\n`);
+  console.log(`\n${t.corpus}: ${t.rows[0].chunks} chunks, ${t.queries} ${t.queryKind}, top-10 with chunk texts (one query at a time); ${withVectors ? `dense: ${embedder.id} vectors` : "dense and hybrid not measured (--retrievers)"}; Citus with ${shards} shards\n`);
   console.log('| store | ingest chunks/s | ingest CPU s (openbook process) | size on disk | bytes/chunk | BM25 p50 ms | BM25 p99 ms | BM25 top-10 = embedded | dense p50 ms | dense p99 ms | hybrid p50 ms | hybrid p99 ms | dense / hybrid top-10 ∩ embedded | vectors s |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const nm = 'not measured';
+  const cell = (r: Row, k: RetrieverName, p: 'p50' | 'p99') => (r.lat[k]?.[p].toFixed(2) ?? nm);
+  const ovOf = (r: Row, k: RetrieverName) => (r.lat[k] && t.rows[0].lat[k] ? overlap(r.lat[k].tops, t.rows[0].lat[k].tops).toFixed(3) : nm);
   for (const r of t.rows) {
-    const ov = r.store === 'embedded' ? '—' : `${overlap(r.lat.dense.tops, t.rows[0].lat.dense.tops).toFixed(3)} / ${overlap(r.lat.hybrid.tops, t.rows[0].lat.hybrid.tops).toFixed(3)}`;
+    const ov = r.store === 'embedded' ? '—' : !withVectors ? nm : `${ovOf(r, 'dense')} / ${ovOf(r, 'hybrid')}`;
     console.log(
       `| ${r.store} | ${Math.round(r.chunks / r.ingestS)} | ${r.ingestCpuS.toFixed(1)} | ${(r.bytes / 1e6).toFixed(1)} MB | ${Math.round(r.bytes / r.chunks)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${same(r) ? 'yes, scores too' : 'NO'} | ` +
-        `${r.lat.dense.p50.toFixed(2)} | ${r.lat.dense.p99.toFixed(2)} | ${r.lat.hybrid.p50.toFixed(2)} | ${r.lat.hybrid.p99.toFixed(2)} | ${ov} | ${r.embedS.toFixed(1)} |`,
+        `${cell(r, 'dense', 'p50')} | ${cell(r, 'dense', 'p99')} | ${cell(r, 'hybrid', 'p50')} | ${cell(r, 'hybrid', 'p99')} | ${ov} | ${withVectors ? r.embedS.toFixed(1) : nm} |`,
     );
   }
 }
 writeFileSync(svgOut, latencySvg(tables, 'bm25', 'BM25 top-10 latency vs corpus size per store (log–log)'));
-const denseOut = svgOut.replace(/(\.svg)?$/, '-dense.svg');
-writeFileSync(denseOut, latencySvg(tables, ['dense', 'hybrid'], `dense and hybrid top-10 latency per store (${embedder.id}, log–log)`));
-console.log(`\nplots: ${path.relative(root, svgOut)}, ${path.relative(root, denseOut)}`);
+const denseKinds = (['dense', 'hybrid'] as const).filter((k) => measured.includes(k));
+if (denseKinds.length > 0) {
+  const denseOut = svgOut.replace(/(\.svg)?$/, '-dense.svg');
+  writeFileSync(denseOut, latencySvg(tables, [...denseKinds], `${denseKinds.join(' and ')} top-10 latency per store (${embedder.id}, log–log)`));
+  console.log(`\nplots: ${path.relative(root, svgOut)}, ${path.relative(root, denseOut)}`);
+} else {
+  console.log(`\nplot: ${path.relative(root, svgOut)} (dense and hybrid not measured)`);
+}
 
 /** p50 and p99 of each retriever in `which` against documents, log–log, one colour per store, one dash pattern per line. */
 function latencySvg(ts: Table[], which: RetrieverName | RetrieverName[], title: string): string {
@@ -224,7 +242,7 @@ function latencySvg(ts: Table[], which: RetrieverName | RetrieverName[], title: 
   const colors: Record<StoreName, string> = { embedded: '#1f77b4', 'PostgreSQL single node': '#2ca02c', 'Citus, 2 workers': '#d62728' };
   const dashes = ['', '6 4', '2 3', '8 3 2 3'];
   const xs = ts.map((t) => t.numDocs);
-  const ys = ts.flatMap((t) => t.rows.flatMap((r) => rs.flatMap((k) => [r.lat[k].p50, r.lat[k].p99]))).filter((y) => y > 0);
+  const ys = ts.flatMap((t) => t.rows.flatMap((r) => rs.flatMap((k) => [r.lat[k]!.p50, r.lat[k]!.p99]))).filter((y) => y > 0);
   const x0 = Math.floor(Math.log10(Math.min(...xs))), x1 = Math.max(x0 + 1, Math.ceil(Math.log10(Math.max(...xs))));
   const y0 = Math.floor(Math.log10(Math.min(...ys))), y1 = Math.max(y0 + 1, Math.ceil(Math.log10(Math.max(...ys))));
   const px = (x: number) => L + ((Math.log10(x) - x0) / (x1 - x0)) * (W - L - R);
@@ -242,7 +260,7 @@ function latencySvg(ts: Table[], which: RetrieverName | RetrieverName[], title: 
     rs.forEach((k, ri) => {
       for (const [key, di] of [['p50', 0], ['p99', 1]] as const) {
         const dash = dashes[2 * ri + di];
-        const pts = ts.map((t) => [t.numDocs, t.rows.find((r) => r.store === s)!.lat[k][key]] as const).sort((a, b) => a[0] - b[0]);
+        const pts = ts.map((t) => [t.numDocs, t.rows.find((r) => r.store === s)!.lat[k]![key]] as const).sort((a, b) => a[0] - b[0]);
         out.push(`<polyline fill="none" stroke="${colors[s]}" stroke-width="2" stroke-dasharray="${dash}" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
         for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colors[s]}"/>`);
         const label = `${s === 'PostgreSQL single node' ? 'PostgreSQL' : s === 'Citus, 2 workers' ? 'Citus' : s}${rs.length > 1 ? ` ${k}` : ''} ${key}`;
