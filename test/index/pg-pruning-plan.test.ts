@@ -15,7 +15,7 @@
  * bidi score is within 0.1650 of the k-th best bidi score (≈ 0.165/1.253 of them) it does not.
  */
 import { describe, expect, it } from 'vitest';
-import { BOUND_SLACK, forcedPruning, planPruning, type TermPlanStats } from '../../src/index/pg/store.js';
+import { BOUND_SLACK, forcedPruning, planPruning, PROBE_COST, type TermPlanStats } from '../../src/index/pg/store.js';
 import { getSimilarity, resolveSimilarityParams } from '../../src/index/sparse/similarity.js';
 
 const N = 100_000;
@@ -43,12 +43,27 @@ describe('planPruning (MaxScore split of the PostgreSQL store)', () => {
     expect(plan!.bound).toBeCloseTo((0.0152709 + 0.1497695) * (1 + BOUND_SLACK), 6);
   });
 
+  it('on Citus too: bidi gives the candidates, scored through seeds and θ′ (two statements pushed into the shards)', () => {
+    // Probing beba and bebi on all 10,879 candidates in one statement (every query term: 3 × 8 + 1
+    // postings' worth each, 272k) costs more than the 195,455 postings; the seeds' statement and
+    // the HAVING pass merge bidi's postings twice (21,758), probe the 20 seeds and the ~945
+    // candidates within 0.165 of θ (2 × 8 each, ~15k) and cost one distributed statement more
+    // (CITUS_STATEMENT_COST): ~45k.
+    const q = [stats('beba', 98_485), stats('bidi', 10_879), stats('bebi', 86_091)];
+    const plan = planPruning(q, 10, N, PROBE_COST, true);
+    expect(plan).not.toBeNull();
+    expect(plan!.essential).toEqual(['bidi']);
+    expect(plan!.seeded).toBe(true);
+    expect(plan!.bound).toBeCloseTo((0.0152709 + 0.1497695) * (1 + BOUND_SLACK), 6);
+  });
+
   it('sets nothing aside when the candidates within the bound of θ would be most of them', () => {
     // 'bege bela bedu' (df 38,028 / 27,786 / 53,373): w 0.97 / 1.28 / 0.63; θ expected ≈ 1.51; only
     // bedu fits below it, and bege + bela's 65,814 candidates within 0.63 of θ are ~40% of them:
     // 8 × 26k probes cost more than the 119,187 postings.
     const q = [stats('bege', 38_028), stats('bela', 27_786), stats('bedu', 53_373)];
     expect(planPruning(q, 10, N)).toBeNull();
+    expect(planPruning(q, 10, N, PROBE_COST, true)).toBeNull();
     // forced (tests): the most terms set aside while the rest still has ≥ k postings
     expect(forcedPruning(q, 10)?.essential).toEqual(['bela']);
   });
