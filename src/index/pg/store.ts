@@ -1285,6 +1285,11 @@ export interface PruningPlan {
   essential: string[];
   /** Σ upper bound of the other (non-essential) terms, slack included: a chunk holding none of the essential terms scores below it. */
   bound: number;
+  /**
+   * Citus only: score through seeds and θ′ in two statements (true), or probe every query term on
+   * every essential candidate in one (false), whichever the planner priced lower (see runScoring).
+   */
+  seeded?: boolean;
 }
 
 /**
@@ -1293,6 +1298,15 @@ export interface PruningPlan {
  * ~0.5 µs per posting merged and summed (100k synthetic corpus, one node, load ~5), so ≈ 8.
  */
 export const PROBE_COST = 8;
+
+/**
+ * What one more distributed statement costs on Citus, in postings merged: the adaptive executor's
+ * round trips to the 4 shards on 2 workers, a few ms here. Chosen by paired runs of 300 100k
+ * queries on a Citus store (load 5.7–6.6): at 3,000, 135 queries the one-statement form answered
+ * went to seeds and θ′ and took 12.8 → 15.1 ms at their median; at 8,000 they stay (13.2 / 12.7 ms)
+ * and the 30 queries that had been exhaustive take 55.6 → 33.4 ms.
+ */
+export const CITUS_STATEMENT_COST = 8000;
 
 /** A query term as the pruning plan sees it: docFreq, upper bound and the expected score of one average chunk holding it once. */
 export interface TermPlanStats {
@@ -1313,13 +1327,14 @@ export interface TermPlanStats {
  * spread over [0, θ]), at least topK. Null when no term can be set aside, or when the cheapest
  * split would cost more than merging every posting (`probeCost` 0: no cost rule, the most terms).
  */
-function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest: readonly TermPlanStats[]) => number, probeCost: number, probeAll = false): PruningPlan | null {
+function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest: readonly TermPlanStats[]) => number, probeCost: number, distributed = false): PruningPlan | null {
   const n = terms.length;
   if (n < 2) return null;
   const order = [...terms].sort((a, b) => a.bound - b.bound || b.df - a.df);
   const totalDf = terms.reduce((s, t) => s + t.df, 0);
   let best = 0;
   let bestCost = Infinity;
+  let bestSeeded = false;
   let prefix = 0;
   let restDf = totalDf;
   for (let j = 1; j < n; j++) {
@@ -1328,16 +1343,27 @@ function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest:
     const th = theta(order.slice(j));
     if (prefix * (1 + BOUND_SLACK) >= th || restDf < topK) break;
     const probed = Math.min(restDf, Math.max(topK, (restDf * prefix) / th));
-    const cost = probeAll ? restDf * (probeCost * n + 1) : restDf + probed * j * probeCost;
+    let cost = restDf + probed * j * probeCost;
+    let seeded = false;
+    if (distributed) {
+      // Citus: seeds and θ′ merge the essential postings twice (the seeds, then the HAVING pass),
+      // probe the 2k seeds too, and take one distributed statement more; one statement probing
+      // every query term on every candidate takes none of that (see runScoring).
+      const twice = 2 * restDf + (probed + 2 * topK) * j * probeCost + CITUS_STATEMENT_COST;
+      const once = restDf * (probeCost * n + 1);
+      seeded = twice < once;
+      cost = Math.min(twice, once);
+    }
     if (cost <= bestCost) {
       best = j;
       bestCost = cost;
+      bestSeeded = seeded;
     }
   }
   if (best === 0 || (probeCost > 0 && bestCost >= totalDf)) return null;
   let bound = 0;
   for (let i = 0; i < best; i++) bound += order[i].bound;
-  return { essential: order.slice(best).map((t) => t.term), bound: bound * (1 + BOUND_SLACK) };
+  return { essential: order.slice(best).map((t) => t.term), bound: bound * (1 + BOUND_SLACK), ...(distributed ? { seeded: bestSeeded || probeCost === 0 } : {}) };
 }
 
 /**
@@ -1348,9 +1374,9 @@ function splitTerms(terms: readonly TermPlanStats[], topK: number, theta: (rest:
  * the estimate of the term at which the best terms' postings reach topK (they hold at least topK chunks), whichever is larger. A
  * wrong guess costs a second statement, never a wrong answer (see {@link replanPruning}).
  * @param docCount N, the number of chunks with at least one term
- * @param probeAll the statement probes every query term on every candidate (Citus), not the set-aside ones on the candidates that can reach the top k
+ * @param distributed the store is on Citus: the pruned evaluation is two distributed statements (seeds, then the candidates that can reach θ′), each merging the essential postings
  */
-export function planPruning(terms: readonly TermPlanStats[], topK: number, docCount: number, probeCost = PROBE_COST, probeAll = false): PruningPlan | null {
+export function planPruning(terms: readonly TermPlanStats[], topK: number, docCount: number, probeCost = PROBE_COST, distributed = false): PruningPlan | null {
   const byEstimate = [...terms].sort((a, b) => b.estimate - a.estimate);
   let expected = 0;
   let chunks = docCount;
@@ -1368,7 +1394,7 @@ export function planPruning(terms: readonly TermPlanStats[], topK: number, docCo
       break;
     }
   }
-  return expected > 0 ? splitTerms(terms, topK, () => expected, probeCost, probeAll) : null;
+  return expected > 0 ? splitTerms(terms, topK, () => expected, probeCost, distributed) : null;
 }
 
 /** The most aggressive split ({@link PgSearchOptions.prune} 'force'): every term but the essential rest with ≥ topK postings set aside, no cost rule. */
@@ -1381,8 +1407,8 @@ export function forcedPruning(terms: readonly TermPlanStats[], topK: number): Pr
  * whose check failed: those chunks exist, so the final θ is at least it). Its check cannot fail:
  * its candidates include the attempt's, and its bound sum is below `theta`.
  */
-export function replanPruning(terms: readonly TermPlanStats[], topK: number, theta: number, probeCost = PROBE_COST, probeAll = false): PruningPlan | null {
-  return splitTerms(terms, topK, () => theta, probeCost, probeAll);
+export function replanPruning(terms: readonly TermPlanStats[], topK: number, theta: number, probeCost = PROBE_COST, distributed = false): PruningPlan | null {
+  return splitTerms(terms, topK, () => theta, probeCost, distributed);
 }
 
 /** A scoring statement's row: the hit and, when asked for, its chunk's columns. */
@@ -1528,9 +1554,9 @@ export class PgStoreReader {
     }
     if (qTerms.length === 0) return null;
     const table = lengthTable(sim, params, avgdl, m.lucene_norms, m.max_doc_len);
-    // Citus's pruned statement probes every query term on every candidate (see runScoring).
-    const probeAll = await this.isDistributed(c);
-    const plan = opts.prune === false ? null : opts.prune === 'force' ? forcedPruning(stats, opts.topK) : planPruning(stats, opts.topK, docCount, PROBE_COST, probeAll);
+    // Citus prices its two-statement pruned evaluation (see runScoring).
+    const distributed = await this.isDistributed(c);
+    const plan = opts.prune === false ? null : opts.prune === 'force' ? forcedPruning(stats, opts.topK) : planPruning(stats, opts.topK, docCount, PROBE_COST, distributed);
     return { sim, params, terms: qTerms, weights, table, allow, stats, plan };
   }
 
@@ -1638,13 +1664,13 @@ export class PgStoreReader {
                  th AS (SELECT sd.ps + coalesce(x.s, 0) AS f FROM (SELECT seq, ordinal, ps FROM part ORDER BY ps DESC LIMIT ${2 * topK}) sd ${probe('sd')} ORDER BY f DESC LIMIT 1 OFFSET ${topK - 1})
                  SELECT part.* FROM part WHERE (SELECT f FROM th) IS NULL OR ${rounded(`part.ps + ${ub}`)} >= ${rounded('(SELECT f FROM th)')}) e
            ${probe('e')}`;
-    } else {
-      // Citus: candidates are the chunks of the essential terms' postings (merged, deduplicated);
-      // each is scored fully by primary-key probes of every query term. Citus cannot push an OFFSET
-      // subquery into the shards, but an aggregate in the LATERAL subquery keeps it from being
-      // flattened as well: without it each shard hash-joined its candidates with every posting of
-      // the query terms (EXPLAIN ANALYZE, 'bebu tusido didi' at 100k: 14.5 ms of a 28 ms task,
-      // against 11 ms of probes for 573 candidates).
+    } else if (plan!.seeded === false) {
+      // Citus, few candidates: the candidates are the chunks of the essential terms' postings
+      // (merged, deduplicated), each scored fully by primary-key probes of every query term, in one
+      // statement. An aggregate in the LATERAL subquery keeps it from being flattened: without it
+      // each shard hash-joined its candidates with every posting of the query terms (EXPLAIN
+      // ANALYZE, 'bebu tusido didi' at 100k: 14.5 ms of a 28 ms task, against 11 ms of probes for
+      // 573 candidates).
       const branches = essential.map((t) => branch(q.terms.indexOf(t), 'p.seq, p.ordinal'));
       const s = termScoreSql(q.sim).replace(/w\.w/g, `($W::${ty}[])[array_position($T::text[], p.term)]`).replace(/w\.ln/g, ln);
       named.T = q.terms;
@@ -1653,6 +1679,41 @@ export class PgStoreReader {
            FROM (SELECT DISTINCT e0.seq, e0.ordinal FROM (${branches.join(' UNION ALL ')}) e0 WHERE true${allow('e0')}) e
            CROSS JOIN LATERAL (SELECT ${q.sim.float32 ? 'sum(y.s)' : 'sum(y.s::numeric)'} AS s FROM (SELECT ${s} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal) y) x
            GROUP BY e.seq, e.ordinal`;
+    } else {
+      // Citus: the same MaxScore evaluation in two statements that Citus pushes into every shard
+      // whole (a GROUP BY with the distribution column seq, a correlated probe joined on seq, an
+      // ORDER BY … LIMIT over them) — the one-node statement's LIMIT subquery and OFFSET fence
+      // would each be a distributed subplan of their own, run before it on the coordinator.
+      // 1. Seeds: each shard merges the essential terms' postings (one `term = ANY` scan) into
+      //    partial scores and, for its 2k best, probes the set-aside terms (a scalar subquery in
+      //    the target list, which PostgreSQL evaluates after the sort and limit); the coordinator
+      //    keeps the 2k best. Their k-th full score θ′ is the score of k real chunks.
+      // 2. Each shard merges the essential postings again, keeps the chunks whose ps + B rounds to
+      //    ≥ θ′ (HAVING), probes the set-aside terms on those alone (LATERAL on seq and ordinal),
+      //    and returns its best k.
+      // Scores are ps + the probes' sum, both exact sums, as on one node.
+      const rest = q.terms.filter((t) => !essential.includes(t));
+      const termSql = (T: string, W: string) => termScoreSql(q.sim).replace(/w\.w/g, `($${W}::${ty}[])[array_position($${T}::text[], p.term)]`).replace(/w\.ln/g, ln);
+      named.E = essential;
+      named.EW = essential.map((t) => q.weights[q.terms.indexOf(t)]);
+      named.T = rest;
+      named.W = rest.map((t) => q.weights[q.terms.indexOf(t)]);
+      named.UB = plan!.bound;
+      const partial = (v: string) => (q.sim.float32 ? `sum(${v})` : `sum(${v}::numeric)`);
+      const rounded = (v: string) => (q.sim.float32 ? `(${v})::real` : `(${v})::float8`);
+      const ub = q.sim.float32 ? '$UB::float8' : '$UB::float8::numeric';
+      const postings = `(SELECT p.seq, p.ordinal, ${termSql('E', 'EW')} AS s FROM ob_postings p WHERE p.term = ANY($E::text[])) x WHERE true${allow('x')} GROUP BY x.seq, x.ordinal`;
+      const probe = (a: string) => `(SELECT ${partial('y.s')} FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = ${a}.seq AND p.ordinal = ${a}.ordinal) y)`;
+      const [seedText, seedArgs] = bindNamed(
+        `SELECT ${rounded(`${partial('x.s')} + coalesce(${probe('x')}, 0)`)}::float8 AS f FROM ${postings} ORDER BY ${partial('x.s')} DESC LIMIT ${2 * topK}`,
+        q.allow ? { ...named, F1: q.allow.seqs, ...(q.allow.ordinals ? { F2: q.allow.ordinals } : {}) } : named,
+      );
+      const seeds = (await c.query<{ f: number }>(seedText, seedArgs)).rows.map((r) => r.f).sort((a, b) => b - a);
+      named.TH = seeds.length >= topK ? seeds[topK - 1] : null;
+      const having = seeds.length >= topK ? ` HAVING ${rounded(`${partial('x.s')} + ${ub}`)} >= ${rounded('$TH::float8')}` : '';
+      scored = `SELECT e.seq, e.ordinal, ${rounded('e.ps + coalesce(r.s, 0)')}::float8 AS score
+           FROM (SELECT x.seq, x.ordinal, ${partial('x.s')} AS ps FROM ${postings}${having}) e
+           CROSS JOIN LATERAL (SELECT ${partial('y.s')} AS s FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal) y) r`;
     }
     const order = 'ORDER BY score DESC, seq, ordinal';
     // The chunk texts in the same statement on one node: the top k first (a materialised CTE), then
