@@ -13,8 +13,10 @@
  * throwaway cluster with scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first); the
  * single node is a database of the coordinator without the Citus extension.
  *
- *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--retrievers bm25,dense,hybrid] [--out docs/img/store-latency.svg]
+ *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--retrievers bm25,dense,hybrid] [--keep] [--out docs/img/store-latency.svg]
  *
+ * `--keep` leaves the cluster and its databases (ob_<corpus>_single, ob_<corpus>_citus) running for
+ * EXPLAIN after the run and prints how to stop it.
  * `--retrievers` picks the retrievers measured; without dense and hybrid no vectors are stored
  * (no vector column, no HNSW build: the 1M HNSW builds take most of an hour here), their columns
  * print "not measured" and the dense plot is not written — `--retrievers bm25` measures ingest,
@@ -57,6 +59,7 @@ const measured = arg('retrievers', 'bm25,dense,hybrid').split(',') as RetrieverN
 for (const r of measured) if (!(RETRIEVERS as readonly string[]).includes(r)) throw new Error(`--retrievers: unknown retriever ${r} (bm25, dense, hybrid)`);
 if (!measured.includes('bm25')) throw new Error('--retrievers must include bm25 (the parity column and the main plot are BM25\'s)');
 const withVectors = measured.includes('dense') || measured.includes('hybrid');
+const keep = process.argv.includes('--keep');
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const sizeOf = (name: string) => Number(name.replace(/k$/i, '000').replace(/m$/i, '000000'));
 
@@ -202,8 +205,12 @@ try {
     rmSync(path.join(tmp, `embedded-${corpus}`), { recursive: true, force: true });
   }
 } finally {
-  execFileSync('bash', [script, 'stop', clusterDir]);
-  rmSync(clusterDir, { recursive: true, force: true });
+  if (keep) {
+    console.error(`bench:store: cluster kept (--keep), coordinator ${baseUrl}; stop it with scripts/pg-cluster.sh stop ${clusterDir}`);
+  } else {
+    execFileSync('bash', [script, 'stop', clusterDir]);
+    rmSync(clusterDir, { recursive: true, force: true });
+  }
   rmSync(tmp, { recursive: true, force: true });
 }
 
