@@ -1702,17 +1702,23 @@ export class PgStoreReader {
       const partial = (v: string) => (q.sim.float32 ? `sum(${v})` : `sum(${v}::numeric)`);
       const rounded = (v: string) => (q.sim.float32 ? `(${v})::real` : `(${v})::float8`);
       const ub = q.sim.float32 ? '$UB::float8' : '$UB::float8::numeric';
-      const postings = `(SELECT p.seq, p.ordinal, ${termSql('E', 'EW')} AS s FROM ob_postings p WHERE p.term = ANY($E::text[])) x WHERE true${allow('x')} GROUP BY x.seq, x.ordinal`;
+      // One essential term (the usual split of a 3-term query with near-stop words): its postings
+      // are one row per chunk (the primary key), so ps is the row's own contribution — no hash
+      // aggregate, and the θ′ test a WHERE; the value is the one-row sum's, bit for bit.
+      const single = essential.length === 1;
+      const ps = single ? (q.sim.float32 ? 'x.s' : 'x.s::numeric') : partial('x.s');
+      const postings = `(SELECT p.seq, p.ordinal, ${termSql('E', 'EW')} AS s FROM ob_postings p WHERE p.term = ANY($E::text[])) x WHERE true${allow('x')}${single ? '' : ' GROUP BY x.seq, x.ordinal'}`;
       const probe = (a: string) => `(SELECT ${partial('y.s')} FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = ${a}.seq AND p.ordinal = ${a}.ordinal) y)`;
       const [seedText, seedArgs] = bindNamed(
-        `SELECT ${rounded(`${partial('x.s')} + coalesce(${probe('x')}, 0)`)}::float8 AS f FROM ${postings} ORDER BY ${partial('x.s')} DESC LIMIT ${2 * topK}`,
+        `SELECT ${rounded(`${ps} + coalesce(${probe('x')}, 0)`)}::float8 AS f FROM ${postings} ORDER BY ${ps} DESC LIMIT ${2 * topK}`,
         q.allow ? { ...named, F1: q.allow.seqs, ...(q.allow.ordinals ? { F2: q.allow.ordinals } : {}) } : named,
       );
       const seeds = (await c.query<{ f: number }>(seedText, seedArgs)).rows.map((r) => r.f).sort((a, b) => b - a);
       named.TH = seeds.length >= topK ? seeds[topK - 1] : null;
-      const having = seeds.length >= topK ? ` HAVING ${rounded(`${partial('x.s')} + ${ub}`)} >= ${rounded('$TH::float8')}` : '';
+      const reach = `${rounded(`${ps} + ${ub}`)} >= ${rounded('$TH::float8')}`;
+      const having = seeds.length < topK ? '' : single ? ` AND ${reach}` : ` HAVING ${reach}`;
       scored = `SELECT e.seq, e.ordinal, ${rounded('e.ps + coalesce(r.s, 0)')}::float8 AS score
-           FROM (SELECT x.seq, x.ordinal, ${partial('x.s')} AS ps FROM ${postings}${having}) e
+           FROM (SELECT x.seq, x.ordinal, ${ps} AS ps FROM ${postings}${having}) e
            CROSS JOIN LATERAL (SELECT ${partial('y.s')} AS s FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal) y) r`;
     }
     const order = 'ORDER BY score DESC, seq, ordinal';
