@@ -78,3 +78,13 @@ describe("extractiveAnswer: a question term the unit lacks but its document's ti
     expect(a.citations[0].quote).toBe('The company was founded by Larry Roberts in 1973.');
   });
 });
+
+describe('extractiveAnswer: a further quoted sentence holds a question word of its own', () => {
+  it('does not add a sentence that matches the question only through its title and the sentences before it', () => {
+    const text = '검색 증강 생성(RAG)은 질문과 관련된 문서를 먼저 검색한 뒤 그 문서를 근거로 답을 생성한다.\nHyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다.\n인용은 답의 각 문장이 어느 문서에서 왔는지 보여 준다.';
+    const h: Hit = { ...hit(1, text, 5), title: '검색 증강 생성' };
+    const a = extractiveAnswer('HyDE는 무엇을 생성하나?', [h], getAnalyzer('auto'), { numDocs: 2, docFreq: () => 1 });
+    expect(a.citations.map((c) => c.quote)).not.toContain('인용은 답의 각 문장이 어느 문서에서 왔는지 보여 준다.');
+    expect(a.citations[0].quote).toBe('HyDE는 질문에 대한 가상의 문서를 먼저 생성하고 그 문서로 검색한다.');
+  });
+});
