@@ -39,7 +39,7 @@
  * question's idf mass — counting only question terms some indexed document holds, so words absent
  * from a small index cannot force a refusal — and matches at least two distinct question terms
  * (one for a one-term question, or one carrying more than half the question's idf mass: a rare name,
- * `ONE_TERM_COVERAGE`); a further sentence must also cover at least half as much as the best one. When none
+ * `ONE_TERM_COVERAGE`); a further sentence must also cover at least half as much as the best one and hold a question term by its own words. When none
  * qualifies, the answer says nothing relevant was found. Units come from `segmentText`: headings,
  * code blocks, table rows and fragments of fewer than three analysed terms are never quoted; a
  * heading's terms count for the first unit under it; a sentence ending in ":" is quoted together
@@ -519,6 +519,8 @@ export function extractiveAnswer(
     if (!covers(s, s.contextCoverage, s.contextMatched)) continue;
     if (chosen.length > 0 && s.score < relativeCutoff * chosen[0].score) break;
     if (chosen.length > 0 && s.contextCoverage < 0.5 * chosen[0].contextCoverage) continue;
+    // A further sentence holds a question word of its own: its title and the sentences before it alone do not make it relevant.
+    if (chosen.length > 0 && s.matched.length === 0) continue;
     const key = s.text.replace(/\s+/g, ' ').toLowerCase();
     if (seenText.has(key)) continue; // the same sentence from an overlapping chunk
     seenText.add(key);
