@@ -111,7 +111,11 @@ async function threeWays(reader: PgStoreReader, emb: IndexReader, c: Case) {
     const chunks = await reader.chunks(hits);
     return hits.map((h, i) => [chunks[i].id, h.score] as [string, number]);
   };
-  const pruned = await ids(await reader.search(c.q, { ...opts, prune: c.auto ? true : 'force' }));
+  // The pruned answer through searchWithChunks (its chunks from the scoring statement itself), checked
+  // against the chunks read on their own.
+  const found = await reader.searchWithChunks(c.q, { ...opts, prune: c.auto ? true : 'force' });
+  expect(found.map((f) => f.chunk), `${c.q}: searchWithChunks' chunks = chunks()`).toEqual(await reader.chunks(found.map((f) => f.hit)));
+  const pruned = found.map((f) => [f.chunk.id, f.hit.score] as [string, number]);
   const exhaustive = await ids(await reader.search(c.q, { ...opts, prune: false }));
   const embedded = emb
     .search(c.q, { topK: c.topK, similarity, ...(c.filter ? { filter: emb.filterBits(c.filter) } : {}), ...(c.k1 !== undefined ? { k1: c.k1 } : {}), ...(c.b !== undefined ? { b: c.b } : {}) })
@@ -222,6 +226,33 @@ describe.skipIf(!available)(`MaxScore pruning in SQL is exact (PostgreSQL ${kind
       }
     }
   }, 120_000);
+
+  it('searchWithChunks scores and reads the hits\' chunks in one statement after the snapshot\'s', async () => {
+    // Each distributed statement costs Citus a fixed ~1–1.5 ms on this machine (deparse, a task per
+    // shard, the workers' replies), whatever its work: reading the k chunks in a statement of their
+    // own after the scoring made a search one statement longer than it needs to be.
+    const docs: Docs = [];
+    for (let i = 0; i < 40; i++) docs.push(makeDoc(`m${String(i).padStart(2, '0')}`, i % 4 === 0 ? `rare common f${i}` : `common f${i} f${i + 1}`));
+    const { store, reader } = await build(cluster, kind, 'onestatement', docs, roots);
+    stores.push(store);
+    await reader.search('common', { topK: 1 }); // the reader's one-time questions (is this Citus?)
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    const selects: string[] = [];
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
+      if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) selects.push(text);
+      return original.apply(this, args);
+    };
+    try {
+      const found = await reader.searchWithChunks('rare common', { topK: 3, prune: false });
+      expect(found.map((f) => f.chunk.id)).toEqual(['m00#0', 'm04#0', 'm08#0']);
+      expect(found.map((f) => f.chunk.text)).toEqual(['rare common f0', 'rare common f4', 'rare common f8']);
+    } finally {
+      proto.query = original;
+    }
+    expect(selects, selects.join('\n---\n')).toHaveLength(1);
+  });
 
   it('ties at θ: identical chunks straddle the k-th place and the lower (seq, ordinal) ones win, pruned', async () => {
     // 30 chunks "alpha beta" (identical: equal scores), 60 "beta …" padding chunks, 10 "alpha" long ones.
