@@ -254,6 +254,36 @@ describe.skipIf(!available)(`MaxScore pruning in SQL is exact (PostgreSQL ${kind
     expect(selects, selects.join('\n---\n')).toHaveLength(1);
   });
 
+  it('a pruned search whose seeds hold every candidate is one statement after the snapshot\'s', async () => {
+    // 40 chunks, "rare" in 10 of them (the candidates once "common", in all 40, is set aside):
+    // on Citus the seeds statement returns all 10 with their full scores, and nothing is left
+    // for a second statement to find (on one node the pruned evaluation is one statement anyway).
+    const docs: Docs = [];
+    for (let i = 0; i < 40; i++) docs.push(makeDoc(`s${String(i).padStart(2, '0')}`, i % 4 === 0 ? `rare common f${i % 3}` : `common f${i} f${i + 1}`));
+    const { store, reader, emb } = await build(cluster, kind, 'seedsalone', docs, roots);
+    stores.push(store);
+    await reader.search('common', { topK: 1 });
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    const statements: string[] = [];
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
+      if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) statements.push(text);
+      return original.apply(this, args);
+    };
+    const before = plans(reader);
+    let hits;
+    try {
+      hits = await reader.search('rare common', { topK: 3, prune: 'force' });
+    } finally {
+      proto.query = original;
+    }
+    expect(statements, statements.join('\n---\n')).toHaveLength(1);
+    expect(plans(reader).pruned).toBe(before.pruned + 1);
+    expect((await reader.chunks(hits)).map((ch) => ch.id)).toEqual(['s00#0', 's04#0', 's08#0']);
+    expectSame('seeds alone', await threeWays(reader, emb, { q: 'rare common', topK: 3 }));
+  });
+
   it('ties at θ: identical chunks straddle the k-th place and the lower (seq, ordinal) ones win, pruned', async () => {
     // 30 chunks "alpha beta" (identical: equal scores), 60 "beta …" padding chunks, 10 "alpha" long ones.
     // beta (df 90 of 100) is non-essential; the k-th place falls inside the 30 tied chunks.
