@@ -103,6 +103,25 @@ interface Case {
   auto?: boolean;
 }
 
+/** The statements `fn` sends (BEGIN and COMMIT batches aside), on any pg client of this process. */
+async function statementsOf<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const statements: string[] = [];
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
+    if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) statements.push(text);
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    proto.query = original;
+  }
+}
+
+const second = new WeakMap<PgStoreReader, PgStoreReader>();
+
 /** The store's pruned and exhaustive answers and the embedded index's, as [chunk id, score]. */
 async function threeWays(reader: PgStoreReader, emb: IndexReader, c: Case) {
   const similarity = c.similarity ?? 'bm25';
@@ -116,6 +135,11 @@ async function threeWays(reader: PgStoreReader, emb: IndexReader, c: Case) {
   const found = await reader.searchWithChunks(c.q, { ...opts, prune: c.auto ? true : 'force' });
   expect(found.map((f) => f.chunk), `${c.q}: searchWithChunks' chunks = chunks()`).toEqual(await reader.chunks(found.map((f) => f.hit)));
   const pruned = found.map((f) => [f.chunk.id, f.hit.score] as [string, number]);
+  // Citus: with the fewest seeds (2k), the seeds rarely hold every candidate and the second statement (θ′) answers
+  // (on a reader of its own, so that the tests' counts of scoringPlans stay those of one search).
+  if (!second.has(reader)) second.set(reader, await reader.store.reader());
+  const fewSeedsIds = await ids(await second.get(reader)!.search(c.q, { ...opts, prune: c.auto ? true : 'force', seedRows: 0 }));
+  expect(fewSeedsIds, `${c.q}: 2k seeds = default seeds`).toEqual(pruned);
   const exhaustive = await ids(await reader.search(c.q, { ...opts, prune: false }));
   const embedded = emb
     .search(c.q, { topK: c.topK, similarity, ...(c.filter ? { filter: emb.filterBits(c.filter) } : {}), ...(c.k1 !== undefined ? { k1: c.k1 } : {}), ...(c.b !== undefined ? { b: c.b } : {}) })
@@ -236,22 +260,10 @@ describe.skipIf(!available)(`MaxScore pruning in SQL is exact (PostgreSQL ${kind
     const { store, reader } = await build(cluster, kind, 'onestatement', docs, roots);
     stores.push(store);
     await reader.search('common', { topK: 1 }); // the reader's one-time questions (is this Citus?)
-    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = proto.query;
-    const selects: string[] = [];
-    proto.query = function (this: unknown, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
-      if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) selects.push(text);
-      return original.apply(this, args);
-    };
-    try {
-      const found = await reader.searchWithChunks('rare common', { topK: 3, prune: false });
-      expect(found.map((f) => f.chunk.id)).toEqual(['m00#0', 'm04#0', 'm08#0']);
-      expect(found.map((f) => f.chunk.text)).toEqual(['rare common f0', 'rare common f4', 'rare common f8']);
-    } finally {
-      proto.query = original;
-    }
-    expect(selects, selects.join('\n---\n')).toHaveLength(1);
+    const { result: found, statements } = await statementsOf(() => reader.searchWithChunks('rare common', { topK: 3, prune: false }));
+    expect(found.map((f) => f.chunk.id)).toEqual(['m00#0', 'm04#0', 'm08#0']);
+    expect(found.map((f) => f.chunk.text)).toEqual(['rare common f0', 'rare common f4', 'rare common f8']);
+    expect(statements, statements.join('\n---\n')).toHaveLength(1);
   });
 
   it('a pruned search whose seeds hold every candidate is one statement after the snapshot\'s', async () => {
@@ -263,25 +275,28 @@ describe.skipIf(!available)(`MaxScore pruning in SQL is exact (PostgreSQL ${kind
     const { store, reader, emb } = await build(cluster, kind, 'seedsalone', docs, roots);
     stores.push(store);
     await reader.search('common', { topK: 1 });
-    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = proto.query;
-    const statements: string[] = [];
-    proto.query = function (this: unknown, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
-      if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) statements.push(text);
-      return original.apply(this, args);
-    };
     const before = plans(reader);
-    let hits;
-    try {
-      hits = await reader.search('rare common', { topK: 3, prune: 'force' });
-    } finally {
-      proto.query = original;
-    }
+    const { result: hits, statements } = await statementsOf(() => reader.search('rare common', { topK: 3, prune: 'force' }));
     expect(statements, statements.join('\n---\n')).toHaveLength(1);
     expect(plans(reader).pruned).toBe(before.pruned + 1);
     expect((await reader.chunks(hits)).map((ch) => ch.id)).toEqual(['s00#0', 's04#0', 's08#0']);
     expectSame('seeds alone', await threeWays(reader, emb, { q: 'rare common', topK: 3 }));
+
+    // More candidates than seeds: "rare" in 10 chunks of 2–20 tokens, "common" in all 40
+    // (w = ln(1 + 0.5/40.5) = 0.0123, the set-aside bound). With 2k = 6 seeds (seedRows 0) the
+    // 6th best partial score plus 0.0123 is far below the 3rd best full score (shorter chunks
+    // score higher), so no chunk left out can reach the top 3: still one statement.
+    const docs2: Docs = [];
+    for (let i = 0; i < 40; i++) docs2.push(makeDoc(`b${String(i).padStart(2, '0')}`, i < 20 ? `common ${i % 2 === 0 ? 'rare ' : ''}${Array.from({ length: i }, (_, j) => `f${j}`).join(' ')}` : `common g${i}`));
+    const two = await build(cluster, kind, 'seedsbound', docs2, roots);
+    stores.push(two.store);
+    await two.reader.search('common', { topK: 1 });
+    const answeredBefore = two.reader.seedsAnswered;
+    const bounded = await statementsOf(() => two.reader.search('rare common', { topK: 3, prune: 'force', seedRows: 0 }));
+    expect(bounded.statements, bounded.statements.join('\n---\n')).toHaveLength(1);
+    expect(two.reader.seedsAnswered).toBe(answeredBefore + (kind === 'Citus' ? 1 : 0));
+    expect((await two.reader.chunks(bounded.result)).map((ch) => ch.id)).toEqual(['b00#0', 'b02#0', 'b04#0']);
+    expectSame('seeds alone, bound', await threeWays(two.reader, two.emb, { q: 'rare common', topK: 3 }));
   });
 
   it('ties at θ: identical chunks straddle the k-th place and the lower (seq, ordinal) ones win, pruned', async () => {

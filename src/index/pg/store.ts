@@ -73,6 +73,12 @@ export interface PgSearchOptions {
    * corpora where the planner would score every posting).
    */
   prune?: boolean | 'force';
+  /**
+   * Citus: how many of the best partial scores the seeds statement of a pruned search returns
+   * (≥ 2·topK; default {@link SEED_ROWS}). With enough of them it holds every chunk that can reach
+   * θ′ and answers alone; tests set 0 to run the two-statement evaluation on small corpora.
+   */
+  seedRows?: number;
 }
 
 export interface PgStoreStats {
@@ -1308,6 +1314,15 @@ export const PROBE_COST = 8;
  */
 export const CITUS_STATEMENT_COST = 8000;
 
+/**
+ * Citus: how many of the best partial scores the seeds statement returns (at least 2·topK). The
+ * more it returns, the more often it holds every chunk that can reach θ′ and answers alone, for
+ * M probes per shard more. On the kept 1M bench:store Citus store (300 queries, 145 of them seeded),
+ * the seeds answered alone 21 times at 20 rows, 48 at 50, 57 at 100 and 71 at 200, where the seeds
+ * statement's p50 rose from ~9 to ~11 ms.
+ */
+export const SEED_ROWS = 100;
+
 /** A query term as the pruning plan sees it: docFreq, upper bound and the expected score of one average chunk holding it once. */
 export interface TermPlanStats {
   term: string;
@@ -1464,6 +1479,8 @@ export class PgStoreReader {
    * term to set aside, a similarity without pruning, or `prune: false`).
    */
   readonly scoringPlans = { pruned: 0, repruned: 0, fallback: 0, exhaustive: 0 };
+  /** Citus: pruned statements answered by their seeds statement alone (see runScoring). */
+  seedsAnswered = 0;
   private distributed: boolean | undefined;
 
   constructor(
@@ -1580,7 +1597,7 @@ export class PgStoreReader {
     const q = await this.prepare(c, m, dfs, terms, opts);
     if (q === null) return [];
     if (q.plan) {
-      const rows = await this.runScoring(c, m, q, opts.topK, withChunks, q.plan);
+      const rows = await this.runScoring(c, m, q, opts.topK, withChunks, q.plan, opts.seedRows);
       if (rows.length === opts.topK && rows[rows.length - 1].score > q.plan.bound) {
         this.scoringPlans.pruned++;
         return rows;
@@ -1590,7 +1607,7 @@ export class PgStoreReader {
       // every posting. Its check passes by construction; it is still made.
       const again = rows.length === opts.topK ? replanPruning(q.stats, opts.topK, rows[rows.length - 1].score, opts.prune === 'force' ? 0 : PROBE_COST, await this.isDistributed(c)) : null;
       if (again && again.essential.length > q.plan.essential.length) {
-        const more = await this.runScoring(c, m, q, opts.topK, withChunks, again);
+        const more = await this.runScoring(c, m, q, opts.topK, withChunks, again, opts.seedRows);
         if (more.length === opts.topK && more[more.length - 1].score > again.bound) {
           this.scoringPlans.repruned++;
           return more;
@@ -1604,7 +1621,7 @@ export class PgStoreReader {
   }
 
   /** One scoring statement: exhaustive (`plan` null) or over the candidates of the plan's essential terms. */
-  private async runScoring(c: pg.PoolClient, m: Meta, q: PreparedQuery, topK: number, withChunks: boolean, plan: PruningPlan | null): Promise<ScoreRow[]> {
+  private async runScoring(c: pg.PoolClient, m: Meta, q: PreparedQuery, topK: number, withChunks: boolean, plan: PruningPlan | null, seedLimit?: number): Promise<ScoreRow[]> {
     const essential = plan?.essential ?? null;
     const ty = q.sim.float32 ? 'real' : 'float8';
     // A chunk's contributions are summed in an order the plan picks (index order, heap order, …),
@@ -1716,12 +1733,27 @@ export class PgStoreReader {
       const ps = single ? (q.sim.float32 ? 'x.s' : 'x.s::numeric') : partial('x.s');
       const postings = `(SELECT p.seq, p.ordinal, ${termSql('E', 'EW')} AS s FROM ob_postings p WHERE p.term = ANY($E::text[])) x WHERE true${allow('x')}${single ? '' : ' GROUP BY x.seq, x.ordinal'}`;
       const probe = (a: string) => `(SELECT ${partial('y.s')} FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = ${a}.seq AND p.ordinal = ${a}.ordinal) y)`;
+      const seedCount = Math.max(2 * topK, seedLimit ?? SEED_ROWS);
       const [seedText, seedArgs] = bindNamed(
-        `SELECT ${rounded(`${ps} + coalesce(${probe('x')}, 0)`)}::float8 AS f FROM ${postings} ORDER BY ${ps} DESC LIMIT ${2 * topK}`,
+        `SELECT x.seq, x.ordinal, ${ps}::float8 AS ps, ${rounded(`${ps} + coalesce(${probe('x')}, 0)`)}::float8 AS f FROM ${postings} ORDER BY ${ps} DESC LIMIT ${seedCount}`,
         q.allow ? { ...named, F1: q.allow.seqs, ...(q.allow.ordinals ? { F2: q.allow.ordinals } : {}) } : named,
       );
-      const seeds = (await c.query<{ f: number }>(seedText, seedArgs)).rows.map((r) => r.f).sort((a, b) => b - a);
+      const seedRows = (await c.query<{ seq: string; ordinal: number; ps: number; f: number }>(seedText, seedArgs)).rows;
+      const seeds = seedRows.map((r) => r.f).sort((a, b) => b - a);
       named.TH = seeds.length >= topK ? seeds[topK - 1] : null;
+      // The seeds answer alone when no candidate left out can reach θ′: the statement returned
+      // every candidate (fewer rows than its LIMIT), or the smallest partial score returned plus
+      // the set-aside bound rounds below θ′ (a chunk left out has ps ≤ that one's, so it fails the
+      // HAVING test of the second statement; float32 variants only, whose ps is an exact double).
+      // Every chunk that statement would score is then a seed, with the same score bit for bit.
+      const minPs = seedRows.length > 0 ? Math.min(...seedRows.map((r) => r.ps)) : 0;
+      if (seedRows.length < seedCount || (q.sim.float32 && seeds.length >= topK && Math.fround(minPs + plan!.bound) < Math.fround(seeds[topK - 1]))) {
+        this.seedsAnswered++;
+        return seedRows
+          .map((r) => ({ seq: r.seq, ordinal: r.ordinal, score: r.f }))
+          .sort((a, b) => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal)
+          .slice(0, topK);
+      }
       const reach = `${rounded(`${ps} + ${ub}`)} >= ${rounded('$TH::float8')}`;
       const having = seeds.length < topK ? '' : single ? ` AND ${reach}` : ` HAVING ${reach}`;
       scored = `SELECT e.seq, e.ordinal, ${rounded('e.ps + coalesce(r.s, 0)')}::float8 AS score
