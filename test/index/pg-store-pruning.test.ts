@@ -251,21 +251,6 @@ describe.skipIf(!available)(`MaxScore pruning in SQL is exact (PostgreSQL ${kind
     }
   }, 120_000);
 
-  it('searchWithChunks scores and reads the hits\' chunks in one statement after the snapshot\'s', async () => {
-    // Each distributed statement costs Citus a fixed ~1–1.5 ms on this machine (deparse, a task per
-    // shard, the workers' replies), whatever its work: reading the k chunks in a statement of their
-    // own after the scoring made a search one statement longer than it needs to be.
-    const docs: Docs = [];
-    for (let i = 0; i < 40; i++) docs.push(makeDoc(`m${String(i).padStart(2, '0')}`, i % 4 === 0 ? `rare common f${i}` : `common f${i} f${i + 1}`));
-    const { store, reader } = await build(cluster, kind, 'onestatement', docs, roots);
-    stores.push(store);
-    await reader.search('common', { topK: 1 }); // the reader's one-time questions (is this Citus?)
-    const { result: found, statements } = await statementsOf(() => reader.searchWithChunks('rare common', { topK: 3, prune: false }));
-    expect(found.map((f) => f.chunk.id)).toEqual(['m00#0', 'm04#0', 'm08#0']);
-    expect(found.map((f) => f.chunk.text)).toEqual(['rare common f0', 'rare common f4', 'rare common f8']);
-    expect(statements, statements.join('\n---\n')).toHaveLength(1);
-  });
-
   it('a pruned search whose seeds hold every candidate is one statement after the snapshot\'s', async () => {
     // 40 chunks, "rare" in 10 of them (the candidates once "common", in all 40, is set aside):
     // on Citus the seeds statement returns all 10 with their full scores, and nothing is left

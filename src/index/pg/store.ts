@@ -1446,13 +1446,6 @@ interface ChunkRow {
 
 /** The chunk and document columns a hit's {@link StoredChunk} is made of, over chunk alias `c` and document alias `d`. */
 const CHUNK_COLUMNS = `c.text, c.start_char, c.end_char, c.start_line, c.end_line, c.page, c.heading_path, d.id, d.source, d.record->>'title' AS title, d.record->'units' AS units, d.record->'meta' AS meta`;
-/** {@link CHUNK_COLUMNS} as the arguments of a `json_build_object` (key, value, …): the same names and values. */
-const CHUNK_JSON = CHUNK_COLUMNS.split(', ')
-  .map((col) => {
-    const m = /^(.*) AS (\w+)$/.exec(col);
-    return m ? `'${m[2]}', ${m[1]}` : `'${col.slice(2)}', ${col}`;
-  })
-  .join(', ');
 
 /** What a search needs besides the statement: the query's terms, weights and statistics. */
 interface PreparedQuery {
@@ -1761,21 +1754,16 @@ export class PgStoreReader {
            CROSS JOIN LATERAL (SELECT ${partial('y.s')} AS s FROM (SELECT ${termSql('T', 'W')} AS s FROM ob_postings p WHERE p.term = ANY($T::text[]) AND p.seq = e.seq AND p.ordinal = e.ordinal) y) r`;
     }
     const order = 'ORDER BY score DESC, seq, ordinal';
-    // The chunk texts in the same statement. On one node: the top k first (a materialised CTE), then
+    // The chunk texts in the same statement on one node: the top k first (a materialised CTE), then
     // their chunks and documents. Citus would run such a CTE as a distributed subplan of its own and
-    // then a second distributed join over its result, and joining every candidate with its chunk
-    // inside each shard (before the shard's top k: the planner sorts after the join) cost ~8 ms per
-    // task for 573 candidates. There the chunk is a correlated subquery on seq in the target list
-    // (one JSON object): Citus pushes it into every shard with the ORDER BY … LIMIT, and PostgreSQL
-    // evaluates it after the shard's sort and limit (make_sort_input_target postpones costly target
-    // expressions past a LIMIT), so each shard reads its own k chunks by primary key, and the search
-    // needs no distributed statement of its own for them (~1–1.5 ms each here).
-    const sql = !withChunks
+    // then a second distributed join over its result; joining every candidate with its chunk inside
+    // each shard (before the shard's top k: the planner sorts after the join) cost ~8 ms per task for
+    // 573 candidates, more than the second statement, so there the scoring statement returns k
+    // rows per shard without texts and the caller fetches the k chunks after it (in the same
+    // transaction).
+    const sql = !withChunks || distributed
       ? `${scored} ${order} LIMIT ${topK}`
-      : distributed
-        ? `SELECT s.seq, s.ordinal, s.score, (SELECT json_build_object(${CHUNK_JSON}) FROM ob_chunks c JOIN ob_documents d ON d.seq = c.seq WHERE c.seq = s.seq AND c.ordinal = s.ordinal) AS chunk
-           FROM (${scored}) s ORDER BY s.score DESC, s.seq, s.ordinal LIMIT ${topK}`
-        : `WITH top AS MATERIALIZED (${scored} ${order} LIMIT ${topK})
+      : `WITH top AS MATERIALIZED (${scored} ${order} LIMIT ${topK})
            SELECT top.seq, top.ordinal, top.score, ${CHUNK_COLUMNS}
            FROM top JOIN ob_chunks c ON c.seq = top.seq AND c.ordinal = top.ordinal JOIN ob_documents d ON d.seq = top.seq`;
     if (q.allow) {
@@ -1783,14 +1771,7 @@ export class PgStoreReader {
       if (q.allow.ordinals) named.F2 = q.allow.ordinals;
     }
     const [text, args] = bindNamed(sql, named);
-    const r = await c.query<ScoreRow & { chunk?: ChunkRow | null }>(text, args);
-    if (withChunks && distributed) {
-      for (const row of r.rows) {
-        if (!row.chunk) throw new OpenbookError('STORE_INCONSISTENT', `the store holds postings of chunk (${row.seq}, ${row.ordinal}) but not the chunk`);
-        Object.assign(row, row.chunk);
-        delete row.chunk;
-      }
-    }
+    const r = await c.query<ScoreRow>(text, args);
     // The joined statement's order is not guaranteed: sort the k rows as the scoring ordered them.
     return r.rows.sort((a, b) => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal);
   }
