@@ -1744,7 +1744,7 @@ export class PgStoreReader {
         this.seedsAnswered++;
         return seedRows
           .map((r) => ({ seq: r.seq, ordinal: r.ordinal, score: r.f }))
-          .sort((a, b) => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal)
+          .sort(byRank)
           .slice(0, topK);
       }
       const reach = `${rounded(`${ps} + ${ub}`)} >= ${rounded('$TH::float8')}`;
@@ -1773,7 +1773,7 @@ export class PgStoreReader {
     const [text, args] = bindNamed(sql, named);
     const r = await c.query<ScoreRow>(text, args);
     // The joined statement's order is not guaranteed: sort the k rows as the scoring ordered them.
-    return r.rows.sort((a, b) => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal);
+    return r.rows.sort(byRank);
   }
 
   /** The chunks `refs` with their text and document fields, in the order given (missing ones dropped). */
@@ -2116,6 +2116,8 @@ function checkedTerms(terms: readonly string[], opts: PgSearchOptions): string[]
   return [...new Set(terms)];
 }
 
+/** The embedded index's order of hits: score descending, ties by (seq, ordinal). */
+const byRank = (a: { seq: string; ordinal: number; score: number }, b: { seq: string; ordinal: number; score: number }): number => b.score - a.score || Number(a.seq) - Number(b.seq) || a.ordinal - b.ordinal;
 const hitOf = (row: ScoreRow): PgScoredChunk => ({ seq: Number(row.seq), ordinal: row.ordinal, score: row.score });
 
 /** Hits with their chunks by position: in one snapshot `chunksIn` keeps the hits' order and drops none. */
