@@ -25,53 +25,12 @@ import { IndexReader, IndexWriter, similarityNames, type IndexConfig } from '../
 import { PgStore, type PgSearchOptions, type PgStoreReader } from '../../src/index/pg/store.js';
 import type { SimilarityName } from '../../src/index/sparse/similarity.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { freshDatabase, SNAPSHOT_STATEMENT, type Kind } from '../support/pg-databases.js';
 import { makeDoc } from './helpers.js';
 
 const available = pgAvailable();
 const config: IndexConfig = { analyzer: 'standard', chunkSize: 0, chunkOverlap: 0, noChunk: false, luceneNorms: true };
 type Docs = ReturnType<typeof makeDoc>[];
-
-type Kind = 'single node' | 'Citus';
-
-/** Runs `statements` on a connection of their own to database `db` of the node at `port` (default: the coordinator's). */
-async function onNode(cluster: PgCluster, db: string, statements: string[], port?: number): Promise<void> {
-  const u = new URL(cluster.url);
-  if (port !== undefined) u.port = String(port);
-  u.pathname = `/${db}`;
-  const c = new pg.Client({ connectionString: u.toString() });
-  await c.connect();
-  try {
-    for (const q of statements) await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
-
-/**
- * A fresh database `db`; on Citus distributed like the cluster's own: the extension created in it
- * on the coordinator and both workers, the workers added (4 shards per table, so every test
- * corpus spreads over both workers).
- */
-async function freshDatabase(cluster: PgCluster, kind: Kind, db: string): Promise<string> {
-  await onNode(cluster, 'postgres', [`CREATE DATABASE ${db}`]);
-  const u = new URL(cluster.url);
-  u.pathname = `/${db}`;
-  if (kind === 'single node') return u.toString();
-  const workers = ['worker1', 'worker2'].map((w) => cluster.port(w));
-  for (const port of workers) {
-    await onNode(cluster, 'postgres', [`CREATE DATABASE ${db}`], port);
-    await onNode(cluster, db, ['SET client_min_messages = warning', 'CREATE EXTENSION IF NOT EXISTS citus', 'CREATE EXTENSION IF NOT EXISTS vector'], port);
-  }
-  await onNode(cluster, db, [
-    'SET client_min_messages = warning',
-    'CREATE EXTENSION citus',
-    'CREATE EXTENSION IF NOT EXISTS vector',
-    `SELECT citus_set_coordinator_host('127.0.0.1', ${cluster.port('coordinator')})`,
-    ...workers.map((port) => `SELECT citus_add_node('127.0.0.1', ${port})`),
-  ]);
-  u.searchParams.set('options', '-c citus.shard_count=4');
-  return u.toString();
-}
 
 /** One store and the embedded index over the same documents. */
 async function build(cluster: PgCluster, kind: Kind, db: string, docs: Docs, roots: string[]): Promise<{ store: PgStore; reader: PgStoreReader; emb: IndexReader }> {
@@ -110,7 +69,7 @@ async function statementsOf<T>(fn: () => Promise<T>): Promise<{ result: T; state
   const statements: string[] = [];
   proto.query = function (this: unknown, ...args: unknown[]) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
-    if (!/^\s*(BEGIN|COMMIT)\b/.test(text)) statements.push(text);
+    if (!SNAPSHOT_STATEMENT.test(text)) statements.push(text);
     return original.apply(this, args);
   };
   try {

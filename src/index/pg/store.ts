@@ -1474,6 +1474,8 @@ export class PgStoreReader {
   readonly scoringPlans = { pruned: 0, repruned: 0, fallback: 0, exhaustive: 0 };
   /** Citus: pruned statements answered by their seeds statement alone (see runScoring). */
   seedsAnswered = 0;
+  /** Citus: BM25 searches run again in one transaction because a commit landed while they ran outside one (see snapshot). */
+  searchesRetried = 0;
   private distributed: boolean | undefined;
 
   constructor(
@@ -1490,14 +1492,15 @@ export class PgStoreReader {
   async searchTerms(terms: readonly string[], opts: PgSearchOptions): Promise<PgScoredChunk[]> {
     const distinct = checkedTerms(terms, opts);
     if (distinct === null) return [];
-    return this.snapshot(async (c, m, dfs) => (await this.scoreIn(c, m, dfs, terms, opts, false)).map((row) => hitOf(row)), distinct);
+    return this.snapshot(async (c, m, dfs) => (await this.scoreIn(c, m, dfs, terms, opts, false)).map((row) => hitOf(row)), distinct, true);
   }
 
   /**
    * {@link search} and {@link chunks} of the hits in one snapshot — and one statement: the scoring
    * statement joins the top k with their chunks and documents, so a commit landing in between can
-   * neither drop a hit's chunk nor hand back another commit's text (on one node; Citus has no
-   * global snapshot, docs/scale-out.md).
+   * neither drop a hit's chunk nor hand back another commit's text (on one node; on Citus the
+   * texts are read after the scoring, and a commit landing while the search runs makes it run
+   * again, see {@link snapshot}).
    */
   async searchWithChunks(query: string, opts: PgSearchOptions): Promise<Array<{ hit: PgScoredChunk; chunk: StoredChunk }>> {
     const terms = this.analyzer.analyze(query);
@@ -1511,7 +1514,7 @@ export class PgStoreReader {
         return pairChunks(hits, await this.chunksIn(c, hits));
       }
       return rows.map((row) => ({ hit: hitOf(row), chunk: this.storedChunkOf(row as ScoreRow & ChunkRow) }));
-    }, distinct);
+    }, distinct, true);
   }
 
   /**
@@ -1522,8 +1525,45 @@ export class PgStoreReader {
    * is sent without the caller waiting for it: the connection goes back to the pool once the
    * COMMIT has settled (released at once, a COMMIT still queued behind a failed statement made the
    * next user's BEGIN queue behind it, which pg warns of and pg 9 refuses).
+   *
+   * `checked` (BM25 searches) on Citus: `fn` runs outside a transaction block instead, and the
+   * generation is read again after it; when a commit landed in between, the search runs again in
+   * the transaction. Citus has no snapshot across nodes, so the transaction only fixes each
+   * worker's view from its first statement — the coordinator's statistics (read first) and the
+   * workers' postings could still come from two commits — and it costs every search the workers'
+   * BEGIN and COMMIT. The check is exact where the coordinator holds the reference tables
+   * (`citus_set_coordinator_host`, as scripts/pg-cluster.sh sets up): a two-phase commit becomes
+   * visible on the coordinator before any worker's COMMIT PREPARED, so an unchanged generation
+   * there means no worker showed any part of a later commit while `fn` ran. On one node the
+   * transaction is kept: it is one snapshot there.
    */
-  private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>, docFreqs: Map<string, number>) => Promise<T>, terms: readonly string[] = []): Promise<T> {
+  private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>, docFreqs: Map<string, number>) => Promise<T>, terms: readonly string[] = [], checked = false): Promise<T> {
+    if (checked && (this.distributed ?? (await this.store.withClient((c) => this.isDistributed(c))))) {
+      const out = await this.store.withClient(async (c) => {
+        const dfSql = terms.length > 0 ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')})` : '';
+        const r = (await c.query(`SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[] | pg.QueryResult;
+        const [metaRows, dfRows] = Array.isArray(r) ? r : [r];
+        const meta = metaRows.rows[0] as (Meta & Record<string, unknown>) | undefined;
+        const dfs = new Map(terms.map((t) => [t, 0]));
+        if (dfRows) for (const row of dfRows.rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
+        // A commit landing in between can also fail `fn` (a hit whose chunk it removed): then too
+        // the generation decides — moved, the search runs again; unchanged, the error is `fn`'s.
+        let result: { value: T } | { error: unknown };
+        try {
+          result = { value: await fn(c, meta as Meta & Record<string, unknown>, dfs) };
+        } catch (error) {
+          result = { error };
+        }
+        const after = await c.query<{ generation: string }>('SELECT generation FROM ob_meta WHERE id = 1').catch((err: unknown) => {
+          throw 'error' in result ? result.error : err;
+        });
+        if (String(after.rows[0]?.generation) !== String(meta?.generation)) return null;
+        if ('error' in result) throw result.error;
+        return result;
+      });
+      if (out !== null) return out.value;
+      this.searchesRetried++;
+    }
     return this.store.withClient(async (c) => {
       // A search also turns hash aggregation off for its transaction (and, on Citus, for the
       // workers' part of it): the scoring statements merge sorted postings (see runScoring).
