@@ -1565,8 +1565,9 @@ export class PgStoreReader {
       this.searchesRetried++;
     }
     return this.store.withClient(async (c) => {
-      // A search also turns hash aggregation off for its transaction (and, on Citus, for the
-      // workers' part of it): the scoring statements merge sorted postings (see runScoring).
+      // A search also turns hash aggregation off for its transaction: the scoring statements merge
+      // sorted postings (see runScoring). On Citus the settings stay on the coordinator (the workers
+      // plan the shards' part with their own, docs/scale-out.md).
       const dfSql =
         terms.length > 0
           ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '64MB'`
