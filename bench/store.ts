@@ -13,7 +13,7 @@
  * throwaway cluster with scripts/pg-cluster.sh (run `scripts/pg-cluster.sh install` first); the
  * single node is a database of the coordinator without the Citus extension.
  *
- *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 4] [--threads 2] [--retrievers bm25,dense,hybrid] [--keep] [--out docs/img/store-latency.svg]
+ *   npm run bench:store -- [--corpora scifact,100k,1m] [--queries 300] [--shards 2] [--threads 2] [--retrievers bm25,dense,hybrid] [--keep] [--out docs/img/store-latency.svg]
  *
  * `--keep` leaves the cluster and its databases (ob_<corpus>_single, ob_<corpus>_citus) running for
  * EXPLAIN after the run and prints how to stop it.
@@ -22,7 +22,12 @@
  * print "not measured" and the dense plot is not written — `--retrievers bm25` measures ingest,
  * size and BM25 alone.
  * `--shards` is Citus's shard count of the distributed tables (`citus.shard_count` at
- * `store init`, given in the URL's `options`); 32 is Citus's default. Prints one Markdown table
+ * `store init`, given in the URL's `options`); 32 is Citus's default. The default here, 2, is one
+ * shard per worker core: the 2 workers share this machine's 2 cores, and Citus's guidance for
+ * queries that touch every shard is at least one shard per worker CPU core (docs.citusdata.com, FAQ
+ * "How do I change the shard count"). Every BM25 search runs one task per shard, and on 2 cores
+ * the extra tasks of 4 shards cost more than they parallelise: 1M BM25 p50 13.86 ms with 4 shards
+ * against 10.87 with 2 (docs/performance.md). Prints one Markdown table
  * per corpus and writes the latency plots (BM25 p50 and p99 against corpus size, per store; and
  * dense and hybrid p50 and p99 beside it, `-dense` before the extension, when measured). 1M takes ~30 min per
  * PostgreSQL store on a 2-core machine.
@@ -52,7 +57,7 @@ const arg = (name: string, def: string) => {
 const root = path.resolve(import.meta.dirname, '..');
 const corpora = arg('corpora', 'scifact,100k,1m').split(',');
 const maxQueries = Number(arg('queries', '300'));
-const shards = Number(arg('shards', '4'));
+const shards = Number(arg('shards', '2'));
 const threads = Number(arg('threads', String(defaultThreads())));
 const svgOut = path.resolve(root, arg('out', 'docs/img/store-latency.svg'));
 const measured = arg('retrievers', 'bm25,dense,hybrid').split(',') as RetrieverName[];
