@@ -9,14 +9,15 @@
  * over the new postings: those of neither commit.
  *
  * The commit is made to land at a chosen statement: the test wraps pg's Client.query so that the
- * first statement matching a pattern is sent only after another store's writer has committed.
+ * first statement matching a pattern is sent only after another store's writer has committed. Why
+ * the check is exact: Citus 12.1 sends COMMIT PREPARED to the workers only after the coordinator's
+ * own commit (transaction/transaction_management.c, CoordinatedTransactionCallback).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexConfig } from '../../src/index/index.js';
 import { PgStore, type PgStoreReader } from '../../src/index/pg/store.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import { freshDatabase, type Kind } from '../support/pg-databases.js';
+import { freshDatabase, withQueryHook, type Kind } from '../support/pg-databases.js';
 import { makeDoc } from './helpers.js';
 
 const available = pgAvailable();
@@ -31,27 +32,20 @@ const QUERY = 'alpha gamma kappa';
 
 /** Sends the first statement matching `when` only after `before` has run (every other statement as it comes). */
 async function landingBefore<T>(when: RegExp, before: () => Promise<void>, fn: () => Promise<T>): Promise<{ result: T; landed: boolean; statements: string[] }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
   let armed = true;
   const statements: string[] = [];
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '');
+  const result = await withQueryHook((text, send) => {
     if (armed && when.test(text)) {
       armed = false;
       return before().then(() => {
         statements.push(text);
-        return original.apply(this, args);
+        return send();
       });
     }
     if (armed) statements.push(text);
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await fn(), landed: !armed, statements };
-  } finally {
-    proto.query = original;
-  }
+    return send();
+  }, fn);
+  return { result, landed: !armed, statements };
 }
 
 /** A search's answer as [chunk id, score, text] rows. */

@@ -17,7 +17,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFilter } from '../../src/core/filter.js';
 import { mulberry32 } from '../../src/core/random.js';
@@ -25,7 +24,7 @@ import { IndexReader, IndexWriter, similarityNames, type IndexConfig } from '../
 import { PgStore, type PgSearchOptions, type PgStoreReader } from '../../src/index/pg/store.js';
 import type { SimilarityName } from '../../src/index/sparse/similarity.js';
 import { pgAvailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
-import { freshDatabase, SNAPSHOT_STATEMENT, type Kind } from '../support/pg-databases.js';
+import { freshDatabase, SNAPSHOT_STATEMENT, withQueryHook, type Kind } from '../support/pg-databases.js';
 import { makeDoc } from './helpers.js';
 
 const available = pgAvailable();
@@ -64,19 +63,12 @@ interface Case {
 
 /** The statements `fn` sends (BEGIN and COMMIT batches aside), on any pg client of this process. */
 async function statementsOf<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
   const statements: string[] = [];
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text ?? '';
+  const result = await withQueryHook((text, send) => {
     if (!SNAPSHOT_STATEMENT.test(text)) statements.push(text);
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await fn(), statements };
-  } finally {
-    proto.query = original;
-  }
+    return send();
+  }, fn);
+  return { result, statements };
 }
 
 const second = new WeakMap<PgStoreReader, PgStoreReader>();

@@ -53,3 +53,22 @@ export async function freshDatabase(cluster: PgCluster, kind: Kind, db: string):
   u.searchParams.set('options', '-c citus.shard_count=4');
   return u.toString();
 }
+
+/**
+ * Runs `fn` with every statement any pg client sends passed to `hook` first: `send` sends it (its
+ * result is what the caller's query resolves to), so the hook can record it, or hold it back until
+ * something else has run.
+ */
+export async function withQueryHook<T>(hook: (text: string, send: () => unknown) => unknown, fn: () => Promise<T>): Promise<T> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '');
+    return hook(text, () => original.apply(this, args));
+  };
+  try {
+    return await fn();
+  } finally {
+    proto.query = original;
+  }
+}

@@ -1533,24 +1533,22 @@ export class PgStoreReader {
    * workers' postings could still come from two commits — and it costs every search the workers'
    * BEGIN and COMMIT. The check is exact where the coordinator holds the reference tables
    * (`citus_set_coordinator_host`, as scripts/pg-cluster.sh sets up): a two-phase commit becomes
-   * visible on the coordinator before any worker's COMMIT PREPARED, so an unchanged generation
-   * there means no worker showed any part of a later commit while `fn` ran. On one node the
+   * visible on the coordinator before any worker's COMMIT PREPARED (Citus 12.1,
+   * transaction/transaction_management.c: CoordinatedTransactionCallback sends COMMIT PREPARED at
+   * XACT_EVENT_COMMIT, after the local commit; executor/local_executor.c turns two-phase commit on
+   * for a local write such as the coordinator's ob_meta row), so an unchanged generation there
+   * means no worker showed any part of a later commit while `fn` ran. On one node the
    * transaction is kept: it is one snapshot there.
    */
   private async snapshot<T>(fn: (c: pg.PoolClient, meta: Meta & Record<string, unknown>, docFreqs: Map<string, number>) => Promise<T>, terms: readonly string[] = [], checked = false): Promise<T> {
     if (checked && (this.distributed ?? (await this.store.withClient((c) => this.isDistributed(c))))) {
       const out = await this.store.withClient(async (c) => {
-        const dfSql = terms.length > 0 ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')})` : '';
-        const r = (await c.query(`SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[] | pg.QueryResult;
-        const [metaRows, dfRows] = Array.isArray(r) ? r : [r];
-        const meta = metaRows.rows[0] as (Meta & Record<string, unknown>) | undefined;
-        const dfs = new Map(terms.map((t) => [t, 0]));
-        if (dfRows) for (const row of dfRows.rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
+        const { meta, dfs } = await this.statisticsIn(c, terms, false);
         // A commit landing in between can also fail `fn` (a hit whose chunk it removed): then too
         // the generation decides — moved, the search runs again; unchanged, the error is `fn`'s.
         let result: { value: T } | { error: unknown };
         try {
-          result = { value: await fn(c, meta as Meta & Record<string, unknown>, dfs) };
+          result = { value: await fn(c, meta, dfs) };
         } catch (error) {
           result = { error };
         }
@@ -1565,18 +1563,27 @@ export class PgStoreReader {
       this.searchesRetried++;
     }
     return this.store.withClient(async (c) => {
-      // A search also turns hash aggregation off for its transaction: the scoring statements merge
-      // sorted postings (see runScoring). On Citus the settings stay on the coordinator (the workers
-      // plan the shards' part with their own, docs/scale-out.md).
-      const dfSql =
-        terms.length > 0
-          ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')}); SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '64MB'`
-          : '';
-      const r = (await c.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[];
-      const dfs = new Map(terms.map((t) => [t, 0]));
-      if (terms.length > 0) for (const row of r[2].rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
-      return fn(c, r[1].rows[0], dfs);
+      const { meta, dfs } = await this.statisticsIn(c, terms, true);
+      return fn(c, meta, dfs);
     }, (c) => c.query('COMMIT'));
+  }
+
+  /**
+   * The meta row and, for `terms`, their document frequencies (0 when absent), in one round trip
+   * (the simple-query protocol takes several statements; the terms are sent as quoted literals).
+   * `begin`: the batch opens the search's REPEATABLE READ, READ ONLY transaction first, and with
+   * terms it also turns hash aggregation off for it: the scoring statements merge sorted postings
+   * (see runScoring). On Citus those settings stay on the coordinator (the workers plan the
+   * shards' part with their own, docs/scale-out.md).
+   */
+  private async statisticsIn(c: pg.PoolClient, terms: readonly string[], begin: boolean): Promise<{ meta: Meta & Record<string, unknown>; dfs: Map<string, number> }> {
+    const dfSql = terms.length > 0 ? `; SELECT term, df FROM ob_terms WHERE term IN (${terms.map((t) => c.escapeLiteral(t)).join(', ')})${begin ? "; SET LOCAL enable_hashagg = off; SET LOCAL work_mem = '64MB'" : ''}` : '';
+    const r = (await c.query(`${begin ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ' : ''}SELECT * FROM ob_meta WHERE id = 1${dfSql}`)) as unknown as pg.QueryResult[] | pg.QueryResult;
+    const results = Array.isArray(r) ? r : [r];
+    const at = begin ? 1 : 0;
+    const dfs = new Map(terms.map((t) => [t, 0]));
+    if (terms.length > 0) for (const row of results[at + 1].rows as Array<{ term: string; df: number }>) dfs.set(row.term, row.df);
+    return { meta: results[at].rows[0], dfs };
   }
 
   /** Whether the store is on a Citus coordinator (asked once per reader). */
