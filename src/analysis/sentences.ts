@@ -21,7 +21,9 @@
  * Sentences inside a paragraph: a sentence ends at `.`, `?`, `!`, `。`, `？`, `！` or `…` followed
  * by whitespace or the end of the text (closing quotes and brackets stay with the sentence), except
  * after an abbreviation (`ABBREVIATIONS`: "e.g.", "i.e.", "etc.", "vs.", "Fig.", "No." …), a single
- * capital initial ("J. Smith"), or between digits ("3.14"). A Korean terminal ending followed by a
+ * capital initial ("J. Smith"), between digits ("3.14"), before a lower-case word ("11:40 a.m. and
+ * 12 p.m. where …"; rule SB8 of UAX #29), or after a dotted initialism before a number ("[O.S. 28
+ * June]"). A Korean terminal ending followed by a
  * period ends a sentence even without a following space ("했다.그리고").
  *
  * Line breaks inside a paragraph (hard wrapping), for every script: a single newline joins the two
@@ -258,6 +260,25 @@ function endsSentenceText(s: string): boolean {
   return !(s[k] === '.' && isAbbreviation(s, k));
 }
 
+/**
+ * Whether the sentence goes on after the period at `dot` (its closers end at `e`, the run at `e0`):
+ * the next word, past spaces, starts with a lower-case letter ("11:40 a.m. and 12 p.m. where …",
+ * "Kenya ... reached"; Unicode's sentence-boundary rule SB8, UAX #29), or the period ends a dotted
+ * initialism and a number follows ("[O.S. 28 June] 1856"). Before a capital a period still ends
+ * the sentence ("… the E.U. The result …"), and so does a word's period before a number.
+ */
+function continuesAfterPeriod(text: string, dot: number, e: number, e0: number): boolean {
+  if (dot > 0 && /[\uac00-\ud7a3]/.test(text[dot - 1])) return false; // a Korean ending's period ends its sentence ("…구축한다.\nkNN-LM에서는")
+  let k = e;
+  while (k < e0 && isSpace(text[k])) k++;
+  if (k >= e0) return false;
+  const initialism = /^(?:\p{L}\.)+\p{L}$/u.test(wordBefore(text, dot));
+  // Across a line break only after an initialism: a line ending in a period ends its sentence.
+  if (!initialism && text.slice(e, k).includes('\n')) return false;
+  if (/\p{Ll}/u.test(text[k])) return true;
+  return /\d/.test(text[k]) && initialism;
+}
+
 /** Sentences of lines [from, to): one run of prose lines, or one list item with its continuation. */
 function splitProse(text: string, lines: Line[], from: number, to: number, kind: SegmentKind, push: (s: number, e: number, k: SegmentKind) => void): void {
   // Hard line boundaries: a break that is not a wrap ends the sentence there.
@@ -282,6 +303,7 @@ function splitProse(text: string, lines: Line[], from: number, to: number, kind:
     const korean = c === '.' && i > 0 && /[다요까죠]/.test(text[i - 1]) && e < e0 && /[\uac00-\ud7a3]/.test(text[e]);
     if (e < e0 && !isSpace(text[e]) && !korean && c !== '。' && c !== '？' && c !== '！') continue; // "3.14", "example.com"
     if (c === '.' && isAbbreviation(text, i)) continue;
+    if (c === '.' && continuesAfterPeriod(text, i, e, e0)) continue;
     push(start, e, kind);
     start = e;
     i = e - 1;

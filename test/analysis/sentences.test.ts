@@ -109,3 +109,28 @@ describe('segmentText: a line ending in an operator or separator is wrapped (iss
     expect(texts(text)).toEqual([text]);
   });
 });
+
+describe('segmentText: a period followed by a lower-case word does not end a sentence (UAX #29 rule SB8)', () => {
+  it('keeps "11:40 a.m. and 12 p.m. where …" and "Kenya ... reached" whole', () => {
+    const t = 'A "General Question Time" takes place on a Thursday between 11:40 a.m. and 12 p.m. where members ask questions. Next one.';
+    expect(texts(t)).toEqual(['A "General Question Time" takes place on a Thursday between 11:40 a.m. and 12 p.m. where members ask questions.', 'Next one.']);
+    const e = 'Chinese investment in Kenya ... reached $474 million in 2013. It grew.';
+    expect(texts(e)).toEqual(['Chinese investment in Kenya ... reached $474 million in 2013.', 'It grew.']);
+  });
+
+  it('keeps a dotted initialism before a number ("[O.S. 28 June]"), and still ends a sentence before a capital ("… the E.U. The …") or a number after a word', () => {
+    const t = 'Tesla was born on 10 July [O.S. 28 June] 1856 into a Serb family. His father was a priest.';
+    expect(texts(t)).toEqual(['Tesla was born on 10 July [O.S. 28 June] 1856 into a Serb family.', 'His father was a priest.']);
+    expect(texts('The vote was held in the E.U. The result came a day later.')).toEqual(['The vote was held in the E.U.', 'The result came a day later.']);
+    expect(texts('The index was rebuilt in 2019. 25 shards were added.')).toEqual(['The index was rebuilt in 2019.', '25 shards were added.']);
+  });
+});
+
+describe('segmentText: SB8 stops at a Korean ending and at a line ending in a period', () => {
+  it('ends "…구축한다." before a line opening with a lower-case Latin word, and "… done." before a wrapped line', () => {
+    const ko = '임베딩을 가지고 key-value 데이터 스토어를 구축한다.\nkNN-LM에서는 모든 토큰에 대해 이 과정을 거친다.';
+    expect(texts(ko)).toEqual(['임베딩을 가지고 key-value 데이터 스토어를 구축한다.', 'kNN-LM에서는 모든 토큰에 대해 이 과정을 거친다.']);
+    const en = 'The nightly backup finished and the operator marked the ticket as done.\nnpm run regress checked the figures again after that.';
+    expect(texts(en)).toEqual(['The nightly backup finished and the operator marked the ticket as done.', 'npm run regress checked the figures again after that.']);
+  });
+});
