@@ -21,8 +21,8 @@
  * Sentences inside a paragraph: a sentence ends at `.`, `?`, `!`, `。`, `？`, `！` or `…` followed
  * by whitespace or the end of the text (closing quotes and brackets stay with the sentence), except
  * after an abbreviation (`ABBREVIATIONS`: "e.g.", "i.e.", "etc.", "vs.", "Fig.", "No." …), a single
- * capital initial ("J. Smith"), between digits ("3.14"), before a lower-case word ("11:40 a.m. and
- * 12 p.m. where …"; rule SB8 of UAX #29), or after a dotted initialism before a number ("[O.S. 28
+ * capital initial ("J. Smith"), between digits ("3.14"), before a lower-case word after an initialism
+ * or an ellipsis ("11:40 a.m. and 12 p.m. where …"; rule SB8 of UAX #29), or after a dotted initialism before a number ("[O.S. 28
  * June]"). A Korean terminal ending followed by a
  * period ends a sentence even without a following space ("했다.그리고").
  *
@@ -262,9 +262,11 @@ function endsSentenceText(s: string): boolean {
 
 /**
  * Whether the sentence goes on after the period at `dot` (its closers end at `e`, the run at `e0`):
- * the next word, past spaces, starts with a lower-case letter ("11:40 a.m. and 12 p.m. where …",
- * "Kenya ... reached"; Unicode's sentence-boundary rule SB8, UAX #29), or the period ends a dotted
- * initialism and a number follows ("[O.S. 28 June] 1856"). Before a capital a period still ends
+ * the period ends a dotted initialism or is part of an ellipsis and the next word, past spaces,
+ * starts with a lower-case letter ("11:40 a.m. and 12 p.m. where …", "Kenya ... reached"; Unicode's
+ * sentence-boundary rule SB8, UAX #29, which we keep to these two cases: after a plain word a
+ * lower-case start is more often a new sentence about an identifier, "Run it. npm test …"), or
+ * the period ends a dotted initialism and a number follows ("[O.S. 28 June] 1856"). Before a capital a period still ends
  * the sentence ("… the E.U. The result …"), and so does a word's period before a number.
  */
 function continuesAfterPeriod(text: string, dot: number, e: number, e0: number): boolean {
@@ -273,6 +275,9 @@ function continuesAfterPeriod(text: string, dot: number, e: number, e0: number):
   while (k < e0 && isSpace(text[k])) k++;
   if (k >= e0) return false;
   const initialism = /^(?:\p{L}\.)+\p{L}$/u.test(wordBefore(text, dot));
+  // Only after an initialism or inside an ellipsis: "cat dog [1]. cat …" stays two sentences.
+  const ellipsis = text[dot] === '…' || text[dot + 1] === '.' || text[dot - 1] === '.';
+  if (!initialism && !ellipsis) return false;
   // Across a line break only after an initialism: a line ending in a period ends its sentence.
   if (!initialism && text.slice(e, k).includes('\n')) return false;
   if (/\p{Ll}/u.test(text[k])) return true;
@@ -303,7 +308,7 @@ function splitProse(text: string, lines: Line[], from: number, to: number, kind:
     const korean = c === '.' && i > 0 && /[다요까죠]/.test(text[i - 1]) && e < e0 && /[\uac00-\ud7a3]/.test(text[e]);
     if (e < e0 && !isSpace(text[e]) && !korean && c !== '。' && c !== '？' && c !== '！') continue; // "3.14", "example.com"
     if (c === '.' && isAbbreviation(text, i)) continue;
-    if (c === '.' && continuesAfterPeriod(text, i, e, e0)) continue;
+    if ((c === '.' || c === '…') && continuesAfterPeriod(text, i, e, e0)) continue;
     push(start, e, kind);
     start = e;
     i = e - 1;

@@ -134,3 +134,10 @@ describe('segmentText: SB8 stops at a Korean ending and at a line ending in a pe
     expect(texts(en)).toEqual(['The nightly backup finished and the operator marked the ticket as done.', 'npm run regress checked the figures again after that.']);
   });
 });
+
+describe('segmentText: SB8 only after an initialism or an ellipsis', () => {
+  it('still ends a sentence after a plain word before a lower-case start ("Run it. npm test …", "cat [1]. dog")', () => {
+    expect(texts('Run the suite first. npm test prints one line per file.')).toEqual(['Run the suite first.', 'npm test prints one line per file.']);
+    expect(texts('cat dog [1][2]. cat [1, 3].')).toEqual(['cat dog [1][2].', 'cat [1, 3].']);
+  });
+});
