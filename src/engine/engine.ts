@@ -34,6 +34,7 @@ import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank-stage.js';
 import { indexContextSource, parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
+import { bm25Idf, phraseRerank, PHRASE_POOL } from '../retrieve/phrase-rerank.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -184,6 +185,11 @@ export function checkSearchOptions(o: SearchOptions): void {
     const broken = specViolation(s, v);
     if (broken !== undefined) throw new InvalidParameterError(`${key} must be ${broken}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
+}
+
+/** The trace step of `ask`'s phrase rerank: each returned hit's BM25 score, pair sum (before its weight) and fused score. */
+export function phraseRerankStep(query: string, hits: readonly Hit[], durationMs: number): TraceStep {
+  return { kind: 'score', name: `phrase rerank top-${hits.length}`, input: { query }, output: hits.map((h) => ({ chunkId: h.chunkId, bm25: h.scores?.bm25, phrase: h.scores?.phrase, score: h.score })), durationMs };
 }
 
 /**
@@ -362,8 +368,17 @@ export class Engine {
     const started = Date.now();
     const retriever = await this.retriever(o);
     const query = this.askQuery(question, o);
-    const hits = await retriever.retrieve(query, topK, o.signal);
-    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${topK}`, input: { query, topK }, output: hits.map((h) => h.chunkId), durationMs: Date.now() - started };
+    const phrase = this.phraseReranks(o);
+    const pool = phrase ? Math.max(topK, PHRASE_POOL) : topK;
+    const candidates = await retriever.retrieve(query, pool, o.signal);
+    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${pool}`, input: { query, topK: pool }, output: candidates.map((h) => h.chunkId), durationMs: Date.now() - started };
+    let hits = candidates;
+    if (phrase) {
+      const t = Date.now();
+      const numDocs = this.reader.stats().docCount ?? this.reader.stats().numChunks;
+      hits = phraseRerank(query, candidates, { analyzer: this.analyzer, idf: (term) => bm25Idf(numDocs, this.reader.docFreq(term)), topK, titleTerms: this.reader.config.titleTerms === true });
+      rerankSteps.unshift(phraseRerankStep(query, hits, Date.now() - t));
+    }
     if (llm && !o.extractive) {
       const { answerWithLlm } = await import('../generate/llm-answer.js');
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
@@ -374,6 +389,15 @@ export class Engine {
     }
     const a = this.extractiveFromHits(question, hits, o.extractiveOptions);
     return { ...a, trace: [retrieveStep, ...rerankSteps, ...(a.trace ?? [])] };
+  }
+
+  /**
+   * Whether `ask` reorders its BM25 candidates by the question's word pairs
+   * (src/retrieve/phrase-rerank.ts): for BM25 without a reranker, the retrieval that reads the
+   * content-word query (`askQuery`).
+   */
+  phraseReranks(o: Pick<SearchOptions, 'retriever' | 'rerank'> = {}): boolean {
+    return (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
   }
 
   /**

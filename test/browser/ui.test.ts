@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== undefined)('web page in chromium', () => {
     expect(await page.$eval('#viewer mark', (m) => m.closest('.ln')?.querySelector('.no')?.textContent)).toBe('4');
     // The trace panel lists the method's steps.
     const kinds = await page.$$eval('#trace > li .kind', (ks) => ks.map((k) => k.textContent));
-    expect(kinds).toEqual(['retrieve', 'score']);
+    expect(kinds).toEqual(['retrieve', 'score', 'score']);
     await page.setViewportSize({ width: 1280, height: 860 });
     const shot = path.join(dir, 'web-ui.png');
     await page.screenshot({ path: shot, fullPage: true });

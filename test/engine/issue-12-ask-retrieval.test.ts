@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentQuery, isQuestionWord } from '../../src/analysis/question-words.js';
 import { Engine } from '../../src/engine/engine.js';
 import { indexPaths } from '../../src/engine/indexer.js';
+import { PHRASE_POOL } from '../../src/retrieve/phrase-rerank.js';
 
 describe('contentQuery: the question words of the documented lists are dropped', () => {
   it('drops English interrogatives and auxiliaries, keeps content', () => {
@@ -51,7 +52,7 @@ describe('ask: retrieval drops question words (issue #12)', () => {
 
   it('answers "What does asn1_parser2tree do?" from the page that defines it', async () => {
     const a = await engine.ask('What does asn1_parser2tree do?', { topK: 3 });
-    expect(a.trace?.[0].input).toEqual({ query: 'asn1_parser2tree', topK: 3 });
+    expect(a.trace?.[0].input).toEqual({ query: 'asn1_parser2tree', topK: PHRASE_POOL }); // BM25's pool for the phrase rerank
     expect(a.hits?.some((h) => h.source.startsWith('faq'))).toBe(false);
     expect(a.citations[0].source).toBe('asn1.md');
     expect(a.citations[0].quote).toBe('asn1_parser2tree parses DER bytes into a tree of ASN.1 nodes that later calls walk.');

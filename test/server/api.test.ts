@@ -167,7 +167,7 @@ describe('POST /v1/ask', () => {
     // The quote sits at quoteStart in the cited chunk's text.
     const hit = a.hits.find((h) => h.chunkId === a.citations[0].chunkId)!;
     expect(hit.text.slice(a.citations[0].quoteStart, a.citations[0].quoteStart + a.citations[0].quote.length)).toBe(a.citations[0].quote);
-    expect(a.trace?.map((s) => s.kind)).toEqual(['retrieve', 'score']);
+    expect(a.trace?.map((s) => s.kind)).toEqual(['retrieve', 'score', 'score']); // BM25's pool, the phrase rerank, the sentence scoring
   });
 
   it('streams tokens, then citations, hits, trace and done as server-sent events', async () => {

@@ -48,7 +48,7 @@ describe('ask methods with a stand-in model server', () => {
     expect(done.answer).toBe('k1 controls term-frequency saturation [1].');
     expect(done.method).toBe('llm');
     expect(done.citations[0]).toMatchObject({ n: 1, docId: 'docs/bm25.md' });
-    expect(done.trace?.map((s) => s.kind)).toEqual(['retrieve', 'generate']);
+    expect(done.trace?.map((s) => s.kind)).toEqual(['retrieve', 'score', 'generate']);
     expect(done.model).toBeDefined();
     // The prompt the model saw holds the retrieved passage.
     expect(JSON.stringify(model.requests.at(-1)!.body)).toContain('term-frequency saturation');
