@@ -523,6 +523,14 @@ export function extractiveAnswer(
     if (chosen.length > 0 && s.matched.length === 0) continue;
     const key = s.text.replace(/\s+/g, ' ').toLowerCase();
     if (seenText.has(key)) continue; // the same sentence from an overlapping chunk
+    // A unit overlapping one already quoted from this passage is not quoted again; but a quoted
+    // sentence ending in ":" gives way to the unit holding it with what it introduces.
+    const overlapping = chosen.findIndex((c) => c.hitIndex === s.hitIndex && c.start < s.end && s.start < c.end);
+    if (overlapping >= 0) {
+      const c = chosen[overlapping];
+      if (/[:：]\s*$/.test(c.text) && s.start <= c.start && s.end > c.end) chosen[overlapping] = s;
+      continue;
+    }
     seenText.add(key);
     chosen.push(s);
   }
