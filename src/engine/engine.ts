@@ -424,7 +424,8 @@ export class Engine {
         {
           kind: 'score',
           name: 'sentence scoring',
-          output: ex.candidates.slice(0, 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage })),
+          // With `explain`, the 20 best with their score components (`ScoreParts`).
+          output: ex.candidates.slice(0, options?.explain ? 20 : 5).map((c) => ({ chunkId: hits[c.hitIndex].chunkId, text: c.text, score: c.score, coverage: c.coverage, ...(c.parts ? { contextCoverage: c.contextCoverage, matched: c.matched.length, parts: c.parts } : {}) })),
           durationMs: Date.now() - started,
         },
       ],

@@ -93,6 +93,28 @@ export interface ExtractiveOptions {
    * analyzer (the server's `Engine` holds one).
    */
   unitCache?: PassageUnitCache;
+  /** Attach each candidate's score components (`ScoredSentence.parts`); the answer is the same either way. */
+  explain?: boolean;
+}
+
+/**
+ * The components of a candidate's score (`explain`): score = (match + pairs + context + variant +
+ * neighbour) × prior × type, times (1 + fit) for the `FIT_DEPTH` best. `match`: the BM25-style sum
+ * over the question terms the unit holds (sentence k1, b); `pairs`: the in-order word pairs;
+ * `context`: question terms its title or earlier units name; `variant`: derivations of question
+ * words; `neighbour`: the unit before's own score (why questions); `prior` ∈ [0.5, 1]: the
+ * passage's BM25 score against the best one; `type` ≥ 1: the answer type bonus; `fit` ≥ 0: the
+ * second pass's answer-form fit (0 when the question has none).
+ */
+export interface ScoreParts {
+  match: number;
+  pairs: number;
+  context: number;
+  variant: number;
+  neighbour: number;
+  prior: number;
+  type: number;
+  fit: number;
 }
 
 /** A quotable unit of a passage: `[start, end)` in its text, analysed term frequencies, and term count. */
@@ -167,6 +189,8 @@ export interface ScoredSentence {
   matched: string[];
   /** Distinct question terms the unit or its context holds. */
   contextMatched: number;
+  /** The score's components, with `ExtractiveOptions.explain`. */
+  parts?: ScoreParts;
 }
 
 export interface ExtractiveAnswer {
@@ -450,6 +474,7 @@ export function extractiveAnswer(
       covered += w;
       matched.push(t);
     }
+    const matchPart = s;
     s += pairOf[ci];
     // The context: question terms the unit lacks but its paragraph named before it, or its document's title.
     let contextCovered = 0;
@@ -458,6 +483,7 @@ export function extractiveAnswer(
       s += (titleTerms(c.hitIndex).has(t) ? TITLE_CONTEXT_WEIGHT : CONTEXT_WEIGHT) * idf.get(t)!;
       if (present.has(t)) contextCovered += idf.get(t)!;
     }
+    const contextPart = s - matchPart - pairOf[ci];
     // A derivation of a question word ("editor" for "edited": Porter keeps them apart) counts as a variant match.
     let prefixes: Set<string> | undefined;
     for (const t of qTerms) {
@@ -468,6 +494,7 @@ export function extractiveAnswer(
       covered += idf.get(t)!;
       matched.push(t);
     }
+    const variantPart = s - matchPart - pairOf[ci] - contextPart;
     const hit = hits[c.hitIndex];
     const prior = 0.5 + 0.5 * (hit.score > 0 ? hit.score / maxHitScore : 0);
     const text = hit.text.slice(c.start, c.end);
@@ -487,7 +514,11 @@ export function extractiveAnswer(
         }
       }
     }
+    const parts: ScoreParts | undefined = options.explain
+      ? { match: matchPart, pairs: pairOf[ci], context: contextPart, variant: variantPart, neighbour: s - matchPart - pairOf[ci] - contextPart - variantPart, prior, type: typeOk, fit: 0 }
+      : undefined;
     return {
+      ...(parts ? { parts } : {}),
       hitIndex: c.hitIndex,
       start: c.start,
       end: c.end,
@@ -503,7 +534,11 @@ export function extractiveAnswer(
   // Second pass: the best units re-scored by whether they hold the answer the question's form asks for.
   const fit = answerFitOf(question, analyzer, qDigits);
   if (fit) {
-    for (const s of scored.slice(0, FIT_DEPTH)) s.score *= 1 + fit(s.text);
+    for (const s of scored.slice(0, FIT_DEPTH)) {
+      const f = fit(s.text);
+      s.score *= 1 + f;
+      if (s.parts) s.parts.fit = f;
+    }
     scored.sort((a, b) => b.score - a.score || a.hitIndex - b.hitIndex || a.start - b.start);
   }
   const chosen: ScoredSentence[] = [];
