@@ -73,3 +73,14 @@ describe('warnings about files that are still indexed are not skips', () => {
     ]);
   });
 });
+
+describe('index --rebuild with --store', () => {
+  it('says how a store is rebuilt with commands that exist, before connecting (exit 2)', async () => {
+    // Port 1: nothing listens; the refusal must come before any connection attempt.
+    const r = await run(['index', 'docs', '--store', 'postgres://openbook@127.0.0.1:1/openbook', '--rebuild']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--rebuild rebuilds an index folder/);
+    expect(r.stderr).toMatch(/openbook store init/);
+    expect(r.stderr).not.toMatch(/store drop|ECONNREFUSED/);
+  });
+});

@@ -144,12 +144,14 @@ export function register(program: Command): void {
         const fileConfig = models?.config ?? (await loadCliConfig(flags)).config;
         const storeUrl = resolveStoreUrl(flags.store, fileConfig);
         const budgets = budgetsFrom(fileConfig.ingest, flags);
+        if (flags.rebuild && storeUrl) {
+          throw new InvalidParameterError(
+            '--rebuild rebuilds an index folder; to rebuild a PostgreSQL store, index into a new database: `createdb <name>`, `openbook store init --store <its URL>`, then `openbook index … --store <its URL>`',
+          );
+        }
         const store = storeUrl ? PgStore.connect(storeUrl) : undefined;
         const target = storeUrl ? maskUrl(storeUrl) : indexDir;
-        if (flags.rebuild) {
-          if (storeUrl) throw new InvalidParameterError('--rebuild rebuilds an index folder; a PostgreSQL store is rebuilt by `openbook store drop` and a new index run');
-          await moveAside(indexDir, paths, c);
-        }
+        if (flags.rebuild) await moveAside(indexDir, paths, c);
         let summary: IndexSummary;
         try {
           summary = await indexPaths({
