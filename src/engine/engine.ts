@@ -187,6 +187,30 @@ export function checkSearchOptions(o: SearchOptions): void {
   }
 }
 
+/**
+ * `ask`'s retrieval of `topK` hits for `query`: with `phrase`, a BM25 pool of max(topK,
+ * `PHRASE_POOL`) reordered by the phrase rerank (src/retrieve/phrase-rerank.ts; `idfs` resolves the
+ * query terms' idf, from the embedded index or the store), else the retriever's top k. Shared by
+ * `Engine` and `PgEngine`, so both stores answer from the same passages.
+ */
+export async function askRetrieval(
+  retriever: Pick<Retriever, 'name' | 'retrieve'>,
+  query: string,
+  topK: number,
+  phrase: { analyzer: Analyzer; titleTerms: boolean; idfs: (terms: string[]) => Promise<(term: string) => number> } | undefined,
+  signal?: AbortSignal,
+): Promise<{ hits: Hit[]; retrieveStep: TraceStep; phraseStep?: TraceStep }> {
+  const started = Date.now();
+  const pool = phrase ? Math.max(topK, PHRASE_POOL) : topK;
+  const candidates = await retriever.retrieve(query, pool, signal);
+  const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${pool}`, input: { query, topK: pool }, output: candidates.map((h) => h.chunkId), durationMs: Date.now() - started };
+  if (!phrase) return { hits: candidates, retrieveStep };
+  const t = Date.now();
+  const idf = await phrase.idfs([...new Set(phrase.analyzer.analyze(query))]);
+  const hits = phraseRerank(query, candidates, { analyzer: phrase.analyzer, idf, topK, titleTerms: phrase.titleTerms });
+  return { hits, retrieveStep, phraseStep: phraseRerankStep(query, hits, Date.now() - t) };
+}
+
 /** The trace step of `ask`'s phrase rerank: each returned hit's BM25 score, pair sum (before its weight) and fused score. */
 export function phraseRerankStep(query: string, hits: readonly Hit[], durationMs: number): TraceStep {
   return { kind: 'score', name: `phrase rerank top-${hits.length}`, input: { query }, output: hits.map((h) => ({ chunkId: h.chunkId, bm25: h.scores?.bm25, phrase: h.scores?.phrase, score: h.score })), durationMs };
@@ -365,20 +389,12 @@ export class Engine {
       );
       return rerankSteps.length > 0 ? { ...r, trace: [...rerankSteps, ...(r.trace ?? [])] } : r;
     }
-    const started = Date.now();
     const retriever = await this.retriever(o);
     const query = this.askQuery(question, o);
-    const phrase = this.phraseReranks(o);
-    const pool = phrase ? Math.max(topK, PHRASE_POOL) : topK;
-    const candidates = await retriever.retrieve(query, pool, o.signal);
-    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${pool}`, input: { query, topK: pool }, output: candidates.map((h) => h.chunkId), durationMs: Date.now() - started };
-    let hits = candidates;
-    if (phrase) {
-      const t = Date.now();
-      const numDocs = this.reader.stats().docCount ?? this.reader.stats().numChunks;
-      hits = phraseRerank(query, candidates, { analyzer: this.analyzer, idf: (term) => bm25Idf(numDocs, this.reader.docFreq(term)), topK, titleTerms: this.reader.config.titleTerms === true });
-      rerankSteps.unshift(phraseRerankStep(query, hits, Date.now() - t));
-    }
+    const numDocs = this.reader.stats().docCount ?? this.reader.stats().numChunks;
+    const phrase = this.phraseReranks(o) ? { analyzer: this.analyzer, titleTerms: this.reader.config.titleTerms === true, idfs: async () => (term: string) => bm25Idf(numDocs, this.reader.docFreq(term)) } : undefined;
+    const { hits, retrieveStep, phraseStep } = await askRetrieval(retriever, query, topK, phrase, o.signal);
+    if (phraseStep) rerankSteps.unshift(phraseStep);
     if (llm && !o.extractive) {
       const { answerWithLlm } = await import('../generate/llm-answer.js');
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });

@@ -23,9 +23,9 @@ import { withRetrievalSetting } from '../methods/retrieval.js';
 import { parseContextMode, withContext } from '../retrieve/context.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { PgDenseRetriever, PgSparseRetriever, pgContextSource } from '../retrieve/pg.js';
-import { bm25Idf, phraseRerank, PHRASE_POOL } from '../retrieve/phrase-rerank.js';
+import { bm25Idf } from '../retrieve/phrase-rerank.js';
 import type { Retriever } from '../retrieve/types.js';
-import { checkOnce, hybridRetriever, phraseRerankStep, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
+import { askRetrieval, checkOnce, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
 export class PgEngine {
   readonly analyzer: Analyzer;
@@ -151,22 +151,17 @@ export class PgEngine {
       );
       return rerankSteps.length > 0 ? { ...r, trace: [...rerankSteps, ...(r.trace ?? [])] } : r;
     }
-    const started = Date.now();
     const retriever = await this.retriever(o);
     // The same retrieval as the embedded index's `ask` (Engine.askQuery, Engine.phraseReranks).
-    const phrase = (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
-    const query = phrase ? contentQuery(question) : question;
-    const pool = phrase ? Math.max(topK, PHRASE_POOL) : topK;
-    const candidates = await retriever.retrieve(query, pool, o.signal);
-    const retrieveStep: TraceStep = { kind: 'retrieve', name: `${retriever.name} top-${pool}`, input: { query, topK: pool }, output: candidates.map((h) => h.chunkId), durationMs: Date.now() - started };
-    let hits = candidates;
-    if (phrase) {
-      const t = Date.now();
-      const qdf = await this.reader.docFreqs([...new Set(this.analyzer.analyze(query))]);
-      const { docCount } = await this.reader.counts();
-      hits = phraseRerank(query, candidates, { analyzer: this.analyzer, idf: (term) => bm25Idf(docCount, qdf.get(term) ?? 0), topK, titleTerms: this.reader.config.titleTerms === true });
-      rerankSteps.unshift(phraseRerankStep(query, hits, Date.now() - t));
-    }
+    const bm25 = (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
+    const query = bm25 ? contentQuery(question) : question;
+    const idfs = async (terms: string[]) => {
+      const [df, { docCount }] = await Promise.all([this.reader.docFreqs(terms), this.reader.counts()]);
+      return (term: string) => bm25Idf(docCount, df.get(term) ?? 0);
+    };
+    const phrase = bm25 ? { analyzer: this.analyzer, titleTerms: this.reader.config.titleTerms === true, idfs } : undefined;
+    const { hits, retrieveStep, phraseStep } = await askRetrieval(retriever, query, topK, phrase, o.signal);
+    if (phraseStep) rerankSteps.unshift(phraseStep);
     if (llm && !o.extractive) {
       const a = await answerWithLlm({ llm, question, hits, ...(this.models.templates ? { templates: this.models.templates } : {}), ...(o.onToken ? { onToken: o.onToken } : {}), ...(o.signal ? { signal: o.signal } : {}) });
       return { ...a, trace: [retrieveStep, ...rerankSteps, { kind: 'generate', name: 'answer with citations', input: a.prompt, output: a.rawAnswer, usage: a.usage, durationMs: a.latencyMs }] };
