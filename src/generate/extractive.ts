@@ -954,12 +954,15 @@ function answerFitOf(question: string, analyzer: Analyzer, qDigits: ReadonlySet<
   if (count) {
     const head = new Set(analyzer.analyze(count[1]));
     if (head.size === 0) return undefined;
+    const qWordNumbers = new Set(lowerQ.match(WORD_NUMBER) ?? []);
     return (text) => {
       for (const t of analyzer.tokens(text)) {
         if (!head.has(t.term)) continue;
         const before = COUNT_BEFORE.exec(text.slice(Math.max(0, t.start - 40), t.start));
         const digits = before?.[0].match(/\d+/g) ?? [];
-        if (before && (digits.length === 0 || digits.some((d) => !qDigits.has(d)))) return FIT_COUNT;
+        // A count the question itself gives ("… described as 'eight counties', how many counties …?") is not its answer.
+        const words = before?.[0].toLowerCase().match(WORD_NUMBER) ?? [];
+        if (before && (digits.length > 0 ? digits.some((d) => !qDigits.has(d)) : words.some((w) => !qWordNumbers.has(w)))) return FIT_COUNT;
       }
       return 0;
     };

@@ -117,3 +117,13 @@ describe('extractiveAnswer: a Korean question asking for a name or a meaning pre
     expect(a.citations[0].quote).toBe('흑인 노예란 피압박 인종을 뜻한다.');
   });
 });
+
+describe('extractiveAnswer: a count the question gives is not its answer', () => {
+  it('"Despite being described as eight counties, how many counties …?" fits "10 counties", not "eight counties"', () => {
+    const fit = (q: string, text: string) => extractiveAnswer(q, [hit(1, text, 5)], analyzer, stats({ counti: 20, eight: 30 }), { explain: true }).candidates[0].parts!.fit;
+    const q = 'Despite being traditionally described as "eight counties", how many counties does this region actually have?';
+    expect(fit(q, 'The region is traditionally described as "eight counties", based on economic ties.')).toBe(0);
+    expect(fit(q, 'The region generally comprises the southernmost 10 counties of the state.')).toBeGreaterThan(0);
+    expect(fit('How many counties does this region have?', 'The region is traditionally described as "eight counties", based on economic ties.')).toBeGreaterThan(0);
+  });
+});
