@@ -843,7 +843,7 @@ const KOREAN_TIME = '(?:(?:오전|오후|새벽|저녁|밤|낮)\\s*)?\\d{1,2}시
 const NUMBER_EXPR = new RegExp(
   `(?:\\d{1,4}년\\s*\\d{1,2}월(?:\\s*\\d{1,2}일)?|\\d{1,2}월\\s*\\d{1,2}일(?:\\s*${KOREAN_TIME})?|${KOREAN_TIME}(?:부터\\s*${KOREAN_TIME})?|` +
     `\\d{1,2}\\s+(?:${MONTHS})(?:\\s+\\d{3,4})?\\s+at\\s+\\d{1,2}:\\d{2}|(?:${MONTHS})\\s+\\d{1,2},\\s+\\d{3,4}|(?:${MONTHS})\\s+\\d{3,4}|\\d{1,2}\\s+(?:${MONTHS})\\s+\\d{3,4}|` +
-    `[$£€]?\\d[\\d,.]*(?:\\s*(?:%|percent|million|billion|thousand|trillion|hundred)(?![a-z]))?` +
+    `[$£€]?\\d(?:\\d|[,.](?=\\d))*(?:\\s*(?:%|percent|million|billion|thousand|trillion|hundred)(?![a-z]))?` +
     `(?:\\s*(?:[만억천]\\s*)?(?:[\\uac00-\\ud7a3]{1,3}(?=[\\s,.)]|$)|[a-zA-Z]{1,3}(?![a-zA-Z])))?)`,
   'g',
 );

@@ -65,3 +65,13 @@ describe('why / 왜: the reason clause, and the sentence that gives the reason',
     expect(ask('Why is the login page slow for users in Singapore?', text).quote).toBe('The page is slow because the font files are served from Frankfurt.');
   });
 });
+
+describe('a number span stops at a sentence end and before a separating comma', () => {
+  it('"1973", not "1973. It" in a quote of two sentences', () => {
+    const text = 'Telenet was incorporated in 1973. It was the first public data network in the country.';
+    const a = extractiveAnswer('When was the first public data network incorporated?', [hit(1, text)], getAnalyzer('english'));
+    const c = a.citations[0];
+    expect(c.quote).toBe(text);
+    expect(c.quote.slice(c.answerSpan!.start, c.answerSpan!.end)).toBe('1973');
+  });
+});
