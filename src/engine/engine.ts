@@ -21,7 +21,7 @@ import { extractiveAnswer, PassageUnitCache, type ExtractiveOptions } from '../g
 import type { TemplateSet } from '../generate/prompts.js';
 import type { DenseIndexReader } from '../index/dense/store.js';
 import { DENSE_DIR, DENSE_MANIFEST } from '../index/dense/types.js';
-import type { SimilarityName } from '../index/sparse/similarity.js';
+import { idfLucene, type SimilarityName } from '../index/sparse/similarity.js';
 import { IndexReader } from '../index/store/reader.js';
 import { RERANK_OPTIONS, RETRIEVAL_OPTIONS, SEARCH_OPTIONS, specViolation, type OptionSpec } from '../config/options.js';
 import type { NliModel } from '../methods/method.js';
@@ -34,7 +34,7 @@ import type { ScoreNormalization } from '../retrieve/fusion.js';
 import { hitFromChunk } from '../retrieve/hit.js';
 import { DEFAULT_RERANK_DEPTH, withRerank, type Reranker, type RerankTraceEntry } from '../retrieve/rerank-stage.js';
 import { indexContextSource, parseContextMode, withContext, type ContextMode } from '../retrieve/context.js';
-import { bm25Idf, phraseRerank, PHRASE_POOL } from '../retrieve/phrase-rerank.js';
+import { phraseRerank, PHRASE_POOL } from '../retrieve/phrase-rerank.js';
 import { SparseRetriever } from '../retrieve/sparse.js';
 import type { Retriever } from '../retrieve/types.js';
 
@@ -185,6 +185,15 @@ export function checkSearchOptions(o: SearchOptions): void {
     const broken = specViolation(s, v);
     if (broken !== undefined) throw new InvalidParameterError(`${key} must be ${broken}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
+}
+
+/**
+ * Whether `ask` retrieves with BM25 alone (no dense or hybrid retriever, no reranker): then it
+ * reads the question's content words (`Engine.askQuery`) and reorders BM25's pool by the
+ * question's word pairs (`askRetrieval`). The same rule for the embedded index and the store.
+ */
+export function asksBm25(o: Pick<SearchOptions, 'retriever' | 'rerank'>): boolean {
+  return (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
 }
 
 /**
@@ -391,8 +400,9 @@ export class Engine {
     }
     const retriever = await this.retriever(o);
     const query = this.askQuery(question, o);
-    const numDocs = this.reader.stats().docCount ?? this.reader.stats().numChunks;
-    const phrase = this.phraseReranks(o) ? { analyzer: this.analyzer, titleTerms: this.reader.config.titleTerms === true, idfs: async () => (term: string) => bm25Idf(numDocs, this.reader.docFreq(term)) } : undefined;
+    const stats = this.reader.stats();
+    const numDocs = stats.docCount ?? stats.numChunks;
+    const phrase = asksBm25(o) ? { analyzer: this.analyzer, titleTerms: this.reader.config.titleTerms === true, idfs: async () => (term: string) => idfLucene(this.reader.docFreq(term), numDocs) } : undefined;
     const { hits, retrieveStep, phraseStep } = await askRetrieval(retriever, query, topK, phrase, o.signal);
     if (phraseStep) rerankSteps.unshift(phraseStep);
     if (llm && !o.extractive) {
@@ -408,21 +418,12 @@ export class Engine {
   }
 
   /**
-   * Whether `ask` reorders its BM25 candidates by the question's word pairs
-   * (src/retrieve/phrase-rerank.ts): for BM25 without a reranker, the retrieval that reads the
-   * content-word query (`askQuery`).
-   */
-  phraseReranks(o: Pick<SearchOptions, 'retriever' | 'rerank'> = {}): boolean {
-    return (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
-  }
-
-  /**
    * The query `ask` retrieves with: for BM25 the question's content words
    * (src/analysis/question-words.ts), as the extractive answerer scores with them; a dense or
    * hybrid retriever, and a reranker (which reads the query the first stage got), read the whole question.
    */
   askQuery(question: string, o: Pick<SearchOptions, 'retriever' | 'rerank'> = {}): string {
-    return (o.retriever ?? 'bm25') === 'bm25' && !o.rerank ? contentQuery(question) : question;
+    return asksBm25(o) ? contentQuery(question) : question;
   }
 
   /** The offline extractive answer `ask` gives from these hits (its trace holds the scoring step only); no citations = refused. */

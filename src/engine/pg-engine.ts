@@ -22,10 +22,10 @@ import { getMethod, runMethod } from '../methods/registry.js';
 import { withRetrievalSetting } from '../methods/retrieval.js';
 import { parseContextMode, withContext } from '../retrieve/context.js';
 import { hitFromChunk } from '../retrieve/hit.js';
+import { idfLucene } from '../index/sparse/similarity.js';
 import { PgDenseRetriever, PgSparseRetriever, pgContextSource } from '../retrieve/pg.js';
-import { bm25Idf } from '../retrieve/phrase-rerank.js';
 import type { Retriever } from '../retrieve/types.js';
-import { askRetrieval, checkOnce, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
+import { askRetrieval, asksBm25, checkOnce, hybridRetriever, rerankStage, type AskOptions, type EngineAnswer, type EngineModels, type SearchOptions } from './engine.js';
 
 export class PgEngine {
   readonly analyzer: Analyzer;
@@ -152,12 +152,12 @@ export class PgEngine {
       return rerankSteps.length > 0 ? { ...r, trace: [...rerankSteps, ...(r.trace ?? [])] } : r;
     }
     const retriever = await this.retriever(o);
-    // The same retrieval as the embedded index's `ask` (Engine.askQuery, Engine.phraseReranks).
-    const bm25 = (o.retriever ?? 'bm25') === 'bm25' && !o.rerank;
+    // The same retrieval as the embedded index's `ask` (Engine.askQuery, askRetrieval).
+    const bm25 = asksBm25(o);
     const query = bm25 ? contentQuery(question) : question;
     const idfs = async (terms: string[]) => {
       const [df, { docCount }] = await Promise.all([this.reader.docFreqs(terms), this.reader.counts()]);
-      return (term: string) => bm25Idf(docCount, df.get(term) ?? 0);
+      return (term: string) => idfLucene(df.get(term) ?? 0, docCount);
     };
     const phrase = bm25 ? { analyzer: this.analyzer, titleTerms: this.reader.config.titleTerms === true, idfs } : undefined;
     const { hits, retrieveStep, phraseStep } = await askRetrieval(retriever, query, topK, phrase, o.signal);

@@ -7,8 +7,8 @@
  *   score'(d) = BM25(d) + w · Σ_{(a, b) ∈ pairs(q), "a b" ∈ d} (idf(a) + idf(b)) / 2
  *
  * with pairs(q) the consecutive terms of the analysed query (each distinct pair once), "a b" ∈ d
- * when some position of d's term sequence holds a followed by b, and idf(t) = ln(1 + (N − df + 0.5)
- * / (df + 0.5)) as in Lucene's BM25Similarity. Two terms of one source word do not make a pair: the
+ * when some position of d's term sequence holds a followed by b, and idf(t) Lucene's BM25 idf
+ * (`idfLucene`, src/index/sparse/similarity.ts). Two terms of one source word do not make a pair: the
  * character bigrams of one Korean word overlap in the text and would match whenever the word does.
  * A passage's term sequence is that of its indexed text (`chunkAnalysisText`: its document's
  * title, a line break and its text when the index has title terms, else its text).
@@ -38,11 +38,6 @@ export interface PhraseRerankOptions {
   titleTerms: boolean;
   /** w ≥ 0; default `PHRASE_WEIGHT`. */
   weight?: number;
-}
-
-/** Lucene BM25Similarity's idf for a term in `df` of `numDocs` documents: ln(1 + (N − df + 0.5) / (df + 0.5)). */
-export function bm25Idf(numDocs: number, df: number): number {
-  return Math.log(1 + (numDocs - df + 0.5) / (df + 0.5));
 }
 
 /** The distinct consecutive term pairs of `query` as analysed, skipping pairs of one source word. */

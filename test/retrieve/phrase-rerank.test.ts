@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getAnalyzer } from '../../src/analysis/registry.js';
 import { InvalidParameterError } from '../../src/core/errors.js';
 import type { Hit } from '../../src/core/types.js';
-import { bm25Idf, phraseRerank, queryPairs } from '../../src/retrieve/phrase-rerank.js';
+import { phraseRerank, queryPairs } from '../../src/retrieve/phrase-rerank.js';
 
 const hit = (chunkId: string, score: number, text: string, title = ''): Hit => ({ rank: 0, score, docId: chunkId, chunkId, source: `${chunkId}.txt`, title, text, startLine: 1, endLine: 1 });
 
@@ -72,9 +72,3 @@ describe('phraseRerank', () => {
   });
 });
 
-describe('bm25Idf', () => {
-  it("is Lucene BM25Similarity's idf", () => {
-    expect(bm25Idf(10, 1)).toBeCloseTo(Math.log(1 + 9.5 / 1.5), 12);
-    expect(bm25Idf(10, 10)).toBeCloseTo(Math.log(1 + 0.5 / 10.5), 12);
-  });
-});
